@@ -1,0 +1,53 @@
+"""The one Namer: fresh, readable names that never collide with the user's.
+
+Temporaries are `v1, v2, ...`, a reassigned variable `x_1, x_2, ...`, adjoints `x_bar`
+and tangents `x_dot` (composing as `x_bar_dot`). A name already taken gets the first
+free `_1, _2, ...` suffix. Names depend only on the tree, so output is deterministic.
+"""
+
+
+class Namer:
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self._temporaries = 0
+
+    def claim(self, name):
+        """`name` itself if free, else the first free `name_k`; the result becomes taken."""
+        candidate, k = name, 0
+        while candidate in self.taken:
+            k += 1
+            candidate = f"{name}_{k}"
+        self.taken.add(candidate)
+        return candidate
+
+    def temporary(self):
+        while True:
+            self._temporaries += 1
+            name = f"v{self._temporaries}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+    def version(self, name):
+        """A new name for a reassigned variable: `x_1`, `x_2`, ..."""
+        k = 1
+        while f"{name}_{k}" in self.taken:
+            k += 1
+        return self.claim(f"{name}_{k}")
+
+
+class Derived:
+    """Adjoint or tangent names, `<name><suffix>`, fixed once chosen."""
+
+    def __init__(self, namer, suffix):
+        self.namer = namer
+        self.suffix = suffix
+        self._names = {}
+
+    def __call__(self, name):
+        if name not in self._names:
+            self._names[name] = self.namer.claim(name + self.suffix)
+        return self._names[name]
+
+    def __contains__(self, name):
+        return name in self._names

@@ -1,0 +1,63 @@
+"""Small constructors for the gast nodes the passes build, and tests on them."""
+
+import gast
+
+from ast_ad import annotations as anno
+
+
+def load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def constant(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target, value):
+    return gast.Assign(targets=[store(target)], value=value, type_comment=None)
+
+
+def add_assign(target, value):
+    return gast.AugAssign(target=store(target), op=gast.Add(), value=value)
+
+
+def tuple_of(elements):
+    return gast.Tuple(elts=elements, ctx=gast.Load())
+
+
+def comment(text):
+    """A statement that prints as `# text` (a blank line for ""), and compiles to nothing."""
+    marker = gast.Expr(value=constant(None))
+    return anno.set(marker, "comment", text)
+
+
+def is_comment(stmt):
+    return anno.get(stmt, "comment") is not None
+
+
+def is_atom(node):
+    """Names and constants: the operands of a three-address statement."""
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    return anno.get(node, "static") is not None
+
+
+def assigned_name(stmt):
+    """The name a statement assigns, or None."""
+    if isinstance(stmt, gast.Assign):
+        return stmt.targets[0].id
+    if isinstance(stmt, gast.AugAssign):
+        return stmt.target.id
+    return None
+
+
+def loaded_names(node):
+    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def all_names(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}

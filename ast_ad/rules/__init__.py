@@ -1,0 +1,72 @@
+"""The registry of derivative rules: one adjoint and one tangent template per primitive.
+
+A primitive is a function object (`math.sin`), an operator node class (`gast.Mult`),
+or anything else a trace statement can apply. Rules are registered with the
+`adjoint` and `tangent` decorators; `nondifferentiable` marks primitives whose result
+has derivative zero (comparisons, `math.floor`, `round`).
+"""
+
+from ast_ad.templates import Template
+
+ADJOINTS = {}
+TANGENTS = {}
+NONDIFFERENTIABLE = set()
+
+
+class _Derivative:
+    """`d` in a template: `d[x]` is the derivative of `x`. Templates are never called."""
+
+    def __getitem__(self, name):
+        raise TypeError("derivative templates are expanded by ast_ad, never called")
+
+    __setitem__ = __getitem__
+
+
+d = _Derivative()
+
+
+def _register(table, primals):
+    def decorator(function):
+        template = Template(function)
+        for primal in primals:
+            table.setdefault(primal, []).append(template)
+        return function
+
+    return decorator
+
+
+def adjoint(*primals):
+    """Register a reverse-mode template for each of `primals` (see ast_ad.extend)."""
+    return _register(ADJOINTS, primals)
+
+
+def tangent(*primals):
+    """Register a forward-mode template for each of `primals`."""
+    return _register(TANGENTS, primals)
+
+
+def nondifferentiable(*primals):
+    NONDIFFERENTIABLE.update(primals)
+
+
+def lookup(table, primal, n_args, keywords):
+    """The template of `table` for a call of `primal`, or None."""
+    try:
+        candidates = table.get(primal, [])
+    except TypeError:  # an unhashable callable has no rule
+        return None
+    return next((t for t in candidates if t.accepts(n_args, keywords)), None)
+
+
+def is_nondifferentiable(primal):
+    try:
+        return primal in NONDIFFERENTIABLE
+    except TypeError:
+        return False
+
+
+def _load_builtin_rules():
+    from ast_ad.rules import math, operators  # noqa: F401 - registers on import
+
+
+_load_builtin_rules()

@@ -1,0 +1,133 @@
+"""What the reverse and forward passes share: activity, rule lookup, the new signature.
+
+A value is *active* when it depends, through differentiable operations, on an input
+being differentiated; only active values get adjoints or tangents.
+"""
+
+import os
+
+import gast
+
+from ast_ad import annotations as anno
+from ast_ad import nodes
+from ast_ad import rules
+from ast_ad.errors import NonDifferentiableError
+
+
+class Application:
+    """One trace statement seen as a primitive applied to atoms: `result = primal(inputs)`."""
+
+    def __init__(self, stmt):
+        self.stmt = stmt
+        self.result = stmt.targets[0].id
+        value = stmt.value
+        self.keywords = {}
+        if nodes.is_atom(value):
+            self.primal, self.args = "copy", [value]
+        elif isinstance(value, gast.BinOp):
+            self.primal, self.args = type(value.op), [value.left, value.right]
+        elif isinstance(value, gast.UnaryOp):
+            self.primal, self.args = type(value.op), [value.operand]
+        elif isinstance(value, gast.Compare):
+            self.primal, self.args = type(value.ops[0]), [value.left, value.comparators[0]]
+        else:
+            self.primal, self.args = anno.get(value, "callee"), value.args
+            self.keywords = {k.arg: k.value for k in value.keywords}
+
+    def atoms(self):
+        return self.args + list(self.keywords.values())
+
+    def reads(self, active):
+        return any(isinstance(a, gast.Name) and a.id in active for a in self.atoms())
+
+    def differentiable(self):
+        return self.primal == "copy" or not rules.is_nondifferentiable(self.primal)
+
+    def template(self, table, origin):
+        """The rule's template, and the atom bound to each of its inputs."""
+        template = rules.lookup(table, self.primal, len(self.args), self.keywords)
+        if template is None:
+            raise origin.error(self.stmt, self._no_rule_message(table), NonDifferentiableError)
+        return template, template.bind_inputs(self.args, self.keywords)
+
+    def _no_rule_message(self, table):
+        from ast_ad.codegen import to_source
+
+        name = to_source(self.stmt.value.func).strip() if isinstance(self.stmt.value, gast.Call) \
+            else type(self.stmt.value).__name__
+        decorator = "adjoint" if table is rules.ADJOINTS else "tangent"
+        if any(self.primal is key for key in table):
+            return (f"ast_ad's rules for `{name}` do not take these {len(self.args)} "
+                    f"arguments and keywords {sorted(self.keywords)}")
+        return (f"ast_ad has no derivative rule for `{name}`, which receives a "
+                "differentiated value.\nRegister one, for example:\n\n"
+                f"    from ast_ad.extend import {decorator}, d\n\n"
+                f"    @{decorator}({name})\n"
+                f"    def {name.rsplit('.', 1)[-1]}(y, x):\n"
+                f"        d[x] = d[y] * ...  # the derivative of {name} at x\n")
+
+
+def applications(body):
+    return [Application(s) for s in body if isinstance(s, gast.Assign)]
+
+
+def active_names(body, wrt):
+    """The names that depend on `wrt` through differentiable operations."""
+    active = set(wrt)
+    for application in applications(body):
+        if application.reads(active) and application.differentiable():
+            active.add(application.result)
+    return active
+
+
+def returned_name(body):
+    return body[-1].value.id
+
+
+def derivative_function(tree, name, seeds, body, returns, docstring):
+    """A FunctionDef with the user's parameters plus keyword-only `seeds` (all 1.0)."""
+    args = anno.copy_tree(tree.args)
+    for seed in seeds:
+        args.kwonlyargs.append(nodes.store(seed))
+        args.kw_defaults.append(nodes.constant(1.0))
+    for arg in args.posonlyargs + args.args + args.kwonlyargs:
+        arg.ctx = gast.Param()
+    result = returns[0] if len(returns) == 1 else nodes.tuple_of(returns)
+    body = [gast.Expr(value=nodes.constant(docstring))] + body + [gast.Return(value=result)]
+    function = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                                type_comment=None, type_params=[])
+    for key in ("origin", "scope"):
+        anno.set(function, key, anno.get(tree, key))
+    return anno.copy_location(function, tree)
+
+
+def bind_statics(function, namer):
+    """Give each object a rule refers to a name the generated code can reach it by."""
+    scope = anno.get(function, "scope")
+    local = {n.id for n in gast.walk(function)
+             if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    bindings = {}
+    chosen = {}
+    for node in gast.walk(function):
+        value = anno.get(node, "bind")
+        if value is None:
+            continue
+        key = (node.id, id(value))
+        if key not in chosen:
+            reachable = node.id not in local and scope.lookup(node.id) is value
+            if reachable or bindings.get(node.id) is value:
+                chosen[key] = node.id
+            else:
+                chosen[key] = namer.claim(node.id)
+                bindings[chosen[key]] = value
+        node.id = chosen[key]
+    anno.set(function, "bindings", bindings)
+    return function
+
+
+def describe(tree, wrt, kind):
+    origin = anno.get(tree, "origin")
+    where = ""
+    if origin and not origin.filename.startswith("<"):
+        where = f" ({os.path.basename(origin.filename)}:{tree.lineno})"
+    return f"{kind} of {tree.name}{where} with respect to {', '.join(wrt)}. Generated by ast_ad."

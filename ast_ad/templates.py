@@ -1,0 +1,132 @@
+"""Derivative templates: parsed once, expanded with the names of one trace statement.
+
+A template is a short Python function, `def sin(y, x): d[x] = d[y] * math.cos(x)`:
+its first parameter is the primal result, the rest the inputs in call order, and
+`d[name]` is the derivative of `name` (the adjoint in a reverse rule, the tangent in
+a forward rule). Expansion substitutes the statement's atoms for the parameters, the
+derivative names for `d[...]`, fresh names for the template's own locals, and marks
+every other name as `bind`: an object of the rules' module that the generated code
+must be able to reach.
+
+A derivative that does not exist (a constant or an input not differentiated) is a
+symbolic zero: terms that multiply it vanish, sums drop it, and a contribution that
+is entirely zero is not emitted, as JAX does with its symbolic zeros.
+"""
+
+import inspect
+import textwrap
+
+import gast
+
+from ast_ad import annotations as anno
+from ast_ad import nodes
+from ast_ad.parse import MISSING, Scope
+
+
+class Template:
+    def __init__(self, function):
+        self.function = function
+        tree = gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
+        args = tree.args.args
+        self.result = args[0].id
+        self.inputs = [a.id for a in args[1:]]
+        defaults = tree.args.defaults
+        self.defaults = dict(zip(self.inputs[len(self.inputs) - len(defaults):], defaults))
+        self.body = [s for s in tree.body if not isinstance(s, gast.Expr)]
+        self.locals = {s.targets[0].id for s in self.body if isinstance(s.targets[0], gast.Name)}
+        self.scope = Scope(function)
+
+    def accepts(self, n_args, keywords):
+        """Whether a call with `n_args` positional arguments and these keywords fits."""
+        if n_args > len(self.inputs):
+            return False
+        given = set(self.inputs[:n_args]) | set(keywords)
+        return set(keywords) <= set(self.inputs) and all(
+            name in given or name in self.defaults for name in self.inputs)
+
+    def bind_inputs(self, args, keywords):
+        """The atom for each input parameter, from a call's arguments and the defaults."""
+        bound = dict(zip(self.inputs, args))
+        bound.update(keywords)
+        for name, default in self.defaults.items():
+            bound.setdefault(name, anno.copy_tree(default))
+        return bound
+
+
+def expand(template, result, inputs, derivative, namer):
+    """The template's statements for one trace statement.
+
+    Args:
+        result: the name the primal statement assigns.
+        inputs: the atom of each input parameter.
+        derivative: maps a parameter to its derivative's name, or None for a zero.
+        namer: gives the template's own locals fresh names.
+
+    Returns:
+        `(target, expression)` pairs in template order; `target` is `("d", parameter)`
+        for a contribution to a derivative, else the name of a fresh local.
+    """
+    renamed = {name: namer.claim(name) for name in sorted(template.locals)}
+    expanded = []
+    for stmt in template.body:
+        value = _simplify(_substitute(stmt.value, template, result, inputs, derivative, renamed))
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            if _is_zero(value):
+                continue
+            expanded.append((("d", target.slice.id), value))
+        else:
+            expanded.append((renamed[target.id], value))
+    return expanded
+
+
+def _substitute(expr, template, result, inputs, derivative, renamed):
+    class Substitute(gast.NodeTransformer):
+        def visit_Subscript(self, node):
+            if isinstance(node.value, gast.Name) and node.value.id == "d":
+                name = derivative(node.slice.id)
+                return nodes.load(name) if name else _zero()
+            return self.generic_visit(node)
+
+        def visit_Name(self, node):
+            if node.id == template.result:
+                return nodes.load(result)
+            if node.id in inputs:
+                return anno.copy_tree(inputs[node.id])
+            if node.id in renamed:
+                return nodes.load(renamed[node.id])
+            value = template.scope.lookup(node.id)
+            assert value is not MISSING, f"template {template.function.__name__}: {node.id}"
+            return anno.set(nodes.load(node.id), "bind", value)
+
+    return Substitute().visit(anno.copy_tree(expr))
+
+
+def _zero():
+    return anno.set(nodes.constant(0.0), "zero", True)
+
+
+def _is_zero(node):
+    return anno.get(node, "zero") is True
+
+
+def _simplify(node):
+    """Drop the symbolic zeros: 0 * e = e * 0 = 0 / e = 0, e + 0 = e - 0 = e, 0 - e = -e."""
+    if isinstance(node, gast.BinOp):
+        left, right = _simplify(node.left), _simplify(node.right)
+        if isinstance(node.op, (gast.Mult, gast.Div)) and _is_zero(left):
+            return left
+        if isinstance(node.op, gast.Mult) and _is_zero(right):
+            return right
+        if isinstance(node.op, (gast.Add, gast.Sub)) and _is_zero(right):
+            return left
+        if isinstance(node.op, gast.Add) and _is_zero(left):
+            return right
+        if isinstance(node.op, gast.Sub) and _is_zero(left):
+            return gast.UnaryOp(op=gast.USub(), operand=right)
+        node.left, node.right = left, right
+    elif isinstance(node, gast.UnaryOp):
+        node.operand = _simplify(node.operand)
+        if _is_zero(node.operand):
+            return node.operand
+    return node

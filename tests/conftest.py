@@ -1,0 +1,27 @@
+"""Shared helpers: functions built from source text, with a source inspect can find."""
+
+import itertools
+import linecache
+import textwrap
+
+import pytest
+
+_counter = itertools.count()
+
+
+def make_function(source, name=None, namespace=None):
+    """Compile `source` (one or more defs) as if it lived in a file; return the named def."""
+    source = textwrap.dedent(source)
+    filename = f"<test source {next(_counter)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    scope = {"__name__": "test_source"}
+    scope.update(namespace or {})
+    exec(compile(source, filename, "exec"), scope)
+    if name is None:
+        name = source.split("def ", 1)[1].split("(", 1)[0]
+    return scope[name]
+
+
+@pytest.fixture
+def build():
+    return make_function
