@@ -19,10 +19,10 @@ _HINTS = {
     gast.If: "`if` statements are not supported yet; write the branch as a separate function",
     gast.For: "`for` loops are not supported yet; unroll the loop or differentiate its body",
     gast.While: "`while` loops are not supported yet; unroll the loop or differentiate its body",
-    gast.Try: "ast_ad cannot differentiate through `try`/`except`; move the guarded code "
-              "into a helper that is not differentiated, or check the input before calling",
-    gast.With: "ast_ad cannot differentiate through `with`; enter the context outside the "
-               "differentiated function",
+    gast.Try: "`try`/`except` is not supported; move the guarded code into a helper that "
+              "is not differentiated, or check the input before calling",
+    gast.With: "`with` is not supported; enter the context outside the differentiated "
+               "function",
     gast.FunctionDef: "nested `def` is not supported; define the helper at module level",
     gast.Lambda: "`lambda` is not supported inside a differentiated function; use a "
                  "module-level `def`",

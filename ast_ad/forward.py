@@ -13,7 +13,7 @@ from ast_ad import annotations as anno
 from ast_ad import nodes
 from ast_ad import rules
 from ast_ad.naming import Derived, Namer
-from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
+from ast_ad.sweeps import (Application, bind_statics, derivative_function,
                            describe, returned_name)
 from ast_ad.templates import expand
 
@@ -25,7 +25,7 @@ def forward(tree, wrt):
     seed_names = Derived(namer, "_dot")
     seeds = [seed_names(p) for p in wrt]
     tangents = {p: _tangent_names(namer, seed_names, p, len(wrt) > 1) for p in wrt}
-    actives = {p: active_names(tree.body, [p]) for p in wrt}
+    has_tangent = {p: {p} for p in wrt}
     body = []
     for stmt in tree.body[:-1]:
         body.append(anno.copy_tree(stmt))
@@ -33,11 +33,12 @@ def forward(tree, wrt):
             continue
         application = Application(stmt)
         for p in wrt:
-            if application.result in actives[p]:
-                block = _tangent_statements(application, actives[p], tangents[p], namer, origin)
+            if application.reads(has_tangent[p]) and application.differentiable():
+                block = _tangent_statements(application, has_tangent[p], tangents[p], namer,
+                                            origin)
                 body.extend(anno.copy_location(s, stmt) for s in block)
     out = returned_name(tree.body)
-    returns = [nodes.load(tangents[p](out)) if out in actives[p] else nodes.constant(0.0)
+    returns = [nodes.load(tangents[p](out)) if out in has_tangent[p] else nodes.constant(0.0)
                for p in wrt]
     function = derivative_function(tree, namer.claim(f"jvp_{tree.name}"), seeds, body, returns,
                                    describe(tree, wrt, "Tangent"))
@@ -60,19 +61,24 @@ def _tangent_names(namer, seed_names, parameter, several):
     return name
 
 
-def _tangent_statements(application, active, tangent, namer, origin):
+def _tangent_statements(application, has_tangent, tangent, namer, origin):
+    """The tangent statements of one application; its result gets a tangent if nonzero."""
+
     def derivative(parameter):
         if parameter == template.result:
             return tangent(application.result)
         atom = inputs.get(parameter)
-        return tangent(atom.id) if hasattr(atom, "id") and atom.id in active else None
+        return tangent(atom.id) if hasattr(atom, "id") and atom.id in has_tangent else None
 
     if application.primal == "copy":
+        has_tangent.add(application.result)
         source = application.args[0].id
         return [nodes.assign(tangent(application.result), nodes.load(tangent(source)))]
     template, inputs = application.template(rules.TANGENTS, origin)
     block = []
     for target, value in expand(template, application.result, inputs, derivative, namer):
-        name = tangent(application.result) if isinstance(target, tuple) else target
-        block.append(nodes.assign(name, value))
+        if isinstance(target, tuple):
+            has_tangent.add(application.result)
+            target = tangent(application.result)
+        block.append(nodes.assign(target, value))
     return block

@@ -56,6 +56,7 @@ class Application:
         name = to_source(self.stmt.value.func).strip() if isinstance(self.stmt.value, gast.Call) \
             else type(self.stmt.value).__name__
         decorator = "adjoint" if table is rules.ADJOINTS else "tangent"
+        example = "d[x] = d[y] * ..." if table is rules.ADJOINTS else "d[y] = d[x] * ..."
         if any(self.primal is key for key in table):
             return (f"ast_ad's rules for `{name}` do not take these {len(self.args)} "
                     f"arguments and keywords {sorted(self.keywords)}")
@@ -64,7 +65,7 @@ class Application:
                 f"    from ast_ad.extend import {decorator}, d\n\n"
                 f"    @{decorator}({name})\n"
                 f"    def {name.rsplit('.', 1)[-1]}(y, x):\n"
-                f"        d[x] = d[y] * ...  # the derivative of {name} at x\n")
+                f"        {example}  # the derivative of {name} at x\n")
 
 
 def applications(body):
