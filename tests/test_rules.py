@@ -35,11 +35,16 @@ CASES = {
 }
 
 
+def _builtin(table):
+    return {primal for primal, templates in table.items()
+            if any(t.function.__module__.startswith("ast_ad.rules") for t in templates)}
+
+
 def test_every_rule_has_a_case():
-    registered = set(rules.ADJOINTS) | set(rules.TANGENTS)
+    registered = _builtin(rules.ADJOINTS) | _builtin(rules.TANGENTS)
     assert registered == set(CASES), registered ^ set(CASES)
     for primal in registered:
-        assert primal in rules.ADJOINTS and primal in rules.TANGENTS, primal
+        assert primal in _builtin(rules.ADJOINTS) and primal in _builtin(rules.TANGENTS), primal
 
 
 FUNCTIONS = {primal: make_function(f"import math\ndef g(a, b):\n    return {expression}\n")

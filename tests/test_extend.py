@@ -1,0 +1,31 @@
+"""Users' own rules, registered with ast_ad.extend, in both modes and to second order."""
+
+import math
+
+from ast_ad import differentiate
+from ast_ad.extend import adjoint, d, tangent
+from ast_ad.testing import check_grads
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+@adjoint(softplus)
+def softplus_adjoint(y, x):
+    d[x] = d[y] / (1.0 + math.exp(-x))
+
+
+@tangent(softplus)
+def softplus_tangent(y, x):
+    d[y] = d[x] / (1.0 + math.exp(-x))
+
+
+def loss(w, b):
+    return softplus(w * 2.0 + b) * w
+
+
+def test_user_rule_in_both_modes_to_second_order():
+    check_grads(loss, (0.3, -0.7), order=2)
+    expected = softplus(0.6 - 0.7) + 0.3 * 2.0 / (1.0 + math.exp(0.1))
+    assert abs(differentiate(loss)(0.3, -0.7) - expected) < 1e-12
