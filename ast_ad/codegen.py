@@ -40,7 +40,7 @@ def to_source(node, printer=None):
     text = None
     if printer == "astor":
         try:
-            text = astor.to_source(tree)
+            text = astor.to_source(tree, pretty_source="".join)  # no line wrapping
         except Exception:  # noqa: BLE001 - astor fails on some newer nodes: fall back
             text = None
     if text is None:

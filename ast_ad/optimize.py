@@ -2,10 +2,11 @@
 
 Input and output: a FunctionDef whose body is straight-line assignments (and `+=`),
 comments, and a final return. Passes: constant folding with the identities `x * 1`,
-`x / 1`, `x + 0`, `x - 0`, `x ** 1`, `-(-x)`; copy propagation; dead-code
-elimination; and removal of comments left quoting nothing. Values are unchanged:
-nothing is folded that could differ in the last bit, and `0 * x` is kept (x may be
-inf or nan).
+`x * -1`, `x / 1`, `x + 0`, `x - 0`, `x ** 1`, `-(-x)`, `a + -b`; copy propagation;
+fusion of an adjoint's few contributions into one sum (`x_bar = a` ... `x_bar += b`
+becomes `x_bar = a + b` where the second stood); dead-code elimination; and removal
+of comments left quoting nothing. Values are unchanged: nothing is folded that could
+differ in the last bit, and `0 * x` is kept (x may be inf or nan).
 """
 
 import operator
@@ -14,6 +15,7 @@ import gast
 
 from ast_ad import annotations as anno
 from ast_ad import nodes
+from ast_ad.codegen import to_source
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -27,6 +29,7 @@ def optimize(function):
         previous = gast.dump(function)
         function.body = [_Fold().visit(stmt) for stmt in function.body]
         function.body = _propagate_copies(function.body)
+        function.body = _fuse_accumulations(function.body)
         function.body = _eliminate_dead_code(function.body)
     while True:
         body = _drop_empty_comments(function.body)
@@ -57,6 +60,13 @@ class _Fold(gast.NodeTransformer):
             return left
         if (op is gast.Mult and _is(left, 1)) or (op is gast.Add and _is(left, 0)):
             return right
+        if op is gast.Mult and (_is(left, -1) or _is(right, -1)):
+            return _negate(right if _is(left, -1) else left)
+        if op in (gast.Add, gast.Sub) and _is_negation(right):
+            node.op = gast.Sub() if op is gast.Add else gast.Add()
+            node.right = right.operand
+        elif op is gast.Add and _is_negation(left):
+            return gast.BinOp(left=right, op=gast.Sub(), right=left.operand)
         return node
 
     def visit_UnaryOp(self, node):
@@ -68,6 +78,14 @@ class _Fold(gast.NodeTransformer):
             if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub):
                 return operand.operand
         return node
+
+
+def _is_negation(node):
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+
+
+def _negate(node):
+    return gast.UnaryOp(op=gast.USub(), operand=node)
 
 
 def _definitions(body):
@@ -94,6 +112,43 @@ def _propagate_copies(body):
         name = stmt.targets[0].id
         _Replace(name, value).visit_all(body[i + 1:])
         return body[:i] + body[i + 1:]
+    return body
+
+
+_MOST_FUSED = 4  # contributions; a longer sum reads better as `+=` lines
+_LONGEST_FUSED = 90  # characters of a fused statement, to keep lines under 100
+
+
+def _fuse_accumulations(body):
+    """`a = c1` ... `a += c2` -> `a = c1 + c2` at the last, where nothing else reads `a`.
+
+    Moving `c1` down is safe when no name it reads is assigned in between; in a
+    reverse sweep of straight-line code the adjoints it reads are already final.
+    """
+    definitions = _definitions(body)
+    for name, positions in definitions.items():
+        statements = [body[i] for i in positions]
+        if not 2 <= len(positions) <= _MOST_FUSED or not isinstance(statements[0], gast.Assign):
+            continue
+        if not all(isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add)
+                   for s in statements[1:]):
+            continue
+        last = positions[-1]
+        between = [body[k] for k in range(positions[0], last + 1) if k not in positions]
+        if any(name in nodes.loaded_names(s) for s in between + [s.value for s in statements]):
+            continue
+        if any(positions[0] < j <= last for p, s in zip(positions, statements)
+               for read in nodes.loaded_names(s.value) for j in definitions.get(read, [])
+               if j > p):
+            continue
+        total = statements[0].value
+        for stmt in statements[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=stmt.value)
+        fused = anno.copy_location(nodes.assign(name, _Fold().visit(total)), body[last])
+        if len(to_source(fused)) > _LONGEST_FUSED:
+            continue
+        return [fused if k == last else stmt for k, stmt in enumerate(body)
+                if k not in positions[:-1]]
     return body
 
 

@@ -6,7 +6,14 @@ then for each active statement in reverse order a comment quoting it and its adj
 statements. The first contribution to an adjoint assigns it, later ones use `+=`.
 Straight-line code in single-assignment form needs no storage: the adjoint statements
 read the primal values directly. Dead primal statements are left for `optimize`.
+
+The sweep is seeded with 1, as the survey's table is, and the seed `out_bar` scales
+the returned adjoints: the output is a scalar, so every adjoint is linear in the
+seed, and the unit seed folds away (`1.0 * y` is `y`) instead of costing a
+multiplication wherever it flows.
 """
+
+import gast
 
 from ast_ad import annotations as anno
 from ast_ad import nodes
@@ -25,6 +32,7 @@ def reverse(tree, wrt):
     adjoint = Derived(namer, "_bar")
     out = returned_name(tree.body)
     seed = adjoint(out)
+    adjoint = _UnitSeed(adjoint, out)
     active = active_names(tree.body, wrt)
     has_adjoint = {out}
     sweep = []
@@ -35,7 +43,8 @@ def reverse(tree, wrt):
         block = _adjoint_statements(application, active, adjoint, has_adjoint, namer, origin)
         sweep.extend(anno.copy_location(stmt, application.stmt) for stmt in block)
     primal = [anno.copy_tree(s) for s in tree.body[:-1]]
-    returns = [nodes.load(adjoint(p)) if p in has_adjoint else nodes.constant(0.0) for p in wrt]
+    returns = [gast.BinOp(left=nodes.load(seed), op=gast.Mult(), right=adjoint.node(p))
+               if p in has_adjoint else nodes.constant(0.0) for p in wrt]
     function = derivative_function(tree, namer.claim(f"grad_{tree.name}"), [seed],
                                    primal + [nodes.comment("")] + sweep, returns,
                                    describe(tree, wrt, "Gradient"))
@@ -56,13 +65,13 @@ def _adjoint_statements(application, active, adjoint, has_adjoint, namer, origin
 
     block, block_targets = [], set()
     if application.primal == "copy":
-        contribute(application.args[0], nodes.load(adjoint(application.result)))
+        contribute(application.args[0], adjoint.node(application.result))
         return block
     template, inputs = application.template(rules.ADJOINTS, origin)
 
     def derivative(parameter):
         if parameter == template.result:
-            return adjoint(application.result)
+            return adjoint.node(application.result)
         return None  # templates read only the result's adjoint
 
     for target, value in expand(template, application.result, inputs, derivative, namer):
@@ -71,3 +80,16 @@ def _adjoint_statements(application, active, adjoint, has_adjoint, namer, origin
         else:
             block.append(nodes.assign(target, value))
     return block
+
+
+class _UnitSeed:
+    """Adjoint names, except that the output's adjoint is the constant 1."""
+
+    def __init__(self, names, out):
+        self.names, self.out = names, out
+
+    def __call__(self, name):
+        return self.names(name)
+
+    def node(self, name):
+        return nodes.constant(1.0) if name == self.out else nodes.load(self.names(name))

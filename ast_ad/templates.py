@@ -59,7 +59,8 @@ def expand(template, result, inputs, derivative, namer):
     Args:
         result: the name the primal statement assigns.
         inputs: the atom of each input parameter.
-        derivative: maps a parameter to its derivative's name, or None for a zero.
+        derivative: maps a parameter to its derivative (a name or a node), or None for a
+            zero.
         namer: gives the template's own locals fresh names.
 
     Returns:
@@ -84,8 +85,10 @@ def _substitute(expr, template, result, inputs, derivative, renamed):
     class Substitute(gast.NodeTransformer):
         def visit_Subscript(self, node):
             if isinstance(node.value, gast.Name) and node.value.id == "d":
-                name = derivative(node.slice.id)
-                return nodes.load(name) if name else _zero()
+                found = derivative(node.slice.id)
+                if found is None:
+                    return _zero()
+                return nodes.load(found) if isinstance(found, str) else anno.copy_tree(found)
             return self.generic_visit(node)
 
         def visit_Name(self, node):
