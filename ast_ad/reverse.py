@@ -30,8 +30,8 @@ def reverse(tree, wrt):
     origin = anno.get(tree, "origin")
     namer = Namer(nodes.all_names(tree) | {tree.name})
     adjoint = Derived(namer, "_bar")
+    seed = namer.claim("out_bar")  # the contract's name, whatever the output is called
     out = returned_name(tree.body)
-    seed = adjoint(out)
     adjoint = _UnitSeed(adjoint, out)
     active = active_names(tree.body, wrt)
     has_adjoint = {out}
