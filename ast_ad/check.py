@@ -9,16 +9,16 @@ import gast
 
 from ast_ad import annotations as anno
 
-_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass)
+_STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
+               gast.If, gast.For, gast.While)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
-                gast.Attribute, gast.keyword)
+                gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple)
 _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
-_UNARY = (gast.USub, gast.UAdd)
+_UNARY = (gast.USub, gast.UAdd, gast.Not)
 
 _HINTS = {
-    gast.If: "`if` statements are not supported yet; write the branch as a separate function",
-    gast.For: "`for` loops are not supported yet; unroll the loop or differentiate its body",
-    gast.While: "`while` loops are not supported yet; unroll the loop or differentiate its body",
+    gast.Break: "`break` is not supported yet; put the exit test in a `while` condition",
+    gast.Continue: "`continue` is not supported yet; put the rest of the body under an `if`",
     gast.Try: "`try`/`except` is not supported; move the guarded code into a helper that "
               "is not differentiated, or check the input before calling",
     gast.With: "`with` is not supported; enter the context outside the differentiated "
@@ -34,11 +34,7 @@ _HINTS = {
     gast.Yield: "generators cannot be differentiated; return a value instead",
     gast.YieldFrom: "generators cannot be differentiated; return a value instead",
     gast.Await: "`await` cannot be differentiated; call the function outside async code",
-    gast.IfExp: "conditional expressions `a if c else b` are not supported yet",
-    gast.BoolOp: "`and`/`or` are not supported yet",
     gast.Subscript: "indexing is not supported yet; pass the elements as separate arguments",
-    gast.Tuple: "tuples are not supported here; differentiate needs a scalar output "
-                "(use separate functions, or a later vjp/jacobian)",
     gast.List: "lists are not supported yet; pass the elements as separate arguments",
     gast.ListComp: "comprehensions are not supported yet; write the sum out",
     gast.GeneratorExp: "generator expressions are not supported yet; write the sum out",
@@ -51,19 +47,45 @@ def check(tree):
     origin = anno.get(tree, "origin")
     _check_signature(tree, origin)
     body = [stmt for stmt in tree.body if not _is_docstring(stmt)]
-    returns = [stmt for stmt in body if isinstance(stmt, gast.Return)]
     for stmt in body:
         _check_node(stmt, origin)
-        if isinstance(stmt, gast.Return) and stmt is not body[-1]:
-            raise origin.unsupported(stmt, "a `return` before the end of the function is not "
-                                           "supported yet; move it to the last line")
-    if not returns:
-        raise origin.error(tree, f"{tree.name} has no `return`; differentiate needs a "
-                                 "function that returns a scalar")
-    if returns[-1].value is None:
-        raise origin.error(returns[-1], "a bare `return` returns None; return the scalar "
-                                        "to differentiate")
+    _check_returns(body, origin, in_loop=False)
+    if not returns_on_every_path(body):
+        raise origin.error(tree, f"{tree.name} can end without a `return`; differentiate "
+                                 "needs a function that returns a scalar on every path")
     return tree
+
+
+def returns_on_every_path(block):
+    """Whether every path through `block` ends in a `return`."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, gast.If):
+        return returns_on_every_path(last.body) and returns_on_every_path(last.orelse)
+    return isinstance(last, gast.Return)
+
+
+def _check_returns(block, origin, in_loop):
+    for i, stmt in enumerate(block):
+        if isinstance(stmt, gast.Return):
+            if in_loop:
+                raise origin.unsupported(stmt, "`return` inside a loop is not supported yet; "
+                                               "store the result and return after the loop")
+            if stmt.value is None:
+                raise origin.unsupported(stmt, "a bare `return` returns None; return the "
+                                               "scalar to differentiate")
+            if isinstance(stmt.value, gast.Tuple):
+                raise origin.unsupported(stmt, "differentiate needs a scalar output, and this "
+                                               "returns a tuple; differentiate each output on "
+                                               "its own (vjp and jacobian take several)")
+            if i != len(block) - 1:
+                raise origin.unsupported(block[i + 1], "this code follows a `return` and never "
+                                                       "runs; remove it")
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(stmt, (gast.If, gast.For, gast.While)) and inner:
+                _check_returns(inner, origin, in_loop or not isinstance(stmt, gast.If))
 
 
 def _check_signature(tree, origin):
@@ -74,8 +96,18 @@ def _check_signature(tree, origin):
 
 
 def _check_node(node, origin):
+    allowed_tuples = set()
     for child in gast.walk(node):
-        if isinstance(child, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop)):
+        if isinstance(child, gast.Assign) and _is_unpacking(child):
+            allowed_tuples.update({id(child.targets[0]), id(child.value)})
+        if isinstance(child, gast.Return) and isinstance(child.value, gast.Tuple):
+            allowed_tuples.add(id(child.value))
+    for child in gast.walk(node):
+        if isinstance(child, gast.Tuple) and id(child) not in allowed_tuples:
+            raise origin.unsupported(child, "tuples are supported only in unpacking "
+                                            "assignments such as `a, b = b, a + b`")
+        if isinstance(child, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
+                              gast.boolop)):
             _check_operator(child, node, origin)
             continue
         if isinstance(child, _STATEMENTS):
@@ -92,18 +124,34 @@ def _check_node(node, origin):
 
 
 def _check_statement(stmt, origin):
+    if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
+        raise origin.unsupported(stmt, "a loop's `else` clause is not supported; test after "
+                                       "the loop instead")
+    if isinstance(stmt, gast.For) and not isinstance(stmt.target, gast.Name):
+        raise origin.unsupported(stmt, "loop over one plain name (`for x in xs`); unpacking "
+                                       "loop targets is not supported yet")
+    if isinstance(stmt, gast.Assign) and _is_unpacking(stmt):
+        return
     targets = {gast.Assign: lambda s: s.targets, gast.AugAssign: lambda s: [s.target],
                gast.AnnAssign: lambda s: [s.target]}
     for target in targets.get(type(stmt), lambda s: [])(stmt):
         if not isinstance(target, gast.Name) or len(getattr(stmt, "targets", [0])) > 1:
             raise origin.unsupported(stmt, "assign to one plain name at a time "
-                                           "(`y = ...`); unpacking and attribute or item "
+                                           "(`y = ...`) or unpack a tuple of the same length "
+                                           "(`a, b = b, a + b`); attribute and item "
                                            "assignment are not supported yet")
     if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
         raise origin.unsupported(stmt, "a bare annotation assigns nothing; give it a value")
     if isinstance(stmt, gast.Expr) and not isinstance(stmt.value, (gast.Call, gast.Constant)):
         raise origin.unsupported(stmt, "an expression whose value is thrown away does "
                                        "nothing; assign it or remove it")
+
+
+def _is_unpacking(stmt):
+    target, value = stmt.targets[0], stmt.value
+    return (len(stmt.targets) == 1 and isinstance(target, gast.Tuple)
+            and isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts)
+            and all(isinstance(t, gast.Name) for t in target.elts))
 
 
 def _check_operator(op, stmt, origin):

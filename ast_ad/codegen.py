@@ -57,7 +57,10 @@ def to_source(node, printer=None):
 def _with_markers(node, texts):
     for child in gast.walk(node):
         for field in ("body", "orelse"):
-            for i, stmt in enumerate(getattr(child, field, None) or []):
+            block = getattr(child, field, None)
+            if isinstance(block, list) and block and all(map(nodes.is_comment, block)):
+                block.append(gast.Pass())
+            for i, stmt in enumerate(block or []):
                 if nodes.is_comment(stmt):
                     texts.append(anno.get(stmt, "comment"))
                     getattr(child, field)[i] = gast.Expr(value=nodes.load(_MARKER.format(len(texts) - 1)))

@@ -3,14 +3,23 @@
 Input: a checked FunctionDef. Output: a FunctionDef whose body is the trace, in this
 grammar (the contract for every later pass):
 
-    stmt := NAME = rhs | EXPR(call) | return NAME
-    rhs  := atom | atom BINOP atom | UNARYOP atom | atom CMPOP atom | callee(atom, ..., k=atom)
-    atom := NAME | CONSTANT | static
+    stmt  := NAME = rhs | EXPR(call) | if atom: block else: block
+           | for NAME in atom: block | while NAME: block | return out (last, once)
+    rhs   := atom | atom BINOP atom | UNARYOP atom | atom CMPOP atom | callee(atom, ..., k=atom)
+    atom  := NAME | CONSTANT | static
 
-Every name is assigned once: parameters and user variables keep their names, a
-reassigned variable gets a fresh version (`x_1`), unnamed subexpressions become
-`v1, v2, ...` in Python's evaluation order, and the returned value is `out`. A
-`static` is a name or attribute chain (`math.pi`) that resolves outside the function;
+Parameters and user variables keep their names, a reassigned variable gets a fresh
+version (`x_1`), unnamed subexpressions become `v1, v2, ...` in Python's evaluation
+order, and the returned value is `out`. Outside loops every name is assigned once on
+each path: both branches of an `if` assign a variable's merged version. Inside a loop
+body the same holds within one iteration, except that each variable carried from one
+iteration to the next keeps one name, assigned only by a copy at the end of the body
+(annotated `carried`); the loop lists those names in its `carried` annotation. A
+`while` loop's test is a name recomputed at the end of its body. Early returns from
+branches become assignments to `out`, the code after them moving into the other
+branch. `a if c else b`, `and` and `or` become `if` statements.
+
+A `static` is a name or attribute chain (`math.pi`) that resolves outside the function;
 it is annotated `static`, and a call's resolved function is annotated `callee`. Each
 statement keeps the line of the user statement it came from.
 
@@ -41,9 +50,8 @@ def lower(tree):
     """The evaluation trace of a checked FunctionDef, as a new FunctionDef."""
     tree = anno.copy_tree(tree)
     lowerer = _Lowerer(tree)
-    for stmt in tree.body:
-        lowerer.statement(stmt)
-    tree.body = lowerer.trace
+    tree.body = lowerer.block(_move_code_after_returns(tree.body))
+    tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     return tree
 
 
@@ -52,42 +60,154 @@ def parameters(tree):
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
+def _move_code_after_returns(block):
+    """`if c: return a` then `rest` becomes `if c: return a else: rest`."""
+    from ast_ad.check import returns_on_every_path
+
+    result = []
+    for i, stmt in enumerate(block):
+        if isinstance(stmt, gast.If):
+            rest = block[i + 1:]
+            body_returns, else_returns = (returns_on_every_path(stmt.body),
+                                          returns_on_every_path(stmt.orelse))
+            if rest and (_contains_return(stmt.body) or _contains_return(stmt.orelse)):
+                stmt.body = stmt.body if body_returns else stmt.body + rest
+                stmt.orelse = stmt.orelse if else_returns else stmt.orelse + rest
+                rest = []
+            stmt.body = _move_code_after_returns(stmt.body)
+            stmt.orelse = _move_code_after_returns(stmt.orelse)
+            result.append(stmt)
+            if not rest:
+                return result
+        else:
+            result.append(stmt)
+    return result
+
+
+def _contains_return(block):
+    return any(isinstance(n, gast.Return) for stmt in block for n in gast.walk(stmt))
+
+
+def _stored_names(block):
+    return {n.id for stmt in block for n in gast.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
 class _Lowerer:
     def __init__(self, tree):
         self.origin = anno.get(tree, "origin")
         self.scope = anno.get(tree, "scope")
         self.namer = Namer(nodes.all_names(tree))
         self.params = parameters(tree)
-        self.locals = set(self.params) | {
-            n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
         self.trace = []
         self.line_node = tree
+        self.out = self.namer.claim("out")
+        self.returned = False  # whether the code lowered so far in this block has returned
 
     def emit(self, stmt):
         self.trace.append(anno.copy_location(stmt, self.line_node))
 
+    def block(self, statements):
+        """Lower `statements` into a new list, leaving `self.trace` as it was."""
+        outer, self.trace = self.trace, []
+        self.returned = False
+        for stmt in statements:
+            self.statement(stmt)
+        lowered, self.trace = self.trace, outer
+        return lowered
+
     def statement(self, stmt):
         self.line_node = stmt
-        if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
+            values = [self.atom(v) for v in stmt.value.elts]  # all read before any is written
+            for target, value in zip(stmt.targets[0].elts, values):
+                self.bind(target.id, value)
+        elif isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
             self.bind(target.id, self.rhs(stmt.value))
         elif isinstance(stmt, gast.AugAssign):
             value = gast.BinOp(left=self.atom(stmt.target), op=stmt.op, right=self.atom(stmt.value))
             self.bind(stmt.target.id, value)
         elif isinstance(stmt, gast.Return):
-            out = self.namer.claim("out")
-            self.emit(nodes.assign(out, self.rhs(stmt.value)))
-            self.emit(gast.Return(value=nodes.load(out)))
+            self.emit(nodes.assign(self.out, self.rhs(stmt.value)))
+            self.returned = True
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             self.emit(gast.Expr(value=self.rhs(stmt.value)))
+        elif isinstance(stmt, gast.If):
+            self.branch(self.atom(stmt.test), stmt.body, stmt.orelse)
+        elif isinstance(stmt, gast.For):
+            self.for_loop(stmt)
+        elif isinstance(stmt, gast.While):
+            self.while_loop(stmt)
+
+    def branch(self, test, body, orelse):
+        """Emit `if test: body else: orelse`, merging the versions each branch assigns."""
+        before = dict(self.current)
+        then_block = self.block(body)
+        then_current, then_returned = self.current, self.returned
+        self.current = dict(before)
+        else_block = self.block(orelse)
+        else_current, else_returned = self.current, self.returned
+        self.current, self.returned = dict(before), then_returned and else_returned
+        if then_returned or else_returned:  # only the other branch's versions go on
+            self.current = else_current if then_returned else then_current
+        else:
+            for name in sorted(set(then_current) | set(else_current)):
+                versions = then_current.get(name), else_current.get(name)
+                if versions[0] == versions[1] or None in versions:
+                    self.current[name] = versions[0] or versions[1]
+                    continue
+                merged = self.new_version(name)
+                for block, version in zip((then_block, else_block), versions):
+                    _assign_to(block, version, merged, self.line_node)
+                self.current[name] = merged
+        self.emit(gast.If(test=test, body=then_block or [gast.Pass()], orelse=else_block))
+
+    def for_loop(self, stmt):
+        iterable = self.atom(stmt.iter)
+        target = self.new_version(stmt.target.id)
+        self.current[stmt.target.id] = target
+        loop = gast.For(target=nodes.store(target), iter=iterable, body=[], orelse=[],
+                        type_comment=None)
+        self.loop(loop, stmt.body, exclude={stmt.target.id})
+
+    def while_loop(self, stmt):
+        test = self.namer.temporary()
+        self.emit(nodes.assign(test, self.rhs(stmt.test)))
+        loop = gast.While(test=nodes.load(test), body=[], orelse=[])
+        self.loop(loop, stmt.body, test=(test, stmt.test))
+
+    def loop(self, node, body, exclude=(), test=None):
+        """Lower a loop body; variables assigned in it keep one name across iterations."""
+        line = self.line_node
+        before = dict(self.current)
+        carried = {name: before[name] for name in sorted(_stored_names(body) & set(before))
+                   if name not in exclude}
+        outer, self.trace = self.trace, []
+        for stmt in body:
+            self.statement(stmt)
+        self.line_node = line
+        if test is not None:  # a while loop's test, evaluated again for the next iteration
+            self.emit(nodes.assign(test[0], self.rhs(test[1])))
+        for name, carried_name in carried.items():
+            if self.current[name] != carried_name:
+                copy = nodes.assign(carried_name, nodes.load(self.current[name]))
+                self.emit(anno.set(copy, "carried", True))
+            self.current[name] = carried_name
+        node.body, self.trace = self.trace or [gast.Pass()], outer
+        anno.set(node, "carried", sorted(carried.values()))
+        self.emit(node)
+
+    def new_version(self, name):
+        if name in self.current or name in self.params or name in self.namer.versions_of:
+            return self.namer.version(name)
+        self.namer.versions_of.add(name)
+        return name
 
     def bind(self, name, value):
-        if name in self.current or name in self.params:
-            new = self.namer.version(name)
-        else:
-            new = name
+        new = self.new_version(name)
         self.emit(nodes.assign(new, value))
         self.current[name] = new
 
@@ -112,7 +232,7 @@ class _Lowerer:
             operand = self.atom(expr.operand)
             if isinstance(expr.op, gast.UAdd):
                 return operand
-            if isinstance(operand, gast.Constant) and isinstance(operand.value, (int, float)):
+            if isinstance(expr.op, gast.USub) and _is_number(operand):
                 return nodes.constant(-operand.value)
             return gast.UnaryOp(op=expr.op, operand=operand)
         if isinstance(expr, gast.Compare):
@@ -120,7 +240,30 @@ class _Lowerer:
             return gast.Compare(left=left, ops=expr.ops, comparators=[self.atom(expr.comparators[0])])
         if isinstance(expr, gast.Call):
             return self.call(expr)
+        if isinstance(expr, gast.IfExp):
+            return self.choice(self.atom(expr.test), lambda: self.rhs(expr.body),
+                               lambda: self.rhs(expr.orelse))
+        if isinstance(expr, gast.BoolOp):  # short-circuit: `b` is evaluated only if needed
+            first = self.atom(expr.values[0])
+            rest = gast.BoolOp(op=expr.op, values=expr.values[1:]) if len(expr.values) > 2 \
+                else expr.values[1]
+            branches = (lambda: self.rhs(rest), lambda: anno.copy_tree(first))
+            if isinstance(expr.op, gast.Or):
+                branches = branches[::-1]
+            return self.choice(first, *branches)
         raise self.origin.unsupported(expr, f"`{type(expr).__name__}` is not supported")
+
+    def choice(self, test, if_true, if_false):
+        """A temporary holding `if_true()` if `test` else `if_false()`, by an `if` statement."""
+        name = self.namer.temporary()
+        blocks = []
+        for value in (if_true, if_false):
+            outer, self.trace = self.trace, []
+            self.emit(nodes.assign(name, value()))
+            blocks.append(self.trace)
+            self.trace = outer
+        self.emit(gast.If(test=test, body=blocks[0], orelse=blocks[1]))
+        return nodes.load(name)
 
     def call(self, expr):
         callee = self.reference(expr.func)
@@ -159,6 +302,22 @@ class _Lowerer:
             node = gast.Attribute(value=base, attr=expr.attr, ctx=gast.Load())
             return anno.set(node, "static", Static(value))
         return self.atom(expr)
+
+
+def _is_number(node):
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+def _assign_to(block, version, merged, line):
+    """Make `block` end with `merged` holding `version`: rename its definition if it is the
+    block's own and read nowhere after, else append a copy."""
+    for i, stmt in enumerate(block):
+        if isinstance(stmt, gast.Assign) and stmt.targets[0].id == version:
+            later = [n for s in block[i + 1:] for n in nodes.loaded_names(s)]
+            if version not in later and not anno.get(stmt, "carried"):
+                stmt.targets[0].id = merged
+                return
+    block.append(anno.copy_location(nodes.assign(merged, nodes.load(version)), line))
 
 
 class Static:

@@ -1,12 +1,19 @@
-"""Clean-up of generated straight-line code, run to a fixed point.
+"""Clean-up of generated code, run to a fixed point.
 
-Input and output: a FunctionDef whose body is straight-line assignments (and `+=`),
-comments, and a final return. Passes: constant folding with the identities `x * 1`,
-`x * -1`, `x / 1`, `x + 0`, `x - 0`, `x ** 1`, `-(-x)`, `a + -b`; copy propagation;
-fusion of an adjoint's few contributions into one sum (`x_bar = a` ... `x_bar += b`
-becomes `x_bar = a + b` where the second stood); dead-code elimination; and removal
-of comments left quoting nothing. Values are unchanged: nothing is folded that could
-differ in the last bit, and `0 * x` is kept (x may be inf or nan).
+Input and output: a FunctionDef in the form the sweeps write: assignments, `+=`,
+comments, `if`, `for` and `while` blocks, and a final return. Passes:
+
+- constant folding with the identities `1 * x`, `-1 * x`, `x / 1`, `x + 0`, `x - 0`,
+  `x ** 1`, `-(-x)`, `a + -b`;
+- copy propagation of `a = b` where `a` is assigned once and `b` cannot change;
+- fusion of an adjoint's few contributions into one sum (`x_bar = a` ... `x_bar += b`
+  becomes `x_bar = a + b` where the second stood);
+- dead-code elimination, by liveness through branches and loops (a stack's `pop` and
+  any call made as a statement are kept for their effect);
+- removal of comments left quoting nothing.
+
+Values are unchanged: nothing is folded that could differ in the last bit, and
+`0 * x` is kept (x may be inf or nan).
 """
 
 import operator
@@ -19,6 +26,9 @@ from ast_ad.codegen import to_source
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
+_COMPOUND = (gast.If, gast.For, gast.While)
+_MOST_FUSED = 4  # contributions; a longer sum reads better as `+=` lines
+_LONGEST_FUSED = 90  # characters of a fused statement, to keep lines under 100
 
 
 def optimize(function):
@@ -28,14 +38,30 @@ def optimize(function):
     while previous != gast.dump(function):
         previous = gast.dump(function)
         function.body = [_Fold().visit(stmt) for stmt in function.body]
-        function.body = _propagate_copies(function.body)
-        function.body = _fuse_accumulations(function.body)
-        function.body = _eliminate_dead_code(function.body)
-    while True:
-        body = _drop_empty_comments(function.body)
-        if len(body) == len(function.body):
-            return function
-        function.body = body
+        _propagate_copies(function)
+        _each_block(function, _fuse_accumulations)
+        counts = _name_counts(function)
+        _each_block(function, lambda block: _coalesce_copies(block, counts))
+        _each_block(function, lambda block: _propagate_local_copy(block, counts))
+        unused_stacks = set()
+        function.body, _ = _live(function.body, set(), unused_stacks)
+        _drop_stacks(function, unused_stacks)
+    _each_block(function, _drop_empty_comments)
+    return function
+
+
+def _each_block(function, rewrite):
+    for node in gast.walk(function):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                new = rewrite(block)
+                while new is not block:
+                    block, new = new, rewrite(new)
+                setattr(node, field, new)
+
+
+# ---------------------------------------------------------------- folding
 
 
 def _number(node):
@@ -44,6 +70,14 @@ def _number(node):
 
 def _is(node, value):
     return _number(node) and node.value == value
+
+
+def _is_negation(node):
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+
+
+def _negate(node):
+    return gast.UnaryOp(op=gast.USub(), operand=node)
 
 
 class _Fold(gast.NodeTransformer):
@@ -75,90 +109,64 @@ class _Fold(gast.NodeTransformer):
         if isinstance(node.op, gast.USub):
             if _number(operand):
                 return anno.copy_location(nodes.constant(-operand.value), node)
-            if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub):
+            if _is_negation(operand):
                 return operand.operand
         return node
 
 
-def _is_negation(node):
-    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+# ---------------------------------------------------------------- copy propagation
 
 
-def _negate(node):
-    return gast.UnaryOp(op=gast.USub(), operand=node)
+def _definitions(node):
+    """How many statements assign each name, and which of those lie inside a loop."""
+    count, in_loop = {}, set()
+
+    def visit(block, looping):
+        for stmt in block:
+            targets = [nodes.assigned_name(stmt)]
+            if isinstance(stmt, gast.For):
+                targets = [stmt.target.id]
+            for name in filter(None, targets):
+                count[name] = count.get(name, 0) + 1
+                if looping:
+                    in_loop.add(name)
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(stmt, _COMPOUND) and inner:
+                    visit(inner, looping or not isinstance(stmt, gast.If))
+
+    visit(node.body, False)
+    return count, in_loop
 
 
-def _definitions(body):
-    where = {}
-    for i, stmt in enumerate(body):
-        name = nodes.assigned_name(stmt)
-        if name:
-            where.setdefault(name, []).append(i)
-    return where
-
-
-def _propagate_copies(body):
-    """Replace `a` by `b` after `a = b`, where neither is assigned again."""
-    definitions = _definitions(body)
-    for i, stmt in enumerate(body):
-        if not isinstance(stmt, gast.Assign) or len(definitions[stmt.targets[0].id]) != 1:
+def _propagate_copies(function):
+    """Replace `a` by `b` after `a = b`, where `a` is assigned once and `b` cannot change."""
+    count, in_loop = _definitions(function)
+    for node in gast.walk(function):
+        if not isinstance(node, gast.Assign) or count.get(node.targets[0].id) != 1:
             continue
-        value = stmt.value
+        value, name = node.value, node.targets[0].id
         if isinstance(value, gast.Name) and anno.get(value, "static") is None:
-            if any(j > i for j in definitions.get(value.id, [])):
+            if count.get(value.id, 0) > 1 or value.id in in_loop:
                 continue
         elif not _number(value):
             continue
-        name = stmt.targets[0].id
-        _Replace(name, value).visit_all(body[i + 1:])
-        return body[:i] + body[i + 1:]
-    return body
+        _Replace(name, value).visit(function)
+        _remove(function, node)
+        return
 
 
-_MOST_FUSED = 4  # contributions; a longer sum reads better as `+=` lines
-_LONGEST_FUSED = 90  # characters of a fused statement, to keep lines under 100
-
-
-def _fuse_accumulations(body):
-    """`a = c1` ... `a += c2` -> `a = c1 + c2` at the last, where nothing else reads `a`.
-
-    Moving `c1` down is safe when no name it reads is assigned in between; in a
-    reverse sweep of straight-line code the adjoints it reads are already final.
-    """
-    definitions = _definitions(body)
-    for name, positions in definitions.items():
-        statements = [body[i] for i in positions]
-        if not 2 <= len(positions) <= _MOST_FUSED or not isinstance(statements[0], gast.Assign):
-            continue
-        if not all(isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add)
-                   for s in statements[1:]):
-            continue
-        last = positions[-1]
-        between = [body[k] for k in range(positions[0], last + 1) if k not in positions]
-        if any(name in nodes.loaded_names(s) for s in between + [s.value for s in statements]):
-            continue
-        if any(positions[0] < j <= last for p, s in zip(positions, statements)
-               for read in nodes.loaded_names(s.value) for j in definitions.get(read, [])
-               if j > p):
-            continue
-        total = statements[0].value
-        for stmt in statements[1:]:
-            total = gast.BinOp(left=total, op=gast.Add(), right=stmt.value)
-        fused = anno.copy_location(nodes.assign(name, _Fold().visit(total)), body[last])
-        if len(to_source(fused)) > _LONGEST_FUSED:
-            continue
-        return [fused if k == last else stmt for k, stmt in enumerate(body)
-                if k not in positions[:-1]]
-    return body
+def _remove(function, target):
+    for node in gast.walk(function):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and any(s is target for s in block):
+                setattr(node, field, [s for s in block if s is not target] or [gast.Pass()])
 
 
 class _Replace(gast.NodeTransformer):
     def __init__(self, name, value):
         self.name, self.value = name, value
-
-    def visit_all(self, statements):
-        for stmt in statements:
-            self.visit(stmt)
 
     def visit_Name(self, node):
         if node.id == self.name and isinstance(node.ctx, gast.Load):
@@ -166,36 +174,181 @@ class _Replace(gast.NodeTransformer):
         return node
 
 
-def _eliminate_dead_code(body):
-    live = set()
-    kept = []
-    for stmt in reversed(body):
+# ---------------------------------------------------------------- fusion
+
+
+def _fuse_accumulations(block):
+    """`a = c1` ... `a += c2` -> `a = c1 + c2` at the last, where nothing else reads `a`.
+
+    Moving `c1` down is safe when nothing between writes a name it reads: no compound
+    statement stands between, and no assignment of a name it reads.
+    """
+    positions = {}
+    for i, stmt in enumerate(block):
         name = nodes.assigned_name(stmt)
-        if name is not None and name not in live:
+        if name:
+            positions.setdefault(name, []).append(i)
+    for name, where in positions.items():
+        statements = [block[i] for i in where]
+        if not 2 <= len(where) <= _MOST_FUSED or not isinstance(statements[0], gast.Assign):
             continue
-        if isinstance(stmt, gast.Assign):
-            live.discard(name)
-        live.update(nodes.loaded_names(stmt))
-        if isinstance(stmt, gast.AugAssign):
-            live.add(name)
+        if not all(isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add)
+                   for s in statements[1:]):
+            continue
+        first, last = where[0], where[-1]
+        between = [block[k] for k in range(first, last + 1) if k not in where]
+        if any(isinstance(s, _COMPOUND) for s in between):
+            continue
+        if any(name in nodes.loaded_names(s) for s in between + [s.value for s in statements]):
+            continue
+        if any(nodes.assigned_name(block[k]) in nodes.loaded_names(s.value)
+               for p, s in zip(where, statements) for k in range(p + 1, last + 1)):
+            continue
+        total = statements[0].value
+        for stmt in statements[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=stmt.value)
+        fused = anno.copy_location(nodes.assign(name, _Fold().visit(total)), block[last])
+        if len(to_source(fused)) > _LONGEST_FUSED:
+            continue
+        return [fused if k == last else stmt for k, stmt in enumerate(block)
+                if k not in where[:-1]]
+    return block
+
+
+def _name_counts(function):
+    counts = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    return counts
+
+
+def _propagate_local_copy(block, counts):
+    """`a = b` whose every use follows in this block, before `b` changes: use `b` there."""
+    for i, stmt in enumerate(block):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
+                and anno.get(stmt.value, "static") is None):
+            continue
+        name, source = stmt.targets[0].id, stmt.value.id
+        uses = [k for k in range(i + 1, len(block)) if name in nodes.all_names(block[k])]
+        if not uses or counts.get(name) != len(uses) + 1:
+            continue
+        last = uses[-1]
+        if any(isinstance(block[k], _COMPOUND) or nodes.assigned_name(block[k]) in (name, source)
+               for k in range(i + 1, last)) or nodes.assigned_name(block[last]) == name:
+            continue
+        replace = _Replace(name, stmt.value)
+        return block[:i] + [replace.visit(s) for s in block[i + 1:last + 1]] + block[last + 1:]
+    return block
+
+
+def _coalesce_copies(block, counts):
+    """`t = e` then `x = t`, with `t` used nowhere else, becomes `x = e`."""
+    for i in range(1, len(block)):
+        first, copy = block[i - 1], block[i]
+        if not (isinstance(first, gast.Assign) and isinstance(copy, gast.Assign)
+                and isinstance(copy.value, gast.Name) and copy.value.id == first.targets[0].id):
+            continue
+        if counts.get(first.targets[0].id) != 2:
+            continue
+        merged = anno.copy_location(nodes.assign(copy.targets[0].id, first.value), copy)
+        return block[:i - 1] + [merged] + block[i + 1:]
+    return block
+
+
+# ---------------------------------------------------------------- dead code
+
+
+def _has_effect(stmt):
+    """A method call (a stack's pop) must run even if its result is not used."""
+    value = getattr(stmt, "value", None)
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+        anno.get(value.func, "static") is None
+
+
+def _live(block, live_after, unused_stacks):
+    """`block` without dead statements, and the names live at its start.
+
+    A stack whose popped values are all dead is added to `unused_stacks`.
+    """
+    live = set(live_after)
+    kept = []
+    for stmt in reversed(block):
+        name = nodes.assigned_name(stmt)
+        if isinstance(stmt, gast.If):
+            body, live_body = _live(stmt.body, live, unused_stacks)
+            orelse, live_else = _live(stmt.orelse, live, unused_stacks)
+            if not _does_something(body) and not _does_something(orelse):
+                continue
+            stmt.body, stmt.orelse = body or [gast.Pass()], orelse
+            live = live_body | live_else | set(nodes.loaded_names(stmt.test))
+        elif isinstance(stmt, (gast.For, gast.While)):
+            header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            entry = set()
+            while True:
+                body, new_entry = _live(stmt.body, live | entry | set(nodes.loaded_names(header)),
+                                       unused_stacks)
+                if new_entry <= entry:
+                    break
+                entry |= new_entry
+            if isinstance(stmt, gast.For) and not _does_something(body):
+                continue
+            stmt.body = body or [gast.Pass()]
+            if isinstance(stmt, gast.For):
+                entry.discard(stmt.target.id)
+            live = live | entry | set(nodes.loaded_names(header))
+        elif name is not None:
+            if name not in live:
+                if not _has_effect(stmt):
+                    continue
+                unused_stacks.add(stmt.value.func.value.id)
+            if isinstance(stmt, gast.Assign):
+                live.discard(name)
+            live.update(nodes.loaded_names(stmt))
+            if isinstance(stmt, gast.AugAssign):
+                live.add(name)
+        else:
+            live.update(nodes.loaded_names(stmt))
         kept.append(stmt)
-    return kept[::-1]
+    return kept[::-1], live
 
 
-def _drop_empty_comments(body):
+def _drop_stacks(function, stacks):
+    """Remove every push, pop and creation of `stacks`."""
+
+    def uses_stack(stmt):
+        value = getattr(stmt, "value", None)
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
+            return getattr(value.func.value, "id", None) in stacks
+        return nodes.assigned_name(stmt) in stacks and isinstance(value, gast.List)
+
+    if stacks:
+        _each_block(function, lambda block: [s for s in block if not uses_stack(s)]
+                    if any(map(uses_stack, block)) else block)
+
+
+def _does_something(block):
+    return any(not nodes.is_comment(s) and not isinstance(s, gast.Pass) for s in block)
+
+
+# ---------------------------------------------------------------- comments
+
+
+def _drop_empty_comments(block):
     """Comments quoting a block that no longer has statements, and stray blank lines."""
     kept = []
-    for i, stmt in enumerate(body):
-        following = body[i + 1] if i + 1 < len(body) else None
+    for i, stmt in enumerate(block):
+        following = block[i + 1] if i + 1 < len(block) else None
         if nodes.is_comment(stmt):
-            if following is None or isinstance(following, gast.Return):
+            if following is None or isinstance(following, (gast.Return, gast.Pass)):
                 continue
-            if anno.get(stmt, "comment") and nodes.is_comment(following):
+            if anno.get(stmt, "comment") and (nodes.is_comment(following)
+                                              or isinstance(following, _COMPOUND)):
                 continue
             if not anno.get(stmt, "comment") and not _is_code(kept[-1] if kept else None):
                 continue
         kept.append(stmt)
-    return kept
+    return kept if len(kept) < len(block) else block
 
 
 def _is_code(stmt):

@@ -69,16 +69,18 @@ class Application:
 
 
 def applications(body):
-    return [Application(s) for s in body if isinstance(s, gast.Assign)]
+    """Every assignment of `body`, nested ones included, in source order."""
+    return [Application(s) for stmt in body for s in gast.walk(stmt) if isinstance(s, gast.Assign)]
 
 
 def active_names(body, wrt):
-    """The names that depend on `wrt` through differentiable operations."""
+    """The names that depend on `wrt` through differentiable operations (around loops too)."""
     active = set(wrt)
-    for application in applications(body):
-        if application.reads(active) and application.differentiable():
-            active.add(application.result)
-    return active
+    while True:
+        grown = {a.result for a in applications(body) if a.reads(active) and a.differentiable()}
+        if grown <= active:
+            return active
+        active |= grown
 
 
 def returned_name(body):

@@ -1,0 +1,257 @@
+"""JAX's function transforms, built on `differentiate`: value_and_grad, jvp, vjp, jacobian, hessian.
+
+Each is a thin composition of generated derivative functions, with JAX's semantics and
+our `wrt` for its `argnums`. The primal value is what the user's own function returns
+when called; the derivatives are what the generated code returns. For now functions
+take float arguments and return a scalar: where an array would be needed, the
+transforms raise `DifferentiationError` rather than return a wrong shape, so array
+support can come later behind the same signatures.
+"""
+
+import functools
+import inspect
+import numbers
+import operator
+from typing import Callable, Sequence
+
+from ast_ad.api import differentiate
+from ast_ad.errors import DifferentiationError
+
+__all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def value_and_grad(function: Callable, *, wrt=0) -> Callable:
+    """A function returning both `function`'s value and its gradient, as `jax.value_and_grad`.
+
+    Args:
+        function: a Python function defined with `def` that returns a scalar.
+        wrt: the parameter to differentiate with respect to: an index, a name, or a
+            tuple of them.
+
+    Returns:
+        A function of the same arguments returning `(value, derivative)`; the
+        derivative is a tuple for a tuple `wrt`.
+
+    Raises:
+        DifferentiationError: `function` cannot be differentiated (raised now, as
+            `differentiate` does), or, when called, it returns an array.
+    """
+    wrt = _hashable(wrt)
+    gradient = differentiate(function, wrt=wrt)
+
+    def value_and_gradient(*args, **kwargs):
+        value = _scalar_output(function, args, kwargs)
+        return value, _shaped(gradient(*args, **kwargs), wrt, f"the gradient of "
+                                                                f"{function.__name__}")
+
+    return _named(value_and_gradient, "value_and_grad", function)
+
+
+def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
+    """The value of `function` at `primals` and its directional derivative along `tangents`.
+
+    As `jax.jvp`: one tangent per primal, both given as tuples, the primals being the
+    leading positional arguments. Runs the forward-mode (tangent) function once, with
+    the tangents as its seeds.
+
+    Args:
+        function: a Python function defined with `def` that returns a scalar.
+        primals: the point, one value per leading positional parameter.
+        tangents: the direction, one value per primal.
+
+    Returns:
+        `(value, tangent_out)`, where `tangent_out` is the sum over the parameters of
+        the partial derivative times its tangent.
+
+    Raises:
+        DifferentiationError: primals and tangents do not match, `function` cannot be
+            differentiated, or an argument or the output is an array.
+    """
+    primals, tangents = _sequence(primals, "primals"), _sequence(tangents, "tangents")
+    if len(primals) != len(tangents):
+        raise DifferentiationError(f"jvp takes one tangent per primal: got {len(primals)} "
+                                   f"primals and {len(tangents)} tangents")
+    wrt = _leading(function, len(primals), "jvp")
+    tangent_function = differentiate(function, wrt=wrt, mode="forward")
+    seeds = _seed_names(tangent_function, function)
+    for tangent in tangents:
+        _scalar(tangent, "a tangent given to jvp")
+    value = _scalar_output(function, primals, {})
+    # Each partial is linear in its own seed, so seeding with the tangents and adding
+    # the partials gives the directional derivative.
+    partials = _as_tuple(tangent_function(*primals, **dict(zip(seeds, tangents))), len(wrt))
+    return value, functools.reduce(operator.add, partials)
+
+
+def vjp(function: Callable, *primals) -> tuple:
+    """The value of `function` at `primals` and a function pulling adjoints back to them.
+
+    As `jax.vjp`: `vjp_fn(out_bar)` returns one adjoint per primal, `out_bar` times the
+    partial derivative. Uses the reverse-mode (adjoint) function, whose keyword-only
+    seed `out_bar` receives the adjoint of the output.
+
+    Args:
+        function: a Python function defined with `def` that returns a scalar.
+        *primals: the point, one value per leading positional parameter.
+
+    Returns:
+        `(value, vjp_fn)`; `vjp_fn(out_bar)` returns a tuple with one adjoint per primal.
+
+    Raises:
+        DifferentiationError: too many primals, `function` cannot be differentiated, or
+            the output or `out_bar` is an array.
+    """
+    wrt = _leading(function, len(primals), "vjp")
+    adjoint_function = differentiate(function, wrt=wrt)
+    (seed,) = _seed_names(adjoint_function, function)
+    value = _scalar_output(function, primals, {})
+
+    def vjp_function(out_bar):
+        _scalar(out_bar, "the out_bar given to vjp_fn")
+        return _as_tuple(adjoint_function(*primals, **{seed: out_bar}), len(wrt))
+
+    return value, _named(vjp_function, "vjp", function)
+
+
+def jacobian(function: Callable, *, wrt=0, mode="reverse") -> Callable:
+    """The Jacobian of `function`, as `jax.jacrev` (or `jax.jacfwd` for `mode="forward"`).
+
+    A function of a scalar output and float arguments has a 1-by-n Jacobian, its
+    gradient: a float for a single `wrt`, a tuple for a tuple `wrt`.
+
+    Args:
+        function: a Python function defined with `def` that returns a scalar.
+        wrt: the parameter (index or name), or a tuple of them.
+        mode: "reverse" (one adjoint sweep) or "forward" (one tangent sweep per parameter).
+
+    Returns:
+        A function of the same arguments returning the Jacobian. It calls `function`
+        too, to check that its output is a scalar.
+
+    Raises:
+        DifferentiationError: `function` cannot be differentiated (raised now), or,
+            when called, the Jacobian would be an array (not supported yet).
+    """
+    wrt = _hashable(wrt)
+    derivative = differentiate(function, wrt=wrt, mode=mode)
+
+    def jacobian_function(*args, **kwargs):
+        _scalar_output(function, args, kwargs)
+        return _shaped(derivative(*args, **kwargs), wrt, f"the Jacobian of {function.__name__}")
+
+    return _named(jacobian_function, "jacobian", function)
+
+
+def hessian(function: Callable, *, wrt=0) -> Callable:
+    """The Hessian of `function`, as `jax.hessian`: forward mode over reverse mode.
+
+    Each row is the forward-mode derivative of one reverse-mode partial: the generated
+    gradient code is transformed again.
+
+    Args:
+        function: a Python function defined with `def` that returns a scalar.
+        wrt: the parameter (index or name), or a tuple of them.
+
+    Returns:
+        A function of the same arguments returning the second derivative: a float for
+        a single `wrt`, a tuple of tuples (row i: the derivatives of the i-th partial)
+        for a tuple `wrt`. It calls `function` too, to check that its output is a scalar.
+
+    Raises:
+        DifferentiationError: `function` cannot be differentiated (raised now), or,
+            when called, the Hessian would be an array (not supported yet).
+    """
+    wrt = _hashable(wrt)
+    single = not isinstance(wrt, tuple)
+    items = (wrt,) if single else wrt
+    rows = [differentiate(differentiate(function, wrt=item), wrt=wrt, mode="forward")
+            for item in items]
+    what = f"the Hessian of {function.__name__}"
+
+    def hessian_function(*args, **kwargs):
+        _scalar_output(function, args, kwargs)
+        result = tuple(_shaped(row(*args, **kwargs), wrt, what) for row in rows)
+        return result[0] if single else result
+
+    return _named(hessian_function, "hessian", function)
+
+
+def _hashable(wrt):
+    """`wrt` with a list made a tuple, as `differentiate` caches on it."""
+    return tuple(wrt) if isinstance(wrt, list) else wrt
+
+
+def _sequence(values, what):
+    if not isinstance(values, (tuple, list)):
+        raise DifferentiationError(f"jvp takes its {what} as a tuple, one per positional "
+                                   f"argument; got {type(values).__name__}")
+    return tuple(values)
+
+
+def _leading(function, count, what):
+    """`wrt` for the first `count` positional parameters of `function`."""
+    if count == 0:
+        raise DifferentiationError(f"{what} needs at least one primal value")
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return tuple(range(count))  # not a Python function: differentiate says why
+    positional = [p.name for p in parameters if p.kind in _POSITIONAL]
+    if count > len(positional):
+        raise DifferentiationError(
+            f"{what} got {count} primal values, but {function.__name__} has "
+            f"{len(positional)} positional parameters ({', '.join(positional)})")
+    return tuple(range(count))
+
+
+def _seed_names(derivative, function):
+    """The keyword-only seeds `differentiate` appended to `function`'s parameters."""
+    def keyword_only(f):
+        return [p.name for p in inspect.signature(f).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+    return keyword_only(derivative)[len(keyword_only(function)):]
+
+
+def _as_tuple(result, count):
+    """A generated function's result as a tuple of `count` derivatives."""
+    if count == 1 and not isinstance(result, tuple):
+        return (result,)
+    return result
+
+
+def _shaped(result, wrt, what):
+    """A derivative shaped as `wrt`: one value, or a tuple for a tuple; scalars only."""
+    if isinstance(wrt, tuple):
+        return tuple(_scalar(value, what) for value in _as_tuple(result, len(wrt)))
+    return _scalar(result, what)
+
+
+def _scalar_output(function, args, kwargs):
+    """`function`'s value at the arguments, checked to be a scalar.
+
+    The generated code cannot tell a scalar output from an array one (for `x + A`, with
+    `A` an array, it returns the scalar 1.0), so the transforms look at the value.
+    """
+    return _scalar(function(*args, **kwargs), f"the output of {function.__name__}")
+
+
+def _scalar(value, what):
+    if isinstance(value, numbers.Number) or getattr(value, "shape", None) == ():
+        return value
+    shape = getattr(value, "shape", None)
+    kind = f"an array of shape {shape}" if shape is not None else f"a {type(value).__name__}"
+    raise DifferentiationError(
+        f"{what} is {kind}: ast_ad differentiates scalar functions of float arguments; "
+        "arrays (and other containers) are not supported yet")
+
+
+def _named(wrapper, prefix, function):
+    # Not functools.wraps: its __wrapped__ would make inspect (and so differentiate)
+    # read `function`'s source for the wrapper, and differentiate the wrong function.
+    wrapper.__name__ = wrapper.__qualname__ = f"{prefix}_{function.__name__}"
+    wrapper.__doc__ = f"{prefix} of {function.__qualname__}, made by ast_ad."
+    return wrapper
+
