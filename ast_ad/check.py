@@ -137,9 +137,10 @@ def _check_statement(stmt, origin):
     for target in targets.get(type(stmt), lambda s: [])(stmt):
         if not isinstance(target, gast.Name) or len(getattr(stmt, "targets", [0])) > 1:
             raise origin.unsupported(stmt, "assign to one plain name at a time "
-                                           "(`y = ...`) or unpack a tuple of the same length "
-                                           "(`a, b = b, a + b`); attribute and item "
-                                           "assignment are not supported yet")
+                                           "(`y = ...`); unpacking needs a tuple of the same "
+                                           "length on the right (`a, b = b, a + b`); "
+                                           "attribute and item assignment are not supported "
+                                           "yet")
     if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
         raise origin.unsupported(stmt, "a bare annotation assigns nothing; give it a value")
     if isinstance(stmt, gast.Expr) and not isinstance(stmt.value, (gast.Call, gast.Constant)):
