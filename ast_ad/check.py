@@ -12,7 +12,7 @@ from ast_ad import annotations as anno
 _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
                gast.If, gast.For, gast.While)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
-                gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple)
+                gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List)
 _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
@@ -35,7 +35,6 @@ _HINTS = {
     gast.YieldFrom: "generators cannot be differentiated; return a value instead",
     gast.Await: "`await` cannot be differentiated; call the function outside async code",
     gast.Subscript: "indexing is not supported yet; pass the elements as separate arguments",
-    gast.List: "lists are not supported yet; pass the elements as separate arguments",
     gast.ListComp: "comprehensions are not supported yet; write the sum out",
     gast.GeneratorExp: "generator expressions are not supported yet; write the sum out",
     gast.Match: "`match` is not supported; use arithmetic on the cases instead",
@@ -103,6 +102,9 @@ def _check_node(node, origin):
         if isinstance(child, gast.Return) and isinstance(child.value, gast.Tuple):
             allowed_tuples.add(id(child.value))
     for child in gast.walk(node):
+        if isinstance(child, gast.List) and child.elts:
+            raise origin.unsupported(child, "list displays are not supported yet; start from "
+                                            "`[]` and append")
         if isinstance(child, gast.Tuple) and id(child) not in allowed_tuples:
             raise origin.unsupported(child, "tuples are supported only in unpacking "
                                             "assignments such as `a, b = b, a + b`")

@@ -2,9 +2,10 @@
 
 Input: a lowered FunctionDef and the parameters to differentiate. Output:
 `jvp_<name>(<parameters>, *, x_dot=1.0, ...)`: each primal statement followed by its
-tangent statements. One sweep per parameter in `wrt`, each seeded by that parameter's
-keyword-only seed; with one parameter tangents are `v_dot` (the survey's v̇), with
-several they are `dv_dx` (along x), and the function returns one derivative each.
+tangent statements, branches and loops keeping their shape. One sweep per parameter
+in `wrt`, each seeded by that parameter's keyword-only seed; with one parameter
+tangents are `v_dot` (the survey's v̇), with several they are `dv_dx` (along x), and
+the function returns one derivative each. Forward mode needs no storage at all.
 """
 
 import gast
@@ -12,41 +13,111 @@ import gast
 from ast_ad import annotations as anno
 from ast_ad import nodes
 from ast_ad import rules
+from ast_ad.lower import parameters
 from ast_ad.naming import Derived, Namer
-from ast_ad.sweeps import (Application, bind_statics, derivative_function,
-                           describe, returned_name)
+from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
+                           describe, is_application, returned_name)
 from ast_ad.templates import expand
 
 
 def forward(tree, wrt):
     """The tangent function of lowered `tree` along each parameter name in `wrt`."""
-    origin = anno.get(tree, "origin")
-    namer = Namer(nodes.all_names(tree) | {tree.name})
-    seed_names = Derived(namer, "_dot")
-    seeds = [seed_names(p) for p in wrt]
-    tangents = {p: _tangent_names(namer, seed_names, p, len(wrt) > 1) for p in wrt}
-    has_tangent = {p: {p} for p in wrt}
-    body = []
-    for stmt in tree.body[:-1]:
-        body.append(anno.copy_tree(stmt))
-        if not isinstance(stmt, gast.Assign):
-            continue
-        application = Application(stmt)
-        for p in wrt:
-            if application.reads(has_tangent[p]) and application.differentiable():
-                block = _tangent_statements(application, has_tangent[p], tangents[p], namer,
-                                            origin)
-                body.extend(anno.copy_location(s, stmt) for s in block)
-    out = returned_name(tree.body)
-    returns = [nodes.load(tangents[p](out)) if out in has_tangent[p] else nodes.constant(0.0)
-               for p in wrt]
-    function = derivative_function(tree, namer.claim(f"jvp_{tree.name}"), seeds, body, returns,
-                                   describe(tree, wrt, "Tangent"))
-    return bind_statics(function, namer)
+    return _Forward(tree, wrt).function()
+
+
+class _Forward:
+    def __init__(self, tree, wrt):
+        self.tree, self.wrt = tree, wrt
+        self.origin = anno.get(tree, "origin")
+        self.namer = Namer(nodes.all_names(tree) | {tree.name})
+        seed_names = Derived(self.namer, "_dot")
+        self.seeds = [seed_names(p) for p in wrt]
+        self.tangents = {p: _tangent_names(self.namer, seed_names, p, len(wrt) > 1) for p in wrt}
+        self.active = {p: active_names(tree.body, [p]) for p in wrt}
+
+    def function(self):
+        zeros = [nodes.assign(self.tangents[p](name), nodes.constant(0.0)) for p in self.wrt
+                 for name in parameters(self.tree) if name != p and name in self.active[p]]
+        body = zeros + self.block(self.tree.body[:-1])
+        out = returned_name(self.tree.body)
+        returns = [nodes.load(self.tangents[p](out)) if out in self.active[p]
+                   else nodes.constant(0.0) for p in self.wrt]
+        name = self.namer.claim(f"jvp_{self.tree.name}")
+        function = derivative_function(self.tree, name, self.seeds, body, returns,
+                                       describe(self.tree, self.wrt, "Tangent"))
+        return bind_statics(function, self.namer)
+
+    def block(self, statements):
+        result = []
+        for stmt in statements:
+            if isinstance(stmt, gast.If):
+                new = gast.If(test=anno.copy_tree(stmt.test), body=self.block(stmt.body),
+                              orelse=self.block(stmt.orelse))
+                result.append(anno.copy_location(new, stmt))
+            elif isinstance(stmt, (gast.For, gast.While)):
+                new = anno.copy_tree(stmt)
+                new.body = self.block(stmt.body)
+                result.append(new)
+            else:
+                result.append(anno.copy_tree(stmt))
+                if is_application(stmt):
+                    for p in self.wrt:
+                        result.extend(self.tangent_statements(Application(stmt), p))
+        return result
+
+    def tangent_statements(self, application, p):
+        """The tangent statements of one application along parameter `p`."""
+        active, tangent = self.active[p], self.tangents[p]
+        if application.result not in active:
+            return []
+
+        def derivative(parameter):
+            if parameter == template.result:
+                return tangent(application.result)
+            atom = inputs.get(parameter)
+            return tangent(atom.id) if isinstance(atom, gast.Name) and atom.id in active else None
+
+        stmt = application.stmt
+        if application.primal in ("push", "pop", "list"):
+            return [anno.copy_location(self.stack_tangent(application, p), stmt)]
+        if application.primal == "copy":
+            source = application.args[0]
+            value = nodes.load(tangent(source.id)) if isinstance(source, gast.Name) and \
+                source.id in active else nodes.constant(0.0)
+            return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
+        template, inputs = application.template(rules.TANGENTS, self.origin)
+        block, assigned = [], False
+        for target, value in expand(template, application.result, inputs, derivative,
+                                    self.namer):
+            if isinstance(target, tuple):
+                target, assigned = tangent(application.result), True
+            block.append(anno.copy_location(nodes.assign(target, value), stmt))
+        if not assigned:  # every input's tangent is zero here
+            block.append(anno.copy_location(
+                nodes.assign(tangent(application.result), nodes.constant(0.0)), stmt))
+        return block
+
+
+    def stack_tangent(self, application, p):
+        """A stack's tangent is a stack of tangents: push and pop them alongside."""
+        active, tangent = self.active[p], self.tangents[p]
+        stack = nodes.load(tangent(application.result if application.primal != "pop"
+                                   else application.args[0].id))
+        if application.primal == "list":
+            return nodes.assign(tangent(application.result), gast.List(elts=[], ctx=gast.Load()))
+        if application.primal == "pop":
+            pop = gast.Attribute(value=stack, attr="pop", ctx=gast.Load())
+            return nodes.assign(tangent(application.result),
+                                gast.Call(func=pop, args=[], keywords=[]))
+        value = application.args[0]
+        pushed = nodes.load(tangent(value.id)) if isinstance(value, gast.Name) and \
+            value.id in active else nodes.constant(0.0)  # keeps the stacks aligned
+        append = gast.Attribute(value=stack, attr="append", ctx=gast.Load())
+        return gast.Expr(value=gast.Call(func=append, args=[pushed], keywords=[]))
 
 
 def _tangent_names(namer, seed_names, parameter, several):
-    """Tangent names along `parameter`: the seed for the parameter itself."""
+    """Tangent names along `parameter`: its seed for the parameter itself."""
     if not several:
         return seed_names
     prefixed = {}
@@ -59,26 +130,3 @@ def _tangent_names(namer, seed_names, parameter, several):
         return prefixed[v]
 
     return name
-
-
-def _tangent_statements(application, has_tangent, tangent, namer, origin):
-    """The tangent statements of one application; its result gets a tangent if nonzero."""
-
-    def derivative(parameter):
-        if parameter == template.result:
-            return tangent(application.result)
-        atom = inputs.get(parameter)
-        return tangent(atom.id) if hasattr(atom, "id") and atom.id in has_tangent else None
-
-    if application.primal == "copy":
-        has_tangent.add(application.result)
-        source = application.args[0].id
-        return [nodes.assign(tangent(application.result), nodes.load(tangent(source)))]
-    template, inputs = application.template(rules.TANGENTS, origin)
-    block = []
-    for target, value in expand(template, application.result, inputs, derivative, namer):
-        if isinstance(target, tuple):
-            has_tangent.add(application.result)
-            target = tangent(application.result)
-        block.append(nodes.assign(target, value))
-    return block

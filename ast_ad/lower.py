@@ -240,6 +240,8 @@ class _Lowerer:
             return gast.Compare(left=left, ops=expr.ops, comparators=[self.atom(expr.comparators[0])])
         if isinstance(expr, gast.Call):
             return self.call(expr)
+        if isinstance(expr, gast.List):
+            return gast.List(elts=[], ctx=gast.Load())
         if isinstance(expr, gast.IfExp):
             return self.choice(self.atom(expr.test), lambda: self.rhs(expr.body),
                                lambda: self.rhs(expr.orelse))
@@ -266,6 +268,9 @@ class _Lowerer:
         return nodes.load(name)
 
     def call(self, expr):
+        if isinstance(expr.func, gast.Attribute) and isinstance(expr.func.value, gast.Name) \
+                and expr.func.value.id in self.locals:
+            return self.method(expr)
         callee = self.reference(expr.func)
         function = anno.get(callee, "static")
         if function is None:
@@ -275,6 +280,18 @@ class _Lowerer:
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
         call = gast.Call(func=callee, args=args, keywords=keywords)
         return anno.set(call, "callee", function.value)
+
+    def method(self, expr):
+        """`stack.append(v)` and `stack.pop()`: the stack primitives of generated loops."""
+        expected = {"append": 1, "pop": 0}
+        if expr.func.attr not in expected or len(expr.args) != expected[expr.func.attr] \
+                or expr.keywords:
+            raise self.origin.unsupported(expr, "methods of local values are not supported "
+                                                "yet, except a list's append(v) and pop()")
+        base = self.reference(expr.func.value)
+        args = [self.atom(arg) for arg in expr.args]
+        func = gast.Attribute(value=base, attr=expr.func.attr, ctx=gast.Load())
+        return gast.Call(func=func, args=args, keywords=[])
 
     def reference(self, expr):
         """A local name at its current version, or a static name or attribute chain."""

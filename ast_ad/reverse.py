@@ -210,6 +210,12 @@ class _Reverse:
                 nodes.assign(self.names(result), nodes.constant(0.0)), stmt))
             has_adjoint.add(result)
             return block
+        if application.primal in ("push", "pop", "list"):
+            raise self.origin.error(stmt, "ast_ad cannot yet reverse a list's append and pop, "
+                                          "such as the stacks of a generated loop adjoint.\n"
+                                          "For a second derivative through a loop, take the "
+                                          "outer derivative in forward mode: "
+                                          "differentiate(grad_f, mode=\"forward\").")
         if application.primal == "copy":
             contribute(application.args[0], result_bar)
             return block if len(block) > 1 else []

@@ -19,10 +19,17 @@ class Application:
 
     def __init__(self, stmt):
         self.stmt = stmt
-        self.result = stmt.targets[0].id
         value = stmt.value
         self.keywords = {}
-        if nodes.is_atom(value):
+        if isinstance(stmt, gast.Expr):  # `stack.append(v)` assigns the stack
+            self.result, self.primal, self.args = value.func.value.id, "push", value.args
+            return
+        self.result = stmt.targets[0].id
+        if isinstance(value, gast.List):
+            self.primal, self.args = "list", []
+        elif _is_method(value):
+            self.primal, self.args = "pop", [value.func.value]
+        elif nodes.is_atom(value):
             self.primal, self.args = "copy", [value]
         elif isinstance(value, gast.BinOp):
             self.primal, self.args = type(value.op), [value.left, value.right]
@@ -41,7 +48,7 @@ class Application:
         return any(isinstance(a, gast.Name) and a.id in active for a in self.atoms())
 
     def differentiable(self):
-        return self.primal == "copy" or not rules.is_nondifferentiable(self.primal)
+        return self.primal in _STRUCTURAL or not rules.is_nondifferentiable(self.primal)
 
     def template(self, table, origin):
         """The rule's template, and the atom bound to each of its inputs."""
@@ -68,9 +75,22 @@ class Application:
                 f"        {example}  # the derivative of {name} at x\n")
 
 
+_STRUCTURAL = ("copy", "push", "pop", "list")
+
+
+def _is_method(value):
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+        anno.get(value.func, "static") is None
+
+
+def is_application(stmt):
+    """Assignments, and the pushes that assign a stack."""
+    return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr) and _is_method(stmt.value))
+
+
 def applications(body):
-    """Every assignment of `body`, nested ones included, in source order."""
-    return [Application(s) for stmt in body for s in gast.walk(stmt) if isinstance(s, gast.Assign)]
+    """Every application of `body`, nested ones included, in source order."""
+    return [Application(s) for stmt in body for s in gast.walk(stmt) if is_application(s)]
 
 
 def active_names(body, wrt):

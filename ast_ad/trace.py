@@ -5,7 +5,8 @@
 `source(differentiate(f, ..., optimized=False))`) beside the value it takes at that
 point. The statements come from the passes `differentiate` uses; the values come from
 running the generated code itself, compiled with one extra call after each assignment
-that records the value assigned. Nothing here evaluates an expression on its own.
+that records the value assigned. Nothing here evaluates an expression on its own. Rows
+follow the order the code ran, so a statement in a loop shows once per iteration.
 
 >>> import math
 >>> def f(x1, x2):
@@ -111,20 +112,14 @@ def trace(function, *args, wrt=0, mode="reverse") -> Trace:
     lowered = lower(check(parse_function(function)))
     names = _wrt_names(lowered, wrt)
     if mode == "reverse":
-        sweeps = [("adjoint", names, reverse(lowered, names))]
-    else:  # one sweep per parameter, as the survey's table is one column of the Jacobian
-        sweeps = [(f"tangent along {p}", [p], forward(lowered, [p])) for p in names]
-    seeds = len(lowered.args.kwonlyargs)
+        sweeps = [_Sweep(lowered, reverse(lowered, names), names, "adjoint")]
+    else:  # one sweep per parameter: the survey's table is one column of the Jacobian
+        sweeps = [_Sweep(lowered, forward(lowered, [p]), [p], f"tangent along {p}")
+                  for p in names]
     rows = []
-    for k, (section, sweep_wrt, derivative) in enumerate(sweeps):
-        entries = _entries(derivative, lowered, sweep_wrt, section)
-        values, result = _run(derivative, entries, anno.get(lowered, "scope"), args,
-                              [a.id for a in derivative.args.kwonlyargs[seeds:]])
-        results = _result_entries(derivative, function.__name__, sweep_wrt, section)
-        values += result if isinstance(result, tuple) else (result,)
-        rows += [Row(e.name, e.expression or repr(value), value, e.section, e.note)
-                 for e, value in zip(entries + results, values)
-                 if k == 0 or e.section != "primal"]
+    for k, sweep in enumerate(sweeps):
+        rows += [row for row in sweep.rows(function.__name__, args)
+                 if k == 0 or row.section != "primal"]
     shown = ", ".join(f"{p}={v!r}" for p, v in zip(parameters(lowered), args))
     return Trace(f"trace of {function.__name__} at {shown}, {mode} mode", rows)
 
@@ -136,112 +131,129 @@ def _wrt_names(tree, wrt):
     return [positional[item] if isinstance(item, int) else item for item in items]
 
 
-def _primal_names(lowered):
-    return {nodes.assigned_name(s) for s in lowered.body} - {None}
-
-
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass
 class _Entry:
-    """A row to be: its text now, its value once the generated code has run."""
+    """What a recorded value will be shown as: a row without its value."""
 
     section: str
     name: str
-    expression: str = ""
-    node: object = None  # the statement or parameter whose value is recorded
-    value: object = None  # a fixed value, for rows the generated code does not compute
+    expression: str
     note: str = ""
+    follows: object = None  # forward mode: the primal entry a tangent statement follows
+    is_statement: bool = True
+
+    def row(self, value, note=None):
+        return Row(self.name, self.expression or repr(value), value, self.section,
+                   self.note if note is None else note)
 
 
-def _entries(derivative, lowered, wrt, section):
-    """The rows of one generated sweep, in the tables' order, before any value is known."""
-    primal = _primal_names(lowered)
-    statements = [s for s in derivative.body if nodes.assigned_name(s) or nodes.is_comment(s)]
-    return (_inputs(lowered)
-            + [_statement_entry("primal", s) for s in statements
-               if nodes.assigned_name(s) in primal]
-            + _seeds(derivative, lowered, wrt, section)
-            + _derived(statements, primal, wrt, section))
+class _Sweep:
+    """One generated sweep, compiled with a `record(entry, value)` call after each assignment.
 
+    Its rows are the recorded values in the order the code ran, primal rows first.
+    """
 
-def _inputs(lowered):
-    """The parameters, labelled as the survey's inputs: v-1, v0 for two."""
-    names = parameters(lowered)
-    return [_Entry("primal", f"v{i - len(names) + 1}", name, node=name)
-            for i, name in enumerate(names)]
+    def __init__(self, lowered, derivative, wrt, section):
+        self.lowered, self.derivative, self.wrt, self.section = lowered, derivative, wrt, section
+        self.primal = {n.id for n in gast.walk(lowered)
+                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        namer = Namer(nodes.all_names(derivative))
+        self.record = namer.claim("record")
+        self.name = namer.claim(f"traced_{derivative.name}")
+        self.entries = []
+        self.last_primal = None
 
+    def rows(self, name, args):
+        events = []
+        function = self.compile(lambda index, value: events.append((self.entries[index], value)))
+        result = function(*args)
+        primal = [e.row(value) for e, value in events if e.section == "primal"]
+        derived = self.seed_rows(events) + self.derived_rows(events) + self.result_rows(name,
+                                                                                     result)
+        return primal + derived
 
-def _seeds(derivative, lowered, wrt, section):
-    seeds = [a.id for a in derivative.args.kwonlyargs[len(lowered.args.kwonlyargs):]]
-    if section == "adjoint":
-        return [_Entry(section, seeds[0], node=seeds[0], note="seed")]
-    seed_of = dict(zip(wrt, seeds))
-    return [_Entry(section, seed_of[p], node=seed_of[p], note="seed") if p in seed_of else
-            _Entry(section, f"{p}_dot", "0.0", value=0.0, note=f"seed: {p} is held fixed")
-            for p in parameters(lowered)]
+    def compile(self, record):
+        tree = anno.copy_tree(self.derivative)
+        tree.name = self.name
+        user = parameters(self.lowered)
+        seeds = [a.id for a in tree.args.kwonlyargs[len(self.lowered.args.kwonlyargs):]]
+        labels = [f"v{i - len(user) + 1}" for i in range(len(user))]  # v-1, v0 for two
+        starts = [self.recording(_Entry("primal", label, p, is_statement=False), p)
+                  for label, p in zip(labels, user)]
+        starts += [self.recording(_Entry(self.section, s, "", "seed", is_statement=False), s)
+                   for s in seeds]
+        tree.body = tree.body[:1] + starts + self.block(tree.body[1:], top=True)
+        bindings = {**anno.get(self.derivative, "bindings"), self.record: record}
+        return compile_function(to_source(tree), tree.name, anno.get(self.lowered, "scope"),
+                                bindings, dict.fromkeys(seeds, 1.0))
 
+    def block(self, statements, top=False, note="", in_sweep=False):
+        """`statements` with a recording after each assignment, nested blocks included."""
+        result = []
+        for stmt in statements:
+            result.append(stmt)
+            if nodes.is_comment(stmt):
+                text = anno.get(stmt, "comment")
+                in_sweep = in_sweep or (top and text == "")  # reverse mode: the blank line
+                note = text or note
+            elif nodes.assigned_name(stmt) is not None:
+                result.append(self.recording(self.entry(stmt, note, in_sweep),
+                                             nodes.assigned_name(stmt)))
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list):
+                    setattr(stmt, field, self.block(getattr(stmt, field), False, "", in_sweep))
+        return result
 
-def _derived(statements, primal, wrt, section):
-    """The tangent or adjoint rows, each noting the trace statement it differentiates."""
-    entries, note = [], ""
-    for i, stmt in enumerate(statements):
+    def entry(self, stmt, note, in_sweep):
         name = nodes.assigned_name(stmt)
-        if nodes.is_comment(stmt):  # reverse mode: each block is headed `# v2 = x1 * x2`
-            note = anno.get(stmt, "comment") or note
-        elif name not in primal:
-            entries.append(_statement_entry(section, stmt, note))
-        elif section != "adjoint":  # forward mode: each statement is followed by its tangent
-            note = _text(stmt)
-            following = statements[i + 1] if i + 1 < len(statements) else None
-            if following is None or nodes.assigned_name(following) in primal:
-                entries.append(_Entry(section, f"{name}_dot", "0.0", value=0.0,
-                                      note=f"{note}, not computed: zero along {wrt[0]}"))
-    return entries
+        value = stmt.value
+        if isinstance(stmt, gast.AugAssign):  # `x_bar += e` reads as `x_bar = x_bar + e`
+            value = gast.BinOp(left=nodes.load(name), op=stmt.op, right=stmt.value)
+        if in_sweep:
+            return _Entry(self.section, name, _text(value), note)
+        if self.section != "adjoint" and name not in self.primal:
+            primal = self.last_primal
+            note = f"{primal.name} = {primal.expression}" if primal else ""
+            return _Entry(self.section, name, _text(value), note, follows=primal)
+        entry = _Entry("primal", name, _text(value))
+        self.last_primal = entry
+        return entry
 
-
-def _statement_entry(section, stmt, note=""):
-    name = nodes.assigned_name(stmt)
-    value = stmt.value
-    if isinstance(stmt, gast.AugAssign):  # `x_bar += e` reads as `x_bar = x_bar + e`
-        value = gast.BinOp(left=nodes.load(name), op=stmt.op, right=stmt.value)
-    return _Entry(section, name, _text(value), node=stmt, note=note)
-
-
-def _result_entries(derivative, name, wrt, section):
-    returned = derivative.body[-1].value
-    elements = returned.elts if isinstance(returned, gast.Tuple) else [returned]
-    return [_Entry(section, f"d{name}/d{p}", _text(e), note="returned")
-            for p, e in zip(wrt, elements)]
-
-
-def _run(derivative, entries, scope, args, seeds):
-    """Run `derivative` on `args`, recording the value of each entry: `(values, result)`."""
-    tree = anno.copy_tree(derivative)
-    namer = Namer(nodes.all_names(tree))
-    record = namer.claim("record")
-    tree.name = namer.claim(f"traced_{derivative.name}")
-
-    def recording(index, name):
-        call = gast.Call(func=nodes.load(record),
-                         args=[nodes.constant(index), nodes.load(name)], keywords=[])
+    def recording(self, entry, name):
+        self.entries.append(entry)
+        call = gast.Call(func=nodes.load(self.record), keywords=[],
+                         args=[nodes.constant(len(self.entries) - 1), nodes.load(name)])
         return gast.Expr(value=call)
 
-    of_statement = {id(e.node): i for i, e in enumerate(entries) if isinstance(e.node, gast.stmt)}
-    body = [tree.body[0]]  # the docstring, then the parameters' values
-    body += [recording(i, e.node) for i, e in enumerate(entries) if isinstance(e.node, str)]
-    for original, stmt in zip(derivative.body[1:], tree.body[1:]):
-        body.append(stmt)
-        if id(original) in of_statement:
-            body.append(recording(of_statement[id(original)], nodes.assigned_name(stmt)))
-    tree.body = body
-    values = [e.value for e in entries]
+    def seed_rows(self, events):
+        seeds = [(e, value) for e, value in events if e.section != "primal" and not e.is_statement]
+        if self.section == "adjoint":
+            return [e.row(value) for e, value in seeds]
+        seed_of = dict(zip(self.wrt, seeds))
+        return [seed_of[p][0].row(seed_of[p][1]) if p in seed_of else
+                Row(f"{p}_dot", "0.0", 0.0, self.section, f"seed: {p} is held fixed")
+                for p in parameters(self.lowered)]
 
-    def store(index, value):
-        values[index] = value
+    def derived_rows(self, events):
+        """The sweep's rows; in forward mode, a zero row where a value gets no tangent."""
+        rows = []
+        for k, (entry, value) in enumerate(events):
+            if entry.section != "primal" and entry.is_statement:
+                rows.append(entry.row(value))
+            elif self.section != "adjoint" and entry.is_statement:
+                following = events[k + 1][0] if k + 1 < len(events) else None
+                if following is None or following.follows is not entry:
+                    text = f"{entry.name} = {entry.expression}"
+                    rows.append(Row(f"{entry.name}_dot", "0.0", 0.0, self.section,
+                                    f"{text}, not computed: zero along {self.wrt[0]}"))
+        return rows
 
-    bindings = {**anno.get(derivative, "bindings"), record: store}
-    function = compile_function(to_source(tree), tree.name, scope, bindings,
-                                dict.fromkeys(seeds, 1.0))
-    return values, function(*args)
+    def result_rows(self, name, result):
+        returned = self.derivative.body[-1].value
+        elements = returned.elts if isinstance(returned, gast.Tuple) else [returned]
+        values = result if isinstance(result, tuple) else (result,)
+        return [Row(f"d{name}/d{p}", _text(e), value, self.section, "returned")
+                for p, e, value in zip(self.wrt, elements, values)]
 
 
 def _text(node):
@@ -251,7 +263,7 @@ def _text(node):
 
 
 def _shown(value):
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         text = f"{value:.3f}"
         return "0.000" if text == "-0.000" else text
     return repr(value)
@@ -259,14 +271,14 @@ def _shown(value):
 
 def _format(title, rows):
     statements = [f"{r.name} = {r.expression}" for r in rows]
-    numbers_ = [_shown(r.value) for r in rows]
+    values = [_shown(r.value) for r in rows]
     width = max(map(len, statements), default=0)
-    value_width = max(map(len, numbers_), default=0)
+    value_width = max(map(len, values), default=0)
     lines, section = [title], None
-    for row, statement, number in zip(rows, statements, numbers_):
+    for row, statement, value in zip(rows, statements, values):
         if row.section != section:
             section = row.section
             lines += ["", f"{_TITLES.get(section, section.replace('tangent', 'tangent trace'))}:"]
         note = f"  # {row.note}" if row.note else ""
-        lines.append(f"  {statement:<{width}}  {number:>{value_width}}{note}")
+        lines.append(f"  {statement:<{width}}  {value:>{value_width}}{note}")
     return "\n".join(lines)
