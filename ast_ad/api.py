@@ -62,7 +62,7 @@ def _transform(function, wrt, mode, optimized):
     names, single = _wrt_names(tree, wrt)
     trace = lower(tree)
     _debug("lowered", trace)
-    derivative = _MODES[mode](trace, names)
+    derivative = _MODES[mode](trace, names[0] if single else names)
     _debug(mode, derivative)
     if optimized:
         derivative = optimize(derivative)

@@ -74,6 +74,8 @@ class _Unparser(ast._Unparser):
         if isinstance(node.value, ast.Tuple) and node.value.elts:
             self.fill("return ")
             self.interleave(lambda: self.write(", "), self.traverse, node.value.elts)
+            if len(node.value.elts) == 1:
+                self.write(",")
         else:
             super().visit_Return(node)
 

@@ -21,19 +21,22 @@ from ast_ad.templates import expand
 
 
 def forward(tree, wrt):
-    """The tangent function of lowered `tree` along each parameter name in `wrt`."""
+    """The tangent function of lowered `tree` along `wrt`: a parameter name, or a list of
+    them (the tangent function then returns a tuple)."""
     return _Forward(tree, wrt).function()
 
 
 class _Forward:
     def __init__(self, tree, wrt):
-        self.tree, self.wrt = tree, wrt
+        self.single = isinstance(wrt, str)
+        self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
         self.namer = Namer(nodes.all_names(tree) | {tree.name})
         seed_names = Derived(self.namer, "_dot")
-        self.seeds = [seed_names(p) for p in wrt]
-        self.tangents = {p: _tangent_names(self.namer, seed_names, p, len(wrt) > 1) for p in wrt}
-        self.active = {p: active_names(tree.body, [p]) for p in wrt}
+        self.seeds = [seed_names(p) for p in self.wrt]
+        several = len(self.wrt) > 1
+        self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
+        self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
 
     def function(self):
         zeros = [nodes.assign(self.tangents[p](name), nodes.constant(0.0)) for p in self.wrt
@@ -44,7 +47,8 @@ class _Forward:
                    else nodes.constant(0.0) for p in self.wrt]
         name = self.namer.claim(f"jvp_{self.tree.name}")
         function = derivative_function(self.tree, name, self.seeds, body, returns,
-                                       describe(self.tree, self.wrt, "Tangent"))
+                                       describe(self.tree, self.wrt, "Tangent"),
+                                       self.single)
         return bind_statics(function, self.namer)
 
     def block(self, statements):

@@ -16,6 +16,7 @@ Values are unchanged: nothing is folded that could differ in the last bit, and
 `0 * x` is kept (x may be inf or nan).
 """
 
+import copy
 import operator
 
 import gast
@@ -280,6 +281,7 @@ def _live(block, live_after, unused_stacks):
             orelse, live_else = _live(stmt.orelse, live, unused_stacks)
             if not _does_something(body) and not _does_something(orelse):
                 continue
+            stmt = copy.copy(stmt)  # the loop's fixed point below reads the original again
             stmt.body, stmt.orelse = body or [gast.Pass()], orelse
             live = live_body | live_else | set(nodes.loaded_names(stmt.test))
         elif isinstance(stmt, (gast.For, gast.While)):
@@ -293,6 +295,7 @@ def _live(block, live_after, unused_stacks):
                 entry |= new_entry
             if isinstance(stmt, gast.For) and not _does_something(body):
                 continue
+            stmt = copy.copy(stmt)
             stmt.body = body or [gast.Pass()]
             if isinstance(stmt, gast.For):
                 entry.discard(stmt.target.id)

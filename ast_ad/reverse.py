@@ -38,19 +38,21 @@ _LOOPS = (gast.For, gast.While)
 
 
 def reverse(tree, wrt):
-    """The adjoint of lowered `tree` with respect to the parameter names `wrt`."""
+    """The adjoint of lowered `tree` with respect to `wrt`: a parameter name, or a list of
+    them (the adjoint function then returns a tuple)."""
     return _Reverse(tree, wrt).function()
 
 
 class _Reverse:
     def __init__(self, tree, wrt):
-        self.tree, self.wrt = tree, wrt
+        self.single = isinstance(wrt, str)
+        self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
         self.namer = Namer(nodes.all_names(tree) | {tree.name})
         self.seed = self.namer.claim("out_bar")  # the contract's name, whatever the output is
         self.out = returned_name(tree.body)
         self.names = Derived(self.namer, "_bar")
-        self.active = active_names(tree.body, wrt)
+        self.active = active_names(tree.body, self.wrt)
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.counters = {}  # while loop -> the name counting its trips
 
@@ -66,7 +68,8 @@ class _Reverse:
         name = self.namer.claim(f"grad_{self.tree.name}")
         function = derivative_function(self.tree, name, [self.seed],
                                        stacks + primal + [nodes.comment("")] + sweep, returns,
-                                       describe(self.tree, self.wrt, "Gradient"))
+                                       describe(self.tree, self.wrt, "Gradient"),
+                                       self.single)
         return bind_statics(function, self.namer)
 
     def node(self, name):

@@ -107,15 +107,18 @@ def returned_name(body):
     return body[-1].value.id
 
 
-def derivative_function(tree, name, seeds, body, returns, docstring):
-    """A FunctionDef with the user's parameters plus keyword-only `seeds` (all 1.0)."""
+def derivative_function(tree, name, seeds, body, returns, docstring, single):
+    """A FunctionDef with the user's parameters plus keyword-only `seeds` (all 1.0).
+
+    It returns `returns[0]` if `single`, else the tuple of `returns` (as `jax.grad`).
+    """
     args = anno.copy_tree(tree.args)
     for seed in seeds:
         args.kwonlyargs.append(nodes.store(seed))
         args.kw_defaults.append(nodes.constant(1.0))
     for arg in args.posonlyargs + args.args + args.kwonlyargs:
         arg.ctx = gast.Param()
-    result = returns[0] if len(returns) == 1 else nodes.tuple_of(returns)
+    result = returns[0] if single else nodes.tuple_of(returns)
     body = [gast.Expr(value=nodes.constant(docstring))] + body + [gast.Return(value=result)]
     function = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
                                 type_comment=None, type_params=[])

@@ -1,0 +1,125 @@
+"""The control-flow corpus: both modes against finite differences and autograd."""
+
+import math
+import random
+import types
+import warnings
+
+import pytest
+
+from ast_ad import DifferentiationError, differentiate, source
+from ast_ad.testing import central_difference
+from tests import corpus
+from tests.corpus import CORPUS, SECOND_ORDER
+
+autograd = pytest.importorskip("autograd")
+anp = pytest.importorskip("autograd.numpy")
+
+MATH_AS_AUTOGRAD = types.SimpleNamespace(
+    sin=anp.sin, cos=anp.cos, tan=anp.tan, exp=anp.exp, log=anp.log, sqrt=anp.sqrt,
+    tanh=anp.tanh, atan2=anp.arctan2, hypot=anp.hypot, log1p=anp.log1p, expm1=anp.expm1,
+    pi=math.pi, e=math.e)
+
+
+def _float_positions(args):
+    return tuple(i for i, a in enumerate(args) if isinstance(a, float))
+
+
+def _points(function, args, count=3):
+    rng = random.Random(function.__name__)
+    yield args
+    for _ in range(count - 1):
+        yield tuple(a * (1 + rng.uniform(-0.02, 0.02)) if isinstance(a, float) else a
+                    for a in args)
+
+
+def _partial(function, point, i):
+    direction = [1.0 if j == i else 0.0 for j in range(len(point))]
+    numeric = [p if isinstance(p, float) else 0 for p in point]
+    others = {j: p for j, p in enumerate(point) if not isinstance(p, float)}
+
+    def along(*values):
+        return function(*[others.get(j, v) for j, v in enumerate(values)])
+
+    return central_difference(along, numeric, direction)
+
+
+def _close(actual, expected, rtol=1e-6, atol=1e-9):
+    return abs(actual - expected) <= atol + rtol * abs(expected)
+
+
+def _twin(function):
+    """The same code object with `math` replaced by autograd.numpy, for the oracle."""
+    scope = dict(function.__globals__, math=MATH_AS_AUTOGRAD)
+    twin = types.FunctionType(function.__code__, scope, function.__name__,
+                              function.__defaults__)
+    twin.__kwdefaults__ = function.__kwdefaults__
+    return twin
+
+
+def test_the_corpus_is_large_enough():
+    functions = {f for f, _ in CORPUS}
+    assert len(functions) >= 60
+    assert len(SECOND_ORDER) >= 12
+
+
+@pytest.mark.parametrize("function, args", CORPUS,
+                         ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(CORPUS)])
+def test_both_modes_match_finite_differences_and_autograd(function, args):
+    wrt = _float_positions(args)
+    reverse = differentiate(function, wrt=wrt)
+    forward = differentiate(function, wrt=wrt, mode="forward")
+    for point in _points(function, args):
+        by_reverse, by_forward = reverse(*point), forward(*point)
+        for i, r, f in zip(wrt, by_reverse, by_forward):
+            assert _close(r, _partial(function, point, i)), (i, r, point)
+            assert abs(r - f) <= 1e-12 * abs(r) + 1e-15, (i, r, f)
+            with warnings.catch_warnings():  # "Output seems independent of input": zero
+                warnings.simplefilter("ignore", UserWarning)
+                oracle = autograd.grad(_twin(function), i)(*point)
+            assert _close(r, float(oracle), 1e-9, 1e-12), (i, r, oracle)
+
+
+@pytest.mark.parametrize("function", SECOND_ORDER, ids=lambda f: f.__name__)
+def test_second_derivatives(function):
+    args = next(args for f, args in CORPUS if f is function)
+    i = _float_positions(args)[0]
+    forward_over_reverse = differentiate(differentiate(function, wrt=i), wrt=i, mode="forward")
+    reverse_over_forward = differentiate(differentiate(function, wrt=i, mode="forward"), wrt=i)
+    gradient = differentiate(function, wrt=i)
+    expected = _partial(gradient, args, i)
+    assert _close(forward_over_reverse(*args), expected, 1e-5, 1e-7)
+    assert _close(reverse_over_forward(*args), forward_over_reverse(*args), 1e-12, 1e-12)
+
+
+def test_reverse_over_reverse_through_a_branch():
+    second = differentiate(differentiate(corpus.elif_chain))
+    for a in (-1.5, 0.5, 1.5, 2.5):
+        expected = _partial(differentiate(corpus.elif_chain), (a, 0.3), 0)
+        assert _close(second(a, 0.3), expected, 1e-5, 1e-7)
+
+
+def test_reverse_over_reverse_through_a_loop_points_to_forward_mode():
+    with pytest.raises(DifferentiationError, match="mode=\"forward\""):
+        differentiate(differentiate(corpus.logistic_map))
+
+
+def test_logistic_adjoint_is_a_reversed_loop_with_one_push_and_pop():
+    text = source(differentiate(corpus.logistic_map))
+    assert text.count(".append(") == 1 and text.count(".pop()") == 1
+    assert text.count("= []") == 1  # one stack, of `a`, and no other storage
+    assert "a_stack.append(a)" in text and "a = a_stack.pop()" in text
+    assert "for i in reversed(v1):" in text
+
+
+def test_straight_line_code_and_branches_need_no_stack():
+    for function in (corpus.elif_chain, corpus.early_return_nested, corpus.tuple_rotate):
+        text = source(differentiate(function))
+        assert "stack" not in text and ".pop()" not in text
+
+
+def test_arguments_not_differentiated_get_no_adjoint_code():
+    text = source(differentiate(corpus.loop_uses_outer_value, wrt=0))
+    assert "b_bar" not in text
+    text = source(differentiate(corpus.branch_string_flag, wrt=0))
+    assert "mode_bar" not in text and "b_bar" not in text
