@@ -38,12 +38,17 @@ def f(x1, x2):
     return out
 """
 
+import types
+
 import gast
 
 from ast_ad import annotations as anno
+from ast_ad import rules
+from ast_ad.check import check, returns_on_every_path
+from ast_ad.errors import DifferentiationError
 from ast_ad import nodes
 from ast_ad.naming import Namer
-from ast_ad.parse import MISSING
+from ast_ad.parse import MISSING, parse_function
 
 
 def lower(tree):
@@ -62,8 +67,6 @@ def parameters(tree):
 
 def _move_code_after_returns(block):
     """`if c: return a` then `rest` becomes `if c: return a else: rest`."""
-    from ast_ad.check import returns_on_every_path
-
     result = []
     for i, stmt in enumerate(block):
         if isinstance(stmt, gast.If):
@@ -94,10 +97,13 @@ def _stored_names(block):
 
 
 class _Lowerer:
-    def __init__(self, tree):
+    def __init__(self, tree, namer=None, inlining=frozenset()):
         self.origin = anno.get(tree, "origin")
         self.scope = anno.get(tree, "scope")
-        self.namer = Namer(nodes.all_names(tree))
+        self.inlined = namer is not None  # lowering a callee into its caller's trace
+        self.inlining = inlining | {tree.name}
+        self.namer = namer or Namer(nodes.all_names(tree))
+        self.seen = set()  # variables already given their first version
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
@@ -201,10 +207,10 @@ class _Lowerer:
         self.emit(node)
 
     def new_version(self, name):
-        if name in self.current or name in self.params or name in self.namer.versions_of:
+        if name in self.current or name in self.params or name in self.seen:
             return self.namer.version(name)
-        self.namer.versions_of.add(name)
-        return name
+        self.seen.add(name)
+        return self.namer.claim(name) if self.inlined else name
 
     def bind(self, name, value):
         new = self.new_version(name)
@@ -278,8 +284,52 @@ class _Lowerer:
                                                 "call a module-level function")
         args = [self.atom(arg) for arg in expr.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
-        call = gast.Call(func=callee, args=args, keywords=keywords)
-        return anno.set(call, "callee", function.value)
+        call = anno.set(gast.Call(func=callee, args=args, keywords=keywords), "callee",
+                        function.value)
+        if not _inlinable(function.value):
+            return call
+        try:
+            tree = check(parse_function(function.value))
+        except DifferentiationError as error:  # fine as long as no differentiated value enters
+            return anno.set(call, "not_inlined", str(error))
+        return self.inline(expr, tree, function.value, args, keywords)
+
+    def inline(self, expr, tree, function, args, keywords):
+        """Lower the body of the called user function into this trace; its value's name."""
+        if tree.name in self.inlining and function.__code__.co_name in self.inlining:
+            raise self.origin.unsupported(
+                expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
+                      "differentiated function calls, and cannot inline recursion; write the "
+                      "recursion as a loop")
+        callee = _Lowerer(tree, self.namer, self.inlining)
+        callee.trace = self.trace
+        for name, value in self.bind_arguments(expr, tree, function, args, keywords).items():
+            callee.current[name] = self.namer.claim(name)
+            callee.line_node = expr
+            callee.emit(nodes.assign(callee.current[name], value))
+        callee.out = self.namer.temporary()
+        for stmt in _move_code_after_returns(tree.body):
+            callee.statement(stmt)
+        return nodes.load(callee.out)
+
+    def bind_arguments(self, expr, tree, function, args, keywords):
+        """The atom each parameter of an inlined function receives, defaults included."""
+        positional = [a.id for a in tree.args.posonlyargs + tree.args.args]
+        bound = dict(zip(positional, args))
+        bound.update({k.arg: k.value for k in keywords})
+        defaults = dict(zip(positional[len(positional) - len(function.__defaults__ or ()):],
+                            function.__defaults__ or ()))
+        defaults.update(function.__kwdefaults__ or {})
+        for name in parameters(tree):
+            if name not in bound and name in defaults:
+                if not isinstance(defaults[name], (int, float, bool, str, type(None))):
+                    raise self.origin.unsupported(expr, f"the default of `{name}` is not a "
+                                                        "number or string; pass it explicitly")
+                bound[name] = nodes.constant(defaults[name])
+        if len(args) > len(positional) or set(bound) != set(parameters(tree)):
+            raise self.origin.error(expr, f"this call does not match the parameters of "
+                                          f"`{tree.name}` ({', '.join(parameters(tree))})")
+        return {name: bound[name] for name in parameters(tree)}
 
     def method(self, expr):
         """`stack.append(v)` and `stack.pop()`: the stack primitives of generated loops."""
@@ -305,7 +355,10 @@ class _Lowerer:
             if value is MISSING:
                 raise self.origin.error(expr, f"name `{expr.id}` is not defined when "
                                               "differentiate is called; define it first")
-            return anno.set(nodes.load(expr.id), "static", Static(value))
+            node = anno.set(nodes.load(expr.id), "static", Static(value))
+            if self.inlined:  # the caller's scope may not reach it under this name
+                anno.set(node, "bind", value)
+            return node
         if isinstance(expr, gast.Attribute):
             base = self.reference(expr.value)
             static = anno.get(base, "static")
@@ -319,6 +372,12 @@ class _Lowerer:
             node = gast.Attribute(value=base, attr=expr.attr, ctx=gast.Load())
             return anno.set(node, "static", Static(value))
         return self.atom(expr)
+
+
+def _inlinable(function):
+    if not isinstance(function, types.FunctionType):
+        return False
+    return function not in rules.ADJOINTS and function not in rules.TANGENTS
 
 
 def _is_number(node):

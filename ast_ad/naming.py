@@ -9,7 +9,6 @@ free `_1, _2, ...` suffix. Names depend only on the tree, so output is determini
 class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken)
-        self.versions_of = set()  # user names already given their first version
         self._temporaries = 0
 
     def claim(self, name):

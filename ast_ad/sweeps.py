@@ -67,8 +67,10 @@ class Application:
         if any(self.primal is key for key in table):
             return (f"ast_ad's rules for `{name}` do not take these {len(self.args)} "
                     f"arguments and keywords {sorted(self.keywords)}")
+        reason = anno.get(self.stmt.value, "not_inlined")
+        reason = f"\nIt could not be inlined either: {reason}" if reason else ""
         return (f"ast_ad has no derivative rule for `{name}`, which receives a "
-                "differentiated value.\nRegister one, for example:\n\n"
+                f"differentiated value.{reason}\nRegister one, for example:\n\n"
                 f"    from ast_ad.extend import {decorator}, d\n\n"
                 f"    @{decorator}({name})\n"
                 f"    def {name.rsplit('.', 1)[-1]}(y, x):\n"

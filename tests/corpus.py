@@ -6,6 +6,8 @@ tuple of floats that is only read. Each entry of CORPUS is `(function, args)`.
 
 import math
 
+from tests.helpers_module import make_scaled, shifted_square
+
 XS = (0.5, -1.25, 2.0, 0.75)
 
 # ---------------------------------------------------------------- branches
@@ -506,6 +508,39 @@ def logistic_regression_loss(a, b):
     return loss
 
 
+# ---------------------------------------------------------------- calls (inlined)
+
+SCALED = make_scaled(1.5)
+
+
+def _cubic_or_line(x, k=2.0):
+    if x > 0.0:
+        return x * x * x * k
+    return x * k
+
+
+def calls_helper(a, b):
+    return _cubic_or_line(a) * _cubic_or_line(b, k=3.0)
+
+
+def calls_helper_in_loop(a, n):
+    for i in range(n):
+        a = _cubic_or_line(a, 0.9) + 0.1
+    return a
+
+
+def calls_other_module(a, b):
+    return shifted_square(a) + shifted_square(b, shift=-1.0) * a
+
+
+def calls_closure(a, b):
+    return SCALED(a) * b
+
+
+def calls_nested_helpers(a, b):
+    return calls_helper(a * b, b) + calls_closure(b, a)
+
+
 CORPUS = [
     (if_else, (1.3, 0.4)), (if_else, (0.2, 0.9)), (if_without_else, (0.7, 1.5)),
     (if_without_else, (0.7, -1.5)), (elif_chain, (-1.5, 0.3)), (elif_chain, (0.5, 0.3)),
@@ -542,10 +577,13 @@ CORPUS = [
     (clip, (0.6, 0.9)), (clip, (2.0, 0.9)), (clip, (-2.0, 0.9)), (huber, (0.6, 0.9)),
     (huber, (2.6, 0.1)), (euler_ode, (0.6, 0.9, 8)), (bisection_free_sqrt, (2.0, 6)),
     (running_max, (0.6, 0.9, 6)), (series_exp, (0.6, 8)), (gradient_descent_steps, (0.6, 0.2, 5)),
-    (logistic_regression_loss, (0.6, 0.2)),
+    (logistic_regression_loss, (0.6, 0.2)), (calls_helper, (0.6, -0.2)),
+    (calls_helper, (0.6, 0.2)), (calls_helper_in_loop, (0.6, 4)), (calls_other_module, (0.6, 0.2)),
+    (calls_closure, (0.6, 0.2)), (calls_nested_helpers, (0.6, 0.7)),
 ]
 
 # A dozen whose second derivatives are checked (smooth around their points).
 SECOND_ORDER = [logistic_map, power_loop, sum_loop, loop_two_carried, nested_loops,
                 loop_with_branch, while_counter, elif_chain, early_return, sigmoid_stable,
-                euler_ode, series_exp, newton_sqrt, logistic_regression_loss]
+                euler_ode, series_exp, newton_sqrt, logistic_regression_loss,
+                calls_helper_in_loop]

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from ast_ad import DifferentiationError, differentiate, source
+from ast_ad import DifferentiationError, UnsupportedSyntaxError, differentiate, source
 from ast_ad.testing import central_difference
 from tests import corpus
 from tests.corpus import CORPUS, SECOND_ORDER
@@ -116,6 +116,22 @@ def test_straight_line_code_and_branches_need_no_stack():
     for function in (corpus.elif_chain, corpus.early_return_nested, corpus.tuple_rotate):
         text = source(differentiate(function))
         assert "stack" not in text and ".pop()" not in text
+
+
+def test_recursion_is_a_clear_error():
+    from tests.conftest import make_function
+
+    g = make_function("""
+        def power(x, n):
+            if n == 0:
+                return 1.0
+            return x * power(x, n - 1)
+
+        def g(x):
+            return power(x, 3)
+        """, "g")
+    with pytest.raises(UnsupportedSyntaxError, match="calls itself"):
+        differentiate(g)
 
 
 def test_arguments_not_differentiated_get_no_adjoint_code():
