@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the command line on `argv` (default: `sys.argv[1:]`).
 
     Args:
@@ -64,14 +64,17 @@ def _parser():
     parser.add_argument("--wrt", metavar="NAME[,NAME...]", default="0",
                         help="the parameters to differentiate with respect to, by name or "
                              "index (default: the first)")
-    parser.add_argument("--mode", choices=["reverse", "forward"], default="reverse")
+    parser.add_argument("--mode", choices=["reverse", "forward"], default="reverse",
+                        help="reverse (the default): one adjoint sweep for every partial; "
+                             "forward: one tangent sweep per --wrt parameter")
     parser.add_argument("--order", type=int, default=1, metavar="K",
                         help="differentiate K times, each time with respect to --wrt")
     parser.add_argument("--at", type=float, nargs="+", metavar="V",
                         help="a point, one float per positional parameter: also print the "
                              "derivative's value there")
     parser.add_argument("--trace", action="store_true",
-                        help="also print the evaluation-trace tables at the --at point")
+                        help="also print the evaluation-trace tables of the last "
+                             "differentiation at the --at point")
     return parser
 
 

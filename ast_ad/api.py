@@ -46,7 +46,7 @@ def differentiate(function=None, *, wrt=0, mode="reverse", optimized=True):
         return functools.partial(differentiate, wrt=wrt, mode=mode, optimized=optimized)
     if mode not in _MODES:
         raise DifferentiationError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    key = (wrt, mode, optimized)
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, optimized)
     try:
         cached = _CACHE.setdefault(function, {})
     except TypeError:

@@ -37,6 +37,7 @@ tangent trace along x1:
 import dataclasses
 import inspect
 import numbers
+from collections.abc import Callable
 
 import gast
 
@@ -83,7 +84,7 @@ class Trace:
     __repr__ = __str__  # so that the table shows at the prompt
 
 
-def trace(function, *args, wrt=0, mode="reverse") -> Trace:
+def trace(function: Callable, *args, wrt=0, mode: str = "reverse") -> Trace:
     """The evaluation trace of `function` at `args`, with its tangents or adjoints.
 
     Args:
@@ -111,10 +112,11 @@ def trace(function, *args, wrt=0, mode="reverse") -> Trace:
                                    f"{args!r}: {error}") from None
     lowered = lower(check(parse_function(function)))
     names = _wrt_names(lowered, wrt)
-    if mode == "reverse":
-        sweeps = [_Sweep(lowered, reverse(lowered, names), names, "adjoint")]
+    if mode == "reverse":  # a name for a single parameter, as differentiate passes it
+        adjoint = reverse(lowered, names if isinstance(wrt, tuple) else names[0])
+        sweeps = [_Sweep(lowered, adjoint, names, "adjoint")]
     else:  # one sweep per parameter: the survey's table is one column of the Jacobian
-        sweeps = [_Sweep(lowered, forward(lowered, [p]), [p], f"tangent along {p}")
+        sweeps = [_Sweep(lowered, forward(lowered, p), [p], f"tangent along {p}")
                   for p in names]
     rows = []
     for k, sweep in enumerate(sweeps):
@@ -142,9 +144,8 @@ class _Entry:
     follows: object = None  # forward mode: the primal entry a tangent statement follows
     is_statement: bool = True
 
-    def row(self, value, note=None):
-        return Row(self.name, self.expression or repr(value), value, self.section,
-                   self.note if note is None else note)
+    def row(self, value):
+        return Row(self.name, self.expression or repr(value), value, self.section, self.note)
 
 
 class _Sweep:

@@ -1,4 +1,4 @@
-"""JAX's function transforms, built on `differentiate`: value_and_grad, jvp, vjp, jacobian, hessian.
+"""JAX's transforms, built on `differentiate`: value_and_grad, jvp, vjp, jacobian, hessian.
 
 Each is a thin composition of generated derivative functions, with JAX's semantics and
 our `wrt` for its `argnums`. The primal value is what the user's own function returns
@@ -12,7 +12,7 @@ import functools
 import inspect
 import numbers
 import operator
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ast_ad.api import differentiate
 from ast_ad.errors import DifferentiationError
@@ -53,8 +53,8 @@ def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     """The value of `function` at `primals` and its directional derivative along `tangents`.
 
     As `jax.jvp`: one tangent per primal, both given as tuples, the primals being the
-    leading positional arguments. Runs the forward-mode (tangent) function once, with
-    the tangents as its seeds.
+    leading positional arguments. Calls the forward-mode (tangent) function once, its
+    seeds set to the tangents; that function runs one tangent sweep per primal.
 
     Args:
         function: a Python function defined with `def` that returns a scalar.
@@ -67,7 +67,7 @@ def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
 
     Raises:
         DifferentiationError: primals and tangents do not match, `function` cannot be
-            differentiated, or an argument or the output is an array.
+            differentiated, or a tangent or the output is an array.
     """
     primals, tangents = _sequence(primals, "primals"), _sequence(tangents, "tangents")
     if len(primals) != len(tangents):
@@ -81,7 +81,7 @@ def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     value = _scalar_output(function, primals, {})
     # Each partial is linear in its own seed, so seeding with the tangents and adding
     # the partials gives the directional derivative.
-    partials = _as_tuple(tangent_function(*primals, **dict(zip(seeds, tangents))), len(wrt))
+    partials = tangent_function(*primals, **dict(zip(seeds, tangents)))
     return value, functools.reduce(operator.add, partials)
 
 
@@ -110,7 +110,7 @@ def vjp(function: Callable, *primals) -> tuple:
 
     def vjp_function(out_bar):
         _scalar(out_bar, "the out_bar given to vjp_fn")
-        return _as_tuple(adjoint_function(*primals, **{seed: out_bar}), len(wrt))
+        return adjoint_function(*primals, **{seed: out_bar})
 
     return value, _named(vjp_function, "vjp", function)
 
@@ -215,17 +215,10 @@ def _seed_names(derivative, function):
     return keyword_only(derivative)[len(keyword_only(function)):]
 
 
-def _as_tuple(result, count):
-    """A generated function's result as a tuple of `count` derivatives."""
-    if count == 1 and not isinstance(result, tuple):
-        return (result,)
-    return result
-
-
 def _shaped(result, wrt, what):
     """A derivative shaped as `wrt`: one value, or a tuple for a tuple; scalars only."""
     if isinstance(wrt, tuple):
-        return tuple(_scalar(value, what) for value in _as_tuple(result, len(wrt)))
+        return tuple(_scalar(value, what) for value in result)
     return _scalar(result, what)
 
 

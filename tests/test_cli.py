@@ -1,0 +1,134 @@
+"""`python -m ast_ad`, end to end: a file and a function in, derivative source out."""
+
+import importlib.util
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ast_ad import differentiate, source
+from ast_ad.__main__ import main
+
+MODEL = """\
+import math
+
+from constants import TWO
+
+
+def f(x1, x2):
+    return math.log(x1) + x1 * x2 - math.sin(x2)
+
+
+def g(x):
+    return TWO * x * x
+
+
+def h(x):
+    try:
+        return x
+    except ValueError:
+        return 0.0
+"""
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    """model.py, beside the constants.py it imports, and a working folder elsewhere."""
+    folder = tmp_path_factory.mktemp("project")
+    (folder / "model.py").write_text(MODEL)
+    (folder / "constants.py").write_text("TWO = 2.0\n")
+    (folder / "broken.py").write_text("import no_such_module_here\n")
+    (folder / "elsewhere").mkdir()
+    return folder
+
+
+def run(model, *args):
+    """The command's result, run from a folder where `constants` cannot be imported."""
+    return subprocess.run([sys.executable, "-m", "ast_ad", *args], capture_output=True,
+                          text=True, timeout=60, cwd=model / "elsewhere")
+
+
+@pytest.fixture(scope="module")
+def module(model):
+    """model.py imported here too, to compute what the command must print."""
+    sys.path.insert(0, str(model))
+    try:
+        spec = importlib.util.spec_from_file_location("cli_model", model / "model.py")
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+    finally:
+        sys.path.remove(str(model))
+    return loaded
+
+
+def test_prints_the_generated_source(model, module):
+    result = run(model, f"{model / 'model.py'}:f", "--wrt", "x1,x2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == source(differentiate(module.f, wrt=("x1", "x2")))
+    assert result.stderr == ""
+
+
+def test_the_files_folder_is_on_the_path_for_its_imports(model, module):
+    result = run(model, f"{model / 'model.py'}:g", "--at", "3")
+    assert result.returncode == 0, result.stderr
+    assert f"grad_g(3.0) = {differentiate(module.g)(3.0)!r}" in result.stdout
+
+
+def test_value_at_a_point_and_the_trace_tables(model):
+    result = run(model, f"{model / 'model.py'}:f", "--wrt", "x1,x2", "--at", "2", "5",
+                 "--trace")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    value = next(line for line in lines if line.startswith("grad_f(2.0, 5.0) = "))
+    x1_bar, x2_bar = eval(value.partition(" = ")[2])  # noqa: S307 - a tuple of floats
+    assert x1_bar == 5.5 and round(x2_bar, 3) == 1.716  # the survey's gradient
+    assert "adjoint trace, in reverse order:" in lines
+    for figure in ("0.693", "11.652", "-0.284", "1.716", "5.500"):
+        assert f" {figure}" in result.stdout
+
+
+def test_order_mode_and_index_wrt(model, module):
+    result = run(model, f"{model / 'model.py'}:f", "--order", "2", "--at", "2", "5",
+                 "--mode", "forward", "--trace")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("def jvp_jvp_f(")
+    assert "jvp_jvp_f(2.0, 5.0) = -0.25" in result.stdout  # the survey's second derivative
+    assert "tangent trace along x1:" in result.stdout
+    by_index = run(model, f"{model / 'model.py'}:f", "--wrt", "1")
+    assert by_index.stdout == source(differentiate(module.f, wrt=1))
+
+
+@pytest.mark.parametrize("args, status, message", [
+    (["missing.py:f"], 2, "no such file"),
+    (["{model}/model.py"], 2, "PATH.py:FUNC"),
+    (["{model}/model.py:nothing"], 2, "no function named 'nothing'"),
+    (["{model}/broken.py:f"], 2, "ModuleNotFoundError"),
+    (["{model}/model.py:f", "--at", "two", "5"], 2, "invalid float value"),
+    (["{model}/model.py:f", "--at", "2"], 2, "--at gave 1 values"),
+    (["{model}/model.py:f", "--trace"], 2, "--trace needs a point"),
+    (["{model}/model.py:f", "--order", "0"], 2, "at least 1"),
+    (["{model}/model.py:f", "--wrt", "x1,x2", "--order", "2"], 2, "single --wrt"),
+    (["{model}/model.py:f", "--mode", "sideways"], 2, "invalid choice"),
+    (["{model}/model.py:f", "--wrt", "x3"], 1, "no parameter named 'x3'"),
+    (["{model}/model.py:h"], 1, "model.py:15: ast_ad cannot differentiate this: `try`"),
+    (["{model}/model.py:f", "--at", "0", "5"], 1, "ZeroDivisionError"),
+])
+def test_mistakes_are_one_line_on_stderr(model, args, status, message):
+    result = run(model, *[arg.format(model=model) for arg in args])
+    assert result.returncode == status
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_main_returns_the_exit_status(tmp_path, capsys):
+    path = tmp_path / "cli_main_square.py"
+    path.write_text(textwrap.dedent("""\
+        def square(x):
+            return x * x
+    """))
+    assert main([f"{path}:square", "--at", "3"]) == 0
+    assert "grad_square(3.0) = 6.0" in capsys.readouterr().out
+    assert main([f"{path}:cube"]) == 2
+    assert "no function named 'cube'" in capsys.readouterr().err
