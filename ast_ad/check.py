@@ -12,7 +12,8 @@ from ast_ad import annotations as anno
 _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
                gast.If, gast.For, gast.While)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
-                gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List)
+                gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List,
+                gast.Subscript)
 _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
@@ -34,7 +35,7 @@ _HINTS = {
     gast.Yield: "generators cannot be differentiated; return a value instead",
     gast.YieldFrom: "generators cannot be differentiated; return a value instead",
     gast.Await: "`await` cannot be differentiated; call the function outside async code",
-    gast.Subscript: "indexing is not supported yet; pass the elements as separate arguments",
+    gast.Slice: "slices are not supported yet; index one element at a time",
     gast.ListComp: "comprehensions are not supported yet; write the sum out",
     gast.GeneratorExp: "generator expressions are not supported yet; write the sum out",
     gast.Match: "`match` is not supported; use arithmetic on the cases instead",
@@ -99,6 +100,8 @@ def _check_node(node, origin):
     for child in gast.walk(node):
         if isinstance(child, gast.Assign) and _is_unpacking(child):
             allowed_tuples.update({id(child.targets[0]), id(child.value)})
+        if isinstance(child, gast.For) and _is_enumerate_or_zip(child):
+            allowed_tuples.add(id(child.target))
         if isinstance(child, gast.Return) and isinstance(child.value, gast.Tuple):
             allowed_tuples.add(id(child.value))
     for child in gast.walk(node):
@@ -129,9 +132,11 @@ def _check_statement(stmt, origin):
     if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
         raise origin.unsupported(stmt, "a loop's `else` clause is not supported; test after "
                                        "the loop instead")
-    if isinstance(stmt, gast.For) and not isinstance(stmt.target, gast.Name):
-        raise origin.unsupported(stmt, "loop over one plain name (`for x in xs`); unpacking "
-                                       "loop targets is not supported yet")
+    if isinstance(stmt, gast.For) and not isinstance(stmt.target, gast.Name) \
+            and not _is_enumerate_or_zip(stmt):
+        raise origin.unsupported(stmt, "loop over one plain name (`for x in xs`), or unpack "
+                                       "`enumerate(xs)` or `zip(xs, ys)` into plain names; "
+                                       "other unpacking loop targets are not supported yet")
     if isinstance(stmt, gast.Assign) and _is_unpacking(stmt):
         return
     targets = {gast.Assign: lambda s: s.targets, gast.AugAssign: lambda s: [s.target],
@@ -148,6 +153,16 @@ def _check_statement(stmt, origin):
     if isinstance(stmt, gast.Expr) and not isinstance(stmt.value, (gast.Call, gast.Constant)):
         raise origin.unsupported(stmt, "an expression whose value is thrown away does "
                                        "nothing; assign it or remove it")
+
+
+def _is_enumerate_or_zip(stmt):
+    target, iterable = stmt.target, stmt.iter
+    return (isinstance(target, gast.Tuple) and all(isinstance(t, gast.Name) for t in target.elts)
+            and isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name)
+            and not iterable.keywords and (
+                (iterable.func.id == "enumerate" and len(iterable.args) == 1
+                 and len(target.elts) == 2)
+                or (iterable.func.id == "zip" and len(iterable.args) == len(target.elts) >= 2)))
 
 
 def _is_unpacking(stmt):

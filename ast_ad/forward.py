@@ -82,6 +82,8 @@ class _Forward:
             return tangent(atom.id) if isinstance(atom, gast.Name) and atom.id in active else None
 
         stmt = application.stmt
+        if application.primal == "getitem":
+            raise self.origin.error(stmt, _DIFFERENTIATED_ELEMENT)
         if application.primal in ("push", "pop", "list"):
             return [anno.copy_location(self.stack_tangent(application, p), stmt)]
         if application.primal == "copy":
@@ -134,3 +136,8 @@ def _tangent_names(namer, seed_names, parameter, several):
         return prefixed[v]
 
     return name
+
+
+_DIFFERENTIATED_ELEMENT = ("ast_ad cannot yet differentiate through an element read from a "
+                           "list or tuple that holds differentiated values; keep such values "
+                           "in separate variables (reading a tuple of constants is fine)")

@@ -38,6 +38,7 @@ def f(x1, x2):
     return out
 """
 
+import builtins
 import types
 
 import gast
@@ -172,6 +173,8 @@ class _Lowerer:
         self.emit(gast.If(test=test, body=then_block or [gast.Pass()], orelse=else_block))
 
     def for_loop(self, stmt):
+        if isinstance(stmt.target, gast.Tuple):
+            return self.indexed_loop(stmt)
         iterable = self.atom(stmt.iter)
         target = self.new_version(stmt.target.id)
         self.current[stmt.target.id] = target
@@ -179,19 +182,49 @@ class _Lowerer:
                         type_comment=None)
         self.loop(loop, stmt.body, exclude={stmt.target.id})
 
+    def indexed_loop(self, stmt):
+        """`for i, x in enumerate(xs)` and `for a, b in zip(xs, ys)` loop over an index,
+        so that the reversed loop can run backwards over it."""
+        kind = self.reference(stmt.iter.func)
+        expected = {"enumerate": enumerate, "zip": zip}[stmt.iter.func.id]
+        if anno.get(kind, "static").value is not expected:
+            raise self.origin.unsupported(stmt, f"`{stmt.iter.func.id}` here is not the "
+                                                "builtin; loop over one plain name")
+        sequences = [self.atom(arg) for arg in stmt.iter.args]
+        lengths = [self.atom(_call_builtin("len", [s])) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else self.atom(_call_builtin("min", lengths))
+        names = [t.id for t in stmt.target.elts]
+        if expected is enumerate:
+            index, elements = self.new_version(names[0]), names[1:]
+            self.current[names[0]] = index
+        else:
+            index, elements = self.namer.temporary(), names
+        iterable = self.atom(_call_builtin("range", [count]))
+        loop = gast.For(target=nodes.store(index), iter=iterable, body=[], orelse=[],
+                        type_comment=None)
+
+        def read_elements():
+            for name, sequence in zip(elements, sequences):
+                self.bind(name, gast.Subscript(value=anno.copy_tree(sequence),
+                                               slice=nodes.load(index), ctx=gast.Load()))
+
+        self.loop(loop, stmt.body, exclude=set(names), prologue=read_elements)
+
     def while_loop(self, stmt):
         test = self.namer.temporary()
         self.emit(nodes.assign(test, self.rhs(stmt.test)))
         loop = gast.While(test=nodes.load(test), body=[], orelse=[])
         self.loop(loop, stmt.body, test=(test, stmt.test))
 
-    def loop(self, node, body, exclude=(), test=None):
+    def loop(self, node, body, exclude=(), test=None, prologue=None):
         """Lower a loop body; variables assigned in it keep one name across iterations."""
         line = self.line_node
         before = dict(self.current)
         carried = {name: before[name] for name in sorted(_stored_names(body) & set(before))
                    if name not in exclude}
         outer, self.trace = self.trace, []
+        if prologue:
+            prologue()
         for stmt in body:
             self.statement(stmt)
         self.line_node = line
@@ -244,10 +277,15 @@ class _Lowerer:
         if isinstance(expr, gast.Compare):
             left = self.atom(expr.left)
             return gast.Compare(left=left, ops=expr.ops, comparators=[self.atom(expr.comparators[0])])
+        if isinstance(expr, gast.Call) and anno.get(expr, "lowered"):
+            return anno.set(expr, "callee", anno.get(expr.func, "static").value)
         if isinstance(expr, gast.Call):
             return self.call(expr)
         if isinstance(expr, gast.List):
             return gast.List(elts=[], ctx=gast.Load())
+        if isinstance(expr, gast.Subscript):
+            container = self.atom(expr.value)
+            return gast.Subscript(value=container, slice=self.atom(expr.slice), ctx=gast.Load())
         if isinstance(expr, gast.IfExp):
             return self.choice(self.atom(expr.test), lambda: self.rhs(expr.body),
                                lambda: self.rhs(expr.orelse))
@@ -372,6 +410,12 @@ class _Lowerer:
             node = gast.Attribute(value=base, attr=expr.attr, ctx=gast.Load())
             return anno.set(node, "static", Static(value))
         return self.atom(expr)
+
+
+def _call_builtin(name, args):
+    function = anno.set(nodes.load(name), "static", Static(getattr(builtins, name)))
+    anno.set(function, "bind", getattr(builtins, name))
+    return anno.set(gast.Call(func=function, args=args, keywords=[]), "lowered", True)
 
 
 def _inlinable(function):

@@ -213,6 +213,8 @@ class _Reverse:
                 nodes.assign(self.names(result), nodes.constant(0.0)), stmt))
             has_adjoint.add(result)
             return block
+        if application.primal == "getitem":
+            raise self.origin.error(stmt, _DIFFERENTIATED_ELEMENT)
         if application.primal in ("push", "pop", "list"):
             raise self.origin.error(stmt, "ast_ad cannot yet reverse a list's append and pop, "
                                           "such as the stacks of a generated loop adjoint.\n"
@@ -241,3 +243,8 @@ def _assigned(stmt):
 
 def _builtin(name):
     return anno.set(nodes.load(name), "bind", getattr(builtins, name))
+
+
+_DIFFERENTIATED_ELEMENT = ("ast_ad cannot yet differentiate through an element read from a "
+                           "list or tuple that holds differentiated values; keep such values "
+                           "in separate variables (reading a tuple of constants is fine)")

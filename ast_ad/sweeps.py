@@ -27,6 +27,8 @@ class Application:
         self.result = stmt.targets[0].id
         if isinstance(value, gast.List):
             self.primal, self.args = "list", []
+        elif isinstance(value, gast.Subscript):
+            self.primal, self.args = "getitem", [value.value, value.slice]
         elif _is_method(value):
             self.primal, self.args = "pop", [value.func.value]
         elif nodes.is_atom(value):
@@ -77,7 +79,7 @@ class Application:
                 f"        {example}  # the derivative of {name} at x\n")
 
 
-_STRUCTURAL = ("copy", "push", "pop", "list")
+_STRUCTURAL = ("copy", "push", "pop", "list", "getitem")
 
 
 def _is_method(value):

@@ -9,6 +9,7 @@ import math
 from tests.helpers_module import make_scaled, shifted_square
 
 XS = (0.5, -1.25, 2.0, 0.75)
+YS = (1.5, 0.25, -0.5, 1.0, 9.0)
 
 # ---------------------------------------------------------------- branches
 
@@ -508,6 +509,30 @@ def logistic_regression_loss(a, b):
     return loss
 
 
+# ---------------------------------------------------------------- sequences of constants
+
+
+def enumerate_weights(a, b):
+    s = 0.0
+    for i, x in enumerate(XS):
+        s = s + x * math.sin(a * i + b)
+    return s
+
+
+def zip_pairs(a, b):
+    s = 0.0
+    for x, y in zip(XS, YS):
+        s = s + (a * x - y) ** 2 + b * x * y
+    return s
+
+
+def index_into_tuple(a, b):
+    s = a
+    for i in range(len(XS)):
+        s = s * b + XS[i] * XS[len(XS) - 1 - i]
+    return s + sum(XS) * a
+
+
 # ---------------------------------------------------------------- calls (inlined)
 
 SCALED = make_scaled(1.5)
@@ -580,6 +605,7 @@ CORPUS = [
     (logistic_regression_loss, (0.6, 0.2)), (calls_helper, (0.6, -0.2)),
     (calls_helper, (0.6, 0.2)), (calls_helper_in_loop, (0.6, 4)), (calls_other_module, (0.6, 0.2)),
     (calls_closure, (0.6, 0.2)), (calls_nested_helpers, (0.6, 0.7)),
+    (enumerate_weights, (0.6, 0.7)), (zip_pairs, (0.6, 0.7)), (index_into_tuple, (0.6, 0.7)),
 ]
 
 # A dozen whose second derivatives are checked (smooth around their points).

@@ -118,6 +118,21 @@ def test_straight_line_code_and_branches_need_no_stack():
         assert "stack" not in text and ".pop()" not in text
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_element_of_a_differentiated_list_is_a_clear_error(mode):
+    from tests.conftest import make_function
+
+    g = make_function("""
+        def g(a, n):
+            ys = []
+            for i in range(n):
+                ys.append(a * i)
+            return ys[n - 1]
+        """)
+    with pytest.raises(DifferentiationError, match="element read from a list"):
+        differentiate(g, mode=mode)
+
+
 def test_recursion_is_a_clear_error():
     from tests.conftest import make_function
 
