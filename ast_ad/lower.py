@@ -151,12 +151,13 @@ class _Lowerer:
 
     def branch(self, test, body, orelse):
         """Emit `if test: body else: orelse`, merging the versions each branch assigns."""
-        before = dict(self.current)
+        before, seen = dict(self.current), set(self.seen)
         then_block = self.block(body)
-        then_current, then_returned = self.current, self.returned
-        self.current = dict(before)
+        then_current, then_returned, then_seen = self.current, self.returned, self.seen
+        self.current, self.seen = dict(before), seen  # each branch may take the same names
         else_block = self.block(orelse)
         else_current, else_returned = self.current, self.returned
+        self.seen |= then_seen
         self.current, self.returned = dict(before), then_returned and else_returned
         if then_returned or else_returned:  # only the other branch's versions go on
             self.current = else_current if then_returned else then_current
