@@ -8,6 +8,8 @@ tangents are `v_dot` (the survey's v̇), with several they are `dv_dx` (along x)
 the function returns one derivative each. Forward mode needs no storage at all.
 """
 
+import builtins
+
 import gast
 
 from ast_ad import annotations as anno
@@ -16,7 +18,7 @@ from ast_ad import rules
 from ast_ad.lower import parameters
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, is_application, returned_name)
+                           describe, is_application, returned_name, sequences)
 from ast_ad.templates import expand
 
 
@@ -28,6 +30,12 @@ def forward(tree, wrt):
 
 class _Forward:
     def __init__(self, tree, wrt):
+        lists = [p for p in ([wrt] if isinstance(wrt, str) else wrt) if p in sequences(tree.body)]
+        if lists:
+            raise anno.get(tree, "origin").error(
+                tree, f"forward mode takes one tangent sweep per direction, and `{lists[0]}` "
+                      "is a list: differentiate with respect to it in reverse mode, or use "
+                      "jvp with a list of tangents")
         self.single = isinstance(wrt, str)
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
@@ -82,8 +90,17 @@ class _Forward:
             return tangent(atom.id) if isinstance(atom, gast.Name) and atom.id in active else None
 
         stmt = application.stmt
-        if application.primal == "getitem":
-            raise self.origin.error(stmt, _DIFFERENTIATED_ELEMENT)
+        if application.primal in ("getitem", "sum"):
+            sequence = application.args[0]
+            if not (isinstance(sequence, gast.Name) and sequence.id in active):
+                value = nodes.constant(0.0)
+            elif application.primal == "getitem":
+                value = gast.Subscript(value=nodes.load(tangent(sequence.id)), ctx=gast.Load(),
+                                       slice=anno.copy_tree(application.args[1]))
+            else:
+                value = gast.Call(func=anno.set(nodes.load("sum"), "bind", builtins.sum),
+                                  args=[nodes.load(tangent(sequence.id))], keywords=[])
+            return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
         if application.primal in ("push", "pop", "list"):
             return [anno.copy_location(self.stack_tangent(application, p), stmt)]
         if application.primal == "copy":
@@ -137,7 +154,3 @@ def _tangent_names(namer, seed_names, parameter, several):
 
     return name
 
-
-_DIFFERENTIATED_ELEMENT = ("ast_ad cannot yet differentiate through an element read from a "
-                           "list or tuple that holds differentiated values; keep such values "
-                           "in separate variables (reading a tuple of constants is fine)")

@@ -175,7 +175,11 @@ class _Lowerer:
 
     def for_loop(self, stmt):
         if isinstance(stmt.target, gast.Tuple):
-            return self.indexed_loop(stmt)
+            return self.enumerate_or_zip(stmt)
+        if isinstance(stmt.iter, gast.Name) and stmt.iter.id in self.locals:
+            # A local sequence may hold differentiated values: loop over its index, so that
+            # each element's adjoint has a place (and the loop can run backwards).
+            return self.indexed_loop(stmt, [self.reference(stmt.iter)], [stmt.target.id])
         iterable = self.atom(stmt.iter)
         target = self.new_version(stmt.target.id)
         self.current[stmt.target.id] = target
@@ -183,33 +187,37 @@ class _Lowerer:
                         type_comment=None)
         self.loop(loop, stmt.body, exclude={stmt.target.id})
 
-    def indexed_loop(self, stmt):
-        """`for i, x in enumerate(xs)` and `for a, b in zip(xs, ys)` loop over an index,
-        so that the reversed loop can run backwards over it."""
+    def enumerate_or_zip(self, stmt):
+        """`for i, x in enumerate(xs)` and `for a, b in zip(xs, ys)` loop over an index."""
         kind = self.reference(stmt.iter.func)
         expected = {"enumerate": enumerate, "zip": zip}[stmt.iter.func.id]
         if anno.get(kind, "static").value is not expected:
             raise self.origin.unsupported(stmt, f"`{stmt.iter.func.id}` here is not the "
                                                 "builtin; loop over one plain name")
         sequences = [self.atom(arg) for arg in stmt.iter.args]
-        lengths = [self.atom(_call_builtin("len", [s])) for s in sequences]
-        count = lengths[0] if len(lengths) == 1 else self.atom(_call_builtin("min", lengths))
         names = [t.id for t in stmt.target.elts]
         if expected is enumerate:
-            index, elements = self.new_version(names[0]), names[1:]
-            self.current[names[0]] = index
-        else:
-            index, elements = self.namer.temporary(), names
+            return self.indexed_loop(stmt, sequences, names[1:], index=names[0])
+        return self.indexed_loop(stmt, sequences, names)
+
+    def indexed_loop(self, stmt, sequences, elements, index=None):
+        """`for index in range(len(...)):` reading each of `elements` from its sequence."""
+        lengths = [self.atom(_call_builtin("len", [s])) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else self.atom(_call_builtin("min", lengths))
         iterable = self.atom(_call_builtin("range", [count]))
-        loop = gast.For(target=nodes.store(index), iter=iterable, body=[], orelse=[],
+        if index is None:
+            name = self.namer.temporary()
+        else:
+            name = self.current[index] = self.new_version(index)
+        loop = gast.For(target=nodes.store(name), iter=iterable, body=[], orelse=[],
                         type_comment=None)
 
         def read_elements():
-            for name, sequence in zip(elements, sequences):
-                self.bind(name, gast.Subscript(value=anno.copy_tree(sequence),
-                                               slice=nodes.load(index), ctx=gast.Load()))
+            for element, sequence in zip(elements, sequences):
+                self.bind(element, gast.Subscript(value=anno.copy_tree(sequence),
+                                                  slice=nodes.load(name), ctx=gast.Load()))
 
-        self.loop(loop, stmt.body, exclude=set(names), prologue=read_elements)
+        self.loop(loop, stmt.body, exclude=set(elements) | {index}, prologue=read_elements)
 
     def while_loop(self, stmt):
         test = self.namer.temporary()

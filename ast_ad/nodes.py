@@ -47,11 +47,11 @@ def is_atom(node):
 
 
 def assigned_name(stmt):
-    """The name a statement assigns, or None."""
+    """The name a statement assigns, or None (an element assignment changes a list)."""
     if isinstance(stmt, gast.Assign):
-        return stmt.targets[0].id
+        return getattr(stmt.targets[0], "id", None)
     if isinstance(stmt, gast.AugAssign):
-        return stmt.target.id
+        return getattr(stmt.target, "id", None)
     return None
 
 

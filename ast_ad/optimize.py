@@ -44,9 +44,9 @@ def optimize(function):
         counts = _name_counts(function)
         _each_block(function, lambda block: _coalesce_copies(block, counts))
         _each_block(function, lambda block: _propagate_local_copy(block, counts))
-        unused_stacks = set()
-        function.body, _ = _live(function.body, set(), unused_stacks)
-        _drop_stacks(function, unused_stacks)
+        pops = {"dead": set(), "live": set()}
+        function.body, _ = _live(function.body, set(), pops)
+        _drop_stacks(function, pops["dead"] - pops["live"])
     _each_block(function, _drop_empty_comments)
     return function
 
@@ -225,7 +225,10 @@ def _name_counts(function):
 
 
 def _propagate_local_copy(block, counts):
-    """`a = b` whose every use follows in this block, before `b` changes: use `b` there."""
+    """`a = b` whose every use follows in this block, before `b` changes: use `b` there.
+
+    A copy back, `b = a`, does not change `b`'s value: it goes.
+    """
     for i, stmt in enumerate(block):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and anno.get(stmt.value, "static") is None):
@@ -235,11 +238,20 @@ def _propagate_local_copy(block, counts):
         if not uses or counts.get(name) != len(uses) + 1:
             continue
         last = uses[-1]
-        if any(isinstance(block[k], _COMPOUND) or nodes.assigned_name(block[k]) in (name, source)
+
+        def copy_back(k):
+            other = block[k]
+            return isinstance(other, gast.Assign) and other.targets[0].id == source \
+                and isinstance(other.value, gast.Name) and other.value.id == name
+
+        if any(isinstance(block[k], _COMPOUND) or (nodes.assigned_name(block[k]) in (name, source)
+                                                   and not copy_back(k))
                for k in range(i + 1, last)) or nodes.assigned_name(block[last]) == name:
             continue
         replace = _Replace(name, stmt.value)
-        return block[:i] + [replace.visit(s) for s in block[i + 1:last + 1]] + block[last + 1:]
+        rest = [replace.visit(s) for k, s in enumerate(block[i + 1:last + 1], i + 1)
+                if not copy_back(k)]
+        return block[:i] + rest + block[last + 1:]
     return block
 
 
@@ -267,18 +279,18 @@ def _has_effect(stmt):
         anno.get(value.func, "static") is None
 
 
-def _live(block, live_after, unused_stacks):
+def _live(block, live_after, pops):
     """`block` without dead statements, and the names live at its start.
 
-    A stack whose popped values are all dead is added to `unused_stacks`.
+    Records in `pops` the stacks popped into a dead name and those popped into a live one.
     """
     live = set(live_after)
     kept = []
     for stmt in reversed(block):
         name = nodes.assigned_name(stmt)
         if isinstance(stmt, gast.If):
-            body, live_body = _live(stmt.body, live, unused_stacks)
-            orelse, live_else = _live(stmt.orelse, live, unused_stacks)
+            body, live_body = _live(stmt.body, live, pops)
+            orelse, live_else = _live(stmt.orelse, live, pops)
             if not _does_something(body) and not _does_something(orelse):
                 continue
             stmt = copy.copy(stmt)  # the loop's fixed point below reads the original again
@@ -289,7 +301,7 @@ def _live(block, live_after, unused_stacks):
             entry = set()
             while True:
                 body, new_entry = _live(stmt.body, live | entry | set(nodes.loaded_names(header)),
-                                       unused_stacks)
+                                       pops)
                 if new_entry <= entry:
                     break
                 entry |= new_entry
@@ -301,10 +313,10 @@ def _live(block, live_after, unused_stacks):
                 entry.discard(stmt.target.id)
             live = live | entry | set(nodes.loaded_names(header))
         elif name is not None:
-            if name not in live:
-                if not _has_effect(stmt):
-                    continue
-                unused_stacks.add(stmt.value.func.value.id)
+            if _has_effect(stmt):
+                pops["live" if name in live else "dead"].add(stmt.value.func.value.id)
+            if name not in live and not _has_effect(stmt):
+                continue
             if isinstance(stmt, gast.Assign):
                 live.discard(name)
             live.update(nodes.loaded_names(stmt))

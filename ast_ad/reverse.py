@@ -31,7 +31,7 @@ from ast_ad import rules
 from ast_ad.codegen import to_source
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, returned_name)
+                           describe, is_application, returned_name, sequences)
 from ast_ad.templates import expand
 
 _LOOPS = (gast.For, gast.While)
@@ -53,18 +53,27 @@ class _Reverse:
         self.out = returned_name(tree.body)
         self.names = Derived(self.namer, "_bar")
         self.active = active_names(tree.body, self.wrt)
+        self.sequences = sequences(tree.body) & self.active  # their adjoints are lists
+        # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself.
+        self.seed_inside = any(p in self.sequences for p in self.wrt)
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.counters = {}  # while loop -> the name counting its trips
 
     def function(self):
         body = self.tree.body[:-1]
-        has_adjoint = {self.out}
+        has_adjoint = {self.out} | self.sequences
         sweep = self.adjoint_block(body, has_adjoint)
         primal = self.primal(body, push=True)  # after the sweep: it knows what loops reverse
         stacks = [nodes.assign(name, gast.List(elts=[], ctx=gast.Load()))
                   for name in self.stacks.values()]
-        returns = [gast.BinOp(left=nodes.load(self.seed), op=gast.Mult(), right=self.node(p))
+        list_adjoints = [nodes.assign(self.names(name), gast.BinOp(
+            left=gast.List(elts=[nodes.constant(0.0)], ctx=gast.Load()), op=gast.Mult(),
+            right=gast.Call(func=_builtin("len"), args=[nodes.load(name)], keywords=[])))
+            for name in sorted(self.sequences)]
+        returns = [self.node(p) if self.seed_inside else
+                   gast.BinOp(left=nodes.load(self.seed), op=gast.Mult(), right=self.node(p))
                    if p in has_adjoint else nodes.constant(0.0) for p in self.wrt]
+        sweep = list_adjoints + sweep
         name = self.namer.claim(f"grad_{self.tree.name}")
         function = derivative_function(self.tree, name, [self.seed],
                                        stacks + primal + [nodes.comment("")] + sweep, returns,
@@ -73,8 +82,10 @@ class _Reverse:
         return bind_statics(function, self.namer)
 
     def node(self, name):
-        """The adjoint of `name`; the output's is the unit seed."""
-        return nodes.constant(1.0) if name == self.out else nodes.load(self.names(name))
+        """The adjoint of `name`; the output's is the seed (1, scaled at the end, if it can)."""
+        if name != self.out:
+            return nodes.load(self.names(name))
+        return nodes.load(self.seed) if self.seed_inside else nodes.constant(1.0)
 
     # ------------------------------------------------------------ primal sweep
 
@@ -103,6 +114,9 @@ class _Reverse:
         if push:
             body = [self.push(loop, name) for name in anno.get(loop, "carried")
                     if (id(loop), name) in self.stacks] + body
+            body = [self.push(loop, _length(name), _call("len", nodes.load(name)))
+                    for name in self.appended(loop) if (id(loop), _length(name)) in self.stacks
+                    ] + body
         before = []
         counter = self.counters.get(id(loop))
         if counter:
@@ -124,11 +138,26 @@ class _Reverse:
             self.counters[id(loop)] = self.namer.claim("trips")
         return self.counters[id(loop)]
 
-    def push(self, loop, name):
+    def push(self, loop, name, value=None):
         append = gast.Attribute(value=nodes.load(self.stack(loop, name)), attr="append",
                                 ctx=gast.Load())
+        value = value or nodes.load(name)
         return anno.copy_location(
-            gast.Expr(value=gast.Call(func=append, args=[nodes.load(name)], keywords=[])), loop)
+            gast.Expr(value=gast.Call(func=append, args=[value], keywords=[])), loop)
+
+    def appended(self, loop):
+        """The differentiated lists that `loop` appends to."""
+        return sorted({s.value.func.value.id for s in gast.walk(loop) if is_application(s)
+                       and isinstance(s, gast.Expr) and s.value.func.value.id in self.sequences})
+
+    def truncate(self, loop, name):
+        """`del name[<its length when this iteration began>:]`, before the iteration reruns."""
+        pop = gast.Attribute(value=nodes.load(self.stack(loop, _length(name))), attr="pop",
+                             ctx=gast.Load())
+        start = gast.Call(func=pop, args=[], keywords=[])
+        part = gast.Subscript(value=nodes.load(name), ctx=gast.Del(),
+                              slice=gast.Slice(lower=start, upper=None, step=None))
+        return anno.copy_location(gast.Delete(targets=[part]), loop)
 
     def pop(self, loop, name):
         pop = gast.Attribute(value=nodes.load(self.stack(loop, name)), attr="pop",
@@ -148,7 +177,24 @@ class _Reverse:
                 sweep.extend(self.adjoint_if(stmt, has_adjoint))
             elif isinstance(stmt, _LOOPS):
                 sweep.extend(self.adjoint_loop(stmt, has_adjoint))
+            elif is_application(stmt):
+                sweep.extend(self.adjoint_append(stmt, has_adjoint))
         return sweep
+
+    def adjoint_append(self, stmt, has_adjoint):
+        """`v_bar += L_bar.pop()`, and `L.pop()` to give the list back its earlier state."""
+        application = Application(stmt)
+        if application.result not in self.sequences:
+            return []
+        block = [nodes.comment(to_source(stmt).strip())]
+        value, stack = application.args[0], application.result
+        popped = _method(self.names(stack), "pop")
+        if isinstance(value, gast.Name) and value.id in self.active:
+            self.contribute(block, has_adjoint, value, popped, stmt)
+        else:
+            block.append(anno.copy_location(gast.Expr(value=popped), stmt))
+        block.append(anno.copy_location(gast.Expr(value=_method(stack, "pop")), stmt))
+        return block
 
     def adjoint_if(self, stmt, has_adjoint):
         then_has, else_has = set(has_adjoint), set(has_adjoint)
@@ -174,6 +220,8 @@ class _Reverse:
         if not sweep:
             return zeros
         pops = [self.pop(loop, name) for name in reversed(carried)]
+        # The iteration's appends run again in the recomputation: drop them first.
+        pops += [self.truncate(loop, name) for name in self.appended(loop)]
         body = pops + self.primal(loop.body, push=False, recompute=True) + sweep
         if isinstance(loop, gast.For):
             items = gast.Call(func=_builtin("reversed"), args=[anno.copy_tree(loop.iter)],
@@ -190,51 +238,94 @@ class _Reverse:
         return [anno.copy_location(nodes.assign(self.names(n), nodes.constant(0.0)), where)
                 for n in sorted(names)]
 
+    def contribute(self, block, has_adjoint, atom, value, stmt):
+        """Add `value` to the adjoint of `atom`, if `atom` is a differentiated name."""
+        if not (isinstance(atom, gast.Name) and atom.id in self.active):
+            return
+        name = self.names(atom.id)
+        assign = nodes.add_assign if atom.id in has_adjoint else nodes.assign
+        block.append(anno.copy_location(assign(name, value), stmt))
+        has_adjoint.add(atom.id)
+
     def adjoint_assign(self, stmt, has_adjoint):
         application = Application(stmt)
         result = application.result
-        if result not in has_adjoint or result not in self.active:
+        if application.primal == "pop" and result in self.active:
+            raise self.origin.error(stmt, "ast_ad cannot yet reverse the pop of a list that "
+                                          "holds differentiated values, such as the stacks "
+                                          "of a generated loop adjoint.\nFor a second "
+                                          "derivative through a loop, take the outer "
+                                          "derivative in forward mode: "
+                                          "differentiate(grad_f, mode=\"forward\").")
+        if result not in has_adjoint or result not in self.active or \
+                application.primal == "list":
             return []
         block = [nodes.comment(to_source(stmt).strip())]
-
-        def contribute(atom, value):
-            if not (isinstance(atom, gast.Name) and atom.id in self.active):
-                return
-            name = self.names(atom.id)
-            assign = nodes.add_assign if atom.id in has_adjoint else nodes.assign
-            block.append(anno.copy_location(assign(name, value), stmt))
-            has_adjoint.add(atom.id)
-
         result_bar = self.node(result)
         if anno.get(stmt, "carried"):  # the carried value is overwritten: its adjoint restarts
             has_adjoint.discard(result)
-            contribute(application.args[0], result_bar)
+            self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
             block.append(anno.copy_location(
                 nodes.assign(self.names(result), nodes.constant(0.0)), stmt))
             has_adjoint.add(result)
             return block
-        if application.primal == "getitem":
-            raise self.origin.error(stmt, _DIFFERENTIATED_ELEMENT)
-        if application.primal in ("push", "pop", "list"):
-            raise self.origin.error(stmt, "ast_ad cannot yet reverse a list's append and pop, "
-                                          "such as the stacks of a generated loop adjoint.\n"
-                                          "For a second derivative through a loop, take the "
-                                          "outer derivative in forward mode: "
-                                          "differentiate(grad_f, mode=\"forward\").")
         if application.primal == "copy":
-            contribute(application.args[0], result_bar)
-            return block if len(block) > 1 else []
+            if getattr(application.args[0], "id", None) in self.sequences:
+                raise self.origin.unsupported(stmt, "a second name for a list that holds "
+                                                    "differentiated values is not supported; "
+                                                    "use the list's own name")
+            self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
+        elif application.primal == "getitem":
+            container, index = application.args
+            element = gast.Subscript(value=nodes.load(self.names(container.id)),
+                                     slice=anno.copy_tree(index), ctx=gast.Store())
+            block.append(anno.copy_location(
+                gast.AugAssign(target=element, op=gast.Add(), value=result_bar), stmt))
+        elif application.primal == "sum":
+            block.append(self.adjoint_sum(application.args[0].id, result_bar, stmt))
+        else:
+            self.adjoint_rule(application, block, has_adjoint, result_bar)
+        return block if len(block) > 1 else []
+
+    def adjoint_sum(self, sequence, result_bar, stmt):
+        """`for k in range(len(L_bar)): L_bar[k] += s_bar`."""
+        k = self.namer.claim("k")
+        adjoint = self.names(sequence)
+        element = gast.Subscript(value=nodes.load(adjoint), slice=nodes.load(k),
+                                 ctx=gast.Store())
+        body = [gast.AugAssign(target=element, op=gast.Add(), value=result_bar)]
+        items = gast.Call(func=_builtin("range"), args=[_call("len", nodes.load(adjoint))],
+                          keywords=[])
+        loop = gast.For(target=nodes.store(k), iter=items, body=body, orelse=[],
+                        type_comment=None)
+        return anno.copy_location(loop, stmt)
+
+    def adjoint_rule(self, application, block, has_adjoint, result_bar):
         template, inputs = application.template(rules.ADJOINTS, self.origin)
 
         def derivative(parameter):
             return result_bar if parameter == template.result else None
 
-        for target, value in expand(template, result, inputs, derivative, self.namer):
+        stmt = application.stmt
+        for target, value in expand(template, application.result, inputs, derivative,
+                                    self.namer):
             if isinstance(target, tuple):
-                contribute(inputs[target[1]], value)
+                self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:
                 block.append(anno.copy_location(nodes.assign(target, value), stmt))
-        return block if len(block) > 1 else []
+
+
+def _length(name):
+    return f"{name}_length"
+
+
+def _method(name, method, *args):
+    function = gast.Attribute(value=nodes.load(name), attr=method, ctx=gast.Load())
+    return gast.Call(func=function, args=list(args), keywords=[])
+
+
+def _call(name, *args):
+    return gast.Call(func=_builtin(name), args=list(args), keywords=[])
 
 
 def _assigned(stmt):
@@ -244,7 +335,3 @@ def _assigned(stmt):
 def _builtin(name):
     return anno.set(nodes.load(name), "bind", getattr(builtins, name))
 
-
-_DIFFERENTIATED_ELEMENT = ("ast_ad cannot yet differentiate through an element read from a "
-                           "list or tuple that holds differentiated values; keep such values "
-                           "in separate variables (reading a tuple of constants is fine)")

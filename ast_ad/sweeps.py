@@ -4,6 +4,7 @@ A value is *active* when it depends, through differentiable operations, on an in
 being differentiated; only active values get adjoints or tangents.
 """
 
+import builtins
 import os
 
 import gast
@@ -42,6 +43,8 @@ class Application:
         else:
             self.primal, self.args = anno.get(value, "callee"), value.args
             self.keywords = {k.arg: k.value for k in value.keywords}
+            if self.primal is builtins.sum and len(self.args) == 1 and not self.keywords:
+                self.primal = "sum"
 
     def atoms(self):
         return self.args + list(self.keywords.values())
@@ -79,7 +82,7 @@ class Application:
                 f"        {example}  # the derivative of {name} at x\n")
 
 
-_STRUCTURAL = ("copy", "push", "pop", "list", "getitem")
+_STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "sum")
 
 
 def _is_method(value):
@@ -90,6 +93,18 @@ def _is_method(value):
 def is_application(stmt):
     """Assignments, and the pushes that assign a stack."""
     return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr) and _is_method(stmt.value))
+
+
+def sequences(body):
+    """The names used as lists or tuples: built with `[]`, appended to, indexed, summed."""
+    names = set()
+    for application in applications(body):
+        if application.primal in ("push", "list"):
+            names.add(application.result)
+        elif application.primal in ("pop", "getitem", "sum") and \
+                isinstance(application.args[0], gast.Name):
+            names.add(application.args[0].id)
+    return names
 
 
 def applications(body):

@@ -533,6 +533,60 @@ def index_into_tuple(a, b):
     return s + sum(XS) * a
 
 
+# ---------------------------------------------------------------- lists of differentiated values
+
+
+def list_build_and_read(a, n):
+    ys = []
+    for i in range(n):
+        ys.append(a * i + math.sin(a))
+    return ys[n - 1] * ys[1]
+
+
+def list_last_element(a, b, n):
+    ys = []
+    ys.append(a)
+    for i in range(n):
+        ys.append(math.sin(ys[-1]) * b + a)
+    return sum(ys)
+
+
+def list_iterate_built(a, n):
+    ys = []
+    for i in range(n):
+        ys.append(a ** i)
+    s = 0.0
+    for y in ys:
+        s = s + y * y
+    return s + len(ys)
+
+
+def list_sum_in_loop(a, n):
+    total = 0.0
+    ys = []
+    for i in range(n):
+        ys.append(math.cos(a * i))
+        total = total + sum(ys)
+    return total
+
+
+def list_appended_in_branch(a, b, n):
+    ys = []
+    for i in range(n):
+        if i % 2 == 0:
+            ys.append(a * i)
+        else:
+            ys.append(b / (i + 1.0))
+    return ys[0] + ys[-1] * ys[1] + sum(ys)
+
+
+def list_parameter(xs, b):
+    s = 0.0
+    for x in xs:
+        s = s + x * x * b
+    return s * xs[0] + sum(xs)
+
+
 # ---------------------------------------------------------------- calls (inlined)
 
 SCALED = make_scaled(1.5)
@@ -606,6 +660,9 @@ CORPUS = [
     (calls_helper, (0.6, 0.2)), (calls_helper_in_loop, (0.6, 4)), (calls_other_module, (0.6, 0.2)),
     (calls_closure, (0.6, 0.2)), (calls_nested_helpers, (0.6, 0.7)),
     (enumerate_weights, (0.6, 0.7)), (zip_pairs, (0.6, 0.7)), (index_into_tuple, (0.6, 0.7)),
+    (list_build_and_read, (0.6, 5)), (list_last_element, (0.6, 0.8, 5)),
+    (list_iterate_built, (0.6, 5)), (list_sum_in_loop, (0.6, 5)),
+    (list_appended_in_branch, (0.6, 0.8, 5)),
 ]
 
 # A dozen whose second derivatives are checked (smooth around their points).

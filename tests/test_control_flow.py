@@ -118,19 +118,31 @@ def test_straight_line_code_and_branches_need_no_stack():
         assert "stack" not in text and ".pop()" not in text
 
 
-@pytest.mark.parametrize("mode", ["reverse", "forward"])
-def test_element_of_a_differentiated_list_is_a_clear_error(mode):
-    from tests.conftest import make_function
+def test_gradient_with_respect_to_a_list():
+    xs, b = [0.5, 1.5, -2.0], 0.3
+    gradient, b_bar = differentiate(corpus.list_parameter, wrt=(0, 1))(xs, b)
+    assert isinstance(gradient, list) and len(gradient) == 3
+    oracle = autograd.grad(corpus.list_parameter, 0)(xs, b)
+    for i in range(3):
+        def along(t, i=i):
+            return corpus.list_parameter([x + t * (j == i) for j, x in enumerate(xs)], b)
 
-    g = make_function("""
-        def g(a, n):
-            ys = []
-            for i in range(n):
-                ys.append(a * i)
-            return ys[n - 1]
-        """)
-    with pytest.raises(DifferentiationError, match="element read from a list"):
-        differentiate(g, mode=mode)
+        assert _close(gradient[i], central_difference(along, [0.0], [1.0]))
+        assert _close(gradient[i], oracle[i], 1e-12, 1e-12)
+    assert _close(b_bar, _partial(corpus.list_parameter, (xs, b), 1))
+    assert xs == [0.5, 1.5, -2.0]  # the argument is given back as it was
+
+
+def test_second_derivative_through_a_differentiated_list_is_refused():
+    gradient = differentiate(corpus.list_last_element)
+    for mode in ("reverse", "forward"):
+        with pytest.raises(DifferentiationError):
+            differentiate(gradient, mode=mode)
+
+
+def test_forward_mode_with_respect_to_a_list_is_a_clear_error():
+    with pytest.raises(DifferentiationError, match="is a list"):
+        differentiate(corpus.list_parameter, mode="forward")
 
 
 def test_recursion_is_a_clear_error():
