@@ -10,7 +10,7 @@ import gast
 from ast_ad import annotations as anno
 
 _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
-               gast.If, gast.For, gast.While)
+               gast.If, gast.For, gast.While, gast.Break, gast.Continue)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
                 gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List,
                 gast.Subscript)
@@ -18,8 +18,6 @@ _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
 _HINTS = {
-    gast.Break: "`break` is not supported yet; put the exit test in a `while` condition",
-    gast.Continue: "`continue` is not supported yet; put the rest of the body under an `if`",
     gast.Try: "`try`/`except` is not supported; move the guarded code into a helper that "
               "is not differentiated, or check the input before calling",
     gast.With: "`with` is not supported; enter the context outside the differentiated "

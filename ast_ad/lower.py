@@ -56,7 +56,7 @@ def lower(tree):
     """The evaluation trace of a checked FunctionDef, as a new FunctionDef."""
     tree = anno.copy_tree(tree)
     lowerer = _Lowerer(tree)
-    tree.body = lowerer.block(_move_code_after_returns(tree.body))
+    tree.body = lowerer.block(_move_code_after_jumps(tree.body))
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     return tree
 
@@ -66,30 +66,60 @@ def parameters(tree):
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
-def _move_code_after_returns(block):
-    """`if c: return a` then `rest` becomes `if c: return a else: rest`."""
+def _move_code_after_jumps(block, jumps=(gast.Return,)):
+    """`if c: return a` then `rest` becomes `if c: return a else: rest` (likewise for
+    `break` and `continue` in a loop body); code after a jump, never run, goes."""
     result = []
     for i, stmt in enumerate(block):
         if isinstance(stmt, gast.If):
             rest = block[i + 1:]
-            body_returns, else_returns = (returns_on_every_path(stmt.body),
-                                          returns_on_every_path(stmt.orelse))
-            if rest and (_contains_return(stmt.body) or _contains_return(stmt.orelse)):
-                stmt.body = stmt.body if body_returns else stmt.body + rest
-                stmt.orelse = stmt.orelse if else_returns else stmt.orelse + rest
+            if rest and (_contains(stmt.body, jumps) or _contains(stmt.orelse, jumps)):
+                if not _ends_with(stmt.body, jumps):
+                    stmt.body = stmt.body + rest
+                if not _ends_with(stmt.orelse, jumps):
+                    stmt.orelse = stmt.orelse + rest
                 rest = []
-            stmt.body = _move_code_after_returns(stmt.body)
-            stmt.orelse = _move_code_after_returns(stmt.orelse)
+            stmt.body = _move_code_after_jumps(stmt.body, jumps)
+            stmt.orelse = _move_code_after_jumps(stmt.orelse, jumps)
             result.append(stmt)
             if not rest:
                 return result
         else:
             result.append(stmt)
+            if isinstance(stmt, jumps):
+                return result
     return result
 
 
-def _contains_return(block):
-    return any(isinstance(n, gast.Return) for stmt in block for n in gast.walk(stmt))
+def _ends_with(block, jumps):
+    """Whether every path through `block` ends in one of `jumps`."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, gast.If):
+        return _ends_with(last.body, jumps) and _ends_with(last.orelse, jumps)
+    return isinstance(last, jumps)
+
+
+def _contains(block, jumps):
+    """Whether `block` holds one of `jumps`, not counting those of nested loops."""
+    return any(isinstance(stmt, jumps) or (isinstance(stmt, gast.If) and (
+        _contains(stmt.body, jumps) or _contains(stmt.orelse, jumps))) for stmt in block)
+
+
+def _replace_jumps(block, replacement):
+    """`continue` becomes `pass` and `break` becomes `replacement` (setting a flag)."""
+    result = []
+    for stmt in block:
+        if isinstance(stmt, gast.Continue):
+            stmt = gast.Pass()
+        elif isinstance(stmt, gast.Break):
+            stmt = anno.copy_location(replacement(), stmt)
+        elif isinstance(stmt, gast.If):
+            stmt.body = _replace_jumps(stmt.body, replacement) or [gast.Pass()]
+            stmt.orelse = _replace_jumps(stmt.orelse, replacement)
+        result.append(stmt)
+    return result
 
 
 def _stored_names(block):
@@ -174,6 +204,9 @@ class _Lowerer:
         self.emit(gast.If(test=test, body=then_block or [gast.Pass()], orelse=else_block))
 
     def for_loop(self, stmt):
+        if _contains(stmt.body, (gast.Break,)):
+            return self.loop_with_break(stmt)
+        stmt.body = self.without_jumps(stmt.body)
         if isinstance(stmt.target, gast.Tuple):
             return self.enumerate_or_zip(stmt)
         if isinstance(stmt.iter, gast.Name) and stmt.iter.id in self.locals:
@@ -219,7 +252,56 @@ class _Lowerer:
 
         self.loop(loop, stmt.body, exclude=set(elements) | {index}, prologue=read_elements)
 
+    def loop_with_break(self, stmt):
+        """A loop that may break becomes a `while` loop whose test also reads a flag:
+        `broke = False; while not broke and <test>: ...`, each `break` setting `broke`."""
+        def user_name(name):
+            name = self.namer.claim(name)
+            self.locals.add(name)
+            return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+        def assign(target, value):
+            store = gast.Name(id=target.id, ctx=gast.Store(), annotation=None, type_comment=None)
+            return anno.copy_location(gast.Assign(targets=[store], value=value,
+                                                  type_comment=None), stmt)
+
+        flag = user_name("broke")
+        self.statement(assign(flag, gast.Constant(value=False, kind=None)))
+        not_broke = gast.UnaryOp(op=gast.Not(), operand=flag)
+        body = stmt.body
+        if isinstance(stmt, gast.While):
+            test = gast.BoolOp(op=gast.And(), values=[not_broke, stmt.test])
+        else:
+            if not isinstance(stmt.target, gast.Name):
+                raise self.origin.unsupported(stmt, "`break` in a loop over `enumerate` or "
+                                                    "`zip` is not supported yet; loop over "
+                                                    "an index")
+            items, index = user_name("items"), user_name("k")
+            self.statement(assign(items, stmt.iter))
+            self.statement(assign(index, gast.Constant(value=0, kind=None)))
+            length = gast.Call(func=gast.Name(id="len", ctx=gast.Load(), annotation=None,
+                                              type_comment=None), args=[items], keywords=[])
+            test = gast.BoolOp(op=gast.And(), values=[not_broke, gast.Compare(
+                left=index, ops=[gast.Lt()], comparators=[length])])
+            item = gast.Subscript(value=items, slice=index, ctx=gast.Load())
+            step = gast.AugAssign(target=gast.Name(id=index.id, ctx=gast.Store(),
+                                                   annotation=None, type_comment=None),
+                                  op=gast.Add(), value=gast.Constant(value=1, kind=None))
+            body = [assign(stmt.target, item), anno.copy_location(step, stmt)] + body
+        body = _move_code_after_jumps(body, (gast.Break, gast.Continue))
+        body = _replace_jumps(body, lambda: assign(flag, gast.Constant(value=True, kind=None)))
+        loop = anno.copy_location(gast.While(test=test, body=body, orelse=[]), stmt)
+        self.line_node = stmt
+        self.while_loop(loop)
+
+    def without_jumps(self, body):
+        body = _move_code_after_jumps(body, (gast.Break, gast.Continue))
+        return _replace_jumps(body, None)
+
     def while_loop(self, stmt):
+        if _contains(stmt.body, (gast.Break,)):
+            return self.loop_with_break(stmt)
+        stmt.body = self.without_jumps(stmt.body)
         test = self.namer.temporary()
         self.emit(nodes.assign(test, self.rhs(stmt.test)))
         loop = gast.While(test=nodes.load(test), body=[], orelse=[])
@@ -355,7 +437,7 @@ class _Lowerer:
             callee.line_node = expr
             callee.emit(nodes.assign(callee.current[name], value))
         callee.out = self.namer.temporary()
-        for stmt in _move_code_after_returns(tree.body):
+        for stmt in _move_code_after_jumps(tree.body):
             callee.statement(stmt)
         return nodes.load(callee.out)
 

@@ -296,6 +296,34 @@ def newton_sqrt(a, n):
     return y
 
 
+def loop_with_break(a, n):
+    y = a
+    for i in range(n):
+        y = y * 1.5 + math.sin(y)
+        if y > 3.0:
+            break
+        y = y + 0.1
+    return y * a
+
+
+def loop_with_continue(a, b, n):
+    s = 0.0
+    for i in range(n):
+        if i % 3 == 1:
+            continue
+        s = s + math.cos(a * i) * b
+    return s
+
+
+def loop_over_sequence_with_break(a, b):
+    s = a
+    for x in XS:
+        if x > 1.5:
+            break
+        s = s * b + x
+    return s
+
+
 # ---------------------------------------------------------------- while loops
 
 
@@ -351,6 +379,19 @@ def for_nested_in_while(a):
             y = y * 0.9 + 0.1 * math.cos(y)
         k += 1
     return y
+
+
+def while_with_break_and_continue(a):
+    y = a
+    k = 0
+    while k < 20:
+        k += 1
+        if k % 2 == 0:
+            continue
+        y = y * 1.2 + 0.05
+        if y > 2.0:
+            break
+    return y * y
 
 
 def while_decreasing(a, b):
@@ -662,7 +703,9 @@ CORPUS = [
     (enumerate_weights, (0.6, 0.7)), (zip_pairs, (0.6, 0.7)), (index_into_tuple, (0.6, 0.7)),
     (list_build_and_read, (0.6, 5)), (list_last_element, (0.6, 0.8, 5)),
     (list_iterate_built, (0.6, 5)), (list_sum_in_loop, (0.6, 5)),
-    (list_appended_in_branch, (0.6, 0.8, 5)),
+    (list_appended_in_branch, (0.6, 0.8, 5)), (loop_with_break, (0.6, 8)),
+    (loop_with_break, (0.1, 2)), (loop_with_continue, (0.6, 0.8, 7)),
+    (loop_over_sequence_with_break, (0.6, 0.8)), (while_with_break_and_continue, (0.3,)),
 ]
 
 # A dozen whose second derivatives are checked (smooth around their points).

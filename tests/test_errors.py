@@ -14,8 +14,8 @@ HERE = os.path.basename(__file__)
 UNSUPPORTED = [
     ("try:\n        y = x\n    except ValueError:\n        y = 0.0", "try", "helper"),
     ("with open('f') as h:\n        y = x", "with", "outside"),
-    ("for i in range(3):\n        if x > 2.0:\n            break", "break", "while"),
-    ("while x < 1:\n        x = x * 2\n        continue", "continue", "under an `if`"),
+    ("for i, j in enumerate(XS):\n        if x > 2.0:\n            break", "break",
+     "index"),
     ("for i in range(3):\n        return x", "inside a loop", "after the loop"),
     ("for i in range(3):\n        x = x * x\n    else:\n        x = 0.0", "else", "after"),
     ("for i, j in ((1, 2),):\n        x = x * i", "unpacking", "plain name"),
@@ -35,7 +35,7 @@ UNSUPPORTED = [
 
 @pytest.mark.parametrize("body, what, advice", UNSUPPORTED, ids=[u[1] for u in UNSUPPORTED])
 def test_unsupported_syntax_names_file_line_and_what_to_do(body, what, advice):
-    text = f"import math\n\ndef g(x):\n    {body}\n    return x\n"
+    text = f"import math\nXS = (1.0, 2.0)\n\ndef g(x):\n    {body}\n    return x\n"
     g = make_function(text)
     with pytest.raises(UnsupportedSyntaxError) as info:
         differentiate(g)
