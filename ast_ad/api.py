@@ -67,7 +67,9 @@ def _transform(function, wrt, mode, optimized):
     if optimized:
         derivative = optimize(derivative)
     text = to_source(derivative)
-    seeds = {arg.id: 1.0 for arg in derivative.args.kwonlyargs[len(tree.args.kwonlyargs):]}
+    seeds = {arg.id: 1.0 for arg, default in zip(derivative.args.kwonlyargs,
+                                                  derivative.args.kw_defaults)
+             if default is not None and arg.id not in parameters(tree)}
     result = compile_function(text, derivative.name, anno.get(trace, "scope"),
                               anno.get(derivative, "bindings"), seeds)
     result.__qualname__ = derivative.name

@@ -30,18 +30,14 @@ def forward(tree, wrt):
 
 class _Forward:
     def __init__(self, tree, wrt):
-        lists = [p for p in ([wrt] if isinstance(wrt, str) else wrt) if p in sequences(tree.body)]
-        if lists:
-            raise anno.get(tree, "origin").error(
-                tree, f"forward mode takes one tangent sweep per direction, and `{lists[0]}` "
-                      "is a list: differentiate with respect to it in reverse mode, or use "
-                      "jvp with a list of tangents")
         self.single = isinstance(wrt, str)
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
         self.namer = Namer(nodes.all_names(tree) | {tree.name})
         seed_names = Derived(self.namer, "_dot")
         self.seeds = [seed_names(p) for p in self.wrt]
+        # A list's tangent is a list the caller gives: one sweep gives one direction.
+        self.required = [seed_names(p) for p in self.wrt if p in sequences(tree.body)]
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
         self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
@@ -56,7 +52,7 @@ class _Forward:
         name = self.namer.claim(f"jvp_{self.tree.name}")
         function = derivative_function(self.tree, name, self.seeds, body, returns,
                                        describe(self.tree, self.wrt, "Tangent"),
-                                       self.single)
+                                       self.single, self.required)
         return bind_statics(function, self.namer)
 
     def block(self, statements):

@@ -126,15 +126,16 @@ def returned_name(body):
     return body[-1].value.id
 
 
-def derivative_function(tree, name, seeds, body, returns, docstring, single):
-    """A FunctionDef with the user's parameters plus keyword-only `seeds` (all 1.0).
+def derivative_function(tree, name, seeds, body, returns, docstring, single, required=()):
+    """A FunctionDef with the user's parameters plus keyword-only `seeds`: 1.0 by default,
+    except the `required` ones (a list's tangent has no natural default).
 
     It returns `returns[0]` if `single`, else the tuple of `returns` (as `jax.grad`).
     """
     args = anno.copy_tree(tree.args)
     for seed in seeds:
         args.kwonlyargs.append(nodes.store(seed))
-        args.kw_defaults.append(nodes.constant(1.0))
+        args.kw_defaults.append(None if seed in required else nodes.constant(1.0))
     for arg in args.posonlyargs + args.args + args.kwonlyargs:
         arg.ctx = gast.Param()
     result = returns[0] if single else nodes.tuple_of(returns)

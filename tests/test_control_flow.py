@@ -140,9 +140,17 @@ def test_second_derivative_through_a_differentiated_list_is_refused():
             differentiate(gradient, mode=mode)
 
 
-def test_forward_mode_with_respect_to_a_list_is_a_clear_error():
-    with pytest.raises(DifferentiationError, match="is a list"):
-        differentiate(corpus.list_parameter, mode="forward")
+def test_forward_mode_along_a_list_direction():
+    xs, b = [0.5, 1.5, -2.0], 0.3
+    tangent = differentiate(corpus.list_parameter, mode="forward")
+    gradient = differentiate(corpus.list_parameter)(xs, b)
+    rng = random.Random(0)
+    for _ in range(3):
+        direction = [rng.uniform(-1, 1) for _ in xs]
+        expected = sum(g * d for g, d in zip(gradient, direction))
+        assert _close(tangent(xs, b, xs_dot=direction), expected, 1e-12, 1e-12)
+    with pytest.raises(TypeError, match="xs_dot"):  # a list's direction has no default
+        tangent(xs, b)
 
 
 def test_recursion_is_a_clear_error():
