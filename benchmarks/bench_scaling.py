@@ -1,0 +1,128 @@
+"""Cost of a gradient as the number of inputs grows: reverse mode against forward mode.
+
+For f: R^n -> R (a loop over a list of n floats), one reverse sweep gives the whole
+gradient, so its time over f's time stays bounded; forward mode needs one tangent sweep
+per input, so the gradient costs n sweeps and the ratio grows with n. Run:
+python benchmarks/bench_scaling.py. It prints the table and writes scaling.svg beside
+itself. For n = 10,000 the n forward sweeps are estimated from one sweep times n
+(measuring them would take minutes); smaller n are measured in full.
+"""
+
+import math
+import pathlib
+import random
+import statistics
+import time
+
+from ast_ad import differentiate
+
+SIZES = (10, 100, 1000, 10000)
+MEASURED_IN_FULL = 1000  # above this, n forward sweeps = one sweep times n
+
+
+def f(xs):
+    s = 0.0
+    for x in xs:
+        s = s + math.sin(x) * x
+    return s
+
+
+def seconds(call, repeats=7):
+    """Median wall time of `call()`, repeated until each sample lasts at least 20 ms."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        if time.perf_counter() - start > 0.02:
+            break
+        number *= 2
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def forward_gradient(tangent, xs):
+    """The gradient by forward mode: one sweep along each unit direction."""
+    unit = [0.0] * len(xs)
+    gradient = []
+    for i in range(len(xs)):
+        unit[i] = 1.0
+        gradient.append(tangent(xs, xs_dot=unit))
+        unit[i] = 0.0
+    return gradient
+
+
+def main():
+    gradient = differentiate(f)
+    tangent = differentiate(f, mode="forward")
+    rng = random.Random(0)
+    rows = []
+    print(f"{'n':>6} {'f':>10} {'reverse':>10} {'/ f':>6} {'forward (n sweeps)':>20} {'/ f':>9}")
+    for n in SIZES:
+        xs = [rng.uniform(-2, 2) for _ in range(n)]
+        if n <= 100:
+            assert all(abs(a - b) < 1e-12 for a, b in
+                       zip(gradient(xs), forward_gradient(tangent, xs)))
+        f_time = seconds(lambda: f(xs))
+        reverse_time = seconds(lambda: gradient(xs))
+        if n <= MEASURED_IN_FULL:
+            forward_time, note = seconds(lambda: forward_gradient(tangent, xs), 3), ""
+        else:
+            unit = [0.0] * n
+            unit[0] = 1.0
+            forward_time, note = seconds(lambda: tangent(xs, xs_dot=unit), 3) * n, " (est.)"
+        rows.append((n, reverse_time / f_time, forward_time / f_time))
+        print(f"{n:>6} {f_time * 1e6:8.1f}us {reverse_time * 1e6:8.1f}us "
+              f"{reverse_time / f_time:6.2f} {forward_time * 1e3:15.2f} ms{note:6s} "
+              f"{forward_time / f_time:9.1f}")
+    print("NumPy version: skipped, ast_ad does not differentiate NumPy arrays yet")
+    path = pathlib.Path(__file__).with_name("scaling.svg")
+    path.write_text(svg_plot(rows))
+    print(f"plot: {path.name}")
+
+
+def svg_plot(rows, width=520, height=340, margin=60):
+    """A log-log plot of gradient time over f's time against n, as SVG text."""
+    xs = [math.log10(n) for n, _, _ in rows]
+    ys = [math.log10(v) for _, r, fw in rows for v in (r, fw)]
+    low, high = math.floor(min(ys)), math.ceil(max(ys))
+
+    def point(x, y):
+        px = margin + (x - xs[0]) / (xs[-1] - xs[0]) * (width - 2 * margin)
+        py = height - margin - (y - low) / (high - low) * (height - 2 * margin)
+        return f"{px:.1f},{py:.1f}"
+
+    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             'font-family="sans-serif" font-size="12">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="{width / 2}" y="20" text-anchor="middle">gradient time / f time, '
+             'f: R^n -> R (log-log)</text>']
+    for decade in range(low, high + 1):
+        y = point(xs[0], decade).split(",")[1]
+        lines.append(f'<line x1="{margin}" x2="{width - margin}" y1="{y}" y2="{y}" '
+                     'stroke="#ddd"/>')
+        lines.append(f'<text x="{margin - 8}" y="{y}" text-anchor="end">1e{decade}</text>')
+    for x, (n, _, _) in zip(xs, rows):
+        px = point(x, low).split(",")[0]
+        lines.append(f'<text x="{px}" y="{height - margin + 18}" text-anchor="middle">'
+                     f'n = {n}</text>')
+    for column, colour, label in ((1, "#1f77b4", "reverse (1 sweep)"),
+                                  (2, "#d62728", "forward (n sweeps)")):
+        points = " ".join(point(x, math.log10(row[column])) for x, row in zip(xs, rows))
+        lines.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                     'stroke-width="2"/>')
+        last = point(xs[-1], math.log10(rows[-1][column]))
+        lines.append(f'<text x="{float(last.split(",")[0]) - 4}" '
+                     f'y="{float(last.split(",")[1]) - 8}" text-anchor="end" '
+                     f'fill="{colour}">{label}</text>')
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
