@@ -13,8 +13,9 @@ _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Ex
                gast.If, gast.For, gast.While, gast.Break, gast.Continue)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
                 gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List,
-                gast.Subscript)
-_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
+                gast.Subscript, gast.Slice)
+_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv,
+              gast.MatMult)
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
 _HINTS = {
@@ -33,7 +34,6 @@ _HINTS = {
     gast.Yield: "generators cannot be differentiated; return a value instead",
     gast.YieldFrom: "generators cannot be differentiated; return a value instead",
     gast.Await: "`await` cannot be differentiated; call the function outside async code",
-    gast.Slice: "slices are not supported yet; index one element at a time",
     gast.ListComp: "comprehensions are not supported yet; write the sum out",
     gast.GeneratorExp: "generator expressions are not supported yet; write the sum out",
     gast.Match: "`match` is not supported; use arithmetic on the cases instead",
@@ -102,6 +102,11 @@ def _check_node(node, origin):
             allowed_tuples.add(id(child.target))
         if isinstance(child, gast.Return) and isinstance(child.value, gast.Tuple):
             allowed_tuples.add(id(child.value))
+        if isinstance(child, gast.Tuple) and all(_is_constant(e) for e in child.elts) \
+                and not isinstance(child.ctx, gast.Store):
+            allowed_tuples.add(id(child))  # a shape or axes
+        if isinstance(child, gast.Subscript) and isinstance(child.slice, gast.Tuple):
+            allowed_tuples.add(id(child.slice))  # x[i, 1:]
     for child in gast.walk(node):
         if isinstance(child, gast.List) and child.elts:
             raise origin.unsupported(child, "list displays are not supported yet; start from "
@@ -163,6 +168,12 @@ def _is_enumerate_or_zip(stmt):
                 or (iterable.func.id == "zip" and len(iterable.args) == len(target.elts) >= 2)))
 
 
+def _is_constant(node):
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node = node.operand
+    return isinstance(node, gast.Constant)
+
+
 def _is_unpacking(stmt):
     target, value = stmt.targets[0], stmt.value
     return (len(stmt.targets) == 1 and isinstance(target, gast.Tuple)
@@ -173,7 +184,7 @@ def _is_unpacking(stmt):
 def _check_operator(op, stmt, origin):
     if isinstance(op, gast.operator) and not isinstance(op, _OPERATORS):
         raise origin.unsupported(stmt, f"the operator `{type(op).__name__}` is not supported;"
-                                       " use + - * / ** % //")
+                                       " use + - * / ** % // @")
     if isinstance(op, gast.unaryop) and not isinstance(op, _UNARY):
         raise origin.unsupported(stmt, f"the unary operator `{type(op).__name__}` is not "
                                        "supported yet")

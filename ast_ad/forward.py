@@ -37,7 +37,8 @@ class _Forward:
         seed_names = Derived(self.namer, "_dot")
         self.seeds = [seed_names(p) for p in self.wrt]
         # A list's tangent is a list the caller gives: one sweep gives one direction.
-        self.required = [seed_names(p) for p in self.wrt if p in sequences(tree.body)]
+        lists = sequences(tree.body, anno.get(tree, "arrays", False))
+        self.required = [seed_names(p) for p in self.wrt if p in lists]
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
         self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
@@ -104,7 +105,8 @@ class _Forward:
             value = nodes.load(tangent(source.id)) if isinstance(source, gast.Name) and \
                 source.id in active else nodes.constant(0.0)
             return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
-        template, inputs = application.template(rules.TANGENTS, self.origin)
+        template, inputs = application.template(rules.TANGENTS, self.origin,
+                                                anno.get(self.tree, "arrays", False))
         block, assigned = [], False
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):

@@ -58,6 +58,7 @@ def lower(tree):
     lowerer = _Lowerer(tree)
     tree.body = lowerer.block(_move_code_after_jumps(tree.body))
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
+    anno.set(tree, "arrays", lowerer.found["arrays"])
     return tree
 
 
@@ -128,13 +129,14 @@ def _stored_names(block):
 
 
 class _Lowerer:
-    def __init__(self, tree, namer=None, inlining=frozenset()):
+    def __init__(self, tree, namer=None, inlining=frozenset(), found=None):
         self.origin = anno.get(tree, "origin")
         self.scope = anno.get(tree, "scope")
         self.inlined = namer is not None  # lowering a callee into its caller's trace
         self.inlining = inlining | {tree.name}
         self.namer = namer or Namer(nodes.all_names(tree))
         self.seen = set()  # variables already given their first version
+        self.found = found or {"arrays": False}  # whether the code uses NumPy, callees too
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
@@ -374,9 +376,11 @@ class _Lowerer:
             return self.call(expr)
         if isinstance(expr, gast.List):
             return gast.List(elts=[], ctx=gast.Load())
+        if isinstance(expr, gast.Tuple):  # a shape or axes: constants only (checked)
+            return nodes.constant(tuple(self.rhs(e).value for e in expr.elts))
         if isinstance(expr, gast.Subscript):
             container = self.atom(expr.value)
-            return gast.Subscript(value=container, slice=self.atom(expr.slice), ctx=gast.Load())
+            return gast.Subscript(value=container, slice=self.index(expr.slice), ctx=gast.Load())
         if isinstance(expr, gast.IfExp):
             return self.choice(self.atom(expr.test), lambda: self.rhs(expr.body),
                                lambda: self.rhs(expr.orelse))
@@ -389,6 +393,16 @@ class _Lowerer:
                 branches = branches[::-1]
             return self.choice(first, *branches)
         raise self.origin.unsupported(expr, f"`{type(expr).__name__}` is not supported")
+
+    def index(self, index):
+        """An index whose parts are atoms: `i`, `1:n`, `i, 1:`."""
+        if isinstance(index, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in index.elts], ctx=gast.Load())
+        if isinstance(index, gast.Slice):
+            parts = [None if p is None else self.atom(p)
+                     for p in (index.lower, index.upper, index.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        return self.atom(index)
 
     def choice(self, test, if_true, if_false):
         """A temporary holding `if_true()` if `test` else `if_false()`, by an `if` statement."""
@@ -403,10 +417,9 @@ class _Lowerer:
         return nodes.load(name)
 
     def call(self, expr):
-        if isinstance(expr.func, gast.Attribute) and isinstance(expr.func.value, gast.Name) \
-                and expr.func.value.id in self.locals:
+        if isinstance(expr.func, gast.Attribute) and not self.is_static(expr.func.value):
             return self.method(expr)
-        callee = self.reference(expr.func)
+        callee = expr.func if anno.get(expr.func, "static") else self.reference(expr.func)
         function = anno.get(callee, "static")
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
@@ -430,7 +443,7 @@ class _Lowerer:
                 expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
                       "differentiated function calls, and cannot inline recursion; write the "
                       "recursion as a loop")
-        callee = _Lowerer(tree, self.namer, self.inlining)
+        callee = _Lowerer(tree, self.namer, self.inlining, self.found)
         callee.trace = self.trace
         for name, value in self.bind_arguments(expr, tree, function, args, keywords).items():
             callee.current[name] = self.namer.claim(name)
@@ -461,16 +474,42 @@ class _Lowerer:
         return {name: bound[name] for name in parameters(tree)}
 
     def method(self, expr):
-        """`stack.append(v)` and `stack.pop()`: the stack primitives of generated loops."""
+        """`list.append(v)` and `list.pop()`; an array's methods call NumPy's functions."""
+        if expr.func.attr in _ARRAY_METHODS:
+            function = self.numpy(expr, expr.func.attr)
+            args = [expr.func.value] + expr.args
+            if expr.func.attr == "reshape" and len(expr.args) > 1:
+                args = [expr.func.value, gast.Tuple(elts=expr.args, ctx=gast.Load())]
+            return self.call(gast.Call(func=function, args=args, keywords=expr.keywords))
         expected = {"append": 1, "pop": 0}
         if expr.func.attr not in expected or len(expr.args) != expected[expr.func.attr] \
                 or expr.keywords:
             raise self.origin.unsupported(expr, "methods of local values are not supported "
-                                                "yet, except a list's append(v) and pop()")
-        base = self.reference(expr.func.value)
+                                                "yet, except a list's append(v) and pop() and "
+                                                f"an array's {', '.join(_ARRAY_METHODS)}")
+        base = self.atom(expr.func.value)
         args = [self.atom(arg) for arg in expr.args]
         func = gast.Attribute(value=base, attr=expr.func.attr, ctx=gast.Load())
         return gast.Call(func=func, args=args, keywords=[])
+
+    def is_static(self, node):
+        """Whether `node` names something outside the function (`math`, `np.linalg`)."""
+        if isinstance(node, gast.Name):
+            return node.id not in self.locals
+        return isinstance(node, gast.Attribute) and self.is_static(node.value)
+
+    def numpy(self, node, name):
+        """`numpy.<name>`, as a static reference the generated code can reach."""
+        try:
+            import numpy
+        except ImportError:
+            raise self.origin.unsupported(node, "this is an array method, and NumPy is not "
+                                                "installed") from None
+        base = anno.set(nodes.load("numpy"), "static", Static(numpy))
+        anno.set(base, "bind", numpy)
+        self.found["arrays"] = True
+        attribute = gast.Attribute(value=base, attr=name, ctx=gast.Load())
+        return anno.set(attribute, "static", Static(getattr(numpy, name)))
 
     def reference(self, expr):
         """A local name at its current version, or a static name or attribute chain."""
@@ -484,6 +523,8 @@ class _Lowerer:
             if value is MISSING:
                 raise self.origin.error(expr, f"name `{expr.id}` is not defined when "
                                               "differentiate is called; define it first")
+            if _is_numpy(value):
+                self.found["arrays"] = True
             node = anno.set(nodes.load(expr.id), "static", Static(value))
             if self.inlined:  # the caller's scope may not reach it under this name
                 anno.set(node, "bind", value)
@@ -491,9 +532,14 @@ class _Lowerer:
         if isinstance(expr, gast.Attribute):
             base = self.reference(expr.value)
             static = anno.get(base, "static")
+            if static is None and expr.attr in _ARRAY_ATTRIBUTES:
+                call = gast.Call(func=self.numpy(expr, _ARRAY_ATTRIBUTES[expr.attr]),
+                                 args=[base], keywords=[])
+                return anno.set(call, "callee", getattr(_numpy(), _ARRAY_ATTRIBUTES[expr.attr]))
             if static is None:
                 raise self.origin.unsupported(expr, "attributes of local values are not "
-                                                    "supported yet")
+                                                    "supported, except an array's "
+                                                    f"{', '.join(_ARRAY_ATTRIBUTES)}")
             value = getattr(static.value, expr.attr, MISSING)
             if value is MISSING:
                 raise self.origin.error(expr, f"`{expr.attr}` is not an attribute of "
@@ -501,6 +547,22 @@ class _Lowerer:
             node = gast.Attribute(value=base, attr=expr.attr, ctx=gast.Load())
             return anno.set(node, "static", Static(value))
         return self.atom(expr)
+
+
+_ARRAY_METHODS = ("sum", "mean", "dot", "reshape", "transpose")
+_ARRAY_ATTRIBUTES = {"T": "transpose", "shape": "shape", "ndim": "ndim", "size": "size"}
+
+
+def _numpy():
+    import numpy
+
+    return numpy
+
+
+def _is_numpy(value):
+    module = value.__name__ if isinstance(value, types.ModuleType) else \
+        getattr(value, "__module__", None) or ""
+    return module == "numpy" or module.startswith("numpy.")
 
 
 def _call_builtin(name, args):

@@ -53,7 +53,8 @@ class _Reverse:
         self.out = returned_name(tree.body)
         self.names = Derived(self.namer, "_bar")
         self.active = active_names(tree.body, self.wrt)
-        self.sequences = sequences(tree.body) & self.active  # their adjoints are lists
+        self.arrays = anno.get(tree, "arrays", False)
+        self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
         # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself.
         self.seed_inside = any(p in self.sequences for p in self.wrt)
         self.stacks = {}  # (loop, carried name) -> the stack's name
@@ -72,7 +73,7 @@ class _Reverse:
             for name in sorted(self.sequences)]
         returns = [self.node(p) if self.seed_inside else
                    gast.BinOp(left=nodes.load(self.seed), op=gast.Mult(), right=self.node(p))
-                   if p in has_adjoint else nodes.constant(0.0) for p in self.wrt]
+                   if p in has_adjoint else self.zero_like(p) for p in self.wrt]
         sweep = list_adjoints + sweep
         name = self.namer.claim(f"grad_{self.tree.name}")
         function = derivative_function(self.tree, name, [self.seed],
@@ -234,6 +235,16 @@ class _Reverse:
         new = gast.For(target=target, iter=items, body=body, orelse=[], type_comment=None)
         return zeros + [anno.copy_location(new, loop)]
 
+    def zero_like(self, name):
+        """The derivative with respect to a parameter the output does not depend on."""
+        if not self.arrays:
+            return nodes.constant(0.0)
+        import numpy
+
+        zeros_like = anno.set(nodes.load("numpy"), "bind", numpy)
+        zeros_like = gast.Attribute(value=zeros_like, attr="zeros_like", ctx=gast.Load())
+        return gast.Call(func=zeros_like, args=[nodes.load(name)], keywords=[])
+
     def zeros(self, names, where):
         return [anno.copy_location(nodes.assign(self.names(n), nodes.constant(0.0)), where)
                 for n in sorted(names)]
@@ -243,8 +254,13 @@ class _Reverse:
         if not (isinstance(atom, gast.Name) and atom.id in self.active):
             return
         name = self.names(atom.id)
-        assign = nodes.add_assign if atom.id in has_adjoint else nodes.assign
-        block.append(anno.copy_location(assign(name, value), stmt))
+        if atom.id not in has_adjoint:
+            new = nodes.assign(name, value)
+        elif self.arrays:  # `+=` would write into an array that another adjoint may share
+            new = nodes.assign(name, gast.BinOp(left=nodes.load(name), op=gast.Add(), right=value))
+        else:
+            new = nodes.add_assign(name, value)
+        block.append(anno.copy_location(new, stmt))
         has_adjoint.add(atom.id)
 
     def adjoint_assign(self, stmt, has_adjoint):
@@ -275,6 +291,11 @@ class _Reverse:
                                                     "differentiated values is not supported; "
                                                     "use the list's own name")
             self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
+        elif application.primal == "getitem" and application.args[0].id not in self.sequences:
+            container, index = application.args  # an array: its adjoint scatters back
+            self.contribute(block, has_adjoint, container,
+                            _numpy_rule("getitem_adjoint", result_bar, nodes.load(container.id),
+                                        _index_value(index)), stmt)
         elif application.primal == "getitem":
             container, index = application.args
             element = gast.Subscript(value=nodes.load(self.names(container.id)),
@@ -301,7 +322,7 @@ class _Reverse:
         return anno.copy_location(loop, stmt)
 
     def adjoint_rule(self, application, block, has_adjoint, result_bar):
-        template, inputs = application.template(rules.ADJOINTS, self.origin)
+        template, inputs = application.template(rules.ADJOINTS, self.origin, self.arrays)
 
         def derivative(parameter):
             return result_bar if parameter == template.result else None
@@ -313,6 +334,25 @@ class _Reverse:
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:
                 block.append(anno.copy_location(nodes.assign(target, value), stmt))
+
+
+def _numpy_rule(name, *args):
+    """A call of one of the helpers in `ast_ad.rules.numpy`."""
+    from ast_ad.rules import numpy as numpy_rules
+
+    function = anno.set(nodes.load(name), "bind", getattr(numpy_rules, name))
+    return gast.Call(func=function, args=list(args), keywords=[])
+
+
+def _index_value(index):
+    """An index as a value: `1:` becomes `slice(1, None, None)`."""
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
+    if not isinstance(index, gast.Slice):
+        return anno.copy_tree(index)
+    parts = [nodes.constant(None) if p is None else anno.copy_tree(p)
+             for p in (index.lower, index.upper, index.step)]
+    return gast.Call(func=_builtin("slice"), args=parts, keywords=[])
 
 
 def _length(name):

@@ -55,9 +55,15 @@ class Application:
     def differentiable(self):
         return self.primal in _STRUCTURAL or not rules.is_nondifferentiable(self.primal)
 
-    def template(self, table, origin):
-        """The rule's template, and the atom bound to each of its inputs."""
-        template = rules.lookup(table, self.primal, len(self.args), self.keywords)
+    def template(self, table, origin, arrays=False):
+        """The rule's template, and the atom bound to each of its inputs.
+
+        In a function on arrays an operator takes its broadcasting template.
+        """
+        template = None
+        if arrays and isinstance(self.primal, type):
+            template = rules.lookup(table, ("array", self.primal), len(self.args), {})
+        template = template or rules.lookup(table, self.primal, len(self.args), self.keywords)
         if template is None:
             raise origin.error(self.stmt, self._no_rule_message(table), NonDifferentiableError)
         return template, template.bind_inputs(self.args, self.keywords)
@@ -95,13 +101,14 @@ def is_application(stmt):
     return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr) and _is_method(stmt.value))
 
 
-def sequences(body):
-    """The names used as lists or tuples: built with `[]`, appended to, indexed, summed."""
+def sequences(body, arrays=False):
+    """The names used as lists: built with `[]`, appended to; unless the code uses NumPy
+    (then an indexed name is an array), also those indexed or summed."""
     names = set()
     for application in applications(body):
         if application.primal in ("push", "list"):
             names.add(application.result)
-        elif application.primal in ("pop", "getitem", "sum") and \
+        elif application.primal in ("pop", "getitem", "sum") and not arrays and \
                 isinstance(application.args[0], gast.Name):
             names.add(application.args[0].id)
     return names

@@ -20,6 +20,7 @@ import gast
 
 from ast_ad import annotations as anno
 from ast_ad import nodes
+from ast_ad import rules
 from ast_ad.parse import MISSING, Scope
 
 
@@ -132,4 +133,16 @@ def _simplify(node):
         node.operand = _simplify(node.operand)
         if _is_zero(node.operand):
             return node.operand
+    elif isinstance(node, gast.Call):
+        node.args = [_simplify(arg) for arg in node.args]
+        zeros = [arg for arg in node.args if _is_zero(arg)]
+        if zeros and rules.is_linear(_bound_object(node.func)):
+            return zeros[0]
     return node
+
+
+def _bound_object(node):
+    """The object a template's `np.matmul` or `unbroadcast` refers to, or None."""
+    if isinstance(node, gast.Attribute):
+        return getattr(_bound_object(node.value), node.attr, None)
+    return anno.get(node, "bind")

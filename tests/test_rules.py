@@ -36,8 +36,9 @@ CASES = {
 
 
 def _builtin(table):
+    modules = ("ast_ad.rules.math", "ast_ad.rules.operators")  # NumPy's: tests/test_numpy.py
     return {primal for primal, templates in table.items()
-            if any(t.function.__module__.startswith("ast_ad.rules") for t in templates)}
+            if any(t.function.__module__ in modules for t in templates)}
 
 
 def test_every_rule_has_a_case():

@@ -11,6 +11,7 @@ from ast_ad.templates import Template
 ADJOINTS = {}
 TANGENTS = {}
 NONDIFFERENTIABLE = set()
+LINEAR = set()  # zero when any argument that carries a derivative is zero
 
 
 class _Derivative:
@@ -49,6 +50,19 @@ def nondifferentiable(*primals):
     NONDIFFERENTIABLE.update(primals)
 
 
+def linear(*primals):
+    """Declare functions linear in each derivative they receive (`np.sum`, `np.matmul`):
+    a symbolic zero given to them makes their result zero."""
+    LINEAR.update(primals)
+
+
+def is_linear(primal):
+    try:
+        return primal in LINEAR
+    except TypeError:
+        return False
+
+
 def lookup(table, primal, n_args, keywords):
     """The template of `table` for a call of `primal`, or None."""
     try:
@@ -67,6 +81,12 @@ def is_nondifferentiable(primal):
 
 def _load_builtin_rules():
     from ast_ad.rules import math, operators  # noqa: F401 - registers on import
+
+    try:
+        import numpy  # noqa: F401 - NumPy is optional: its rules load where it is installed
+    except ImportError:
+        return
+    from ast_ad.rules import numpy as numpy_rules  # noqa: F401
 
 
 _load_builtin_rules()

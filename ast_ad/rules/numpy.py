@@ -1,0 +1,439 @@
+"""Rules for NumPy: elementwise functions, reductions, products and shapes.
+
+Arrays broadcast, so the adjoint of an elementwise operation is summed back to the
+shape of its input (`unbroadcast`); the operators' array templates (registered under
+`("array", operator)`) do so, and are chosen for functions that use NumPy. The helpers
+here have rules of their own, so generated array code can be differentiated again.
+Conventions at kinks follow autograd and PyTorch: `abs` has slope `sign(x)` (0 at 0);
+`maximum` and `minimum` send the adjoint to the larger (smaller) input, half each on a tie.
+"""
+
+# ruff: noqa: F811 - a primitive's reverse and forward templates share its name
+import gast
+import numpy as np
+
+from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
+
+
+def unbroadcast(g, x):
+    """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
+    shape = np.shape(x)
+    extra = np.ndim(g) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def getitem_adjoint(g, x, index):
+    """`g`, the adjoint of `x[index]`, scattered into an array shaped like `x`."""
+    result = np.zeros(np.shape(x), dtype=np.result_type(x, g))
+    np.add.at(result, index, g)
+    return result
+
+
+def sum_adjoint(g, x, axis=None, keepdims=False):
+    """`g`, the adjoint of `np.sum(x, axis, keepdims)`, spread back over `x`'s shape."""
+    if not isinstance(g, np.ndarray):  # the unit seed, a Python float, takes x's precision
+        g = np.asarray(g, dtype=np.result_type(x, 1.0))
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
+
+
+# ---------------------------------------------------------------- operators on arrays
+
+
+@adjoint(("array", gast.Add))
+def add(z, x, y):
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(d[z], y)
+
+
+@tangent(("array", gast.Add))
+def add(z, x, y):
+    d[z] = d[x] + d[y]
+
+
+@adjoint(("array", gast.Sub))
+def sub(z, x, y):
+    d[x] = unbroadcast(d[z], x)
+    d[y] = -unbroadcast(d[z], y)
+
+
+@tangent(("array", gast.Sub))
+def sub(z, x, y):
+    d[z] = d[x] - d[y]
+
+
+@adjoint(("array", gast.Mult))
+def mul(z, x, y):
+    d[x] = unbroadcast(d[z] * y, x)
+    d[y] = unbroadcast(d[z] * x, y)
+
+
+@tangent(("array", gast.Mult))
+def mul(z, x, y):
+    d[z] = d[x] * y + x * d[y]
+
+
+@adjoint(("array", gast.Div))
+def div(z, x, y):
+    d[x] = unbroadcast(d[z] / y, x)
+    d[y] = -unbroadcast(d[z] * z / y, y)
+
+
+@tangent(("array", gast.Div))
+def div(z, x, y):
+    d[z] = (d[x] - z * d[y]) / y
+
+
+@adjoint(("array", gast.Pow), np.power)
+def power(z, x, y):
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[y] = unbroadcast(d[z] * z * np.log(x), y)
+
+
+@tangent(("array", gast.Pow), np.power)
+def power(z, x, y):
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(x)
+
+
+@adjoint(("array", gast.MatMult), np.matmul, np.dot)
+def matmul(z, x, y):
+    d[x] = matmul_adjoint_left(d[z], x, y)
+    d[y] = matmul_adjoint_right(d[z], x, y)
+
+
+@tangent(("array", gast.MatMult), np.matmul, np.dot)
+def matmul(z, x, y):
+    d[z] = np.matmul(d[x], y) + np.matmul(x, d[y])
+
+
+def matmul_adjoint_left(g, x, y):
+    """The adjoint of `x` in `x @ y`, for vectors and matrices."""
+    if np.ndim(y) == 1:
+        return np.outer(g, y) if np.ndim(x) == 2 else g * y
+    if np.ndim(x) == 1:
+        return np.matmul(y, g)
+    return np.matmul(g, np.transpose(y))
+
+
+def matmul_adjoint_right(g, x, y):
+    """The adjoint of `y` in `x @ y`, for vectors and matrices."""
+    if np.ndim(x) == 1:
+        return np.outer(x, g) if np.ndim(y) == 2 else g * x
+    if np.ndim(y) == 1:
+        return np.matmul(np.transpose(x), g)
+    return np.matmul(np.transpose(x), g)
+
+
+@adjoint(("array", gast.USub), np.negative)
+def negative(y, x):
+    d[x] = -d[y]
+
+
+@tangent(("array", gast.USub), np.negative)
+def negative(y, x):
+    d[y] = -d[x]
+
+
+# ---------------------------------------------------------------- elementwise
+
+
+@adjoint(np.sin)
+def sin(y, x):
+    d[x] = d[y] * np.cos(x)
+
+
+@tangent(np.sin)
+def sin(y, x):
+    d[y] = d[x] * np.cos(x)
+
+
+@adjoint(np.cos)
+def cos(y, x):
+    d[x] = -d[y] * np.sin(x)
+
+
+@tangent(np.cos)
+def cos(y, x):
+    d[y] = -d[x] * np.sin(x)
+
+
+@adjoint(np.tan)
+def tan(y, x):
+    d[x] = d[y] * (1.0 + y * y)
+
+
+@tangent(np.tan)
+def tan(y, x):
+    d[y] = d[x] * (1.0 + y * y)
+
+
+@adjoint(np.arcsin)
+def arcsin(y, x):
+    d[x] = d[y] / np.sqrt(1.0 - x * x)
+
+
+@tangent(np.arcsin)
+def arcsin(y, x):
+    d[y] = d[x] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arccos)
+def arccos(y, x):
+    d[x] = -d[y] / np.sqrt(1.0 - x * x)
+
+
+@tangent(np.arccos)
+def arccos(y, x):
+    d[y] = -d[x] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arctan)
+def arctan(y, x):
+    d[x] = d[y] / (1.0 + x * x)
+
+
+@tangent(np.arctan)
+def arctan(y, x):
+    d[y] = d[x] / (1.0 + x * x)
+
+
+@adjoint(np.sinh)
+def sinh(y, x):
+    d[x] = d[y] * np.cosh(x)
+
+
+@tangent(np.sinh)
+def sinh(y, x):
+    d[y] = d[x] * np.cosh(x)
+
+
+@adjoint(np.cosh)
+def cosh(y, x):
+    d[x] = d[y] * np.sinh(x)
+
+
+@tangent(np.cosh)
+def cosh(y, x):
+    d[y] = d[x] * np.sinh(x)
+
+
+@adjoint(np.tanh)
+def tanh(y, x):
+    d[x] = d[y] * (1.0 - y * y)
+
+
+@tangent(np.tanh)
+def tanh(y, x):
+    d[y] = d[x] * (1.0 - y * y)
+
+
+@adjoint(np.exp)
+def exp(y, x):
+    d[x] = d[y] * y
+
+
+@tangent(np.exp)
+def exp(y, x):
+    d[y] = d[x] * y
+
+
+@adjoint(np.expm1)
+def expm1(y, x):
+    d[x] = d[y] * (y + 1.0)
+
+
+@tangent(np.expm1)
+def expm1(y, x):
+    d[y] = d[x] * (y + 1.0)
+
+
+@adjoint(np.log)
+def log(y, x):
+    d[x] = d[y] / x
+
+
+@tangent(np.log)
+def log(y, x):
+    d[y] = d[x] / x
+
+
+@adjoint(np.log1p)
+def log1p(y, x):
+    d[x] = d[y] / (1.0 + x)
+
+
+@tangent(np.log1p)
+def log1p(y, x):
+    d[y] = d[x] / (1.0 + x)
+
+
+@adjoint(np.sqrt)
+def sqrt(y, x):
+    d[x] = d[y] / (2.0 * y)
+
+
+@tangent(np.sqrt)
+def sqrt(y, x):
+    d[y] = d[x] / (2.0 * y)
+
+
+@adjoint(np.square)
+def square(y, x):
+    d[x] = d[y] * 2.0 * x
+
+
+@tangent(np.square)
+def square(y, x):
+    d[y] = d[x] * 2.0 * x
+
+
+@adjoint(np.abs, np.absolute)
+def absolute(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@tangent(np.abs, np.absolute)
+def absolute(y, x):
+    d[y] = d[x] * np.sign(x)
+
+
+@adjoint(np.maximum)
+def maximum(z, x, y):
+    d[x] = unbroadcast(d[z] * ((x > y) + 0.5 * (x == y)), x)
+    d[y] = unbroadcast(d[z] * ((y > x) + 0.5 * (x == y)), y)
+
+
+@tangent(np.maximum)
+def maximum(z, x, y):
+    d[z] = d[x] * ((x > y) + 0.5 * (x == y)) + d[y] * ((y > x) + 0.5 * (x == y))
+
+
+@adjoint(np.minimum)
+def minimum(z, x, y):
+    d[x] = unbroadcast(d[z] * ((x < y) + 0.5 * (x == y)), x)
+    d[y] = unbroadcast(d[z] * ((y < x) + 0.5 * (x == y)), y)
+
+
+@tangent(np.minimum)
+def minimum(z, x, y):
+    d[z] = d[x] * ((x < y) + 0.5 * (x == y)) + d[y] * ((y < x) + 0.5 * (x == y))
+
+
+# ---------------------------------------------------------------- reductions and shapes
+
+
+@adjoint(np.sum)
+def sum_(y, x, axis=None, keepdims=False):
+    d[x] = sum_adjoint(d[y], x, axis, keepdims)
+
+
+@tangent(np.sum)
+def sum_(y, x, axis=None, keepdims=False):
+    d[y] = np.sum(d[x], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.mean)
+def mean(y, x, axis=None, keepdims=False):
+    d[x] = sum_adjoint(d[y], x, axis, keepdims) * (np.size(y) / np.size(x))
+
+
+@tangent(np.mean)
+def mean(y, x, axis=None, keepdims=False):
+    d[y] = np.mean(d[x], axis=axis, keepdims=keepdims)
+
+
+@adjoint(sum_adjoint)
+def sum_adjoint_(y, g, x, axis=None, keepdims=False):
+    d[g] = np.sum(d[y], axis=axis, keepdims=keepdims)
+
+
+@tangent(sum_adjoint)
+def sum_adjoint_(y, g, x, axis=None, keepdims=False):
+    d[y] = sum_adjoint(d[g], x, axis, keepdims)
+
+
+@adjoint(unbroadcast)
+def unbroadcast_(y, g, x):
+    d[g] = np.broadcast_to(d[y], np.shape(g))
+
+
+@tangent(unbroadcast)
+def unbroadcast_(y, g, x):
+    d[y] = unbroadcast(d[g], x)
+
+
+@adjoint(np.broadcast_to)
+def broadcast_to(y, x, shape):
+    d[x] = unbroadcast(d[y], x)
+
+
+@tangent(np.broadcast_to)
+def broadcast_to(y, x, shape):
+    d[y] = np.broadcast_to(d[x], shape)
+
+
+@adjoint(np.transpose)
+def transpose(y, x):
+    d[x] = np.transpose(d[y])
+
+
+@tangent(np.transpose)
+def transpose(y, x):
+    d[y] = np.transpose(d[x])
+
+
+@adjoint(np.reshape)
+def reshape(y, x, shape):
+    d[x] = np.reshape(d[y], np.shape(x))
+
+
+@tangent(np.reshape)
+def reshape(y, x, shape):
+    d[y] = np.reshape(d[x], shape)
+
+
+@adjoint(np.outer)
+def outer(z, x, y):
+    d[x] = np.matmul(d[z], y)
+    d[y] = np.matmul(x, d[z])
+
+
+@tangent(np.outer)
+def outer(z, x, y):
+    d[z] = np.outer(d[x], y) + np.outer(x, d[y])
+
+
+@adjoint(getitem_adjoint)
+def getitem_adjoint_(y, g, x, index):
+    d[g] = d[y][index]
+
+
+@tangent(getitem_adjoint)
+def getitem_adjoint_(y, g, x, index):
+    d[y] = getitem_adjoint(d[g], x, index)
+
+
+@adjoint(np.expand_dims)
+def expand_dims(y, x, axis):
+    d[x] = np.reshape(d[y], np.shape(x))
+
+
+@tangent(np.expand_dims)
+def expand_dims(y, x, axis):
+    d[y] = np.expand_dims(d[x], axis)
+
+
+# ---------------------------------------------------------------- linear and non-differentiable
+
+linear(np.matmul, np.dot, np.outer, np.transpose, np.reshape, np.sum, np.mean,
+       np.broadcast_to, np.expand_dims, unbroadcast, sum_adjoint, getitem_adjoint,
+       matmul_adjoint_left, matmul_adjoint_right)
+
+nondifferentiable(np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like, np.ones_like,
+                  np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin, np.arange)

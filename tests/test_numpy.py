@@ -1,0 +1,145 @@
+"""Every NumPy rule, on random shapes with broadcasting, against autograd."""
+
+import types
+
+import gast
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ast_ad import differentiate, rules
+from tests.conftest import make_function
+
+np = pytest.importorskip("numpy")
+autograd = pytest.importorskip("autograd")
+anp = pytest.importorskip("autograd.numpy")
+hnp = pytest.importorskip("hypothesis.extra.numpy")
+
+ANY, POSITIVE, UNIT = (-2.0, 2.0), (0.3, 2.0), (-0.9, 0.9)
+# primal -> (expression in arrays a and b, broadcast together; the domain of their values)
+CASES = {
+    ("array", gast.Add): ("a + b", ANY), ("array", gast.Sub): ("a - b", ANY),
+    ("array", gast.Mult): ("a * b", ANY), ("array", gast.Div): ("a / b", POSITIVE),
+    ("array", gast.Pow): ("a ** b", POSITIVE), np.power: ("np.power(a, b)", POSITIVE),
+    ("array", gast.USub): ("-a * b", ANY), np.negative: ("np.negative(a) * b", ANY),
+    np.sin: ("np.sin(a * b)", ANY), np.cos: ("np.cos(a * b)", ANY),
+    np.tan: ("np.tan(a * b)", UNIT), np.arcsin: ("np.arcsin(a * b)", UNIT),
+    np.arccos: ("np.arccos(a * b)", UNIT), np.arctan: ("np.arctan(a * b)", ANY),
+    np.sinh: ("np.sinh(a * b)", ANY), np.cosh: ("np.cosh(a * b)", ANY),
+    np.tanh: ("np.tanh(a * b)", ANY), np.exp: ("np.exp(a * b)", ANY),
+    np.expm1: ("np.expm1(a * b)", ANY), np.log: ("np.log(a * b)", POSITIVE),
+    np.log1p: ("np.log1p(a * b)", POSITIVE), np.sqrt: ("np.sqrt(a * b)", POSITIVE),
+    np.square: ("np.square(a - b)", ANY), np.abs: ("np.abs(a - b) * a", ANY),
+    np.absolute: ("np.absolute(a - b) * a", ANY), np.maximum: ("np.maximum(a, b) * a", ANY),
+    np.minimum: ("np.minimum(a, b) * a", ANY),
+    np.sum: ("np.sum(a * b, axis=-1, keepdims=True) * a + np.sum(a * b, 0)", ANY),
+    np.mean: ("np.mean(a * b, axis=0) + np.mean(a * b, axis=-1, keepdims=True) * b", ANY),
+    np.transpose: ("np.transpose(a * b) * np.transpose(a)", ANY),
+    np.reshape: ("np.reshape(a * b, (-1,)) * np.reshape(a * b, -1)", ANY),
+    np.expand_dims: ("np.expand_dims(a * b, 0) * a", ANY),
+    np.broadcast_to: ("np.broadcast_to(a, np.shape(a * b)) * b", ANY),
+}
+PRODUCTS = {  # shapes of their own
+    ("array", gast.MatMult): "np.tanh(a @ b)", np.matmul: "np.matmul(a, b) ** 2",
+    np.dot: "np.dot(a, b) * 3.0", np.outer: "np.outer(a[0], b[0]) ** 2",
+}
+HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left",
+           "matmul_adjoint_right"}  # checked through the rules that call them, and below
+
+
+def _numpy_rules(table):
+    return {primal for primal, templates in table.items()
+            if any(t.function.__module__ == "ast_ad.rules.numpy" for t in templates)}
+
+
+def test_every_numpy_rule_has_a_case():
+    registered = _numpy_rules(rules.ADJOINTS) | _numpy_rules(rules.TANGENTS)
+    covered = set(CASES) | set(PRODUCTS)
+    helpers = {p for p in registered if getattr(p, "__name__", None) in HELPERS}
+    assert registered - helpers == covered, registered ^ covered
+
+
+def _function(expression):
+    return make_function(f"import numpy as np\n\ndef g(a, b):\n"
+                         f"    return np.sum(np.sin({expression}))\n")
+
+
+def _twin(function):
+    return types.FunctionType(function.__code__, dict(function.__globals__, np=anp))
+
+
+def _compare(g, a, b):
+    ours = differentiate(g, wrt=(0, 1))(a, b)
+    theirs = autograd.grad(_twin(g), (0, 1))(a, b)
+    for mine, reference, value in zip(ours, theirs, (a, b)):
+        assert np.shape(mine) == np.shape(value)
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12)
+    rng = np.random.default_rng(0)
+    direction = rng.uniform(-1, 1, np.shape(a))
+    along = differentiate(g, wrt=0, mode="forward")(a, b, a_dot=direction)
+    np.testing.assert_allclose(along, np.sum(ours[0] * direction), rtol=1e-9, atol=1e-12)
+
+
+FUNCTIONS = {primal: _function(expression) for primal, (expression, _) in CASES.items()}
+
+
+@pytest.mark.parametrize("primal", list(CASES), ids=lambda p: getattr(p, "__name__", str(p)))
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_elementwise_and_reductions_with_broadcasting(primal, data):
+    low, high = CASES[primal][1]
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=3,
+                                                         max_side=3))
+    if primal in (np.transpose, np.reshape):
+        shapes = types.SimpleNamespace(input_shapes=(shapes.result_shape,) * 2)
+    if primal is np.broadcast_to and len({len(s) for s in shapes.input_shapes}) > 1:
+        return  # autograd's broadcast_to cannot add leading axes
+    values = [data.draw(hnp.arrays(np.float64, shape, elements=st.floats(low, high)))
+              for shape in shapes.input_shapes]
+    if primal in (np.abs, np.absolute, np.maximum, np.minimum) and \
+            np.any(np.abs(np.subtract(*np.broadcast_arrays(*values))) < 1e-3):
+        return  # away from the kink
+    _compare(FUNCTIONS[primal], *values)
+
+
+@pytest.mark.parametrize("primal", list(PRODUCTS), ids=lambda p: getattr(p, "__name__", str(p)))
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)),
+                                    ((2, 3), (3, 4))])
+def test_products(primal, shapes):
+    if primal is np.outer:  # of two vectors, a[0] and b[0]
+        shapes = ((2, 3), (2, 4))
+    rng = np.random.default_rng(1)
+    a, b = (rng.uniform(-1, 1, shape) for shape in shapes)
+    _compare(_function(PRODUCTS[primal]), a, b)
+
+
+def test_indexing_methods_and_float32():
+    g = make_function("""
+        import numpy as np
+
+        def g(x, w):
+            h = np.tanh(x.dot(w) + w.T[0])
+            return h.sum() * x[1:, 0].mean() + (x[0] ** 2).sum() + x.reshape(-1)[3]
+        """)
+    rng = np.random.default_rng(2)
+    x, w = rng.normal(size=(4, 3)), rng.normal(size=(3, 3))
+    twin = make_function("""
+        import numpy as np
+
+        def g(x, w):
+            h = np.tanh(np.dot(x, w) + np.transpose(w)[0])
+            return np.sum(h) * np.mean(x[1:, 0]) + np.sum(x[0] ** 2) + np.reshape(x, -1)[3]
+        """)
+    ours = differentiate(g, wrt=(0, 1))(x, w)
+    theirs = autograd.grad(_twin(twin), (0, 1))(x, w)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12)
+    single = differentiate(g)(x.astype(np.float32), w.astype(np.float32))
+    assert single.dtype == np.float32 and single.shape == x.shape
+
+
+def test_unused_array_argument_has_a_zero_gradient_of_its_shape():
+    g = make_function("import numpy as np\ndef g(x, y):\n    return np.sum(x * x)\n")
+    y = np.ones((2, 5))
+    _, y_bar = differentiate(g, wrt=(0, 1))(np.arange(3.0), y)
+    assert y_bar.shape == (2, 5) and not y_bar.any()
