@@ -15,7 +15,7 @@ _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, ga
                 gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List,
                 gast.Subscript, gast.Slice)
 _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv,
-              gast.MatMult)
+              gast.MatMult, gast.BitAnd, gast.BitOr)
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
 _HINTS = {

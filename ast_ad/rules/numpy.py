@@ -34,6 +34,15 @@ def getitem_adjoint(g, x, index):
     return result
 
 
+def extremum_adjoint(g, x, y, axis=None, keepdims=False):
+    """The adjoint of `y = np.max(x, ...)` (or min): to the extreme entries, split on ties."""
+    if axis is not None and not keepdims:
+        y = np.expand_dims(y, axis)
+    at_extremum = x == y
+    count = np.sum(at_extremum, axis=axis, keepdims=True)
+    return sum_adjoint(g, x, axis, keepdims) * at_extremum / count
+
+
 def sum_adjoint(g, x, axis=None, keepdims=False):
     """`g`, the adjoint of `np.sum(x, axis, keepdims)`, spread back over `x`'s shape."""
     if not isinstance(g, np.ndarray):  # the unit seed, a Python float, takes x's precision
@@ -348,6 +357,115 @@ def mean(y, x, axis=None, keepdims=False):
     d[y] = np.mean(d[x], axis=axis, keepdims=keepdims)
 
 
+@adjoint(np.max, np.amax, np.min, np.amin)
+def max_(y, x, axis=None, keepdims=False):
+    d[x] = extremum_adjoint(d[y], x, y, axis, keepdims)
+
+
+@tangent(np.max, np.amax, np.min, np.amin)
+def max_(y, x, axis=None, keepdims=False):
+    d[y] = np.sum(extremum_adjoint(1.0, x, y, axis, keepdims) * d[x], axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.prod)
+def prod(y, x, axis=None, keepdims=False):
+    d[x] = sum_adjoint(d[y] * y, x, axis, keepdims) / x
+
+
+@tangent(np.prod)
+def prod(y, x, axis=None, keepdims=False):
+    d[y] = np.sum(sum_adjoint(y, x, axis, keepdims) / x * d[x], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.linalg.norm)
+def norm(y, x):
+    d[x] = d[y] * x / y
+
+
+@tangent(np.linalg.norm)
+def norm(y, x):
+    d[y] = np.sum(x * d[x]) / y
+
+
+@adjoint(np.where)
+def where(z, condition, x, y):
+    d[x] = unbroadcast(np.where(condition, d[z], 0.0), x)
+    d[y] = unbroadcast(np.where(condition, 0.0, d[z]), y)
+
+
+@tangent(np.where)
+def where(z, condition, x, y):
+    d[z] = np.where(condition, d[x], d[y])
+
+
+@adjoint(np.clip)
+def clip(y, x, low, high):
+    d[x] = d[y] * ((x >= low) & (x <= high))
+
+
+@tangent(np.clip)
+def clip(y, x, low, high):
+    d[y] = d[x] * ((x >= low) & (x <= high))
+
+
+@adjoint(np.swapaxes)
+def swapaxes(y, x, axis1, axis2):
+    d[x] = np.swapaxes(d[y], axis1, axis2)
+
+
+@tangent(np.swapaxes)
+def swapaxes(y, x, axis1, axis2):
+    d[y] = np.swapaxes(d[x], axis1, axis2)
+
+
+@adjoint(np.squeeze, np.ravel)
+def squeeze(y, x):
+    d[x] = np.reshape(d[y], np.shape(x))
+
+
+@tangent(np.squeeze)
+def squeeze(y, x):
+    d[y] = np.squeeze(d[x])
+
+
+@tangent(np.ravel)
+def ravel(y, x):
+    d[y] = np.ravel(d[x])
+
+
+@adjoint(np.trace)
+def trace(y, x):
+    d[x] = d[y] * np.eye(np.shape(x)[0], np.shape(x)[1])
+
+
+@tangent(np.trace)
+def trace(y, x):
+    d[y] = np.trace(d[x])
+
+
+@adjoint(np.inner)
+def inner(z, x, y):
+    d[x] = d[z] * y
+    d[y] = d[z] * x
+
+
+@tangent(np.inner)
+def inner(z, x, y):
+    d[z] = np.inner(d[x], y) + np.inner(x, d[y])
+
+
+@adjoint(extremum_adjoint)
+def extremum_adjoint_(z, g, x, y, axis=None, keepdims=False):
+    d[g] = np.sum(d[z] * extremum_adjoint(1.0, x, y, axis, keepdims), axis=axis,
+                  keepdims=keepdims)
+
+
+@tangent(extremum_adjoint)
+def extremum_adjoint_(z, g, x, y, axis=None, keepdims=False):
+    d[z] = extremum_adjoint(d[g], x, y, axis, keepdims)
+
+
 @adjoint(sum_adjoint)
 def sum_adjoint_(y, g, x, axis=None, keepdims=False):
     d[g] = np.sum(d[y], axis=axis, keepdims=keepdims)
@@ -431,9 +549,12 @@ def expand_dims(y, x, axis):
 
 # ---------------------------------------------------------------- linear and non-differentiable
 
-linear(np.matmul, np.dot, np.outer, np.transpose, np.reshape, np.sum, np.mean,
-       np.broadcast_to, np.expand_dims, unbroadcast, sum_adjoint, getitem_adjoint,
-       matmul_adjoint_left, matmul_adjoint_right)
+linear(np.matmul, np.dot, np.outer, np.inner, np.transpose, np.reshape, np.sum, np.mean,
+       np.broadcast_to, np.expand_dims, np.swapaxes, np.squeeze, np.ravel, np.trace,
+       unbroadcast, sum_adjoint, getitem_adjoint, extremum_adjoint, matmul_adjoint_left,
+       matmul_adjoint_right)
 
 nondifferentiable(np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like, np.ones_like,
-                  np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin, np.arange)
+                  np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin, np.arange,
+                  np.eye, np.isnan, np.isfinite, np.equal, np.greater, np.less, np.logical_and,
+                  np.logical_or, np.logical_not)
