@@ -70,8 +70,9 @@ def _check_returns(block, origin, in_loop):
             if in_loop:
                 raise origin.unsupported(stmt, "`return` inside a loop is not supported yet; "
                                                "store the result and return after the loop")
-            if stmt.value is None:
-                raise origin.unsupported(stmt, "a bare `return` returns None; return the "
+            if stmt.value is None or (isinstance(stmt.value, gast.Constant)
+                                      and stmt.value.value is None):
+                raise origin.unsupported(stmt, "this `return` returns None; return the "
                                                "scalar to differentiate")
             if isinstance(stmt.value, gast.Tuple):
                 raise origin.unsupported(stmt, "differentiate needs a scalar output, and this "

@@ -45,7 +45,7 @@ import gast
 
 from ast_ad import annotations as anno
 from ast_ad import rules
-from ast_ad.check import check, returns_on_every_path
+from ast_ad.check import check
 from ast_ad.errors import DifferentiationError
 from ast_ad import nodes
 from ast_ad.naming import Namer
@@ -59,7 +59,23 @@ def lower(tree):
     tree.body = lowerer.block(_move_code_after_jumps(tree.body))
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     anno.set(tree, "arrays", lowerer.found["arrays"])
+    _rename_shadowed_statics(tree, lowerer.namer)
     return tree
+
+
+def _rename_shadowed_statics(tree, namer):
+    """An inlined function's global that a local of the caller shadows gets its own name
+    (bound later, by the sweeps), so that no pass confuses the two."""
+    assigned = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, (gast.Store, gast.Param))} | set(parameters(tree))
+    renamed = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and anno.get(node, "bind") is not None \
+                and node.id in assigned:
+            key = (node.id, id(anno.get(node, "bind")))
+            if key not in renamed:
+                renamed[key] = namer.claim(node.id)
+            node.id = renamed[key]
 
 
 def parameters(tree):
@@ -216,6 +232,9 @@ class _Lowerer:
             # each element's adjoint has a place (and the loop can run backwards).
             return self.indexed_loop(stmt, [self.reference(stmt.iter)], [stmt.target.id])
         iterable = self.atom(stmt.iter)
+        if isinstance(stmt.iter, gast.Call) and anno.get(iterable, "static") is None and \
+                not self.is_range(stmt.iter):  # an iterator runs once: keep its items
+            iterable = self.atom(_call_builtin("list", [iterable]))
         target = self.new_version(stmt.target.id)
         self.current[stmt.target.id] = target
         loop = gast.For(target=nodes.store(target), iter=iterable, body=[], orelse=[],
@@ -278,8 +297,12 @@ class _Lowerer:
                 raise self.origin.unsupported(stmt, "`break` in a loop over `enumerate` or "
                                                     "`zip` is not supported yet; loop over "
                                                     "an index")
-            items, index = user_name("items"), user_name("k")
-            self.statement(assign(items, stmt.iter))
+            index = user_name("k")
+            if isinstance(stmt.iter, gast.Name) and stmt.iter.id in self.locals:
+                items = stmt.iter  # a list of the function's own: no second name for it
+            else:
+                items = user_name("items")
+                self.statement(assign(items, stmt.iter))
             self.statement(assign(index, gast.Constant(value=0, kind=None)))
             length = gast.Call(func=gast.Name(id="len", ctx=gast.Load(), annotation=None,
                                               type_comment=None), args=[items], keywords=[])
@@ -329,7 +352,7 @@ class _Lowerer:
                 self.emit(anno.set(copy, "carried", True))
             self.current[name] = carried_name
         node.body, self.trace = self.trace or [gast.Pass()], outer
-        anno.set(node, "carried", sorted(carried.values()))
+        anno.set(node, "carries", sorted(carried.values()))
         self.emit(node)
 
     def new_version(self, name):
@@ -491,6 +514,10 @@ class _Lowerer:
         args = [self.atom(arg) for arg in expr.args]
         func = gast.Attribute(value=base, attr=expr.func.attr, ctx=gast.Load())
         return gast.Call(func=func, args=args, keywords=[])
+
+    def is_range(self, call):
+        function = self.reference(call.func) if self.is_static(call.func) else None
+        return function is not None and anno.get(function, "static").value is range
 
     def is_static(self, node):
         """Whether `node` names something outside the function (`math`, `np.linalg`)."""

@@ -136,6 +136,8 @@ def _definitions(node):
                 if isinstance(stmt, _COMPOUND) and inner:
                     visit(inner, looping or not isinstance(stmt, gast.If))
 
+    for parameter in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+        count[parameter.id] = 1  # the argument is its first value
     visit(node.body, False)
     return count, in_loop
 
@@ -198,8 +200,9 @@ def _fuse_accumulations(block):
             continue
         first, last = where[0], where[-1]
         between = [block[k] for k in range(first, last + 1) if k not in where]
-        if any(isinstance(s, _COMPOUND) for s in between):
-            continue
+        if any(isinstance(s, _COMPOUND) or _mutates(s) for s in between) or \
+                any(_calls_method(s.value) for s in statements[:-1]):
+            continue  # a pop or an element write may not move past another
         if any(name in nodes.loaded_names(s) for s in between + [s.value for s in statements]):
             continue
         if any(nodes.assigned_name(block[k]) in nodes.loaded_names(s.value)
@@ -273,10 +276,29 @@ def _coalesce_copies(block, counts):
 
 
 def _has_effect(stmt):
-    """A method call (a stack's pop) must run even if its result is not used."""
-    value = getattr(stmt, "value", None)
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-        anno.get(value.func, "static") is None
+    """A method call (a list's pop) must run even if its result is not used."""
+    return _calls_method(getattr(stmt, "value", None))
+
+
+def _calls_method(node):
+    return node is not None and any(
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+        and not _is_static(n.func) for n in gast.walk(node))
+
+
+def _is_static(node):
+    """`math.cos` or `np.linalg.norm`, not a method of a local value."""
+    if anno.get(node, "static") is not None or anno.get(node, "bind") is not None:
+        return True
+    return isinstance(node, gast.Attribute) and _is_static(node.value)
+
+
+def _mutates(stmt):
+    """Statements that change a list: a method call, an element write, a `del`."""
+    if nodes.is_comment(stmt):
+        return False
+    return isinstance(stmt, (gast.Expr, gast.Delete)) or _has_effect(stmt) or (
+        isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
 
 
 def _live(block, live_after, pops):
@@ -305,7 +327,8 @@ def _live(block, live_after, pops):
                 if new_entry <= entry:
                     break
                 entry |= new_entry
-            if isinstance(stmt, gast.For) and not _does_something(body):
+            if isinstance(stmt, gast.For) and not _does_something(body) and \
+                    stmt.target.id not in live:
                 continue
             stmt = copy.copy(stmt)
             stmt.body = body or [gast.Pass()]
@@ -313,7 +336,7 @@ def _live(block, live_after, pops):
                 entry.discard(stmt.target.id)
             live = live | entry | set(nodes.loaded_names(header))
         elif name is not None:
-            if _has_effect(stmt):
+            if anno.get(stmt, "stack") and _has_effect(stmt):  # a pop of the sweep's stacks
                 pops["live" if name in live else "dead"].add(stmt.value.func.value.id)
             if name not in live and not _has_effect(stmt):
                 continue
@@ -333,9 +356,11 @@ def _drop_stacks(function, stacks):
 
     def uses_stack(stmt):
         value = getattr(stmt, "value", None)
+        if not anno.get(stmt, "stack"):
+            return False
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
             return getattr(value.func.value, "id", None) in stacks
-        return nodes.assigned_name(stmt) in stacks and isinstance(value, gast.List)
+        return nodes.assigned_name(stmt) in stacks
 
     if stacks:
         _each_block(function, lambda block: [s for s in block if not uses_stack(s)]

@@ -58,6 +58,7 @@ class _Reverse:
         # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself.
         self.seed_inside = any(p in self.sequences for p in self.wrt)
         self.stacks = {}  # (loop, carried name) -> the stack's name
+        self.resets = set()  # names whose adjoint restarts after their definition
         self.counters = {}  # while loop -> the name counting its trips
 
     def function(self):
@@ -65,15 +66,16 @@ class _Reverse:
         has_adjoint = {self.out} | self.sequences
         sweep = self.adjoint_block(body, has_adjoint)
         primal = self.primal(body, push=True)  # after the sweep: it knows what loops reverse
-        stacks = [nodes.assign(name, gast.List(elts=[], ctx=gast.Load()))
-                  for name in self.stacks.values()]
+        stacks = [anno.set(nodes.assign(name, gast.List(elts=[], ctx=gast.Load())), "stack",
+                           True) for name in self.stacks.values()]
         list_adjoints = [nodes.assign(self.names(name), gast.BinOp(
             left=gast.List(elts=[nodes.constant(0.0)], ctx=gast.Load()), op=gast.Mult(),
             right=gast.Call(func=_builtin("len"), args=[nodes.load(name)], keywords=[])))
             for name in sorted(self.sequences)]
-        returns = [self.node(p) if self.seed_inside else
+        returns = [self.zero_like(p) if p not in has_adjoint else self.node(p)
+                   if self.seed_inside else
                    gast.BinOp(left=nodes.load(self.seed), op=gast.Mult(), right=self.node(p))
-                   if p in has_adjoint else self.zero_like(p) for p in self.wrt]
+                   for p in self.wrt]
         sweep = list_adjoints + sweep
         name = self.namer.claim(f"grad_{self.tree.name}")
         function = derivative_function(self.tree, name, [self.seed],
@@ -113,7 +115,7 @@ class _Reverse:
     def primal_loop(self, loop, push):
         body = self.primal(loop.body, push)
         if push:
-            body = [self.push(loop, name) for name in anno.get(loop, "carried")
+            body = [self.push(loop, name) for name in anno.get(loop, "carries")
                     if (id(loop), name) in self.stacks] + body
             body = [self.push(loop, _length(name), _call("len", nodes.load(name)))
                     for name in self.appended(loop) if (id(loop), _length(name)) in self.stacks
@@ -143,8 +145,8 @@ class _Reverse:
         append = gast.Attribute(value=nodes.load(self.stack(loop, name)), attr="append",
                                 ctx=gast.Load())
         value = value or nodes.load(name)
-        return anno.copy_location(
-            gast.Expr(value=gast.Call(func=append, args=[value], keywords=[])), loop)
+        push = gast.Expr(value=gast.Call(func=append, args=[value], keywords=[]))
+        return anno.set(anno.copy_location(push, loop), "stack", True)
 
     def appended(self, loop):
         """The differentiated lists that `loop` appends to."""
@@ -163,8 +165,8 @@ class _Reverse:
     def pop(self, loop, name):
         pop = gast.Attribute(value=nodes.load(self.stack(loop, name)), attr="pop",
                              ctx=gast.Load())
-        return anno.copy_location(
-            nodes.assign(name, gast.Call(func=pop, args=[], keywords=[])), loop)
+        restore = nodes.assign(name, gast.Call(func=pop, args=[], keywords=[]))
+        return anno.set(anno.copy_location(restore, loop), "stack", True)
 
     # ------------------------------------------------------------ adjoint sweep
 
@@ -203,7 +205,7 @@ class _Reverse:
         else_sweep = self.adjoint_block(stmt.orelse, else_has)
         if not then_sweep and not else_sweep:
             return []
-        inside = _assigned(stmt)  # adjoints of these are used up inside the branch
+        inside = _defined(stmt)  # adjoints of these are used up inside the branch
         zeros = self.zeros((then_has ^ else_has) - has_adjoint - inside, stmt)
         has_adjoint |= (then_has | else_has) - inside
         new = gast.If(test=anno.copy_tree(stmt.test), body=then_sweep or [gast.Pass()],
@@ -211,14 +213,19 @@ class _Reverse:
         return zeros + [anno.copy_location(new, stmt)]
 
     def adjoint_loop(self, loop, has_adjoint):
-        inside = _assigned(loop)
-        carried = anno.get(loop, "carried")
+        inside = _defined(loop)
+        carried = anno.get(loop, "carries")
         outside = {n for n in nodes.loaded_names(loop) if n not in inside or n in carried}
         needed = {n for n in outside if n in self.active}
         zeros = self.zeros(needed - has_adjoint, loop)
         has_adjoint |= needed
+        # A value the body defines anew each iteration and the code after the loop reads:
+        # only its last definition receives that adjoint, so each definition resets it.
+        outer_resets = self.resets
+        self.resets = outer_resets | (inside & has_adjoint)
         sweep = self.adjoint_block(loop.body, set(has_adjoint))
-        if not sweep:
+        self.resets = outer_resets
+        if not sweep and not carried:
             return zeros
         pops = [self.pop(loop, name) for name in reversed(carried)]
         # The iteration's appends run again in the recomputation: drop them first.
@@ -306,6 +313,9 @@ class _Reverse:
             block.append(self.adjoint_sum(application.args[0].id, result_bar, stmt))
         else:
             self.adjoint_rule(application, block, has_adjoint, result_bar)
+        if result in self.resets:  # an earlier iteration's value starts with no adjoint
+            block.append(anno.copy_location(
+                nodes.assign(self.names(result), nodes.constant(0.0)), stmt))
         return block if len(block) > 1 else []
 
     def adjoint_sum(self, sequence, result_bar, stmt):
@@ -368,8 +378,10 @@ def _call(name, *args):
     return gast.Call(func=_builtin(name), args=list(args), keywords=[])
 
 
-def _assigned(stmt):
-    return {s.targets[0].id for s in gast.walk(stmt) if isinstance(s, gast.Assign)}
+def _defined(stmt):
+    """The names `stmt` defines, not counting the carried names its loops copy back into."""
+    return {s.targets[0].id for s in gast.walk(stmt)
+            if isinstance(s, gast.Assign) and not anno.get(s, "carried")}
 
 
 def _builtin(name):

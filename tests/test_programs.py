@@ -33,7 +33,7 @@ UNARY = ["math.sin({0})", "math.cos({0})", "math.tan(0.5 * math.tanh({0}))", "ma
          "math.log(2.0 + math.sin({0}), 3.0)", "math.pow(1.0 + {0} * {0}, 0.3)"]
 BINARY = ["({0} + {1})", "({0} - {1})", "{0} * {1}", "{0} / (2.0 + math.sin({1}))",
           "math.atan2({0}, 2.0 + math.cos({1}))", "(1.5 + math.sin({0})) ** math.cos({1})",
-          "pow(2.0 + math.cos({0}), math.sin({1}))", "math.hypot({0}, 1.0 + math.sin({1}))",
+          "pow(2.0 + math.cos({0}), math.sin({1}))", "math.hypot({0}, 1.5 + math.sin({1}))",
           "math.log(2.0 + math.cos({0}), 3.0 + math.sin({1}))"]
 
 

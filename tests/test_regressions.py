@@ -1,0 +1,191 @@
+"""Programs that once gave wrong derivatives or crashed, checked in both modes."""
+
+import math
+
+import pytest
+
+from ast_ad import DifferentiationError, differentiate
+from ast_ad.testing import central_difference
+from tests.conftest import make_function
+
+
+def _check(source, args, wrt=None, name=None, namespace=None):
+    f = make_function(source, name, namespace)
+    wrt = tuple(i for i, a in enumerate(args) if isinstance(a, float)) if wrt is None else wrt
+    for optimized in (True, False):
+        for mode in ("reverse", "forward"):
+            ours = differentiate(f, wrt=wrt, mode=mode, optimized=optimized)(*args)
+            for i, value in zip(wrt, ours):
+                direction = [1.0 if j == i else 0.0 for j in range(len(args))]
+                numeric = [a if isinstance(a, float) else 0.0 for a in args]
+                keep = {j: a for j, a in enumerate(args) if not isinstance(a, float)}
+
+                def along(*values):
+                    return f(*[keep.get(j, v) for j, v in enumerate(values)])
+
+                expected = central_difference(along, numeric, direction)
+                assert abs(value - expected) <= 1e-6 * (1 + abs(expected)), \
+                    (mode, optimized, i, value, expected)
+
+
+@pytest.mark.parametrize("x", [1.0, -1.0])
+def test_loop_inside_a_branch_changing_an_earlier_variable(x):
+    _check("""
+        def f(x):
+            a = x * 2.0
+            if x > 0.0:
+                z = a * 3.0
+            else:
+                for i in range(2):
+                    a = a * 0.5
+                z = a
+            return z
+        """, (x,))
+
+
+def test_nested_loops_are_recomputed():
+    _check("""
+        def f(x):
+            s = x
+            for i in range(2):
+                p = 1.0
+                for j in range(2):
+                    p = p * s
+                s = s + p * x
+            return s
+        """, (1.3,))
+
+
+def test_inner_loop_with_break():
+    _check("""
+        def f(x):
+            s = x
+            for i in range(3):
+                for j in range(4):
+                    s = s * x
+                    if s > 3.0:
+                        break
+                s = s * 0.5
+            return s
+        """, (1.3,))
+
+
+def test_loop_without_adjoint_work_gives_back_what_it_overwrote():
+    _check("""
+        def f(x, y):
+            z = x * y
+            for i in range(2):
+                x = x + 1.0
+            return z + x
+        """, (1.3, 0.7))
+
+
+def test_value_first_defined_in_a_loop_and_read_after_it():
+    _check("""
+        def f(x, n):
+            for i in range(n):
+                t = x * i
+            return t * t
+        """, (1.3, 3))
+
+
+def test_value_defined_in_some_iterations_and_read_after_the_loop():
+    _check("""
+        def f(x, n):
+            t = 0.0
+            for i in range(n):
+                if i > 0:
+                    t = x * i
+            return t * t
+        """, (1.3, 3))
+
+
+def test_global_of_an_inlined_function_named_like_a_local():
+    namespace = {"scale": 3.0, "out": 2.0}
+    helper = make_function("def h(t):\n    return t * scale + out\n", namespace=namespace)
+    _check("""
+        def f(x):
+            scale = x * 2.0
+            return h(x) + scale
+        """, (0.7,), namespace={"h": helper})
+
+
+def test_reassigned_parameter_is_not_propagated_as_a_constant():
+    _check("""
+        def f(x, y):
+            z = y * 3.0
+            if x > 5.0:
+                for i in range(2):
+                    y = x
+                z = z + y
+            return z
+        """, (1.0, 2.0))
+
+
+def test_fused_sums_keep_the_order_of_pops():
+    _check("""
+        def f(x, y):
+            A = []
+            B = []
+            A.append(x)
+            A.append(y)
+            B.append(y)
+            B.append(x)
+            s = 0.0
+            for a, b in zip(A, B):
+                s = s + a * b
+            return s
+        """, (1.5, 2.0))
+
+
+def test_users_own_list_is_not_taken_for_a_stack():
+    f = make_function("""
+        def f(x):
+            L = []
+            L.append(5.0)
+            L.append(2.0)
+            L.append(3.0)
+            z = L.pop()
+            return L[-1] * x
+        """)
+    assert differentiate(f)(1.0) == 2.0
+
+
+def test_list_argument_with_another_argument_unused():
+    f = make_function("def f(L, y):\n    return L[0] * 2.0\n")
+    assert differentiate(f, wrt=(0, 1))([1.5, 2.0], 3.0) == ([2.0, 0.0], 0.0)
+
+
+@pytest.mark.parametrize("iterable", ["reversed(range(n))", "enumerate(range(n))"])
+def test_loop_over_an_iterator_can_be_reversed(iterable):
+    _check(f"""
+        def f(x, n):
+            s = x
+            for p in {iterable}:
+                s = s * x
+            return s
+        """, (1.3, 3))
+
+
+def test_loop_variable_read_after_an_empty_body():
+    _check("def f(x):\n    for i in range(3):\n        pass\n    return x * i\n", (1.3,))
+
+
+def test_return_none_is_not_a_scalar():
+    with pytest.raises(DifferentiationError):
+        differentiate(make_function("def f(x):\n    return None\n"))
+
+
+def test_break_in_a_loop_over_a_local_list():
+    _check("""
+        def f(x):
+            L = []
+            L.append(x)
+            L.append(x * 2.0)
+            s = 0.0
+            for v in L:
+                if v > 5.0:
+                    break
+                s = s + v * v
+            return s
+        """, (1.3,))
