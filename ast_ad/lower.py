@@ -152,7 +152,9 @@ class _Lowerer:
         self.inlining = inlining | {tree.name}
         self.namer = namer or Namer(nodes.all_names(tree))
         self.seen = set()  # variables already given their first version
-        self.found = found or {"arrays": False}  # whether the code uses NumPy, callees too
+        # Shared with inlined callees: whether the code uses NumPy, and the branch merges
+        # not yet written (see `version`).
+        self.found = found or {"arrays": False, "merges": {}}
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
@@ -216,10 +218,14 @@ class _Lowerer:
                     self.current[name] = versions[0] or versions[1]
                     continue
                 merged = self.new_version(name)
-                for block, version in zip((then_block, else_block), versions):
-                    _assign_to(block, version, merged, self.line_node)
+                # Written into the branches only if read later: a version may be unbound
+                # on one path (a loop's variable after no iterations) and never needed.
+                self.found["merges"][merged] = (then_block, else_block, versions,
+                                                self.line_node)
                 self.current[name] = merged
-        self.emit(gast.If(test=test, body=then_block or [gast.Pass()], orelse=else_block))
+        if not then_block:
+            then_block.append(gast.Pass())  # the same list: a merge may be written into it
+        self.emit(gast.If(test=test, body=then_block, orelse=else_block))
 
     def for_loop(self, stmt):
         if _contains(stmt.body, (gast.Break,)):
@@ -338,6 +344,8 @@ class _Lowerer:
         before = dict(self.current)
         carried = {name: before[name] for name in sorted(_stored_names(body) & set(before))
                    if name not in exclude}
+        for carried_name in carried.values():  # its value is saved each iteration: write it
+            self.write_merge(carried_name)
         outer, self.trace = self.trace, []
         if prologue:
             prologue()
@@ -348,12 +356,25 @@ class _Lowerer:
             self.emit(nodes.assign(test[0], self.rhs(test[1])))
         for name, carried_name in carried.items():
             if self.current[name] != carried_name:
-                copy = nodes.assign(carried_name, nodes.load(self.current[name]))
+                copy = nodes.assign(carried_name, nodes.load(self.version(name)))
                 self.emit(anno.set(copy, "carried", True))
             self.current[name] = carried_name
         node.body, self.trace = self.trace or [gast.Pass()], outer
         anno.set(node, "carries", sorted(carried.values()))
         self.emit(node)
+
+    def version(self, name):
+        """The current version of variable `name`, writing its branch merge if pending."""
+        self.write_merge(self.current[name])
+        return self.current[name]
+
+    def write_merge(self, merged):
+        pending = self.found["merges"].pop(merged, None)
+        if pending:
+            then_block, else_block, versions, line = pending
+            for block, version in zip((then_block, else_block), versions):
+                self.write_merge(version)
+                _assign_to(block, version, merged, line)
 
     def new_version(self, name):
         if name in self.current or name in self.params or name in self.seen:
@@ -545,7 +566,7 @@ class _Lowerer:
                 if expr.id not in self.current:
                     raise self.origin.unsupported(expr, f"`{expr.id}` is used before it is "
                                                         "assigned")
-                return nodes.load(self.current[expr.id])
+                return nodes.load(self.version(expr.id))
             value = self.scope.lookup(expr.id)
             if value is MISSING:
                 raise self.origin.error(expr, f"name `{expr.id}` is not defined when "
@@ -610,9 +631,11 @@ def _is_number(node):
 
 def _assign_to(block, version, merged, line):
     """Make `block` end with `merged` holding `version`: rename its definition if it is the
-    block's own and read nowhere after, else append a copy."""
+    block's only one and read nowhere after, else append a copy."""
+    definitions = sum(isinstance(n, gast.Name) and n.id == version and isinstance(n.ctx, gast.Store)
+                      for stmt in block for n in gast.walk(stmt))
     for i, stmt in enumerate(block):
-        if isinstance(stmt, gast.Assign) and stmt.targets[0].id == version:
+        if definitions == 1 and isinstance(stmt, gast.Assign) and stmt.targets[0].id == version:
             later = [n for s in block[i + 1:] for n in nodes.loaded_names(s)]
             if version not in later and not anno.get(stmt, "carried"):
                 stmt.targets[0].id = merged

@@ -247,9 +247,9 @@ def _propagate_local_copy(block, counts):
             return isinstance(other, gast.Assign) and other.targets[0].id == source \
                 and isinstance(other.value, gast.Name) and other.value.id == name
 
-        if any(isinstance(block[k], _COMPOUND) or (nodes.assigned_name(block[k]) in (name, source)
-                                                   and not copy_back(k))
-               for k in range(i + 1, last)) or nodes.assigned_name(block[last]) == name:
+        if any(isinstance(block[k], _COMPOUND) for k in range(i + 1, last + 1)) or any(
+                nodes.assigned_name(block[k]) in (name, source) and not copy_back(k)
+                for k in range(i + 1, last)) or nodes.assigned_name(block[last]) == name:
             continue
         replace = _Replace(name, stmt.value)
         rest = [replace.visit(s) for k, s in enumerate(block[i + 1:last + 1], i + 1)
