@@ -139,6 +139,19 @@ def _replace_jumps(block, replacement):
     return result
 
 
+def _assigned_names(block):
+    """Names assigned in `block`, not counting the targets of its inner loops: those the
+    inner loop sets anew and need not be saved."""
+    inner_targets = {n.id for stmt in block for node in gast.walk(stmt)
+                     if isinstance(node, gast.For) for n in gast.walk(node.target)
+                     if isinstance(n, gast.Name)}
+    assigned = {n.id for stmt in block for node in gast.walk(stmt)
+                if isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign))
+                for target in getattr(node, "targets", [getattr(node, "target", None)])
+                for n in gast.walk(target) if isinstance(n, gast.Name)}
+    return (_stored_names(block) - inner_targets) | assigned
+
+
 def _stored_names(block):
     return {n.id for stmt in block for n in gast.walk(stmt)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
@@ -323,26 +336,27 @@ class _Lowerer:
         body = _replace_jumps(body, lambda: assign(flag, gast.Constant(value=True, kind=None)))
         loop = anno.copy_location(gast.While(test=test, body=body, orelse=[]), stmt)
         self.line_node = stmt
-        self.while_loop(loop)
+        target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+        self.while_loop(loop, exclude=target)  # the loop sets its target anew each time
 
     def without_jumps(self, body):
         body = _move_code_after_jumps(body, (gast.Break, gast.Continue))
         return _replace_jumps(body, None)
 
-    def while_loop(self, stmt):
+    def while_loop(self, stmt, exclude=()):
         if _contains(stmt.body, (gast.Break,)):
             return self.loop_with_break(stmt)
         stmt.body = self.without_jumps(stmt.body)
         test = self.namer.temporary()
         self.emit(nodes.assign(test, self.rhs(stmt.test)))
         loop = gast.While(test=nodes.load(test), body=[], orelse=[])
-        self.loop(loop, stmt.body, test=(test, stmt.test))
+        self.loop(loop, stmt.body, exclude=exclude, test=(test, stmt.test))
 
     def loop(self, node, body, exclude=(), test=None, prologue=None):
         """Lower a loop body; variables assigned in it keep one name across iterations."""
         line = self.line_node
         before = dict(self.current)
-        carried = {name: before[name] for name in sorted(_stored_names(body) & set(before))
+        carried = {name: before[name] for name in sorted(_assigned_names(body) & set(before))
                    if name not in exclude}
         for carried_name in carried.values():  # its value is saved each iteration: write it
             self.write_merge(carried_name)

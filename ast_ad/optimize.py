@@ -59,7 +59,7 @@ def _each_block(function, rewrite):
                 new = rewrite(block)
                 while new is not block:
                     block, new = new, rewrite(new)
-                setattr(node, field, new)
+                setattr(node, field, new or ([gast.Pass()] if field == "body" else []))
 
 
 # ---------------------------------------------------------------- folding
