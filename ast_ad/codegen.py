@@ -63,7 +63,8 @@ def _with_markers(node, texts):
             for i, stmt in enumerate(block or []):
                 if nodes.is_comment(stmt):
                     texts.append(anno.get(stmt, "comment"))
-                    getattr(child, field)[i] = gast.Expr(value=nodes.load(_MARKER.format(len(texts) - 1)))
+                    marker = nodes.load(_MARKER.format(len(texts) - 1))
+                    getattr(child, field)[i] = gast.Expr(value=marker)
     return node
 
 
@@ -100,7 +101,8 @@ def compile_function(source, name, scope, bindings, kwdefaults):
     ast.fix_missing_locations(wrapper)
     factory_code = next(c for c in compile(wrapper, filename, "exec").co_consts
                         if isinstance(c, types.CodeType))
-    code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    code = next(c for c in factory_code.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == name)
     cells = tuple(scope.cells[v] if v in scope.cells else types.CellType(bindings[v])
                   for v in code.co_freevars)
     function = types.FunctionType(code, scope.globals, name, scope.defaults, cells)

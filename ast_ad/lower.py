@@ -427,7 +427,8 @@ class _Lowerer:
             return gast.UnaryOp(op=expr.op, operand=operand)
         if isinstance(expr, gast.Compare):
             left = self.atom(expr.left)
-            return gast.Compare(left=left, ops=expr.ops, comparators=[self.atom(expr.comparators[0])])
+            right = self.atom(expr.comparators[0])
+            return gast.Compare(left=left, ops=expr.ops, comparators=[right])
         if isinstance(expr, gast.Call) and anno.get(expr, "lowered"):
             return anno.set(expr, "callee", anno.get(expr.func, "static").value)
         if isinstance(expr, gast.Call):

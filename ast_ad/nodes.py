@@ -56,7 +56,8 @@ def assigned_name(stmt):
 
 
 def loaded_names(node):
-    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return [n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
 def all_names(node):

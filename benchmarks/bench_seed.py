@@ -62,7 +62,8 @@ def main():
     candidates += list(peers())
     for _, function in candidates:  # warm up (and compile, for jax.jit)
         function(2.0, 5.0)
-    times = {name: median_seconds(lambda fn=function: fn(2.0, 5.0)) for name, function in candidates}
+    times = {name: median_seconds(lambda fn=function: fn(2.0, 5.0))
+             for name, function in candidates}
     hand = times["hand-written gradient"]
     print(f"first call of differentiate (transform): {transform * 1e3:.2f} ms")
     print(f"{'':28s} {'time':>10s} {'/ hand':>8s}")

@@ -427,7 +427,7 @@ def unused_argument(a, b, c):
 
 
 def constant_output(a, b):
-    y = a * 0.0
+    y = a * 0.0  # noqa: F841 - a value nothing reads
     return b * 0.0 + 2.0
 
 

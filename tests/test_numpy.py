@@ -47,7 +47,8 @@ CASES = {
     np.where: ("np.where(a > b, a * b, a - b)", ANY),
     np.clip: ("np.clip(a * b, -0.5, 0.5) * a", ANY),
     np.swapaxes: ("np.swapaxes(np.expand_dims(a * b, 0), 0, -1) * a", ANY),
-    np.squeeze: ("np.squeeze(np.expand_dims(a * b, 0)) * a", ANY),
+    np.squeeze: ("np.squeeze(np.expand_dims(a * b, 0), 0) * a + np.sum(np.squeeze(a * b))",
+                 ANY),
     np.ravel: ("np.ravel(a * b) * np.ravel(b * a * 2.0)", ANY),
 }
 PRODUCTS = {  # shapes of their own
@@ -57,7 +58,7 @@ PRODUCTS = {  # shapes of their own
     np.inner: "np.inner(a[0], a[0] * 2.0) * np.sum(b)",
 }
 HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left",
-           "matmul_adjoint_right", "extremum_adjoint"}  # checked through the rules that call them, and below
+           "matmul_adjoint_right", "extremum_adjoint"}  # checked through the rules using them
 
 
 def _numpy_rules(table):

@@ -5,7 +5,6 @@ the lowered trace computes what the original does; generated code is determinist
 and prints the same through astor and through `ast.unparse`.
 """
 
-import math
 
 import gast
 from hypothesis import HealthCheck, given, settings

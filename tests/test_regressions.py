@@ -1,6 +1,5 @@
 """Programs that once gave wrong derivatives or crashed, checked in both modes."""
 
-import math
 
 import pytest
 

@@ -18,7 +18,8 @@ ANY = (-3.0, 3.0)
 CASES = {
     gast.Add: ("a + b", ANY), gast.Sub: ("a - b", ANY), gast.Mult: ("a * b", ANY),
     gast.Div: ("a / b", POSITIVE), gast.Pow: ("a ** b", POSITIVE), gast.Mod: ("a % b", POSITIVE),
-    gast.USub: ("-a * b", ANY), pow: ("pow(a, b)", POSITIVE), math.pow: ("math.pow(a, b)", POSITIVE),
+    gast.USub: ("-a * b", ANY), pow: ("pow(a, b)", POSITIVE),
+    math.pow: ("math.pow(a, b)", POSITIVE),
     math.sin: ("math.sin(a * b)", ANY), math.cos: ("math.cos(a * b)", ANY),
     math.tan: ("math.tan(a * b)", UNIT), math.asin: ("math.asin(a * b)", UNIT),
     math.acos: ("math.acos(a * b)", UNIT), math.atan: ("math.atan(a * b)", ANY),

@@ -419,14 +419,19 @@ def swapaxes(y, x, axis1, axis2):
     d[y] = np.swapaxes(d[x], axis1, axis2)
 
 
-@adjoint(np.squeeze, np.ravel)
-def squeeze(y, x):
+@adjoint(np.squeeze)
+def squeeze(y, x, axis=None):
     d[x] = np.reshape(d[y], np.shape(x))
 
 
 @tangent(np.squeeze)
-def squeeze(y, x):
-    d[y] = np.squeeze(d[x])
+def squeeze(y, x, axis=None):
+    d[y] = np.squeeze(d[x], axis)
+
+
+@adjoint(np.ravel)
+def ravel(y, x):
+    d[x] = np.reshape(d[y], np.shape(x))
 
 
 @tangent(np.ravel)

@@ -88,5 +88,6 @@ def neg(y, x):
 
 # ---------------------------------------------------------------- non-differentiable
 
-nondifferentiable(gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE,
+nondifferentiable(gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.Eq, gast.NotEq, gast.Lt, gast.LtE,
+                  gast.Gt, gast.GtE,
                   gast.Is, gast.IsNot, gast.In, gast.NotIn, gast.Not)

@@ -1,0 +1,97 @@
+"""Random programs with branches, loops, break, continue, unpacking and lists (hypothesis).
+
+Each program is checked in both modes, optimized or not, against finite differences;
+an input the subset does not cover must raise an ast_ad error, never a wrong number or
+an internal one.
+"""
+
+import math
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ast_ad import DifferentiationError, differentiate
+from tests.conftest import make_function
+
+VARIABLES = ["x", "y", "a", "b"]
+
+
+def _expression(rng, depth=0):
+    if depth > 1 or rng.random() < 0.4:
+        if rng.random() < 0.7:
+            return rng.choice(VARIABLES)
+        return repr(round(rng.uniform(0.5, 1.5), 2))
+    if rng.random() < 0.15:
+        return f"math.sin({_expression(rng, depth + 1)})"
+    operator = rng.choice(["+", "-", "*"])
+    return f"({_expression(rng, depth + 1)} {operator} {_expression(rng, depth + 1)})"
+
+
+def _block(rng, indent, depth, in_loop):
+    lines, pad = [], "    " * indent
+    for _ in range(rng.randint(1, 3)):
+        k = rng.random()
+        if k < 0.45 or depth >= 2:
+            operator = rng.choice(["=", "=", "+=", "*="])
+            value = _expression(rng)
+            value = f"math.tanh({value})" if operator == "*=" else value
+            lines.append(f"{pad}{rng.choice(VARIABLES)} {operator} {value}")
+        elif k < 0.6:
+            lines.append(f"{pad}if {rng.choice(VARIABLES)} > {round(rng.uniform(-1, 1), 2)}:")
+            lines += _block(rng, indent + 1, depth + 1, in_loop)
+            if rng.random() < 0.5:
+                lines.append(f"{pad}else:")
+                lines += _block(rng, indent + 1, depth + 1, in_loop)
+        elif k < 0.75:
+            lines.append(f"{pad}for i{depth} in range({rng.randint(0, 3)}):")
+            lines += _block(rng, indent + 1, depth + 1, True)
+        elif k < 0.82 and in_loop:
+            lines.append(f"{pad}if {rng.choice(VARIABLES)} > {round(rng.uniform(-1, 1), 2)}:")
+            lines.append(f"{pad}    {rng.choice(['break', 'continue'])}")
+        elif k < 0.9:
+            first, second = rng.sample(VARIABLES, 2)
+            lines.append(f"{pad}{first}, {second} = {second}, {_expression(rng)}")
+        else:
+            lines.append(f"{pad}L.append({_expression(rng)})")
+            lines.append(f"{pad}{rng.choice(VARIABLES)} = L[-1] * {_expression(rng)}")
+    return lines
+
+
+def _program(seed):
+    rng = random.Random(seed)
+    lines = ["import math", "", "def f(x, y):", "    a = x * 0.5", "    b = y + 0.25",
+             "    L = []"] + _block(rng, 1, 0, False)
+    lines.append(f"    return {_expression(rng)} + a * b")
+    point = (rng.uniform(-1.2, 1.2), rng.uniform(-1.2, 1.2))
+    return "\n".join(lines) + "\n", point
+
+
+def _difference(f, point, i, h=1e-6):
+    up, down = list(point), list(point)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (2 * h)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**9))
+def test_random_programs(seed):
+    source, point = _program(seed)
+    f = make_function(source)
+    try:
+        value = f(*point)
+    except (ArithmeticError, ValueError):
+        return
+    if not math.isfinite(value) or abs(value) > 1e6:
+        return
+    for optimized in (True, False):
+        for mode in ("reverse", "forward"):
+            try:
+                ours = differentiate(f, wrt=(0, 1), mode=mode, optimized=optimized)(*point)
+            except DifferentiationError:
+                continue  # outside the subset, said clearly
+            for i in range(2):
+                expected = _difference(f, point, i)
+                assert abs(ours[i] - expected) <= 1e-4 * (1 + abs(expected)), \
+                    (mode, optimized, i, ours[i], expected, source)
