@@ -75,7 +75,7 @@ def _transform(function, wrt, mode, optimized):
     result.__qualname__ = derivative.name
     result.__wrapped_primal__ = function
     _SOURCES[result] = text
-    return result if not single else result
+    return result
 
 
 def _wrt_names(tree, wrt):

@@ -46,6 +46,7 @@ import gast
 from ast_ad import annotations as anno
 from ast_ad import rules
 from ast_ad.check import check
+from ast_ad.jumps import contains, move_code_after_jumps, replace_jumps
 from ast_ad.errors import DifferentiationError
 from ast_ad import nodes
 from ast_ad.naming import Namer
@@ -56,7 +57,7 @@ def lower(tree):
     """The evaluation trace of a checked FunctionDef, as a new FunctionDef."""
     tree = anno.copy_tree(tree)
     lowerer = _Lowerer(tree)
-    tree.body = lowerer.block(_move_code_after_jumps(tree.body))
+    tree.body = lowerer.block(move_code_after_jumps(tree.body))
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     anno.set(tree, "arrays", lowerer.found["arrays"])
     _rename_shadowed_statics(tree, lowerer.namer)
@@ -81,62 +82,6 @@ def _rename_shadowed_statics(tree, namer):
 def parameters(tree):
     args = tree.args
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
-
-
-def _move_code_after_jumps(block, jumps=(gast.Return,)):
-    """`if c: return a` then `rest` becomes `if c: return a else: rest` (likewise for
-    `break` and `continue` in a loop body); code after a jump, never run, goes."""
-    result = []
-    for i, stmt in enumerate(block):
-        if isinstance(stmt, gast.If):
-            rest = block[i + 1:]
-            if rest and (_contains(stmt.body, jumps) or _contains(stmt.orelse, jumps)):
-                if not _ends_with(stmt.body, jumps):
-                    stmt.body = stmt.body + rest
-                if not _ends_with(stmt.orelse, jumps):
-                    stmt.orelse = stmt.orelse + rest
-                rest = []
-            stmt.body = _move_code_after_jumps(stmt.body, jumps)
-            stmt.orelse = _move_code_after_jumps(stmt.orelse, jumps)
-            result.append(stmt)
-            if not rest:
-                return result
-        else:
-            result.append(stmt)
-            if isinstance(stmt, jumps):
-                return result
-    return result
-
-
-def _ends_with(block, jumps):
-    """Whether every path through `block` ends in one of `jumps`."""
-    if not block:
-        return False
-    last = block[-1]
-    if isinstance(last, gast.If):
-        return _ends_with(last.body, jumps) and _ends_with(last.orelse, jumps)
-    return isinstance(last, jumps)
-
-
-def _contains(block, jumps):
-    """Whether `block` holds one of `jumps`, not counting those of nested loops."""
-    return any(isinstance(stmt, jumps) or (isinstance(stmt, gast.If) and (
-        _contains(stmt.body, jumps) or _contains(stmt.orelse, jumps))) for stmt in block)
-
-
-def _replace_jumps(block, replacement):
-    """`continue` becomes `pass` and `break` becomes `replacement` (setting a flag)."""
-    result = []
-    for stmt in block:
-        if isinstance(stmt, gast.Continue):
-            stmt = gast.Pass()
-        elif isinstance(stmt, gast.Break):
-            stmt = anno.copy_location(replacement(), stmt)
-        elif isinstance(stmt, gast.If):
-            stmt.body = _replace_jumps(stmt.body, replacement) or [gast.Pass()]
-            stmt.orelse = _replace_jumps(stmt.orelse, replacement)
-        result.append(stmt)
-    return result
 
 
 def _assigned_names(block):
@@ -173,7 +118,7 @@ class _Lowerer:
         self.current = {name: name for name in self.params}
         self.trace = []
         self.line_node = tree
-        self.out = self.namer.claim("out")
+        self.out = None if self.inlined else self.namer.claim("out")  # a callee's: inline()
         self.returned = False  # whether the code lowered so far in this block has returned
 
     def emit(self, stmt):
@@ -241,7 +186,7 @@ class _Lowerer:
         self.emit(gast.If(test=test, body=then_block, orelse=else_block))
 
     def for_loop(self, stmt):
-        if _contains(stmt.body, (gast.Break,)):
+        if contains(stmt.body, (gast.Break,)):
             return self.loop_with_break(stmt)
         stmt.body = self.without_jumps(stmt.body)
         if isinstance(stmt.target, gast.Tuple):
@@ -332,19 +277,19 @@ class _Lowerer:
                                                    annotation=None, type_comment=None),
                                   op=gast.Add(), value=gast.Constant(value=1, kind=None))
             body = [assign(stmt.target, item), anno.copy_location(step, stmt)] + body
-        body = _move_code_after_jumps(body, (gast.Break, gast.Continue))
-        body = _replace_jumps(body, lambda: assign(flag, gast.Constant(value=True, kind=None)))
+        body = move_code_after_jumps(body, (gast.Break, gast.Continue))
+        body = replace_jumps(body, lambda: assign(flag, gast.Constant(value=True, kind=None)))
         loop = anno.copy_location(gast.While(test=test, body=body, orelse=[]), stmt)
         self.line_node = stmt
         target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
         self.while_loop(loop, exclude=target)  # the loop sets its target anew each time
 
     def without_jumps(self, body):
-        body = _move_code_after_jumps(body, (gast.Break, gast.Continue))
-        return _replace_jumps(body, None)
+        body = move_code_after_jumps(body, (gast.Break, gast.Continue))
+        return replace_jumps(body, None)
 
     def while_loop(self, stmt, exclude=()):
-        if _contains(stmt.body, (gast.Break,)):
+        if contains(stmt.body, (gast.Break,)):
             return self.loop_with_break(stmt)
         stmt.body = self.without_jumps(stmt.body)
         test = self.namer.temporary()
@@ -509,7 +454,7 @@ class _Lowerer:
             callee.line_node = expr
             callee.emit(nodes.assign(callee.current[name], value))
         callee.out = self.namer.temporary()
-        for stmt in _move_code_after_jumps(tree.body):
+        for stmt in move_code_after_jumps(tree.body):
             callee.statement(stmt)
         return nodes.load(callee.out)
 

@@ -48,6 +48,3 @@ class Derived:
         if name not in self._names:
             self._names[name] = self.namer.claim(name + self.suffix)
         return self._names[name]
-
-    def __contains__(self, name):
-        return name in self._names

@@ -1,0 +1,68 @@
+"""Restructuring of `return`, `break` and `continue`, before lowering.
+
+Input: a block of the user's statements. Output: the same code without jumps out of the
+middle of a block: the code after an `if` that may jump moves into the branch that does
+not, so that every block runs from its first statement to its last. `lower` then turns
+what remains (`continue` gone, `break` a flag, `return` an assignment to `out`) into the
+trace.
+"""
+
+import gast
+
+from ast_ad import annotations as anno
+
+
+def move_code_after_jumps(block, jumps=(gast.Return,)):
+    """`if c: return a` then `rest` becomes `if c: return a else: rest` (likewise for
+    `break` and `continue` in a loop body); code after a jump, never run, goes."""
+    result = []
+    for i, stmt in enumerate(block):
+        if isinstance(stmt, gast.If):
+            rest = block[i + 1:]
+            if rest and (contains(stmt.body, jumps) or contains(stmt.orelse, jumps)):
+                if not _ends_with(stmt.body, jumps):
+                    stmt.body = stmt.body + rest
+                if not _ends_with(stmt.orelse, jumps):
+                    stmt.orelse = stmt.orelse + rest
+                rest = []
+            stmt.body = move_code_after_jumps(stmt.body, jumps)
+            stmt.orelse = move_code_after_jumps(stmt.orelse, jumps)
+            result.append(stmt)
+            if not rest:
+                return result
+        else:
+            result.append(stmt)
+            if isinstance(stmt, jumps):
+                return result
+    return result
+
+
+def _ends_with(block, jumps):
+    """Whether every path through `block` ends in one of `jumps`."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, gast.If):
+        return _ends_with(last.body, jumps) and _ends_with(last.orelse, jumps)
+    return isinstance(last, jumps)
+
+
+def contains(block, jumps):
+    """Whether `block` holds one of `jumps`, not counting those of nested loops."""
+    return any(isinstance(stmt, jumps) or (isinstance(stmt, gast.If) and (
+        contains(stmt.body, jumps) or contains(stmt.orelse, jumps))) for stmt in block)
+
+
+def replace_jumps(block, replacement):
+    """`continue` becomes `pass` and `break` becomes `replacement` (setting a flag)."""
+    result = []
+    for stmt in block:
+        if isinstance(stmt, gast.Continue):
+            stmt = gast.Pass()
+        elif isinstance(stmt, gast.Break):
+            stmt = anno.copy_location(replacement(), stmt)
+        elif isinstance(stmt, gast.If):
+            stmt.body = replace_jumps(stmt.body, replacement) or [gast.Pass()]
+            stmt.orelse = replace_jumps(stmt.orelse, replacement)
+        result.append(stmt)
+    return result
