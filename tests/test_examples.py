@@ -12,6 +12,9 @@ EXPECTED = {
     "expression_swell.py": ["def grad_l3(x, *, out_bar=1.0):", " n  SymPy ops  expanded",
                             "grows by a constant", "both modes match the chain rule",
                             "check_grads: l(5)'s derivatives match"],
+    "logistic_regression.py": ["def grad_loss(w, b, X, y, *, out_bar=1.0):", "step 200  loss 0.1",
+                               "gradient matches finite differences"],
+    "mlp.py": ["step 300  loss 0.1", "accuracy 0.9", "gradient matches finite differences"],
 }
 
 

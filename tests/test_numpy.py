@@ -162,3 +162,17 @@ def test_unused_array_argument_has_a_zero_gradient_of_its_shape():
     y = np.ones((2, 5))
     _, y_bar = differentiate(g, wrt=(0, 1))(np.arange(3.0), y)
     assert y_bar.shape == (2, 5) and not y_bar.any()
+
+
+def test_integer_array_index_that_repeats_an_element():
+    g = make_function("""
+        import numpy as np
+
+        INDEX = np.array([0, 2, 0, 1])
+
+        def g(x):
+            return np.sum(np.sin(x[INDEX]) * x[1:3].sum())
+        """)
+    x = np.array([0.3, -0.7, 1.1])
+    ours = differentiate(g)(x)
+    np.testing.assert_allclose(ours, autograd.grad(_twin(g))(x), rtol=1e-12, atol=1e-12)

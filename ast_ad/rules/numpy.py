@@ -30,7 +30,11 @@ def unbroadcast(g, x):
 def getitem_adjoint(g, x, index):
     """`g`, the adjoint of `x[index]`, scattered into an array shaped like `x`."""
     result = np.zeros(np.shape(x), dtype=np.result_type(x, g))
-    np.add.at(result, index, g)
+    parts = index if isinstance(index, tuple) else (index,)
+    if all(isinstance(part, (int, np.integer, slice)) for part in parts):
+        result[index] = g  # a basic index selects each element once
+    else:
+        np.add.at(result, index, g)  # an index array may select one element twice
     return result
 
 
