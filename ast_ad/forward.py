@@ -18,7 +18,7 @@ from ast_ad import rules
 from ast_ad.lower import parameters
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, is_application, returned_name, sequences)
+                           describe, is_application, returned_name, sequences, zero_like)
 from ast_ad.templates import expand
 
 
@@ -44,12 +44,12 @@ class _Forward:
         self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
 
     def function(self):
-        zeros = [nodes.assign(self.tangents[p](name), nodes.constant(0.0)) for p in self.wrt
+        zeros = [nodes.assign(self.tangents[p](name), self.zero(name)) for p in self.wrt
                  for name in parameters(self.tree) if name != p and name in self.active[p]]
         body = zeros + self.block(self.tree.body[:-1])
         out = returned_name(self.tree.body)
         returns = [nodes.load(self.tangents[p](out)) if out in self.active[p]
-                   else nodes.constant(0.0) for p in self.wrt]
+                   else self.zero(out) for p in self.wrt]
         name = self.namer.claim(f"jvp_{self.tree.name}")
         function = derivative_function(self.tree, name, self.seeds, body, returns,
                                        describe(self.tree, self.wrt, "Tangent"),
@@ -90,7 +90,7 @@ class _Forward:
         if application.primal in ("getitem", "sum"):
             sequence = application.args[0]
             if not (isinstance(sequence, gast.Name) and sequence.id in active):
-                value = nodes.constant(0.0)
+                value = self.zero(application.result)
             elif application.primal == "getitem":
                 value = gast.Subscript(value=nodes.load(tangent(sequence.id)), ctx=gast.Load(),
                                        slice=anno.copy_tree(application.args[1]))
@@ -103,7 +103,7 @@ class _Forward:
         if application.primal == "copy":
             source = application.args[0]
             value = nodes.load(tangent(source.id)) if isinstance(source, gast.Name) and \
-                source.id in active else nodes.constant(0.0)
+                source.id in active else self.zero(application.result)
             return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
         template, inputs = application.template(rules.TANGENTS, self.origin,
                                                 anno.get(self.tree, "arrays", False))
@@ -115,9 +115,12 @@ class _Forward:
             block.append(anno.copy_location(nodes.assign(target, value), stmt))
         if not assigned:  # every input's tangent is zero here
             block.append(anno.copy_location(
-                nodes.assign(tangent(application.result), nodes.constant(0.0)), stmt))
+                nodes.assign(tangent(application.result), self.zero(application.result)), stmt))
         return block
 
+
+    def zero(self, name):
+        return zero_like(name, anno.get(self.tree, "arrays", False))
 
     def stack_tangent(self, application, p):
         """A stack's tangent is a stack of tangents: push and pop them alongside."""
@@ -132,7 +135,8 @@ class _Forward:
                                 gast.Call(func=pop, args=[], keywords=[]))
         value = application.args[0]
         pushed = nodes.load(tangent(value.id)) if isinstance(value, gast.Name) and \
-            value.id in active else nodes.constant(0.0)  # keeps the stacks aligned
+            value.id in active else self.zero(value.id) if isinstance(value, gast.Name) \
+            else nodes.constant(0.0)  # a zero keeps the stacks aligned
         append = gast.Attribute(value=stack, attr="append", ctx=gast.Load())
         return gast.Expr(value=gast.Call(func=append, args=[pushed], keywords=[]))
 

@@ -31,7 +31,7 @@ from ast_ad import rules
 from ast_ad.codegen import to_source
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, is_application, returned_name, sequences)
+                           describe, is_application, returned_name, sequences, zero_like)
 from ast_ad.templates import expand
 
 _LOOPS = (gast.For, gast.While)
@@ -243,17 +243,10 @@ class _Reverse:
         return zeros + [anno.copy_location(new, loop)]
 
     def zero_like(self, name):
-        """The derivative with respect to a parameter the output does not depend on."""
-        if not self.arrays:
-            return nodes.constant(0.0)
-        import numpy
-
-        zeros_like = anno.set(nodes.load("numpy"), "bind", numpy)
-        zeros_like = gast.Attribute(value=zeros_like, attr="zeros_like", ctx=gast.Load())
-        return gast.Call(func=zeros_like, args=[nodes.load(name)], keywords=[])
+        return zero_like(name, self.arrays)
 
     def zeros(self, names, where):
-        return [anno.copy_location(nodes.assign(self.names(n), nodes.constant(0.0)), where)
+        return [anno.copy_location(nodes.assign(self.names(n), self.zero_like(n)), where)
                 for n in sorted(names)]
 
     def contribute(self, block, has_adjoint, atom, value, stmt):
@@ -289,7 +282,7 @@ class _Reverse:
             has_adjoint.discard(result)
             self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
             block.append(anno.copy_location(
-                nodes.assign(self.names(result), nodes.constant(0.0)), stmt))
+                nodes.assign(self.names(result), self.zero_like(result)), stmt))
             has_adjoint.add(result)
             return block
         if application.primal == "copy":
@@ -315,7 +308,7 @@ class _Reverse:
             self.adjoint_rule(application, block, has_adjoint, result_bar)
         if result in self.resets:  # an earlier iteration's value starts with no adjoint
             block.append(anno.copy_location(
-                nodes.assign(self.names(result), nodes.constant(0.0)), stmt))
+                nodes.assign(self.names(result), self.zero_like(result)), stmt))
         return block if len(block) > 1 else []
 
     def adjoint_sum(self, sequence, result_bar, stmt):

@@ -178,6 +178,18 @@ def bind_statics(function, namer):
     return function
 
 
+def zero_like(name, arrays):
+    """A zero derivative for the value of `name`: 0.0, or zeros of its shape for arrays
+    (a shape operation such as `reshape` cannot take a scalar zero)."""
+    if not arrays:
+        return nodes.constant(0.0)
+    import numpy
+
+    module = anno.set(nodes.load("numpy"), "bind", numpy)
+    function = gast.Attribute(value=module, attr="zeros_like", ctx=gast.Load())
+    return gast.Call(func=function, args=[nodes.load(name)], keywords=[])
+
+
 def describe(tree, wrt, kind):
     origin = anno.get(tree, "origin")
     where = ""

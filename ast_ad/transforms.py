@@ -172,10 +172,34 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
 
     def hessian_function(*args, **kwargs):
         _scalar_output(function, args, kwargs)
+        if single:
+            argument = _argument(function, wrt, args, kwargs)
+            if getattr(argument, "shape", ()):
+                return _array_hessian(rows[0], function, argument, args, kwargs)
         result = tuple(_shaped(row(*args, **kwargs), wrt, what) for row in rows)
         return result[0] if single else result
 
     return _named(hessian_function, "hessian", function)
+
+
+def _argument(function, wrt, args, kwargs):
+    """The value of the parameter `wrt` (an index or a name) in this call."""
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    names = list(inspect.signature(function).parameters)
+    return bound.arguments.get(names[wrt] if isinstance(wrt, int) else wrt)
+
+
+def _array_hessian(second, function, argument, args, kwargs):
+    """Shape `x.shape + x.shape`: one forward sweep of the gradient per element of x."""
+    import numpy
+
+    seed = _seed_names(second, function)[-1]
+    columns = []
+    for i in range(argument.size):
+        unit = numpy.zeros_like(argument)
+        unit.flat[i] = 1.0
+        columns.append(numpy.asarray(second(*args, **kwargs, **{seed: unit})))
+    return numpy.stack(columns, axis=-1).reshape(argument.shape + argument.shape)
 
 
 def _hashable(wrt):

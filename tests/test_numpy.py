@@ -176,3 +176,54 @@ def test_integer_array_index_that_repeats_an_element():
     x = np.array([0.3, -0.7, 1.1])
     ours = differentiate(g)(x)
     np.testing.assert_allclose(ours, autograd.grad(_twin(g))(x), rtol=1e-12, atol=1e-12)
+
+
+MLP = """
+import numpy as np
+
+def loss(W1, b1, W2, b2, X, Y):
+    H = np.tanh(X @ W1 + b1)
+    logits = H @ W2 + b2
+    top = np.max(logits, axis=1, keepdims=True)
+    shifted = logits - top
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(np.sum(Y * log_probs, axis=1))
+"""
+
+
+@pytest.mark.parametrize("wrt", [0, 1, 2, 3])
+def test_hessian_vector_products_of_a_small_network(wrt):
+    loss = make_function(MLP, "loss")
+    rng = np.random.default_rng(3)
+    params = [0.3 * rng.normal(size=(3, 4)), 0.1 * rng.normal(size=4),
+              0.3 * rng.normal(size=(4, 2)), 0.1 * rng.normal(size=2)]
+    X, Y = rng.normal(size=(5, 3)), np.eye(2)[rng.integers(0, 2, 5)]
+    gradient = differentiate(loss, wrt=wrt)
+    seed = "W1_dot b1_dot W2_dot b2_dot".split()[wrt]
+    product = differentiate(gradient, wrt=wrt, mode="forward")
+    direction = rng.normal(size=params[wrt].shape)
+    ours = product(*params, X, Y, **{seed: direction})
+
+    def moved(step):
+        shifted = list(params)
+        shifted[wrt] = params[wrt] + step * direction
+        return gradient(*shifted, X, Y)
+
+    h = 1e-5
+    np.testing.assert_allclose(ours, (moved(h) - moved(-h)) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_hessian_of_an_array_argument():
+    from ast_ad import hessian
+
+    f = make_function("""
+        import numpy as np
+
+        def f(x):
+            return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+        """)
+    x = np.random.default_rng(4).uniform(-1, 1, 6)
+    ours = hessian(f)(x)
+    assert ours.shape == (6, 6)
+    np.testing.assert_allclose(ours, ours.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours, autograd.hessian(_twin(f))(x), rtol=1e-9, atol=1e-9)
