@@ -84,13 +84,59 @@ def peers(name, function, wrt):
         print("  autograd: not installed, skipped")
     try:
         import jax
+
+        jax.config.update("jax_enable_x64", True)  # the same float64 arithmetic as ours
         import jax.numpy as jnp
 
         twin = type(function)(function.__code__, dict(function.__globals__, np=jnp))
         found["jax.jit(jax.grad)"] = jax.jit(jax.grad(twin, wrt))
     except ImportError:
         print("  jax: not installed, skipped")
+    if name in TORCH:
+        found["PyTorch eager"] = torch_gradient(TORCH[name], wrt)
+    else:
+        print("  torch: not installed, skipped")
     return found
+
+
+def torch_gradient(loss, wrt):
+    """`torch.autograd.grad` of `loss` with respect to the arguments `wrt`, on tensors."""
+    import torch
+
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+
+    def gradient(*args):
+        tensors = [torch.tensor(a, requires_grad=i in positions) if isinstance(a, np.ndarray)
+                   else a for i, a in enumerate(args)]
+        return torch.autograd.grad(loss(*tensors), [tensors[i] for i in positions])
+
+    return gradient
+
+
+def _torch_losses():
+    try:
+        import torch
+    except ImportError:
+        return {}
+
+    def nll(w, X, y):
+        z = X @ w
+        return torch.sum(torch.log1p(torch.exp(z)) - y * z)
+
+    def mlp(W1, b1, W2, b2, X, Y):
+        logits = torch.tanh(X @ W1 + b1) @ W2 + b2
+        return -torch.mean(torch.sum(Y * torch.log_softmax(logits, dim=1), dim=1))
+
+    def rosen(x):
+        return torch.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+    return {LOGISTIC: nll, MLP: mlp, ROSENBROCK: rosen}
+
+
+LOGISTIC = "logistic regression NLL, X 1000 x 100"
+MLP = "MLP 784-256-10, tanh, softmax cross-entropy, batch 256"
+ROSENBROCK = "Rosenbrock, n = 10,000"
+TORCH = _torch_losses()
 
 
 def compare(name, function, hand, args, wrt):
@@ -112,15 +158,15 @@ def main():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(1000, 100))
     y = (rng.random(1000) < 0.5).astype(float)
-    compare("logistic regression NLL, X 1000 x 100", logistic_nll, logistic_nll_grad,
+    compare(LOGISTIC, logistic_nll, logistic_nll_grad,
             (0.01 * rng.normal(size=100), X, y), 0)
     X = rng.normal(size=(256, 784))
     Y = np.eye(10)[rng.integers(0, 10, 256)]
     params = (0.05 * rng.normal(size=(784, 256)), np.zeros(256),
               0.05 * rng.normal(size=(256, 10)), np.zeros(10))
-    compare("MLP 784-256-10, tanh, softmax cross-entropy, batch 256", mlp_loss, mlp_grad,
+    compare(MLP, mlp_loss, mlp_grad,
             params + (X, Y), (0, 1, 2, 3))
-    compare("Rosenbrock, n = 10,000", rosenbrock, rosenbrock_grad,
+    compare(ROSENBROCK, rosenbrock, rosenbrock_grad,
             (rng.uniform(-1, 1, 10000),), 0)
 
 

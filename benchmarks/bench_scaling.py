@@ -1,6 +1,7 @@
 """Cost of a gradient as the number of inputs grows: reverse mode against forward mode.
 
-For f: R^n -> R (a loop over a list of n floats), one reverse sweep gives the whole
+For f: R^n -> R (a loop over a list of n floats, and the same on a NumPy array), one
+reverse sweep gives the whole
 gradient, so its time over f's time stays bounded; forward mode needs one tangent sweep
 per input, so the gradient costs n sweeps and the ratio grows with n. Run:
 python benchmarks/bench_scaling.py. It prints the table and writes scaling.svg beside
@@ -13,6 +14,8 @@ import pathlib
 import random
 import statistics
 import time
+
+import numpy as np
 
 from ast_ad import differentiate
 
@@ -80,16 +83,45 @@ def main():
         print(f"{n:>6} {f_time * 1e6:8.1f}us {reverse_time * 1e6:8.1f}us "
               f"{reverse_time / f_time:6.2f} {forward_time * 1e3:15.2f} ms{note:6s} "
               f"{forward_time / f_time:9.1f}")
-    print("NumPy version: skipped, ast_ad does not differentiate NumPy arrays yet")
+    array_rows = numpy_version(rng)
     path = pathlib.Path(__file__).with_name("scaling.svg")
-    path.write_text(svg_plot(rows))
+    path.write_text(svg_plot(rows, array_rows))
     print(f"plot: {path.name}")
 
 
-def svg_plot(rows, width=520, height=340, margin=60):
+def f_numpy(x):
+    return np.sum(np.sin(x) * x)
+
+
+def numpy_version(rng):
+    """The same function on a NumPy array: one reverse sweep against n forward sweeps."""
+    gradient = differentiate(f_numpy)
+    tangent = differentiate(f_numpy, mode="forward")
+    rows = []
+    print("\nNumPy version")
+    print(f"{'n':>6} {'f':>10} {'reverse':>10} {'/ f':>6} {'forward (n sweeps)':>20} {'/ f':>9}")
+    for n in SIZES:
+        x = np.array([rng.uniform(-2, 2) for _ in range(n)])
+        if n <= 100:
+            unit = np.eye(n)
+            forward = [tangent(x, x_dot=unit[i]) for i in range(n)]
+            assert np.allclose(gradient(x), forward, rtol=1e-12, atol=1e-12)
+        f_time = seconds(lambda: f_numpy(x))
+        reverse_time = seconds(lambda: gradient(x))
+        unit = np.zeros(n)
+        unit[0] = 1.0
+        forward_time = seconds(lambda: tangent(x, x_dot=unit), 3) * n
+        rows.append((n, reverse_time / f_time, forward_time / f_time))
+        print(f"{n:>6} {f_time * 1e6:8.1f}us {reverse_time * 1e6:8.1f}us "
+              f"{reverse_time / f_time:6.2f} {forward_time * 1e3:15.2f} ms (n x one) "
+              f"{forward_time / f_time:9.1f}")
+    return rows
+
+
+def svg_plot(rows, array_rows=(), width=520, height=340, margin=60):
     """A log-log plot of gradient time over f's time against n, as SVG text."""
     xs = [math.log10(n) for n, _, _ in rows]
-    ys = [math.log10(v) for _, r, fw in rows for v in (r, fw)]
+    ys = [math.log10(v) for _, r, fw in list(rows) + list(array_rows) for v in (r, fw)]
     low, high = math.floor(min(ys)), math.ceil(max(ys))
 
     def point(x, y):
@@ -111,12 +143,17 @@ def svg_plot(rows, width=520, height=340, margin=60):
         px = point(x, low).split(",")[0]
         lines.append(f'<text x="{px}" y="{height - margin + 18}" text-anchor="middle">'
                      f'n = {n}</text>')
-    for column, colour, label in ((1, "#1f77b4", "reverse (1 sweep)"),
-                                  (2, "#d62728", "forward (n sweeps)")):
-        points = " ".join(point(x, math.log10(row[column])) for x, row in zip(xs, rows))
+    series = [(rows, 1, "#1f77b4", "reverse, list", ""),
+              (rows, 2, "#d62728", "forward, list", ""),
+              (array_rows, 1, "#1f77b4", "reverse, NumPy", ' stroke-dasharray="6 4"'),
+              (array_rows, 2, "#d62728", "forward, NumPy", ' stroke-dasharray="6 4"')]
+    for data, column, colour, label, dash in series:
+        if not data:
+            continue
+        points = " ".join(point(x, math.log10(row[column])) for x, row in zip(xs, data))
         lines.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                     'stroke-width="2"/>')
-        last = point(xs[-1], math.log10(rows[-1][column]))
+                     f'stroke-width="2"{dash}/>')
+        last = point(xs[-1], math.log10(data[-1][column]))
         lines.append(f'<text x="{float(last.split(",")[0]) - 4}" '
                      f'y="{float(last.split(",")[1]) - 8}" text-anchor="end" '
                      f'fill="{colour}">{label}</text>')
