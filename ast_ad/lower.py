@@ -60,8 +60,19 @@ def lower(tree):
     tree.body = lowerer.block(move_code_after_jumps(tree.body))
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     anno.set(tree, "arrays", lowerer.found["arrays"])
+    if lowerer.found["arrays"]:
+        _reject_inplace_on_aliases(lowerer.found)
     _rename_shadowed_statics(tree, lowerer.namer)
     return tree
+
+
+def _reject_inplace_on_aliases(found):
+    """`y = x; x += 1` changes `y` too when `x` is an array: the trace cannot say so."""
+    for name, stmt, origin in found["augmented"]:
+        if name in found["aliases"]:
+            raise origin.unsupported(stmt, f"`{name}` may be an array that another name also "
+                                           "refers to, and `+=` would change both; write "
+                                           f"`{name} = {name} + ...` instead")
 
 
 def _rename_shadowed_statics(tree, namer):
@@ -112,7 +123,8 @@ class _Lowerer:
         self.seen = set()  # variables already given their first version
         # Shared with inlined callees: whether the code uses NumPy, and the branch merges
         # not yet written (see `version`).
-        self.found = found or {"arrays": False, "merges": {}}
+        self.found = found or {"arrays": False, "merges": {}, "aliases": set(),
+                               "augmented": []}
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
@@ -144,6 +156,7 @@ class _Lowerer:
             self.bind(target.id, self.rhs(stmt.value))
         elif isinstance(stmt, gast.AugAssign):
             value = gast.BinOp(left=self.atom(stmt.target), op=stmt.op, right=self.atom(stmt.value))
+            self.found["augmented"].append((stmt.target.id, stmt, self.origin))
             self.bind(stmt.target.id, value)
         elif isinstance(stmt, gast.Return):
             self.emit(nodes.assign(self.out, self.rhs(stmt.value)))
@@ -342,6 +355,8 @@ class _Lowerer:
         return self.namer.claim(name) if self.inlined else name
 
     def bind(self, name, value):
+        if isinstance(value, gast.Name) and anno.get(value, "static") is None:
+            self.found["aliases"].update({name, value.id})  # two names, maybe one array
         new = self.new_version(name)
         self.emit(nodes.assign(new, value))
         self.current[name] = new

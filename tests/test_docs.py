@@ -33,6 +33,15 @@ def test_control_flow_page_shows_real_output(function):
     assert source(differentiate(function)) in _blocks("control-flow.md")
 
 
+def test_arrays_page_shows_real_output():
+    spec = importlib.util.spec_from_file_location("logistic_regression",
+                                                  ROOT / "examples" / "logistic_regression.py")
+    module = importlib.util.module_from_spec(spec)
+    with contextlib.redirect_stdout(io.StringIO()):
+        spec.loader.exec_module(module)
+    assert source(module.gradient) in _blocks("arrays.md")
+
+
 def test_how_it_works_page_shows_real_output():
     f = _seed_function()
     blocks = _blocks("how-it-works.md")

@@ -227,3 +227,18 @@ def test_hessian_of_an_array_argument():
     assert ours.shape == (6, 6)
     np.testing.assert_allclose(ours, ours.T, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours, autograd.hessian(_twin(f))(x), rtol=1e-9, atol=1e-9)
+
+
+def test_in_place_update_of_an_aliased_array_is_refused():
+    from ast_ad import UnsupportedSyntaxError
+
+    g = make_function("""
+        import numpy as np
+
+        def g(x):
+            y = x
+            x += 1.0
+            return np.sum(y * x)
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match="another name also refers to"):
+        differentiate(g)
