@@ -18,6 +18,8 @@ from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 def unbroadcast(g, x):
     """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
     shape = np.shape(x)
+    if np.shape(g) == shape:  # the common case, first: nothing was broadcast
+        return g
     extra = np.ndim(g) - len(shape)
     if extra > 0:
         g = np.sum(g, axis=tuple(range(extra)))
