@@ -56,13 +56,27 @@ def differentiate(function=None, *, wrt=0, mode="reverse", optimized=True):
     return cached[key]
 
 
-def _transform(function, wrt, mode, optimized):
+def adjoint_with_seed(function, wrt):
+    """The reverse-mode function whose seed `out_bar` flows through the sweep itself, so
+    that it may be an array like the output: what `vjp` and `jacobian` need for functions
+    with an array output (`differentiate` keeps to scalar outputs, as `jax.grad` does)."""
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, "seeded")
+    cached = _CACHE.setdefault(function, {})
+    if key not in cached:
+        cached[key] = _transform(function, wrt, "reverse", True, seed_inside=True)
+    return cached[key]
+
+
+def _transform(function, wrt, mode, optimized, seed_inside=False):
     tree = check(parse_function(function))
     _debug("parsed", tree)
     names, single = _wrt_names(tree, wrt)
     trace = lower(tree)
     _debug("lowered", trace)
-    derivative = _MODES[mode](trace, names[0] if single else names)
+    if seed_inside:
+        derivative = reverse(trace, names[0] if single else names, seed_inside=True)
+    else:
+        derivative = _MODES[mode](trace, names[0] if single else names)
     _debug(mode, derivative)
     if optimized:
         derivative = optimize(derivative)

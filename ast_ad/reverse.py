@@ -37,14 +37,15 @@ from ast_ad.templates import expand
 _LOOPS = (gast.For, gast.While)
 
 
-def reverse(tree, wrt):
+def reverse(tree, wrt, seed_inside=False):
     """The adjoint of lowered `tree` with respect to `wrt`: a parameter name, or a list of
-    them (the adjoint function then returns a tuple)."""
-    return _Reverse(tree, wrt).function()
+    them (the adjoint function then returns a tuple). With `seed_inside` the seed enters
+    the sweep itself, so that it may be an array like a non-scalar output."""
+    return _Reverse(tree, wrt, seed_inside).function()
 
 
 class _Reverse:
-    def __init__(self, tree, wrt):
+    def __init__(self, tree, wrt, seed_inside=False):
         self.single = isinstance(wrt, str)
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
@@ -56,7 +57,7 @@ class _Reverse:
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
         # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself.
-        self.seed_inside = any(p in self.sequences for p in self.wrt)
+        self.seed_inside = seed_inside or any(p in self.sequences for p in self.wrt)
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.resets = set()  # names whose adjoint restarts after their definition
         self.counters = {}  # while loop -> the name counting its trips

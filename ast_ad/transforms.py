@@ -2,10 +2,10 @@
 
 Each is a thin composition of generated derivative functions, with JAX's semantics and
 our `wrt` for its `argnums`. The primal value is what the user's own function returns
-when called; the derivatives are what the generated code returns. For now functions
-take float arguments and return a scalar: where an array would be needed, the
-transforms raise `DifferentiationError` rather than return a wrong shape, so array
-support can come later behind the same signatures.
+when called; the derivatives are what the generated code returns. With one `wrt`,
+`jacobian` and `hessian` take NumPy arrays (JAX's shapes, one sweep per row or column)
+and `vjp` an array seed; elsewhere, where an array would be needed, they raise
+`DifferentiationError` rather than return a wrong shape.
 """
 
 import functools
@@ -14,7 +14,7 @@ import numbers
 import operator
 from collections.abc import Callable, Sequence
 
-from ast_ad.api import differentiate
+from ast_ad.api import adjoint_with_seed, differentiate
 from ast_ad.errors import DifferentiationError
 
 __all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
@@ -104,12 +104,17 @@ def vjp(function: Callable, *primals) -> tuple:
             the output or `out_bar` is an array.
     """
     wrt = _leading(function, len(primals), "vjp")
-    adjoint_function = differentiate(function, wrt=wrt)
+    if any(getattr(p, "shape", ()) for p in primals):  # arrays: the seed may be an array
+        adjoint_function = adjoint_with_seed(function, wrt)
+        value = function(*primals)
+    else:
+        adjoint_function = differentiate(function, wrt=wrt)
+        value = _scalar_output(function, primals, {})
     (seed,) = _seed_names(adjoint_function, function)
-    value = _scalar_output(function, primals, {})
 
     def vjp_function(out_bar):
-        _scalar(out_bar, "the out_bar given to vjp_fn")
+        if not getattr(value, "shape", ()):
+            _scalar(out_bar, "the out_bar given to vjp_fn")
         return adjoint_function(*primals, **{seed: out_bar})
 
     return value, _named(vjp_function, "vjp", function)
@@ -132,12 +137,17 @@ def jacobian(function: Callable, *, wrt=0, mode="reverse") -> Callable:
 
     Raises:
         DifferentiationError: `function` cannot be differentiated (raised now), or,
-            when called, the Jacobian would be an array (not supported yet).
+            when called, a tuple `wrt` meets arrays.
     """
     wrt = _hashable(wrt)
     derivative = differentiate(function, wrt=wrt, mode=mode)
 
     def jacobian_function(*args, **kwargs):
+        value = function(*args, **kwargs)
+        if not isinstance(wrt, tuple):
+            argument = _argument(function, wrt, args, kwargs)
+            if getattr(value, "shape", ()) or getattr(argument, "shape", ()):
+                return _array_jacobian(function, wrt, mode, value, argument, args, kwargs)
         _scalar_output(function, args, kwargs)
         return _shaped(derivative(*args, **kwargs), wrt, f"the Jacobian of {function.__name__}")
 
@@ -161,7 +171,7 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
 
     Raises:
         DifferentiationError: `function` cannot be differentiated (raised now), or,
-            when called, the Hessian would be an array (not supported yet).
+            when called, a tuple `wrt` meets arrays.
     """
     wrt = _hashable(wrt)
     single = not isinstance(wrt, tuple)
@@ -187,6 +197,39 @@ def _argument(function, wrt, args, kwargs):
     bound = inspect.signature(function).bind(*args, **kwargs)
     names = list(inspect.signature(function).parameters)
     return bound.arguments.get(names[wrt] if isinstance(wrt, int) else wrt)
+
+
+def _array_jacobian(function, wrt, mode, value, argument, args, kwargs):
+    """Shape `out.shape + x.shape`: a row per output element by reverse sweeps, or a
+    column per input element by forward sweeps."""
+    import numpy
+
+    out_shape, in_shape = numpy.shape(value), numpy.shape(argument)
+    if mode == "reverse":
+        derivative = adjoint_with_seed(function, wrt)
+        seed = _seed_names(derivative, function)[-1]
+        units = _units(numpy.asarray(value, dtype=float))
+        rows = [numpy.asarray(derivative(*args, **kwargs, **{seed: u})) for u in units]
+        return numpy.stack(rows).reshape(out_shape + in_shape)
+    derivative = differentiate(function, wrt=wrt, mode="forward")
+    seed = _seed_names(derivative, function)[-1]
+    units = _units(numpy.asarray(argument, dtype=float))
+    columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: u})) for u in units]
+    return numpy.stack(columns, axis=-1).reshape(out_shape + in_shape)
+
+
+def _units(example):
+    """The unit arrays shaped like `example`, one per element (a float for a scalar)."""
+    import numpy
+
+    if not example.shape:
+        return [1.0]
+    units = []
+    for i in range(example.size):
+        unit = numpy.zeros_like(example)
+        unit.flat[i] = 1.0
+        units.append(unit)
+    return units
 
 
 def _array_hessian(second, function, argument, args, kwargs):

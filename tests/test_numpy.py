@@ -242,3 +242,36 @@ def test_in_place_update_of_an_aliased_array_is_refused():
         """)
     with pytest.raises(UnsupportedSyntaxError, match="another name also refers to"):
         differentiate(g)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_an_array_function(mode):
+    from ast_ad import jacobian
+
+    f = make_function("""
+        import numpy as np
+
+        def f(x, W):
+            return np.tanh(W @ x) * np.sum(x * x)
+        """)
+    rng = np.random.default_rng(5)
+    x, W = rng.normal(size=3), rng.normal(size=(4, 3))
+    ours = jacobian(f, mode=mode)(x, W)
+    assert ours.shape == (4, 3)
+    np.testing.assert_allclose(ours, autograd.jacobian(_twin(f))(x, W), rtol=1e-9, atol=1e-12)
+    by_matrix = jacobian(f, wrt=1, mode=mode)(x, W)
+    assert by_matrix.shape == (4, 4, 3)
+    np.testing.assert_allclose(by_matrix, autograd.jacobian(_twin(f), 1)(x, W), rtol=1e-9,
+                               atol=1e-12)
+
+
+def test_vjp_of_an_array_function():
+    from ast_ad import vjp
+
+    f = make_function("import numpy as np\ndef f(x):\n    return np.sin(x) * x[0]\n")
+    x = np.array([0.3, -1.2, 2.0])
+    value, pull_back = vjp(f, x)
+    seed = np.array([1.0, -2.0, 0.5])
+    (ours,) = pull_back(seed)
+    np.testing.assert_allclose(value, f(x))
+    np.testing.assert_allclose(ours, autograd.make_vjp(_twin(f))(x)[0](seed), rtol=1e-12)
