@@ -5,13 +5,10 @@ one process. Ratios are our gradient's time over each reference's.
 """
 
 import math
-import statistics
-import timeit
+
+from timing import seconds
 
 from ast_ad import differentiate
-
-REPEATS, NUMBER = 31, 2000
-
 
 def logistic(x):
     for _ in range(100):
@@ -65,10 +62,6 @@ def trig_sum_forward(x, y):
     return dx, dy
 
 
-def median_seconds(call):
-    return statistics.median(timeit.repeat(call, number=NUMBER, repeat=REPEATS)) / NUMBER
-
-
 def autograd_versions():
     try:
         import autograd
@@ -95,11 +88,11 @@ def autograd_versions():
 def compare(name, args, ours, references):
     assert all(abs(a - b) < 1e-9 * max(1.0, abs(b)) for a, b in
                zip(_tuple(ours(*args)), _tuple(references["hand-written sweep"](*args))))
-    ours_time = median_seconds(lambda: ours(*args))
+    ours_time = seconds(lambda: ours(*args))
     print(f"\n{name}: ast_ad gradient {ours_time * 1e6:.1f} us")
     for label, function in references.items():
-        seconds = median_seconds(lambda f=function: f(*args))
-        print(f"  / {label:24s} {seconds * 1e6:9.1f} us   ratio {ours_time / seconds:6.2f}")
+        elapsed = seconds(lambda f=function: f(*args))
+        print(f"  / {label:24s} {elapsed * 1e6:9.1f} us   ratio {ours_time / elapsed:6.2f}")
 
 
 def _tuple(value):

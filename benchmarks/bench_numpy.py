@@ -6,10 +6,8 @@ process (medians of many repetitions): logistic regression's negative log-likeli
 Rosenbrock's function (n = 10,000). Peers are timed where installed, skipped otherwise.
 """
 
-import statistics
-import time
-
 import numpy as np
+from timing import seconds
 
 from ast_ad import differentiate
 
@@ -52,24 +50,6 @@ def rosenbrock_grad(x):
     g[:-1] = -400.0 * x[:-1] * t - 2.0 * (1.0 - x[:-1])
     g[1:] += 200.0 * t
     return g
-
-
-def seconds(call, repeats=15):
-    number = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        if time.perf_counter() - start > 0.05:
-            break
-        number *= 2
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
 
 
 def peers(name, function, wrt):

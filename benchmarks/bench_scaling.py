@@ -12,10 +12,9 @@ itself. For n = 10,000 the n forward sweeps are estimated from one sweep times n
 import math
 import pathlib
 import random
-import statistics
-import time
 
 import numpy as np
+from timing import seconds
 
 from ast_ad import differentiate
 
@@ -28,25 +27,6 @@ def f(xs):
     for x in xs:
         s = s + math.sin(x) * x
     return s
-
-
-def seconds(call, repeats=7):
-    """Median wall time of `call()`, repeated until each sample lasts at least 20 ms."""
-    number = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        if time.perf_counter() - start > 0.02:
-            break
-        number *= 2
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
 
 
 def forward_gradient(tangent, xs):

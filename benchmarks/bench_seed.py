@@ -6,14 +6,11 @@ Peers (autograd, JAX) are timed when installed and skipped otherwise.
 """
 
 import math
-import statistics
 import time
-import timeit
+
+from timing import seconds
 
 from ast_ad import differentiate
-
-REPEATS, NUMBER = 41, 20000
-
 
 def f(x1, x2):
     return math.log(x1) + x1 * x2 - math.sin(x2)
@@ -21,10 +18,6 @@ def f(x1, x2):
 
 def seed_grad(x1, x2):
     return 1.0 / x1 + x2, x1 - math.cos(x2)
-
-
-def median_seconds(call):
-    return statistics.median(timeit.repeat(call, number=NUMBER, repeat=REPEATS)) / NUMBER
 
 
 def peers():
@@ -62,13 +55,13 @@ def main():
     candidates += list(peers())
     for _, function in candidates:  # warm up (and compile, for jax.jit)
         function(2.0, 5.0)
-    times = {name: median_seconds(lambda fn=function: fn(2.0, 5.0))
+    times = {name: seconds(lambda fn=function: fn(2.0, 5.0))
              for name, function in candidates}
     hand = times["hand-written gradient"]
     print(f"first call of differentiate (transform): {transform * 1e3:.2f} ms")
     print(f"{'':28s} {'time':>10s} {'/ hand':>8s}")
-    for name, seconds in times.items():
-        print(f"{name:28s} {seconds * 1e9:8.0f} ns {seconds / hand:8.2f}")
+    for name, elapsed in times.items():
+        print(f"{name:28s} {elapsed * 1e9:8.0f} ns {elapsed / hand:8.2f}")
     return times
 
 
