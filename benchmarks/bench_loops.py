@@ -92,7 +92,7 @@ def compare(name, args, ours, references):
     print(f"\n{name}: ast_ad gradient {ours_time * 1e6:.1f} us")
     for label, function in references.items():
         elapsed = seconds(lambda f=function: f(*args))
-        print(f"  / {label:24s} {elapsed * 1e6:9.1f} us   ratio {ours_time / elapsed:6.2f}")
+        print(f"  / {label:24s} {elapsed * 1e6:9.1f} us   ratio {ours_time / elapsed:8.3g}")
 
 
 def _tuple(value):
