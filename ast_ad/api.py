@@ -87,7 +87,6 @@ def _transform(function, wrt, mode, optimized, seed_inside=False):
     result = compile_function(text, derivative.name, anno.get(trace, "scope"),
                               anno.get(derivative, "bindings"), seeds)
     result.__qualname__ = derivative.name
-    result.__wrapped_primal__ = function
     _SOURCES[result] = text
     return result
 
