@@ -47,7 +47,7 @@ def check(tree):
     body = [stmt for stmt in tree.body if not _is_docstring(stmt)]
     for stmt in body:
         _check_node(stmt, origin)
-    _check_returns(body, origin, in_loop=False)
+    _check_returns(body, origin)
     if not returns_on_every_path(body):
         raise origin.error(tree, f"{tree.name} can end without a `return`; differentiate "
                                  "needs a function that returns a scalar on every path")
@@ -64,12 +64,9 @@ def returns_on_every_path(block):
     return isinstance(last, gast.Return)
 
 
-def _check_returns(block, origin, in_loop):
+def _check_returns(block, origin):
     for i, stmt in enumerate(block):
         if isinstance(stmt, gast.Return):
-            if in_loop:
-                raise origin.unsupported(stmt, "`return` inside a loop is not supported yet; "
-                                               "store the result and return after the loop")
             if stmt.value is None or (isinstance(stmt.value, gast.Constant)
                                       and stmt.value.value is None):
                 raise origin.unsupported(stmt, "this `return` returns None; return the "
@@ -84,7 +81,7 @@ def _check_returns(block, origin, in_loop):
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and inner:
-                _check_returns(inner, origin, in_loop or not isinstance(stmt, gast.If))
+                _check_returns(inner, origin)
 
 
 def _check_signature(tree, origin):

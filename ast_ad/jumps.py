@@ -1,5 +1,9 @@
 """Restructuring of `return`, `break` and `continue`, before lowering.
 
+A `return` inside a loop first becomes `result = value; returned = True; break`, with
+`if returned: break` after each inner loop and `if returned: return result` after the
+outermost.
+
 Input: a block of the user's statements. Output: the same code without jumps out of the
 middle of a block: the code after an `if` that may jump moves into the branch that does
 not, so that every block runs from its first statement to its last. `lower` then turns
@@ -66,3 +70,42 @@ def replace_jumps(block, replacement):
             stmt.orelse = replace_jumps(stmt.orelse, replacement)
         result.append(stmt)
     return result
+
+
+def returns_out_of_loops(block, flag, result, in_loop=False):
+    """Each `return` inside a loop as `result = ...; flag = True; break` (see above)."""
+    rewritten = []
+    for stmt in block:
+        if isinstance(stmt, gast.Return) and in_loop:
+            rewritten += [_assign(result, stmt.value, stmt), _assign(flag, _constant(True), stmt),
+                          anno.copy_location(gast.Break(), stmt)]
+        elif isinstance(stmt, gast.If):
+            stmt.body = returns_out_of_loops(stmt.body, flag, result, in_loop)
+            stmt.orelse = returns_out_of_loops(stmt.orelse, flag, result, in_loop)
+            rewritten.append(stmt)
+        elif isinstance(stmt, (gast.For, gast.While)) and has_return(stmt.body):
+            stmt.body = returns_out_of_loops(stmt.body, flag, result, True)
+            leave = gast.Break() if in_loop else gast.Return(value=_load(result))
+            test = anno.copy_location(gast.If(test=_load(flag), body=[leave], orelse=[]), stmt)
+            rewritten += [stmt, anno.copy_location(test, stmt)]
+        else:
+            rewritten.append(stmt)
+    return rewritten
+
+
+def has_return(block):
+    return any(isinstance(node, gast.Return) for stmt in block for node in gast.walk(stmt))
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _constant(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def _assign(name, value, where):
+    target = gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    return anno.copy_location(gast.Assign(targets=[target], value=value, type_comment=None),
+                              where)

@@ -324,6 +324,36 @@ def loop_over_sequence_with_break(a, b):
     return s
 
 
+def return_from_loop(a, n):
+    y = a
+    for i in range(n):
+        y = y * 1.3 + 0.1
+        if y > 2.0:
+            return y * a
+    return y - a
+
+
+def return_from_nested_loops(a, b):
+    s = a
+    for i in range(4):
+        for j in range(3):
+            s = s * b + 0.1
+            if s > 3.0:
+                return s * s
+        s = s - 0.05
+    return s
+
+
+def return_from_while(a):
+    k = 0
+    while k < 10:
+        a = a * 1.5
+        if a > 4.0:
+            return a * k
+        k += 1
+    return a
+
+
 # ---------------------------------------------------------------- while loops
 
 
@@ -706,6 +736,9 @@ CORPUS = [
     (list_appended_in_branch, (0.6, 0.8, 5)), (loop_with_break, (0.6, 8)),
     (loop_with_break, (0.1, 2)), (loop_with_continue, (0.6, 0.8, 7)),
     (loop_over_sequence_with_break, (0.6, 0.8)), (while_with_break_and_continue, (0.3,)),
+    (return_from_loop, (0.6, 8)), (return_from_loop, (0.1, 2)),
+    (return_from_nested_loops, (0.6, 1.5)), (return_from_nested_loops, (0.2, 0.9)),
+    (return_from_while, (0.3,)), (return_from_while, (0.001,)),
 ]
 
 # A dozen whose second derivatives are checked (smooth around their points).

@@ -16,7 +16,7 @@ UNSUPPORTED = [
     ("with open('f') as h:\n        y = x", "with", "outside"),
     ("for i, j in enumerate(XS):\n        if x > 2.0:\n            break", "break",
      "index"),
-    ("for i in range(3):\n        return x", "inside a loop", "after the loop"),
+    ("for i in range(3):\n        return x\n        x = 2.0", "return", "never runs"),
     ("for i in range(3):\n        x = x * x\n    else:\n        x = 0.0", "else", "after"),
     ("for i, j in ((1, 2),):\n        x = x * i", "unpacking", "plain name"),
     ("y = lambda t: t\n    y = x", "lambda", "def"),

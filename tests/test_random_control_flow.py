@@ -1,4 +1,4 @@
-"""Random programs with branches, loops, break, continue, unpacking and lists (hypothesis).
+"""Random programs with branches, loops, break, continue, return, unpacking and lists.
 
 Each program is checked in both modes, optimized or not, against finite differences;
 an input the subset does not cover must raise an ast_ad error, never a wrong number or
@@ -48,7 +48,7 @@ def _block(rng, indent, depth, in_loop):
             lines += _block(rng, indent + 1, depth + 1, True)
         elif k < 0.82 and in_loop:
             lines.append(f"{pad}if {rng.choice(VARIABLES)} > {round(rng.uniform(-1, 1), 2)}:")
-            lines.append(f"{pad}    {rng.choice(['break', 'continue'])}")
+            lines.append(f"{pad}    {rng.choice(['break', 'continue', 'return x * y'])}")
         elif k < 0.9:
             first, second = rng.sample(VARIABLES, 2)
             lines.append(f"{pad}{first}, {second} = {second}, {_expression(rng)}")
