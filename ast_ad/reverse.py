@@ -192,6 +192,10 @@ class _Reverse:
             return []
         block = [nodes.comment(to_source(stmt).strip())]
         value, stack = application.args[0], application.result
+        if isinstance(value, gast.Name) and value.id in self.sequences:
+            raise self.origin.unsupported(stmt, "a list of lists that hold differentiated "
+                                                "values is not supported; keep one list per "
+                                                "sequence of values")
         popped = _method(self.names(stack), "pop")
         if isinstance(value, gast.Name) and value.id in self.active:
             self.contribute(block, has_adjoint, value, popped, stmt)

@@ -188,3 +188,18 @@ def test_break_in_a_loop_over_a_local_list():
                 s = s + v * v
             return s
         """, (1.3,))
+
+
+def test_list_of_lists_is_refused_clearly():
+    from ast_ad import UnsupportedSyntaxError
+
+    f = make_function("""
+        def f(x):
+            M = []
+            M.append(x)
+            L = []
+            L.append(M)
+            return L[0][0] * x
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match="list of lists"):
+        differentiate(f)
