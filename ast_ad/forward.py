@@ -95,7 +95,7 @@ class _Forward:
                 value = gast.Subscript(value=nodes.load(tangent(sequence.id)), ctx=gast.Load(),
                                        slice=anno.copy_tree(application.args[1]))
             else:
-                value = gast.Call(func=anno.set(nodes.load("sum"), "bind", builtins.sum),
+                value = gast.Call(func=nodes.bound("sum", builtins.sum),
                                   args=[nodes.load(tangent(sequence.id))], keywords=[])
             return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
         if application.primal in ("push", "pop", "list"):
@@ -125,20 +125,17 @@ class _Forward:
     def stack_tangent(self, application, p):
         """A stack's tangent is a stack of tangents: push and pop them alongside."""
         active, tangent = self.active[p], self.tangents[p]
-        stack = nodes.load(tangent(application.result if application.primal != "pop"
-                                   else application.args[0].id))
+        stack = tangent(application.result if application.primal != "pop"
+                        else application.args[0].id)
         if application.primal == "list":
             return nodes.assign(tangent(application.result), gast.List(elts=[], ctx=gast.Load()))
         if application.primal == "pop":
-            pop = gast.Attribute(value=stack, attr="pop", ctx=gast.Load())
-            return nodes.assign(tangent(application.result),
-                                gast.Call(func=pop, args=[], keywords=[]))
+            return nodes.assign(tangent(application.result), nodes.method_call(stack, "pop"))
         value = application.args[0]
         pushed = nodes.load(tangent(value.id)) if isinstance(value, gast.Name) and \
             value.id in active else self.zero(value.id) if isinstance(value, gast.Name) \
             else nodes.constant(0.0)  # a zero keeps the stacks aligned
-        append = gast.Attribute(value=stack, attr="append", ctx=gast.Load())
-        return gast.Expr(value=gast.Call(func=append, args=[pushed], keywords=[]))
+        return gast.Expr(value=nodes.method_call(stack, "append", pushed))
 
 
 def _tangent_names(namer, seed_names, parameter, several):

@@ -29,6 +29,30 @@ def tuple_of(elements):
     return gast.Tuple(elts=elements, ctx=gast.Load())
 
 
+def bound(name, value):
+    """`name`, standing for `value`: bound where the generated code cannot reach it."""
+    return anno.set(load(name), "bind", value)
+
+
+def method_call(name, method, *args):
+    """`name.method(args)`, as a stack's `append` and `pop`."""
+    function = gast.Attribute(value=load(name), attr=method, ctx=gast.Load())
+    return gast.Call(func=function, args=list(args), keywords=[])
+
+
+def is_static(node):
+    """Whether `node` names something outside the function (`math.cos`, `np.linalg.norm`)."""
+    if anno.get(node, "static") is not None or anno.get(node, "bind") is not None:
+        return True
+    return isinstance(node, gast.Attribute) and is_static(node.value)
+
+
+def is_method_call(node):
+    """Whether `node` is a call of a method of a local value (a list's `pop`)."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+        not is_static(node.func)
+
+
 def comment(text):
     """A statement that prints as `# text` (a blank line for ""), and compiles to nothing."""
     marker = gast.Expr(value=constant(None))

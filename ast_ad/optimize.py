@@ -281,16 +281,7 @@ def _has_effect(stmt):
 
 
 def _calls_method(node):
-    return node is not None and any(
-        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-        and not _is_static(n.func) for n in gast.walk(node))
-
-
-def _is_static(node):
-    """`math.cos` or `np.linalg.norm`, not a method of a local value."""
-    if anno.get(node, "static") is not None or anno.get(node, "bind") is not None:
-        return True
-    return isinstance(node, gast.Attribute) and _is_static(node.value)
+    return node is not None and any(nodes.is_method_call(n) for n in gast.walk(node))
 
 
 def _mutates(stmt):

@@ -143,10 +143,8 @@ class _Reverse:
         return self.counters[id(loop)]
 
     def push(self, loop, name, value=None):
-        append = gast.Attribute(value=nodes.load(self.stack(loop, name)), attr="append",
-                                ctx=gast.Load())
-        value = value or nodes.load(name)
-        push = gast.Expr(value=gast.Call(func=append, args=[value], keywords=[]))
+        push = gast.Expr(value=nodes.method_call(self.stack(loop, name), "append",
+                                                 value or nodes.load(name)))
         return anno.set(anno.copy_location(push, loop), "stack", True)
 
     def appended(self, loop):
@@ -156,17 +154,13 @@ class _Reverse:
 
     def truncate(self, loop, name):
         """`del name[<its length when this iteration began>:]`, before the iteration reruns."""
-        pop = gast.Attribute(value=nodes.load(self.stack(loop, _length(name))), attr="pop",
-                             ctx=gast.Load())
-        start = gast.Call(func=pop, args=[], keywords=[])
+        start = nodes.method_call(self.stack(loop, _length(name)), "pop")
         part = gast.Subscript(value=nodes.load(name), ctx=gast.Del(),
                               slice=gast.Slice(lower=start, upper=None, step=None))
         return anno.copy_location(gast.Delete(targets=[part]), loop)
 
     def pop(self, loop, name):
-        pop = gast.Attribute(value=nodes.load(self.stack(loop, name)), attr="pop",
-                             ctx=gast.Load())
-        restore = nodes.assign(name, gast.Call(func=pop, args=[], keywords=[]))
+        restore = nodes.assign(name, nodes.method_call(self.stack(loop, name), "pop"))
         return anno.set(anno.copy_location(restore, loop), "stack", True)
 
     # ------------------------------------------------------------ adjoint sweep
@@ -196,12 +190,12 @@ class _Reverse:
             raise self.origin.unsupported(stmt, "a list of lists that hold differentiated "
                                                 "values is not supported; keep one list per "
                                                 "sequence of values")
-        popped = _method(self.names(stack), "pop")
+        popped = nodes.method_call(self.names(stack), "pop")
         if isinstance(value, gast.Name) and value.id in self.active:
             self.contribute(block, has_adjoint, value, popped, stmt)
         else:
             block.append(anno.copy_location(gast.Expr(value=popped), stmt))
-        block.append(anno.copy_location(gast.Expr(value=_method(stack, "pop")), stmt))
+        block.append(anno.copy_location(gast.Expr(value=nodes.method_call(stack, "pop")), stmt))
         return block
 
     def adjoint_if(self, stmt, has_adjoint):
@@ -348,7 +342,7 @@ def _numpy_rule(name, *args):
     """A call of one of the helpers in `ast_ad.rules.numpy`."""
     from ast_ad.rules import numpy as numpy_rules
 
-    function = anno.set(nodes.load(name), "bind", getattr(numpy_rules, name))
+    function = nodes.bound(name, getattr(numpy_rules, name))
     return gast.Call(func=function, args=list(args), keywords=[])
 
 
@@ -367,11 +361,6 @@ def _length(name):
     return f"{name}_length"
 
 
-def _method(name, method, *args):
-    function = gast.Attribute(value=nodes.load(name), attr=method, ctx=gast.Load())
-    return gast.Call(func=function, args=list(args), keywords=[])
-
-
 def _call(name, *args):
     return gast.Call(func=_builtin(name), args=list(args), keywords=[])
 
@@ -383,5 +372,5 @@ def _defined(stmt):
 
 
 def _builtin(name):
-    return anno.set(nodes.load(name), "bind", getattr(builtins, name))
+    return nodes.bound(name, getattr(builtins, name))
 

@@ -30,7 +30,7 @@ class Application:
             self.primal, self.args = "list", []
         elif isinstance(value, gast.Subscript):
             self.primal, self.args = "getitem", [value.value, value.slice]
-        elif _is_method(value):
+        elif nodes.is_method_call(value):
             self.primal, self.args = "pop", [value.func.value]
         elif nodes.is_atom(value):
             self.primal, self.args = "copy", [value]
@@ -91,14 +91,10 @@ class Application:
 _STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "sum")
 
 
-def _is_method(value):
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-        anno.get(value.func, "static") is None
-
-
 def is_application(stmt):
     """Assignments, and the pushes that assign a stack."""
-    return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr) and _is_method(stmt.value))
+    return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr)
+                                             and nodes.is_method_call(stmt.value))
 
 
 def sequences(body, arrays=False):
@@ -185,8 +181,8 @@ def zero_like(name, arrays):
         return nodes.constant(0.0)
     import numpy
 
-    module = anno.set(nodes.load("numpy"), "bind", numpy)
-    function = gast.Attribute(value=module, attr="zeros_like", ctx=gast.Load())
+    function = gast.Attribute(value=nodes.bound("numpy", numpy), attr="zeros_like",
+                              ctx=gast.Load())
     return gast.Call(func=function, args=[nodes.load(name)], keywords=[])
 
 

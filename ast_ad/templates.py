@@ -101,7 +101,7 @@ def _substitute(expr, template, result, inputs, derivative, renamed):
                 return nodes.load(renamed[node.id])
             value = template.scope.lookup(node.id)
             assert value is not MISSING, f"template {template.function.__name__}: {node.id}"
-            return anno.set(nodes.load(node.id), "bind", value)
+            return nodes.bound(node.id, value)
 
     return Substitute().visit(anno.copy_tree(expr))
 
