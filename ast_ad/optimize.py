@@ -5,7 +5,9 @@ comments, `if`, `for` and `while` blocks, and a final return. Passes:
 
 - constant folding with the identities `1 * x`, `-1 * x`, `x / 1`, `x + 0`, `x - 0`,
   `x ** 1`, `-(-x)`, `a + -b`;
-- copy propagation of `a = b` where `a` is assigned once and `b` cannot change;
+- copy propagation of `a = b` where `a` is assigned once and `b` cannot change, and
+  within one block where every use of `a` follows before `b` changes; `t = e` then
+  `x = t` becomes `x = e` when `t` is used nowhere else;
 - fusion of an adjoint's few contributions into one sum (`x_bar = a` ... `x_bar += b`
   becomes `x_bar = a + b` where the second stood);
 - dead-code elimination, by liveness through branches and loops (a stack's `pop` and
@@ -41,9 +43,9 @@ def optimize(function):
         function.body = [_Fold().visit(stmt) for stmt in function.body]
         _propagate_copies(function)
         _each_block(function, _fuse_accumulations)
-        counts = _name_counts(function)
-        _each_block(function, lambda block: _coalesce_copies(block, counts))
-        _each_block(function, lambda block: _propagate_local_copy(block, counts))
+        # Counted afresh for each rewrite: one rewrite's replacements change the next's counts.
+        _each_block(function, lambda block: _coalesce_copies(block, _name_counts(function)))
+        _each_block(function, lambda block: _propagate_local_copy(block, _name_counts(function)))
         pops = {"dead": set(), "live": set()}
         function.body, _ = _live(function.body, set(), pops)
         _drop_stacks(function, pops["dead"] - pops["live"])
@@ -57,7 +59,8 @@ def _each_block(function, rewrite):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
                 new = rewrite(block)
-                while new is not block:
+                while new is not block:  # each rewrite sees the tree as the last one left it
+                    setattr(node, field, new)
                     block, new = new, rewrite(new)
                 setattr(node, field, new or ([gast.Pass()] if field == "body" else []))
 
