@@ -42,6 +42,8 @@ class _Forward:
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
         self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
+        assigned = [s.targets[0].id for s in gast.walk(tree) if isinstance(s, gast.Assign)]
+        self.assigned_once = {n for n in assigned if assigned.count(n) == 1}
 
     def function(self):
         zeros = [nodes.assign(self.tangents[p](name), self.zero(name)) for p in self.wrt
@@ -114,10 +116,12 @@ class _Forward:
                 target, assigned = tangent(application.result), True
             block.append(anno.copy_location(nodes.assign(target, value), stmt))
         if not assigned:  # every input's tangent is zero here
+            if application.result in self.assigned_once:  # zero wherever it is read, too
+                active.discard(application.result)
+                return block
             block.append(anno.copy_location(
                 nodes.assign(tangent(application.result), self.zero(application.result)), stmt))
         return block
-
 
     def zero(self, name):
         return zero_like(name, anno.get(self.tree, "arrays", False))

@@ -52,14 +52,26 @@ CASES = {
                  ANY),
     np.ravel: ("np.ravel(a * b) * np.ravel(b * a * 2.0)", ANY),
 }
-PRODUCTS = {  # shapes of their own
-    ("array", gast.MatMult): "np.tanh(a @ b)", np.matmul: "np.matmul(a, b) ** 2",
-    np.dot: "np.dot(a, b) * 3.0", np.outer: "np.outer(a[0], b[0]) ** 2",
-    np.trace: "np.trace(np.outer(a[0], a[0])) * np.sum(b)",
-    np.inner: "np.inner(a[0], a[0] * 2.0) * np.sum(b)",
+MATRICES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4))]
+STACKS = [((2, 2, 3), (2, 3, 4)), ((1, 2, 3), (3, 3, 2)), ((4, 2, 3), (3,)), ((3,), (4, 3, 2)),
+          ((2, 3), (4, 3, 2)), ((5, 1, 2, 3), (2, 3, 2))]
+VECTORS = [((2, 3), (2, 4))]  # of vectors, a[0] and b[0]
+SQUARE = [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))]
+PRODUCTS = {  # primal -> (expression in a and b, their shapes)
+    ("array", gast.MatMult): ("np.tanh(a @ b)", MATRICES + STACKS),
+    np.matmul: ("np.matmul(a, b) ** 2", MATRICES + STACKS),
+    np.dot: ("np.dot(a, b) * 3.0", MATRICES + [((), (3,)), ((2, 3), ()), ((2, 3), (4, 3, 2)),
+                                               ((3,), (2, 3, 2)), ((2, 2, 3), (3,)),
+                                               ((2, 2, 3), (2, 3, 4))]),
+    np.outer: ("np.outer(a[0], b[0]) ** 2", VECTORS),
+    np.trace: ("np.trace(np.outer(a[0], a[0])) * np.sum(b)", VECTORS),
+    np.inner: ("np.inner(a[0], a[0] * 2.0) * np.sum(b)", VECTORS),
+    np.linalg.inv: ("np.linalg.inv(a + 4.0 * np.eye(3)) * np.sum(b)", SQUARE),
+    np.linalg.solve: ("np.linalg.solve(a + 4.0 * np.eye(3), b)", SQUARE),
 }
 HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left",
-           "matmul_adjoint_right", "extremum_adjoint"}  # checked through the rules using them
+           "matmul_adjoint_right", "dot_adjoint_left", "dot_adjoint_right",
+           "extremum_adjoint"}  # checked through the rules using them
 
 
 def _numpy_rules(table):
@@ -129,15 +141,34 @@ def test_elementwise_and_reductions_with_broadcasting(primal, data):
     _compare(FUNCTIONS[primal], *values, kinked=primal in KINKED)
 
 
-@pytest.mark.parametrize("primal", list(PRODUCTS), ids=lambda p: getattr(p, "__name__", str(p)))
-@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)),
-                                    ((2, 3), (3, 4))])
+PRODUCT_CASES = [(primal, shapes) for primal, (_, all_shapes) in PRODUCTS.items()
+                 for shapes in all_shapes]
+
+
+@pytest.mark.parametrize("primal, shapes", PRODUCT_CASES,
+                         ids=lambda p: getattr(p, "__name__", str(p)))
 def test_products(primal, shapes):
-    if primal in (np.outer, np.trace, np.inner):  # of vectors, a[0] and b[0]
-        shapes = ((2, 3), (2, 4))
     rng = np.random.default_rng(1)
     a, b = (rng.uniform(-1, 1, shape) for shape in shapes)
-    _compare(_function(PRODUCTS[primal]), a, b)
+    _compare(_function(PRODUCTS[primal][0]), a, b)
+
+
+@pytest.mark.parametrize("primal, shapes", PRODUCT_CASES,
+                         ids=lambda p: getattr(p, "__name__", str(p)))
+def test_products_to_second_order(primal, shapes):
+    """Forward over reverse: the derivative of the gradient along a direction, against
+    central differences of autograd's gradient (autograd has no JVP of `solve` or `inv`)."""
+    g = _function(PRODUCTS[primal][0])
+    rng = np.random.default_rng(6)
+    a, b = (rng.uniform(-1, 1, shape) for shape in shapes)
+    direction = rng.uniform(-1, 1, np.shape(a))
+    for k in (0, 1):
+        gradient = differentiate(g, wrt=k)
+        ours = differentiate(gradient, wrt=0, mode="forward")(a, b, a_dot=direction)
+        theirs = autograd.grad(_twin(g), k)
+        h = 1e-5
+        numeric = (theirs(a + h * direction, b) - theirs(a - h * direction, b)) / (2 * h)
+        np.testing.assert_allclose(ours, numeric, rtol=1e-6, atol=1e-8)
 
 
 def test_indexing_methods_and_float32():
