@@ -105,10 +105,14 @@ def _check_node(node, origin):
             allowed_tuples.add(id(child))  # a shape or axes
         if isinstance(child, gast.Subscript) and isinstance(child.slice, gast.Tuple):
             allowed_tuples.add(id(child.slice))  # x[i, 1:]
+        if isinstance(child, gast.Call):  # np.stack([a, b]), np.zeros((n, 3))
+            allowed_tuples.update(id(a) for a in child.args + [k.value for k in child.keywords]
+                                  if isinstance(a, (gast.List, gast.Tuple)))
     for child in gast.walk(node):
-        if isinstance(child, gast.List) and child.elts:
-            raise origin.unsupported(child, "list displays are not supported yet; start from "
-                                            "`[]` and append")
+        if isinstance(child, gast.List) and child.elts and id(child) not in allowed_tuples:
+            raise origin.unsupported(child, "a list display is supported only as the argument "
+                                            "of a call, as in `np.stack([a, b])`; elsewhere "
+                                            "start from `[]` and append")
         if isinstance(child, gast.Tuple) and id(child) not in allowed_tuples:
             raise origin.unsupported(child, "tuples are supported only in unpacking "
                                             "assignments such as `a, b = b, a + b`")

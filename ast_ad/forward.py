@@ -14,6 +14,7 @@ import gast
 
 from ast_ad import annotations as anno
 from ast_ad import nodes
+from ast_ad import packs
 from ast_ad import rules
 from ast_ad.lower import parameters
 from ast_ad.naming import Derived, Namer
@@ -107,7 +108,11 @@ class _Forward:
             value = nodes.load(tangent(source.id)) if isinstance(source, gast.Name) and \
                 source.id in active else self.zero(application.result)
             return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
-        template, inputs = application.template(rules.TANGENTS, self.origin,
+        if packs.is_pack(application):
+            value = packs.tangent(application, lambda atom: tangent(atom.id) if isinstance(
+                atom, gast.Name) and atom.id in active else None)
+            return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
+        template, inputs = application.template(rules.TANGENTS, self.origin, active,
                                                 anno.get(self.tree, "arrays", False))
         block, assigned = [], False
         for target, value in expand(template, application.result, inputs, derivative,

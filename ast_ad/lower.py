@@ -458,8 +458,8 @@ class _Lowerer:
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
                                                 "call a module-level function")
-        args = [self.atom(arg) for arg in expr.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
+        args = [self.argument(arg) for arg in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value)) for k in expr.keywords]
         call = anno.set(gast.Call(func=callee, args=args, keywords=keywords), "callee",
                         function.value)
         if not _inlinable(function.value):
@@ -468,7 +468,18 @@ class _Lowerer:
             tree = check(parse_function(function.value))
         except DifferentiationError as error:  # fine as long as no differentiated value enters
             return anno.set(call, "not_inlined", str(error))
+        if any(_is_display(a) for a in args + [k.value for k in keywords]):
+            raise self.origin.unsupported(expr, f"a list or tuple display cannot be passed to "
+                                                f"`{tree.name}`, which ast_ad inlines; pass "
+                                                f"each value as an argument of its own")
         return self.inline(expr, tree, function.value, args, keywords)
+
+    def argument(self, expr):
+        """An atom; a display (`[a, b]`, `(n, 3)`) stays one, of atoms, unless constant."""
+        if isinstance(expr, gast.List) or (isinstance(expr, gast.Tuple) and not all(
+                isinstance(e, gast.Constant) for e in expr.elts)):
+            return type(expr)(elts=[self.atom(e) for e in expr.elts], ctx=gast.Load())
+        return self.atom(expr)
 
     def inline(self, expr, tree, function, args, keywords):
         """Lower the body of the called user function into this trace; its value's name."""
@@ -612,7 +623,8 @@ def _call_builtin(name, args):
 def _inlinable(function):
     if not isinstance(function, types.FunctionType):
         return False
-    return function not in rules.ADJOINTS and function not in rules.TANGENTS
+    return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
+        not rules.is_nondifferentiable(function)
 
 
 def _is_number(node):
@@ -638,3 +650,7 @@ class Static:
 
     def __init__(self, value):
         self.value = value
+
+
+def _is_display(node):
+    return isinstance(node, (gast.List, gast.Tuple))

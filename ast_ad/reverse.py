@@ -27,6 +27,7 @@ import gast
 
 from ast_ad import annotations as anno
 from ast_ad import nodes
+from ast_ad import packs
 from ast_ad import rules
 from ast_ad.codegen import to_source
 from ast_ad.naming import Derived, Namer
@@ -303,6 +304,9 @@ class _Reverse:
                 gast.AugAssign(target=element, op=gast.Add(), value=result_bar), stmt))
         elif application.primal == "sum":
             block.append(self.adjoint_sum(application.args[0].id, result_bar, stmt))
+        elif packs.is_pack(application):
+            for piece, adjoint in packs.adjoints(application, result_bar, self.origin):
+                self.contribute(block, has_adjoint, piece, adjoint, stmt)
         else:
             self.adjoint_rule(application, block, has_adjoint, result_bar)
         if result in self.resets:  # an earlier iteration's value starts with no adjoint
@@ -324,7 +328,8 @@ class _Reverse:
         return anno.copy_location(loop, stmt)
 
     def adjoint_rule(self, application, block, has_adjoint, result_bar):
-        template, inputs = application.template(rules.ADJOINTS, self.origin, self.arrays)
+        template, inputs = application.template(rules.ADJOINTS, self.origin, self.active,
+                                                self.arrays)
 
         def derivative(parameter):
             return result_bar if parameter == template.result else None

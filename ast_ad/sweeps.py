@@ -6,6 +6,7 @@ being differentiated; only active values get adjoints or tangents.
 
 import builtins
 import os
+import types
 
 import gast
 
@@ -47,7 +48,12 @@ class Application:
                 self.primal = "sum"
 
     def atoms(self):
-        return self.args + list(self.keywords.values())
+        """The atoms it reads, those in a display argument (`np.stack([a, b])`) included."""
+        found = []
+        for arg in self.args + list(self.keywords.values()):
+            display = self.primal != "getitem" and isinstance(arg, (gast.List, gast.Tuple))
+            found.extend(arg.elts if display else [arg])
+        return found
 
     def reads(self, active):
         return any(isinstance(a, gast.Name) and a.id in active for a in self.atoms())
@@ -55,7 +61,7 @@ class Application:
     def differentiable(self):
         return self.primal in _STRUCTURAL or not rules.is_nondifferentiable(self.primal)
 
-    def template(self, table, origin, arrays=False):
+    def template(self, table, origin, active, arrays=False):
         """The rule's template, and the atom bound to each of its inputs.
 
         In a function on arrays an operator takes its broadcasting template.
@@ -66,7 +72,15 @@ class Application:
         template = template or rules.lookup(table, self.primal, len(self.args), self.keywords)
         if template is None:
             raise origin.error(self.stmt, self._no_rule_message(table), NonDifferentiableError)
-        return template, template.bind_inputs(self.args, self.keywords)
+        inputs = template.bind_inputs(self.args, self.keywords)
+        for parameter, atom in inputs.items():
+            if isinstance(atom, (gast.List, gast.Tuple)) and parameter in template.derivatives \
+                    and any(isinstance(e, gast.Name) and e.id in active for e in atom.elts):
+                raise origin.unsupported(self.stmt, "a differentiated value inside a list or "
+                                                    "tuple display reaches a derivative only "
+                                                    "through np.concatenate, np.stack and "
+                                                    "np.array; pass it as an argument of its own")
+        return template, inputs
 
     def _no_rule_message(self, table):
         from ast_ad.codegen import to_source
@@ -162,6 +176,9 @@ def bind_statics(function, namer):
         if value is None:
             continue
         key = (node.id, id(value))
+        if key not in chosen and isinstance(value, types.ModuleType):
+            node.id = _alias(scope, value, local) or node.id  # `np`, as the user wrote it
+            key = (node.id, id(value))
         if key not in chosen:
             reachable = node.id not in local and scope.lookup(node.id) is value
             if reachable or bindings.get(node.id) is value:
@@ -172,6 +189,12 @@ def bind_statics(function, namer):
         node.id = chosen[key]
     anno.set(function, "bindings", bindings)
     return function
+
+
+def _alias(scope, module, local):
+    """The user's global name for `module`, if they have one."""
+    return next((name for name, value in sorted(scope.globals.items())
+                 if value is module and name not in local), None)
 
 
 def zero_like(name, arrays):

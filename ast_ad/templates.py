@@ -35,6 +35,8 @@ class Template:
         self.defaults = dict(zip(self.inputs[len(self.inputs) - len(defaults):], defaults))
         self.body = [s for s in tree.body if not isinstance(s, gast.Expr)]
         self.locals = {s.targets[0].id for s in self.body if isinstance(s.targets[0], gast.Name)}
+        self.derivatives = {n.slice.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
+                            and isinstance(n.value, gast.Name) and n.value.id == "d"}
         self.scope = Scope(function)
 
     def accepts(self, n_args, keywords):

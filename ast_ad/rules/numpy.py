@@ -58,6 +58,36 @@ def sum_adjoint(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, np.shape(x))
 
 
+def concatenate_part(g, pieces, i, axis=0):
+    """The part of `g`, the adjoint of `np.concatenate(pieces, axis)`, due to `pieces[i]`."""
+    if axis is None:
+        start, stop = _flat_span(pieces, i)
+        return np.reshape(np.ravel(g)[start:stop], np.shape(pieces[i]))
+    return g[_concatenate_index(pieces, i, axis)]
+
+
+def concatenate_part_adjoint(h, g, pieces, i, axis=0):
+    """`h`, the adjoint of `concatenate_part(g, pieces, i, axis)`, in its place among zeros."""
+    result = np.zeros(np.shape(g), dtype=np.result_type(g, h))
+    if axis is None:
+        start, stop = _flat_span(pieces, i)
+        result.reshape(-1)[start:stop] = np.ravel(h)
+    else:
+        result[_concatenate_index(pieces, i, axis)] = h
+    return result
+
+
+def _concatenate_index(pieces, i, axis):
+    start = sum(np.shape(piece)[axis] for piece in pieces[:i])
+    stop = start + np.shape(pieces[i])[axis]
+    return (slice(None),) * (axis % np.ndim(pieces[i])) + (slice(start, stop),)
+
+
+def _flat_span(pieces, i):
+    start = sum(np.size(piece) for piece in pieces[:i])
+    return start, start + np.size(pieces[i])
+
+
 # ---------------------------------------------------------------- operators on arrays
 
 
@@ -669,12 +699,33 @@ def expand_dims(y, x, axis):
     d[y] = np.expand_dims(d[x], axis)
 
 
+@adjoint(concatenate_part)
+def concatenate_part_(p, g, pieces, i, axis=0):
+    d[g] = concatenate_part_adjoint(d[p], g, pieces, i, axis)
+
+
+@tangent(concatenate_part)
+def concatenate_part_(p, g, pieces, i, axis=0):
+    d[p] = concatenate_part(d[g], pieces, i, axis)
+
+
+@adjoint(concatenate_part_adjoint)
+def concatenate_part_adjoint_(r, h, g, pieces, i, axis=0):
+    d[h] = concatenate_part(d[r], pieces, i, axis)
+
+
+@tangent(concatenate_part_adjoint)
+def concatenate_part_adjoint_(r, h, g, pieces, i, axis=0):
+    d[r] = concatenate_part_adjoint(d[h], g, pieces, i, axis)
+
+
 # ---------------------------------------------------------------- linear and non-differentiable
 
 linear(np.matmul, np.dot, np.outer, np.inner, np.transpose, np.reshape, np.sum, np.mean,
        np.broadcast_to, np.expand_dims, np.swapaxes, np.squeeze, np.ravel, np.trace,
        unbroadcast, sum_adjoint, getitem_adjoint, extremum_adjoint, matmul_adjoint_left,
-       matmul_adjoint_right, dot_adjoint_left, dot_adjoint_right)
+       matmul_adjoint_right, dot_adjoint_left, dot_adjoint_right, concatenate_part,
+       concatenate_part_adjoint)
 
 nondifferentiable(np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like, np.ones_like,
                   np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin, np.arange,

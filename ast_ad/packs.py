@@ -1,0 +1,91 @@
+"""Arrays built from a display of pieces: `np.concatenate([a, b])`, `np.stack((a, b))`,
+`np.array([x, y])`.
+
+The display stays in the trace as one statement. In reverse mode each piece's adjoint is
+its part of the result's adjoint: `v_bar[0]` for a stacked piece, `concatenate_part(...)`
+for a concatenated one. In forward mode the result's tangent is the same call on the
+pieces' tangents, with zeros for pieces that carry none.
+"""
+
+import gast
+
+from ast_ad import annotations as anno
+from ast_ad import nodes
+
+try:
+    import numpy
+except ImportError:  # without NumPy there is nothing to pack
+    numpy = None
+
+_KINDS = {} if numpy is None else {id(numpy.concatenate): "concatenate",
+                                   id(numpy.stack): "stack", id(numpy.array): "array"}
+
+
+def is_pack(application):
+    return (id(application.primal) in _KINDS and len(application.args) >= 1
+            and isinstance(application.args[0], (gast.List, gast.Tuple)))
+
+
+def adjoints(application, result_bar, origin):
+    """`(piece, its adjoint)` for each piece of the display, in order."""
+    kind = _KINDS[id(application.primal)]
+    pieces = application.args[0]
+    axis = _axis(application, kind, origin)
+    for i, piece in enumerate(pieces.elts):
+        if kind == "concatenate":
+            from ast_ad.rules.numpy import concatenate_part
+
+            args = [anno.copy_tree(result_bar), anno.copy_tree(pieces), nodes.constant(i)]
+            part = gast.Call(func=nodes.bound("concatenate_part", concatenate_part), args=args,
+                             keywords=[gast.keyword(arg="axis", value=nodes.constant(axis))])
+        else:
+            part = gast.Subscript(value=anno.copy_tree(result_bar), slice=_stacked_index(i, axis),
+                                  ctx=gast.Load())
+        yield piece, part
+
+
+def tangent(application, tangent_of):
+    """The call again, on the pieces' tangents (`tangent_of(atom)`: a name, or None)."""
+    pieces = application.args[0]
+    elements = []
+    for piece in pieces.elts:
+        found = tangent_of(piece)
+        if found is not None:
+            elements.append(nodes.load(found))
+        elif isinstance(piece, gast.Constant) and isinstance(piece.value, (int, float)):
+            elements.append(nodes.constant(0.0))
+        else:
+            zeros = gast.Attribute(value=nodes.bound("numpy", numpy), attr="zeros_like",
+                                   ctx=gast.Load())
+            elements.append(gast.Call(func=zeros, args=[anno.copy_tree(piece)], keywords=[]))
+    call = anno.copy_tree(application.stmt.value)
+    call.args[0] = type(pieces)(elts=elements, ctx=gast.Load())
+    return call
+
+
+def _axis(application, kind, origin):
+    """The axis, which must be written as a number (or None, to concatenate flattened)."""
+    if kind == "array":
+        return 0
+    given = application.keywords.get("axis")
+    if given is None and len(application.args) > 1:
+        given = application.args[1]
+    if given is None:
+        return 0
+    if isinstance(given, gast.Constant) and (type(given.value) is int or (
+            given.value is None and kind == "concatenate")):
+        return given.value
+    raise origin.unsupported(application.stmt, f"the axis of np.{kind} must be written as a "
+                                               "number for ast_ad to split its adjoint")
+
+
+def _stacked_index(i, axis):
+    """`i`, `:, i` or `..., i, :`: where piece `i` sits along `axis` of the stacked array."""
+    every = gast.Slice(lower=None, upper=None, step=None)
+    if axis == 0:
+        return nodes.constant(i)
+    if axis > 0:
+        parts = [every] * axis + [nodes.constant(i)]
+    else:
+        parts = [nodes.constant(Ellipsis), nodes.constant(i)] + [every] * (-axis - 1)
+    return gast.Tuple(elts=[anno.copy_tree(p) for p in parts], ctx=gast.Load())

@@ -1,0 +1,108 @@
+"""Arrays built from displays of pieces: np.concatenate, np.stack and np.array."""
+
+import types
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ast_ad import UnsupportedSyntaxError, differentiate
+from tests.conftest import make_function
+
+np = pytest.importorskip("numpy")
+autograd = pytest.importorskip("autograd")
+anp = pytest.importorskip("autograd.numpy")
+
+# expression in a (2, 3) and b (2, 3), scalar-valued through np.sum
+EXPRESSIONS = [
+    "np.concatenate([a, b])",
+    "np.concatenate((a, b * a), axis=1)",
+    "np.concatenate([a, b, a], axis=-1)",
+    "np.concatenate([a, b[0]], axis=None)",  # autograd's twin: np.concatenate of ravels
+    "np.concatenate([a, np.ones((1, 3))])",
+    "np.stack([a, b])",
+    "np.stack((a, b), axis=1)",
+    "np.stack([a, b, a * b], axis=-1)",
+    "np.stack([a, b], axis=-2)",
+    "np.array([a[0, 0], b[1, 2] * a[0, 1], 2.0])",
+    "np.array([a, b])",
+]
+
+
+def _function(expression):
+    return make_function(f"import numpy as np\n\ndef g(a, b):\n"
+                         f"    return np.sum(np.sin({expression}) ** 2)\n")
+
+
+def _twin(function):
+    return types.FunctionType(function.__code__, dict(function.__globals__, np=anp))
+
+
+def _reference(expression):
+    """autograd's gradient of the same function; it cannot concatenate with axis=None."""
+    if "axis=None" in expression:
+        expression = "np.concatenate([np.ravel(a), b[0]])"
+    return autograd.grad(_twin(_function(expression)), (0, 1))
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_against_autograd_in_both_modes(expression, seed):
+    g = _function(expression)
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3))
+    ours = differentiate(g, wrt=(0, 1))(a, b)
+    theirs = _reference(expression)(a, b)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12)
+    direction = rng.uniform(-1, 1, (2, 3))
+    along = differentiate(g, mode="forward")(a, b, a_dot=direction)
+    np.testing.assert_allclose(along, np.sum(ours[0] * direction), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_second_order(expression):
+    g = _function(expression)
+    rng = np.random.default_rng(7)
+    a, b = rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3))
+    direction = rng.uniform(-1, 1, (2, 3))
+    gradient = differentiate(g)
+    ours = differentiate(gradient, mode="forward")(a, b, a_dot=direction)
+    theirs = _reference(expression)
+    h = 1e-5
+    numeric = (theirs(a + h * direction, b)[0] - theirs(a - h * direction, b)[0]) / (2 * h)
+    np.testing.assert_allclose(ours, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_a_piece_given_twice_and_a_shape_display():
+    g = make_function("""
+        import numpy as np
+
+        def g(x):
+            n = len(x)
+            y = np.reshape(np.stack([x, x * x, x]), (3, n))
+            return np.sum(y * np.ones((3, n)) * np.arange(3.0)[:, None])
+        """)
+    x = np.array([0.5, -1.5])
+    np.testing.assert_allclose(differentiate(g)(x), 2.0 + 2.0 * x, rtol=1e-12)  # x² + 2x
+
+
+@pytest.mark.parametrize("body, message", [
+    ("return np.sum(np.stack([x, x], axis=k))", "axis of np.stack must be written as a number"),
+    ("return np.sum([x, x])", "only through np.concatenate, np.stack and np.array"),
+    ("return helper([x, x])", "cannot be passed to `helper`"),
+    ("y = [x, x]\n    return np.sum(x)", "a list display is supported only as the argument"),
+])
+def test_unsupported_displays_are_refused_clearly(body, message):
+    g = make_function(f"""
+import numpy as np
+
+def helper(pieces):
+    return np.sum(pieces)
+
+def g(x, k=0):
+    {body}
+""", "g")
+    with pytest.raises(UnsupportedSyntaxError, match=message):
+        differentiate(g)(np.ones(2))
