@@ -17,9 +17,9 @@ from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 
 def unbroadcast(g, x):
     """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:  # the common case, first: nothing was broadcast
-        return g
+    shape = x.shape if isinstance(x, np.ndarray) else np.shape(x)
+    if (g.shape if isinstance(g, np.ndarray) else np.shape(g)) == shape:
+        return g  # the common case, first: nothing was broadcast
     extra = np.ndim(g) - len(shape)
     if extra > 0:
         g = np.sum(g, axis=tuple(range(extra)))
@@ -51,11 +51,22 @@ def extremum_adjoint(g, x, y, axis=None, keepdims=False):
 
 def sum_adjoint(g, x, axis=None, keepdims=False):
     """`g`, the adjoint of `np.sum(x, axis, keepdims)`, spread back over `x`'s shape."""
+    if axis is None:  # filled rather than broadcast: a small array is faster to read then
+        result = np.empty(np.shape(x), dtype=_precision(x))
+        result.fill(g)
+        return result
     if not isinstance(g, np.ndarray):  # the unit seed, a Python float, takes x's precision
-        g = np.asarray(g, dtype=np.result_type(x, 1.0))
-    if axis is not None and not keepdims:
+        g = np.asarray(g, dtype=_precision(x))
+    if not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, np.shape(x))
+
+
+def _precision(x):
+    """The floating type of `x`'s gradient: its own, or float64 for integers and numbers."""
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
+        return x.dtype
+    return np.result_type(x, 1.0)
 
 
 def concatenate_part(g, pieces, i, axis=0):
