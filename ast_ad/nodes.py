@@ -59,6 +59,13 @@ def comment(text):
     return anno.set(marker, "comment", text)
 
 
+def quote(stmt):
+    """A comment quoting trace statement `stmt`, which it remembers as `quotes`."""
+    from ast_ad.codegen import to_source
+
+    return anno.set(comment(to_source(stmt).strip()), "quotes", anno.copy_tree(stmt))
+
+
 def is_comment(stmt):
     return anno.get(stmt, "comment") is not None
 

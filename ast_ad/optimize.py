@@ -20,6 +20,7 @@ Values are unchanged: nothing is folded that could differ in the last bit, and
 
 import copy
 import operator
+import re
 
 import gast
 
@@ -32,11 +33,16 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 _COMPOUND = (gast.If, gast.For, gast.While)
 _MOST_FUSED = 4  # contributions; a longer sum reads better as `+=` lines
 _LONGEST_FUSED = 90  # characters of a fused statement, to keep lines under 100
+_TEMPORARY = re.compile(r"v\d+(_bar|_dot)*")  # the trace's temporaries and their derivatives
 
 
 def optimize(function):
     """A cleaned copy of `function`."""
     function = anno.copy_tree(function)
+    user_names = anno.get(function, "user_names") or set()
+    temporaries = {n for n in nodes.all_names(function)
+                   if _TEMPORARY.fullmatch(n) and n not in user_names}
+    inlined = {}  # temporary -> the expression put in its place
     previous = None
     while previous != gast.dump(function):
         previous = gast.dump(function)
@@ -49,6 +55,9 @@ def optimize(function):
         pops = {"dead": set(), "live": set()}
         function.body, _ = _live(function.body, set(), pops)
         _drop_stacks(function, pops["dead"] - pops["live"])
+        local = _defined_before_read(function, temporaries)  # after the dead code is gone
+        _each_block(function, lambda block: _inline_temporary(block, local, inlined))
+    _requote(function, inlined)
     _each_block(function, _drop_empty_comments)
     return function
 
@@ -261,6 +270,71 @@ def _propagate_local_copy(block, counts):
     return block
 
 
+def _inline_temporary(block, temporaries, inlined):
+    """`t = e` with the temporary `t` read once, by a later statement of this block, before
+    anything `e` reads changes: `e` goes where `t` was, as a person writes one expression.
+
+    `temporaries` holds those that every block reading them defines first: the read
+    after `t = e` in this block is then the only one this definition reaches.
+    """
+    for i, stmt in enumerate(block):
+        if not (isinstance(stmt, gast.Assign) and stmt.targets[0].id in temporaries
+                and _is_arithmetic(stmt.value)):
+            continue
+        name, reads = stmt.targets[0].id, set(nodes.loaded_names(stmt.value))
+        rest = block[i + 1:]
+        end = next((k for k, s in enumerate(rest) if nodes.assigned_name(s) == name), len(rest))
+        uses = [k for k, s in enumerate(rest[:end + 1]) if name in nodes.loaded_names(s)]
+        if len(uses) != 1 or nodes.loaded_names(rest[uses[0]]).count(name) != 1:
+            continue
+        use = uses[0]
+        if any(isinstance(s, _COMPOUND) or _mutates(s) or nodes.assigned_name(s) in reads
+               for s in rest[:use]) or isinstance(rest[use], _COMPOUND) or \
+                (isinstance(rest[use], gast.AugAssign) and nodes.assigned_name(rest[use]) in reads):
+            continue
+        host = _Replace(name, stmt.value).visit(anno.copy_tree(rest[use]))
+        if len(to_source(host).strip()) > _LONGEST_FUSED:
+            continue
+        inlined[name] = stmt.value
+        return block[:i] + rest[:use] + [host] + rest[use + 1:]
+    return block
+
+
+def _is_arithmetic(node):
+    """Operators, numbers, names and calls of the user's functions: nothing of ours."""
+    for part in gast.walk(node):
+        if isinstance(part, (gast.List, gast.Subscript)):
+            return False
+        if isinstance(part, gast.Call) and (nodes.is_method_call(part) or _is_ours(part.func)):
+            return False
+    return True
+
+
+def _is_ours(function):
+    module = getattr(anno.get(function, "bind"), "__module__", None)
+    return isinstance(module, str) and module.startswith("ast_ad")
+
+
+def _defined_before_read(function, names):
+    """Those of `names` that every block reading them has defined first, itself."""
+    local = set(names)
+    for node in gast.walk(function):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not (isinstance(block, list) and block and isinstance(block[0], gast.stmt)):
+                continue
+            defined = set()
+            for stmt in block:
+                header = (stmt.test if isinstance(stmt, (gast.If, gast.While)) else stmt.iter) \
+                    if isinstance(stmt, _COMPOUND) else stmt
+                reads = set(nodes.loaded_names(header))
+                if isinstance(stmt, gast.AugAssign):
+                    reads.add(nodes.assigned_name(stmt))
+                local -= reads - defined
+                defined.add(nodes.assigned_name(stmt))
+    return local
+
+
 def _coalesce_copies(block, counts):
     """`t = e` then `x = t`, with `t` used nowhere else, becomes `x = e`."""
     for i in range(1, len(block)):
@@ -366,6 +440,27 @@ def _does_something(block):
 
 
 # ---------------------------------------------------------------- comments
+
+
+def _requote(function, inlined):
+    """Comments quote trace statements: one defining a temporary that was inlined everywhere
+    goes, and the temporaries such a statement reads are written out in the others."""
+    present = nodes.all_names(function)
+    gone = {name: value for name, value in inlined.items() if name not in present}
+
+    def obsolete(stmt):
+        return nodes.assigned_name(anno.get(stmt, "quotes")) in gone
+
+    _each_block(function, lambda block: [s for s in block if not obsolete(s)]
+                if any(map(obsolete, block)) else block)
+    for node in gast.walk(function):
+        quoted = anno.get(node, "quotes")
+        if quoted is None or not gone.keys() & set(nodes.loaded_names(quoted)):
+            continue
+        while gone.keys() & set(nodes.loaded_names(quoted)):
+            for name in gone.keys() & set(nodes.loaded_names(quoted)):
+                quoted = _Replace(name, gone[name]).visit(quoted)
+        anno.set(node, "comment", to_source(quoted).strip())
 
 
 def _drop_empty_comments(block):

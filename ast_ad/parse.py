@@ -13,6 +13,7 @@ import types
 import gast
 
 from ast_ad import annotations as anno
+from ast_ad import nodes
 from ast_ad.errors import DifferentiationError, Origin
 
 MISSING = object()
@@ -76,4 +77,5 @@ def parse_function(function):
     origin = Origin(function.__code__.co_filename, function.__name__, indent)
     anno.set(tree, "origin", origin)
     anno.set(tree, "scope", Scope(function))
+    anno.set(tree, "user_names", nodes.all_names(tree))
     return tree

@@ -29,7 +29,6 @@ from ast_ad import annotations as anno
 from ast_ad import nodes
 from ast_ad import packs
 from ast_ad import rules
-from ast_ad.codegen import to_source
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
                            describe, is_application, returned_name, sequences, zero_like)
@@ -185,7 +184,7 @@ class _Reverse:
         application = Application(stmt)
         if application.result not in self.sequences:
             return []
-        block = [nodes.comment(to_source(stmt).strip())]
+        block = [nodes.quote(stmt)]
         value, stack = application.args[0], application.result
         if isinstance(value, gast.Name) and value.id in self.sequences:
             raise self.origin.unsupported(stmt, "a list of lists that hold differentiated "
@@ -276,7 +275,7 @@ class _Reverse:
         if result not in has_adjoint or result not in self.active or \
                 application.primal == "list":
             return []
-        block = [nodes.comment(to_source(stmt).strip())]
+        block = [nodes.quote(stmt)]
         result_bar = self.node(result)
         if anno.get(stmt, "carried"):  # the carried value is overwritten: its adjoint restarts
             has_adjoint.discard(result)

@@ -159,7 +159,7 @@ def derivative_function(tree, name, seeds, body, returns, docstring, single, req
     body = [gast.Expr(value=nodes.constant(docstring))] + body + [gast.Return(value=result)]
     function = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
                                 type_comment=None, type_params=[])
-    for key in ("origin", "scope"):
+    for key in ("origin", "scope", "user_names"):
         anno.set(function, key, anno.get(tree, key))
     return anno.copy_location(function, tree)
 
