@@ -144,6 +144,8 @@ def _check_statement(stmt, origin):
                                        "other unpacking loop targets are not supported yet")
     if isinstance(stmt, gast.Assign) and _is_unpacking(stmt):
         return
+    if _is_generated_element_update(stmt, origin):
+        return
     targets = {gast.Assign: lambda s: s.targets, gast.AugAssign: lambda s: [s.target],
                gast.AnnAssign: lambda s: [s.target]}
     for target in targets.get(type(stmt), lambda s: [])(stmt):
@@ -158,6 +160,15 @@ def _check_statement(stmt, origin):
     if isinstance(stmt, gast.Expr) and not isinstance(stmt.value, (gast.Call, gast.Constant)):
         raise origin.unsupported(stmt, "an expression whose value is thrown away does "
                                        "nothing; assign it or remove it")
+
+
+def _is_generated_element_update(stmt, origin):
+    """`x_bar[i] += g` in an adjoint ast_ad generated: it adds into an array of its own,
+    which no rule reads the value of, so it may be differentiated as a new version."""
+    return (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add)
+            and isinstance(stmt.target, gast.Subscript)
+            and isinstance(stmt.target.value, gast.Name)
+            and origin is not None and origin.filename.startswith("<ast_ad "))
 
 
 def _is_enumerate_or_zip(stmt):

@@ -169,6 +169,8 @@ class _Lowerer:
         elif isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
             self.bind(target.id, self.rhs(stmt.value))
+        elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
+            self.element_update(stmt)
         elif isinstance(stmt, gast.AugAssign):
             value = gast.BinOp(left=self.atom(stmt.target), op=stmt.op, right=self.atom(stmt.value))
             self.found["augmented"].append((stmt.target.id, stmt, self.origin))
@@ -184,6 +186,16 @@ class _Lowerer:
             self.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.while_loop(stmt)
+
+    def element_update(self, stmt):
+        """`x[i] += g` (generated adjoints only): `x_1 = add_into(x, i, g)`."""
+        from ast_ad.rules.numpy import add_into
+
+        array = stmt.target.value.id
+        function = anno.set(nodes.bound("add_into", add_into), "static", Static(add_into))
+        call = gast.Call(func=function, args=[stmt.target.value, nodes.index_value(
+            stmt.target.slice), stmt.value], keywords=[])
+        self.bind(array, self.rhs(call))
 
     def branch(self, test, body, orelse):
         """Emit `if test: body else: orelse`, merging the versions each branch assigns."""

@@ -70,6 +70,19 @@ def is_comment(stmt):
     return anno.get(stmt, "comment") is not None
 
 
+def index_value(index):
+    """An index as a value: `1:` becomes `slice(1, None, None)`."""
+    import builtins
+
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
+    if not isinstance(index, gast.Slice):
+        return anno.copy_tree(index)
+    parts = [constant(None) if p is None else anno.copy_tree(p)
+             for p in (index.lower, index.upper, index.step)]
+    return gast.Call(func=bound("slice", builtins.slice), args=parts, keywords=[])
+
+
 def is_atom(node):
     """Names and constants: the operands of a three-address statement."""
     if isinstance(node, (gast.Name, gast.Constant)):

@@ -288,6 +288,8 @@ def _inline_temporary(block, temporaries, inlined):
         if len(uses) != 1 or nodes.loaded_names(rest[uses[0]]).count(name) != 1:
             continue
         use = uses[0]
+        if _shape_argument(rest[use], name):
+            continue
         if any(isinstance(s, _COMPOUND) or _mutates(s) or nodes.assigned_name(s) in reads
                for s in rest[:use]) or isinstance(rest[use], _COMPOUND) or \
                 (isinstance(rest[use], gast.AugAssign) and nodes.assigned_name(rest[use]) in reads):
@@ -308,6 +310,14 @@ def _is_arithmetic(node):
         if isinstance(part, gast.Call) and (nodes.is_method_call(part) or _is_ours(part.func)):
             return False
     return True
+
+
+def _shape_argument(stmt, name):
+    """Whether `name` is an argument that one of our helpers reads for its shape only, as
+    `x` in `unbroadcast(g, x)`: it reads better as a name there."""
+    return any(isinstance(node, gast.Call) and _is_ours(node.func) and any(
+        isinstance(arg, gast.Name) and arg.id == name for arg in node.args[1:])
+        for node in gast.walk(stmt))
 
 
 def _is_ours(function):

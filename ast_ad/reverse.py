@@ -31,7 +31,8 @@ from ast_ad import packs
 from ast_ad import rules
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, is_application, returned_name, sequences, zero_like)
+                           describe, is_application, returned_name, scalar_names, sequences,
+                           zero_like)
 from ast_ad.templates import expand
 
 _LOOPS = (gast.For, gast.While)
@@ -56,10 +57,15 @@ class _Reverse:
         self.active = active_names(tree.body, self.wrt)
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
-        # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself.
-        self.seed_inside = seed_inside or any(p in self.sequences for p in self.wrt)
+        # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself. So
+        # in array code, where the seed's first use fills an array anyway, and scaling the
+        # gradients at the end would cost a pass over each.
+        self.seed_inside = seed_inside or self.arrays or any(p in self.sequences
+                                                             for p in self.wrt)
+        self.scalars = scalar_names(tree.body) if self.arrays else set()
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.resets = set()  # names whose adjoint restarts after their definition
+        self.fresh = set()  # array adjoints last assigned an array no other name shares
         self.counters = {}  # while loop -> the name counting its trips
 
     def function(self):
@@ -199,9 +205,12 @@ class _Reverse:
         return block
 
     def adjoint_if(self, stmt, has_adjoint):
+        self.fresh = set()  # each branch starts afresh, and what follows knows neither
         then_has, else_has = set(has_adjoint), set(has_adjoint)
         then_sweep = self.adjoint_block(stmt.body, then_has)
+        self.fresh = set()
         else_sweep = self.adjoint_block(stmt.orelse, else_has)
+        self.fresh = set()
         if not then_sweep and not else_sweep:
             return []
         inside = _defined(stmt)  # adjoints of these are used up inside the branch
@@ -212,6 +221,7 @@ class _Reverse:
         return zeros + [anno.copy_location(new, stmt)]
 
     def adjoint_loop(self, loop, has_adjoint):
+        self.fresh = set()  # an iteration's adjoints live on into the next
         inside = _defined(loop)
         carried = anno.get(loop, "carries")
         outside = {n for n in nodes.loaded_names(loop) if n not in inside or n in carried}
@@ -224,6 +234,7 @@ class _Reverse:
         self.resets = outer_resets | (inside & has_adjoint)
         sweep = self.adjoint_block(loop.body, set(has_adjoint))
         self.resets = outer_resets
+        self.fresh = set()
         if not sweep and not carried:
             return zeros
         pops = [self.pop(loop, name) for name in reversed(carried)]
@@ -261,6 +272,27 @@ class _Reverse:
             new = nodes.add_assign(name, value)
         block.append(anno.copy_location(new, stmt))
         has_adjoint.add(atom.id)
+        fresh = self.arrays and (atom.id in self.fresh or _is_call_of(value, "getitem_adjoint"))
+        (self.fresh.add if fresh else self.fresh.discard)(atom.id)
+
+    def contribute_element(self, block, has_adjoint, container, index, value, stmt):
+        """Add `value`, the adjoint of `x[index]`, into the adjoint of array `x`: in place,
+        `x_bar[index] += value`, when that adjoint is an array of its own."""
+        if container.id not in self.fresh or container.id not in has_adjoint:
+            self.contribute(block, has_adjoint, container, _numpy_rule(
+                "getitem_adjoint", value, nodes.load(container.id), nodes.index_value(index)), stmt)
+            return
+        adjoint = nodes.load(self.names(container.id))
+        if _is_basic(index):  # each element once: `+=` adds every contribution
+            target = gast.Subscript(value=adjoint, slice=anno.copy_tree(index), ctx=gast.Store())
+            new = gast.AugAssign(target=target, op=gast.Add(), value=value)
+        else:  # an index array may select an element twice
+            add_at = gast.Attribute(value=gast.Attribute(value=nodes.bound("numpy", _numpy()),
+                                                         attr="add", ctx=gast.Load()),
+                                    attr="at", ctx=gast.Load())
+            new = gast.Expr(value=gast.Call(func=add_at, args=[
+                adjoint, nodes.index_value(index), value], keywords=[]))
+        block.append(anno.copy_location(new, stmt))
 
     def adjoint_assign(self, stmt, has_adjoint):
         application = Application(stmt)
@@ -292,9 +324,8 @@ class _Reverse:
             self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
         elif application.primal == "getitem" and application.args[0].id not in self.sequences:
             container, index = application.args  # an array: its adjoint scatters back
-            self.contribute(block, has_adjoint, container,
-                            _numpy_rule("getitem_adjoint", result_bar, nodes.load(container.id),
-                                        _index_value(index)), stmt)
+            if container.id in self.active:
+                self.contribute_element(block, has_adjoint, container, index, result_bar, stmt)
         elif application.primal == "getitem":
             container, index = application.args
             element = gast.Subscript(value=nodes.load(self.names(container.id)),
@@ -311,6 +342,7 @@ class _Reverse:
         if result in self.resets:  # an earlier iteration's value starts with no adjoint
             block.append(anno.copy_location(
                 nodes.assign(self.names(result), self.zero_like(result)), stmt))
+            self.fresh.discard(result)
         return block if len(block) > 1 else []
 
     def adjoint_sum(self, sequence, result_bar, stmt):
@@ -336,10 +368,28 @@ class _Reverse:
         stmt = application.stmt
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):
+            if application.result in self.scalars:
+                value = _NothingBroadcast(self.scalars).visit(value)
             if isinstance(target, tuple):
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:
                 block.append(anno.copy_location(nodes.assign(target, value), stmt))
+
+
+class _NothingBroadcast(gast.NodeTransformer):
+    """`unbroadcast(g, x)` is `g` when `x` and the result `g` belongs to are both scalars."""
+
+    def __init__(self, scalars):
+        self.scalars = scalars
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        from ast_ad.rules.numpy import unbroadcast
+
+        if anno.get(node.func, "bind") is unbroadcast and \
+                getattr(node.args[1], "id", None) in self.scalars:
+            return node.args[0]
+        return node
 
 
 def _numpy_rule(name, *args):
@@ -350,15 +400,24 @@ def _numpy_rule(name, *args):
     return gast.Call(func=function, args=list(args), keywords=[])
 
 
-def _index_value(index):
-    """An index as a value: `1:` becomes `slice(1, None, None)`."""
-    if isinstance(index, gast.Tuple):
-        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
-    if not isinstance(index, gast.Slice):
-        return anno.copy_tree(index)
-    parts = [nodes.constant(None) if p is None else anno.copy_tree(p)
-             for p in (index.lower, index.upper, index.step)]
-    return gast.Call(func=_builtin("slice"), args=parts, keywords=[])
+def _is_call_of(node, name):
+    from ast_ad.rules import numpy as numpy_rules
+
+    return isinstance(node, gast.Call) and \
+        anno.get(node.func, "bind") is getattr(numpy_rules, name, None)
+
+
+def _is_basic(index):
+    """An index of numbers and slices, written out: it selects each element once."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return all(isinstance(p, gast.Slice) or (isinstance(p, gast.Constant) and (
+        type(p.value) is int or p.value is None or p.value is Ellipsis)) for p in parts)
+
+
+def _numpy():
+    import numpy
+
+    return numpy
 
 
 def _length(name):

@@ -6,6 +6,7 @@ being differentiated; only active values get adjoints or tangents.
 
 import builtins
 import os
+import sys
 import types
 
 import gast
@@ -127,6 +128,45 @@ def sequences(body, arrays=False):
 def applications(body):
     """Every application of `body`, nested ones included, in source order."""
     return [Application(s) for stmt in body for s in gast.walk(stmt) if is_application(s)]
+
+
+def scalar_names(body):
+    """Names surely bound to a scalar: numbers, full reductions (`np.sum(x)`, `len(xs)`), and
+    arithmetic on scalars; each assigned once. Broadcasting cannot change their shape."""
+    found = applications(body)
+    assignments = {}
+    for application in found:
+        assignments[application.result] = assignments.get(application.result, 0) + 1
+    scalars = set()
+    while True:
+        grown = {a.result for a in found if assignments[a.result] == 1 and
+                 a.result not in scalars and _makes_scalar(a, scalars)}
+        if not grown:
+            return scalars
+        scalars |= grown
+
+
+def _makes_scalar(application, scalars):
+    def scalar(atom):
+        return (isinstance(atom, gast.Constant) and type(atom.value) in (int, float)) or \
+            (isinstance(atom, gast.Name) and atom.id in scalars)
+
+    primal = application.primal
+    if _is_reduction(primal):
+        return len(application.args) == 1 and not application.keywords
+    arithmetic = primal == "copy" or isinstance(primal, type) or \
+        getattr(primal, "__module__", None) == "math" or type(primal).__name__ == "ufunc"
+    return arithmetic and all(scalar(atom) for atom in application.atoms())
+
+
+def _is_reduction(primal):
+    """Functions that give a scalar when given one argument."""
+    if primal in (builtins.len, "sum"):
+        return True
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and any(primal is f for f in (
+        numpy.sum, numpy.mean, numpy.prod, numpy.max, numpy.min, numpy.amax, numpy.amin,
+        numpy.linalg.norm, numpy.size, numpy.ndim, numpy.trace))
 
 
 def active_names(body, wrt):

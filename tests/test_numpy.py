@@ -71,7 +71,7 @@ PRODUCTS = {  # primal -> (expression in a and b, their shapes)
 }
 HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left",
            "matmul_adjoint_right", "dot_adjoint_left", "dot_adjoint_right",
-           "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint"}
+           "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into"}
 # The helpers are checked through the rules that use them (concatenate_part: test_packs).
 
 

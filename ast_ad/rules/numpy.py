@@ -69,6 +69,13 @@ def _precision(x):
     return np.result_type(x, 1.0)
 
 
+def add_into(a, index, v):
+    """`a[index] += v`, in place, and `a`: how a generated adjoint adds into part of an
+    array of its own (`x_bar[1:] += v1_bar`) when it is differentiated again."""
+    a[index] += v
+    return a
+
+
 def concatenate_part(g, pieces, i, axis=0):
     """The part of `g`, the adjoint of `np.concatenate(pieces, axis)`, due to `pieces[i]`."""
     if axis is None:
@@ -708,6 +715,17 @@ def expand_dims(y, x, axis):
 @tangent(np.expand_dims)
 def expand_dims(y, x, axis):
     d[y] = np.expand_dims(d[x], axis)
+
+
+@adjoint(add_into)
+def add_into_(r, a, index, v):
+    d[a] = d[r]
+    d[v] = unbroadcast(d[r][index], v)
+
+
+@tangent(add_into)
+def add_into_(r, a, index, v):
+    d[r] = d[a] + getitem_adjoint(d[v], a, index)
 
 
 @adjoint(concatenate_part)
