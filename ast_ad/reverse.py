@@ -277,22 +277,18 @@ class _Reverse:
 
     def contribute_element(self, block, has_adjoint, container, index, value, stmt):
         """Add `value`, the adjoint of `x[index]`, into the adjoint of array `x`: in place,
-        `x_bar[index] += value`, when that adjoint is an array of its own."""
-        if container.id not in self.fresh or container.id not in has_adjoint:
+        `x_bar[index] += value`, when that adjoint is an array of its own and the index
+        selects each element once."""
+        if container.id not in self.fresh or container.id not in has_adjoint or \
+                not _is_basic(index):
             self.contribute(block, has_adjoint, container, _numpy_rule(
-                "getitem_adjoint", value, nodes.load(container.id), nodes.index_value(index)), stmt)
+                "getitem_adjoint", value, nodes.load(container.id), nodes.index_value(index)),
+                stmt)
             return
-        adjoint = nodes.load(self.names(container.id))
-        if _is_basic(index):  # each element once: `+=` adds every contribution
-            target = gast.Subscript(value=adjoint, slice=anno.copy_tree(index), ctx=gast.Store())
-            new = gast.AugAssign(target=target, op=gast.Add(), value=value)
-        else:  # an index array may select an element twice
-            add_at = gast.Attribute(value=gast.Attribute(value=nodes.bound("numpy", _numpy()),
-                                                         attr="add", ctx=gast.Load()),
-                                    attr="at", ctx=gast.Load())
-            new = gast.Expr(value=gast.Call(func=add_at, args=[
-                adjoint, nodes.index_value(index), value], keywords=[]))
-        block.append(anno.copy_location(new, stmt))
+        target = gast.Subscript(value=nodes.load(self.names(container.id)),
+                                slice=anno.copy_tree(index), ctx=gast.Store())
+        block.append(anno.copy_location(gast.AugAssign(target=target, op=gast.Add(),
+                                                       value=value), stmt))
 
     def adjoint_assign(self, stmt, has_adjoint):
         application = Application(stmt)
@@ -412,12 +408,6 @@ def _is_basic(index):
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
     return all(isinstance(p, gast.Slice) or (isinstance(p, gast.Constant) and (
         type(p.value) is int or p.value is None or p.value is Ellipsis)) for p in parts)
-
-
-def _numpy():
-    import numpy
-
-    return numpy
 
 
 def _length(name):

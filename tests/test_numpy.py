@@ -315,3 +315,32 @@ def test_vjp_of_an_array_function():
     (ours,) = pull_back(seed)
     np.testing.assert_allclose(value, f(x))
     np.testing.assert_allclose(ours, autograd.make_vjp(_twin(f))(x)[0](seed), rtol=1e-12)
+
+
+PARTS = """
+import numpy as np
+
+INDEX = np.array([0, 2, 2])
+
+def parts(x):
+    whole = np.sum(x * x) + np.sum(x[1:] * x[:-1])
+    return whole + np.sum(x[::2] ** 3) + x[0] * x[-1] + np.sum(np.sin(x[INDEX])) + x[1:3].sum()
+"""
+
+
+def test_adjoints_of_parts_added_in_place():
+    """Slices, single elements and an index array of one argument, with the whole too: the
+    later parts add into the adjoint array in place, and twice differentiated."""
+    from ast_ad import hessian, source, vjp
+
+    f = make_function(PARTS, "parts")
+    x = np.random.default_rng(8).uniform(-1, 1, 5)
+    gradient = differentiate(f)
+    assert "x_bar[" in source(gradient) and "] +=" in source(gradient)
+    np.testing.assert_allclose(gradient(x), autograd.grad(_twin(f))(x), rtol=1e-12, atol=1e-12)
+    exact = autograd.hessian(_twin(f))(x)
+    np.testing.assert_allclose(hessian(f)(x), exact, rtol=1e-9, atol=1e-12)  # forward over
+    seed = np.linspace(-1.0, 1.0, 5)
+    (back,) = vjp(gradient, x)[1](seed)  # and reverse over reverse
+    np.testing.assert_allclose(back, exact @ seed, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(x, np.random.default_rng(8).uniform(-1, 1, 5))  # x itself unchanged
