@@ -6,6 +6,7 @@ import weakref
 
 from ast_ad import annotations as anno
 from ast_ad.check import check
+from ast_ad.common import share_common_values
 from ast_ad.codegen import compile_function, to_source
 from ast_ad.errors import DifferentiationError
 from ast_ad.forward import forward
@@ -73,6 +74,8 @@ def _transform(function, wrt, mode, optimized, seed_inside=False):
     names, single = _wrt_names(tree, wrt)
     trace = lower(tree)
     _debug("lowered", trace)
+    if optimized:
+        trace = share_common_values(trace)
     if seed_inside:
         derivative = reverse(trace, names[0] if single else names, seed_inside=True)
     else:

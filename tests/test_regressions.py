@@ -203,3 +203,30 @@ def test_list_of_lists_is_refused_clearly():
         """)
     with pytest.raises(UnsupportedSyntaxError, match="list of lists"):
         differentiate(f)
+
+
+def test_a_value_computed_twice_is_shared_only_while_it_cannot_change():
+    """The second `x * y` reuses the first; `xs[0]` after an append, `x * y` after `x`
+    changes, and the same value inside a loop are computed again."""
+    _check("""
+        def f(x, y):
+            a = x * y + math.sin(x * y)
+            xs = []
+            xs.append(a)
+            b = xs[0]
+            xs.append(b * x)
+            c = xs[0] * xs[1]
+            x = x * 2.0
+            for i in range(2):
+                c = c + x * y + math.sin(x * y)
+            return a + b + c + x * y
+        """, (0.7, -1.3), namespace={"math": __import__("math")})
+    f = make_function("""
+        def f(x, y):
+            return x * y + math.sin(x * y)
+        """, namespace={"math": __import__("math")})
+    from ast_ad import source
+
+    code = [line for line in source(differentiate(f)).splitlines()
+            if not line.strip().startswith("#")]
+    assert "\n".join(code).count("x * y") == 1

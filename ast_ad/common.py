@@ -1,0 +1,73 @@
+"""Common subexpressions: a trace statement that computes again what an earlier one of
+its block computed takes that statement's name instead, so that the value, and its
+adjoint, exist once (`x[:-1]` written twice in `rosenbrock` is sliced once).
+
+Input and output: a lowered FunctionDef. Only names assigned once are shared, and only
+values of pure operations: operators, indexing, and calls of functions with rules.
+"""
+
+import gast
+
+from ast_ad import annotations as anno
+from ast_ad import nodes
+from ast_ad import rules
+from ast_ad.codegen import to_source
+
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def share_common_values(tree):
+    tree = anno.copy_tree(tree)
+    assigned = [nodes.assigned_name(s) for s in gast.walk(tree) if isinstance(s, gast.stmt)]
+    once = {name for name in assigned if name and assigned.count(name) == 1}
+    renames = {}
+    for node in gast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                setattr(node, field, _share(block, once, renames))
+    return _Rename(renames).visit(tree) if renames else tree
+
+
+def _share(block, once, renames):
+    """`block` without the statements that repeat an earlier value; `renames` learns their
+    names."""
+    seen = {}  # the text of a value -> the name that holds it
+    kept = []
+    for stmt in block:
+        name = nodes.assigned_name(stmt)
+        if isinstance(stmt, _COMPOUND) or _mutates(stmt):
+            seen.clear()  # what it changes could be read by a value seen before
+        elif isinstance(stmt, gast.Assign) and name in once and _is_pure(stmt.value):
+            key = to_source(_Rename(renames).visit(anno.copy_tree(stmt.value))).strip()
+            if key in seen:
+                renames[name] = seen[key]
+                continue
+            seen[key] = name
+        kept.append(stmt)
+    return kept
+
+
+def _is_pure(value):
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript)):
+        return True
+    callee = anno.get(value, "callee") if isinstance(value, gast.Call) else None
+    try:
+        return callee is not None and (callee in rules.ADJOINTS or callee in rules.TANGENTS)
+    except TypeError:  # unhashable
+        return False
+
+
+def _mutates(stmt):
+    return isinstance(stmt, (gast.Expr, gast.Delete)) and not nodes.is_comment(stmt) or \
+        (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.renames:
+            return anno.copy_location(nodes.load(self.renames[node.id]), node)
+        return node
