@@ -135,19 +135,23 @@ def jacobian(function: Callable, *, wrt=0, mode="reverse") -> Callable:
         A function of the same arguments returning the Jacobian. It calls `function`
         too, to check that its output is a scalar.
 
+    With NumPy arrays, the Jacobian with respect to `x` has shape `out.shape + x.shape`,
+    one such block for each parameter of a tuple `wrt`.
+
     Raises:
-        DifferentiationError: `function` cannot be differentiated (raised now), or,
-            when called, a tuple `wrt` meets arrays.
+        DifferentiationError: `function` cannot be differentiated (raised now).
     """
     wrt = _hashable(wrt)
     derivative = differentiate(function, wrt=wrt, mode=mode)
 
     def jacobian_function(*args, **kwargs):
         value = function(*args, **kwargs)
-        if not isinstance(wrt, tuple):
-            argument = _argument(function, wrt, args, kwargs)
-            if getattr(value, "shape", ()) or getattr(argument, "shape", ()):
-                return _array_jacobian(function, wrt, mode, value, argument, args, kwargs)
+        items = wrt if isinstance(wrt, tuple) else (wrt,)
+        arguments = [_argument(function, item, args, kwargs) for item in items]
+        if getattr(value, "shape", ()) or any(getattr(a, "shape", ()) for a in arguments):
+            blocks = tuple(_array_jacobian(function, item, mode, value, argument, args, kwargs)
+                           for item, argument in zip(items, arguments))
+            return blocks if isinstance(wrt, tuple) else blocks[0]
         _scalar_output(function, args, kwargs)
         return _shaped(derivative(*args, **kwargs), wrt, f"the Jacobian of {function.__name__}")
 
@@ -169,9 +173,11 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
         a single `wrt`, a tuple of tuples (row i: the derivatives of the i-th partial)
         for a tuple `wrt`. It calls `function` too, to check that its output is a scalar.
 
+    With NumPy arrays the block of `x` and `y` has shape `x.shape + y.shape`; a tuple
+    `wrt` gives a tuple of tuples of blocks, as JAX's.
+
     Raises:
-        DifferentiationError: `function` cannot be differentiated (raised now), or,
-            when called, a tuple `wrt` meets arrays.
+        DifferentiationError: `function` cannot be differentiated (raised now).
     """
     wrt = _hashable(wrt)
     single = not isinstance(wrt, tuple)
@@ -182,10 +188,11 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
 
     def hessian_function(*args, **kwargs):
         _scalar_output(function, args, kwargs)
-        if single:
-            argument = _argument(function, wrt, args, kwargs)
-            if getattr(argument, "shape", ()):
-                return _array_hessian(rows[0], function, argument, args, kwargs)
+        arguments = [_argument(function, item, args, kwargs) for item in items]
+        if any(getattr(a, "shape", ()) for a in arguments):
+            blocks = tuple(tuple(_array_hessian(function, first, second, args, kwargs)
+                                 for second in items) for first in items)
+            return blocks[0][0] if single else blocks
         result = tuple(_shaped(row(*args, **kwargs), wrt, what) for row in rows)
         return result[0] if single else result
 
@@ -232,17 +239,18 @@ def _units(example):
     return units
 
 
-def _array_hessian(second, function, argument, args, kwargs):
-    """Shape `x.shape + x.shape`: one forward sweep of the gradient per element of x."""
+def _array_hessian(function, first, second, args, kwargs):
+    """The block of `first` and `second`, shaped `x.shape + y.shape`: one forward sweep of
+    the gradient with respect to `first` per element of `second`."""
     import numpy
 
-    seed = _seed_names(second, function)[-1]
-    columns = []
-    for i in range(argument.size):
-        unit = numpy.zeros_like(argument)
-        unit.flat[i] = 1.0
-        columns.append(numpy.asarray(second(*args, **kwargs, **{seed: unit})))
-    return numpy.stack(columns, axis=-1).reshape(argument.shape + argument.shape)
+    derivative = differentiate(differentiate(function, wrt=first), wrt=second, mode="forward")
+    seed = _seed_names(derivative, function)[-1]
+    x, y = (numpy.asarray(_argument(function, item, args, kwargs), dtype=float)
+            for item in (first, second))
+    columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: unit}))
+               for unit in _units(y)]
+    return numpy.stack(columns, axis=-1).reshape(x.shape + y.shape)
 
 
 def _hashable(wrt):

@@ -344,3 +344,36 @@ def test_adjoints_of_parts_added_in_place():
     (back,) = vjp(gradient, x)[1](seed)  # and reverse over reverse
     np.testing.assert_allclose(back, exact @ seed, rtol=1e-9, atol=1e-12)
     assert np.array_equal(x, np.random.default_rng(8).uniform(-1, 1, 5))  # x itself unchanged
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_and_hessian_with_respect_to_several_arrays(mode):
+    from ast_ad import hessian, jacobian
+
+    f = make_function("""
+        import numpy as np
+
+        def f(x, W, s):
+            return np.tanh(W @ x) * np.sum(x * x) * s
+        """)
+    g = make_function("""
+        import numpy as np
+
+        def g(x, W, s):
+            return np.sum(np.tanh(W @ x) * x[0]) * s ** 2
+        """)
+    rng = np.random.default_rng(9)
+    args = (rng.normal(size=3), rng.normal(size=(4, 3)), 0.7)
+    blocks = jacobian(f, wrt=(0, 1, 2), mode=mode)(*args)
+    for k, block in enumerate(blocks):
+        reference = autograd.jacobian(_twin(f), k)(*args)
+        assert np.shape(block) == np.shape(reference)
+        np.testing.assert_allclose(block, reference, rtol=1e-9, atol=1e-12)
+    if mode == "forward":
+        return
+    rows = hessian(g, wrt=(0, 1, 2))(*args)
+    for i in range(3):
+        for j in range(3):
+            reference = autograd.jacobian(autograd.grad(_twin(g), i), j)(*args)
+            assert np.shape(rows[i][j]) == np.shape(reference)
+            np.testing.assert_allclose(rows[i][j], reference, rtol=1e-9, atol=1e-12)
