@@ -1,0 +1,289 @@
+"""Expressions in three-address form: each becomes one elementary operation on atoms.
+
+A mixin of the lowering pass (`lower._Lowerer`): `rhs` turns an expression into one
+operation whose operands are atoms, emitting a temporary (`v1, v2, ...`) for each
+subexpression, in Python's evaluation order; `reference` resolves a name to its
+current version or to the object it names outside the function (a `static`); calls
+of the user's functions are inlined; an array's methods call NumPy's functions.
+"""
+
+import types
+
+import gast
+
+from ast_ad import annotations as anno
+from ast_ad import nodes
+from ast_ad import rules
+from ast_ad.check import check
+from ast_ad.errors import DifferentiationError
+from ast_ad.jumps import move_code_after_jumps
+from ast_ad.parse import MISSING, parse_function
+
+
+class Expressions:
+    """Needs from its host: `emit`, `namer`, `origin`, `scope`, `found`, `locals`,
+    `current`, `version`, `inlined`, `inlining` and `out`."""
+
+    def atom(self, expr):
+        """`expr` as a name or constant, emitting a temporary for anything larger."""
+        value = self.rhs(expr)
+        if nodes.is_atom(value):
+            return value
+        name = self.namer.temporary()
+        self.emit(nodes.assign(name, value))
+        return nodes.load(name)
+
+    def rhs(self, expr):
+        """`expr` as one elementary operation on atoms."""
+        if isinstance(expr, gast.Constant):
+            return nodes.constant(expr.value)
+        if isinstance(expr, (gast.Name, gast.Attribute)):
+            return self.reference(expr)
+        if isinstance(expr, gast.BinOp):
+            return gast.BinOp(left=self.atom(expr.left), op=expr.op, right=self.atom(expr.right))
+        if isinstance(expr, gast.UnaryOp):
+            operand = self.atom(expr.operand)
+            if isinstance(expr.op, gast.UAdd):
+                return operand
+            if isinstance(expr.op, gast.USub) and _is_number(operand):
+                return nodes.constant(-operand.value)
+            return gast.UnaryOp(op=expr.op, operand=operand)
+        if isinstance(expr, gast.Compare):
+            left = self.atom(expr.left)
+            right = self.atom(expr.comparators[0])
+            return gast.Compare(left=left, ops=expr.ops, comparators=[right])
+        if isinstance(expr, gast.Call) and anno.get(expr, "lowered"):
+            return anno.set(expr, "callee", anno.get(expr.func, "static").value)
+        if isinstance(expr, gast.Call):
+            return self.call(expr)
+        if isinstance(expr, gast.List):
+            return gast.List(elts=[], ctx=gast.Load())
+        if isinstance(expr, gast.Tuple):  # a shape or axes: constants only (checked)
+            return nodes.constant(tuple(self.rhs(e).value for e in expr.elts))
+        if isinstance(expr, gast.Subscript):
+            container = self.atom(expr.value)
+            return gast.Subscript(value=container, slice=self.index(expr.slice), ctx=gast.Load())
+        if isinstance(expr, gast.IfExp):
+            return self.choice(self.atom(expr.test), lambda: self.rhs(expr.body),
+                               lambda: self.rhs(expr.orelse))
+        if isinstance(expr, gast.BoolOp):  # short-circuit: `b` is evaluated only if needed
+            first = self.atom(expr.values[0])
+            rest = gast.BoolOp(op=expr.op, values=expr.values[1:]) if len(expr.values) > 2 \
+                else expr.values[1]
+            branches = (lambda: self.rhs(rest), lambda: anno.copy_tree(first))
+            if isinstance(expr.op, gast.Or):
+                branches = branches[::-1]
+            return self.choice(first, *branches)
+        raise self.origin.unsupported(expr, f"`{type(expr).__name__}` is not supported")
+
+    def index(self, index):
+        """An index whose parts are atoms: `i`, `1:n`, `i, 1:`."""
+        if isinstance(index, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in index.elts], ctx=gast.Load())
+        if isinstance(index, gast.Slice):
+            parts = [None if p is None else self.atom(p)
+                     for p in (index.lower, index.upper, index.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        return self.atom(index)
+
+    def choice(self, test, if_true, if_false):
+        """A temporary holding `if_true()` if `test` else `if_false()`, by an `if` statement."""
+        name = self.namer.temporary()
+        blocks = []
+        for value in (if_true, if_false):
+            outer, self.trace = self.trace, []
+            self.emit(nodes.assign(name, value()))
+            blocks.append(self.trace)
+            self.trace = outer
+        self.emit(gast.If(test=test, body=blocks[0], orelse=blocks[1]))
+        return nodes.load(name)
+
+    def call(self, expr):
+        if isinstance(expr.func, gast.Attribute) and not self.is_static(expr.func.value):
+            return self.method(expr)
+        callee = expr.func if anno.get(expr.func, "static") else self.reference(expr.func)
+        function = anno.get(callee, "static")
+        if function is None:
+            raise self.origin.unsupported(expr, "calling a local variable is not supported; "
+                                                "call a module-level function")
+        args = [self.argument(arg) for arg in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value)) for k in expr.keywords]
+        call = anno.set(gast.Call(func=callee, args=args, keywords=keywords), "callee",
+                        function.value)
+        if not _inlinable(function.value):
+            return call
+        try:
+            tree = check(parse_function(function.value))
+        except DifferentiationError as error:  # fine as long as no differentiated value enters
+            return anno.set(call, "not_inlined", str(error))
+        if any(_is_display(a) for a in args + [k.value for k in keywords]):
+            raise self.origin.unsupported(expr, f"a list or tuple display cannot be passed to "
+                                                f"`{tree.name}`, which ast_ad inlines; pass "
+                                                f"each value as an argument of its own")
+        return self.inline(expr, tree, function.value, args, keywords)
+
+    def argument(self, expr):
+        """An atom; a display (`[a, b]`, `(n, 3)`) stays one, of atoms, unless constant."""
+        if isinstance(expr, gast.List) or (isinstance(expr, gast.Tuple) and not all(
+                isinstance(e, gast.Constant) for e in expr.elts)):
+            return type(expr)(elts=[self.atom(e) for e in expr.elts], ctx=gast.Load())
+        return self.atom(expr)
+
+    def inline(self, expr, tree, function, args, keywords):
+        """Lower the body of the called user function into this trace; its value's name."""
+        if tree.name in self.inlining and function.__code__.co_name in self.inlining:
+            raise self.origin.unsupported(
+                expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
+                      "differentiated function calls, and cannot inline recursion; write the "
+                      "recursion as a loop")
+        callee = type(self)(tree, self.namer, self.inlining, self.found)
+        callee.trace = self.trace
+        for name, value in self.bind_arguments(expr, tree, function, args, keywords).items():
+            callee.current[name] = self.namer.claim(name)
+            callee.line_node = expr
+            callee.emit(nodes.assign(callee.current[name], value))
+        callee.out = self.namer.temporary()
+        for stmt in move_code_after_jumps(tree.body):
+            callee.statement(stmt)
+        return nodes.load(callee.out)
+
+    def bind_arguments(self, expr, tree, function, args, keywords):
+        """The atom each parameter of an inlined function receives, defaults included."""
+        positional = [a.id for a in tree.args.posonlyargs + tree.args.args]
+        bound = dict(zip(positional, args))
+        bound.update({k.arg: k.value for k in keywords})
+        defaults = dict(zip(positional[len(positional) - len(function.__defaults__ or ()):],
+                            function.__defaults__ or ()))
+        defaults.update(function.__kwdefaults__ or {})
+        for name in parameters(tree):
+            if name not in bound and name in defaults:
+                if not isinstance(defaults[name], (int, float, bool, str, type(None))):
+                    raise self.origin.unsupported(expr, f"the default of `{name}` is not a "
+                                                        "number or string; pass it explicitly")
+                bound[name] = nodes.constant(defaults[name])
+        if len(args) > len(positional) or set(bound) != set(parameters(tree)):
+            raise self.origin.error(expr, f"this call does not match the parameters of "
+                                          f"`{tree.name}` ({', '.join(parameters(tree))})")
+        return {name: bound[name] for name in parameters(tree)}
+
+    def method(self, expr):
+        """`list.append(v)` and `list.pop()`; an array's methods call NumPy's functions."""
+        if expr.func.attr in _ARRAY_METHODS:
+            function = self.numpy(expr, expr.func.attr)
+            args = [expr.func.value] + expr.args
+            if expr.func.attr == "reshape" and len(expr.args) > 1:
+                args = [expr.func.value, gast.Tuple(elts=expr.args, ctx=gast.Load())]
+            return self.call(gast.Call(func=function, args=args, keywords=expr.keywords))
+        expected = {"append": 1, "pop": 0}
+        if expr.func.attr not in expected or len(expr.args) != expected[expr.func.attr] \
+                or expr.keywords:
+            raise self.origin.unsupported(expr, "methods of local values are not supported "
+                                                "yet, except a list's append(v) and pop() and "
+                                                f"an array's {', '.join(_ARRAY_METHODS)}")
+        base = self.atom(expr.func.value)
+        args = [self.atom(arg) for arg in expr.args]
+        func = gast.Attribute(value=base, attr=expr.func.attr, ctx=gast.Load())
+        return gast.Call(func=func, args=args, keywords=[])
+
+    def is_range(self, call):
+        function = self.reference(call.func) if self.is_static(call.func) else None
+        return function is not None and anno.get(function, "static").value is range
+
+    def is_static(self, node):
+        """Whether `node` names something outside the function (`math`, `np.linalg`)."""
+        if isinstance(node, gast.Name):
+            return node.id not in self.locals
+        return isinstance(node, gast.Attribute) and self.is_static(node.value)
+
+    def numpy(self, node, name):
+        """`numpy.<name>`, as a static reference the generated code can reach."""
+        try:
+            import numpy
+        except ImportError:
+            raise self.origin.unsupported(node, "this is an array method, and NumPy is not "
+                                                "installed") from None
+        base = anno.set(nodes.load("numpy"), "static", Static(numpy))
+        anno.set(base, "bind", numpy)
+        self.found["arrays"] = True
+        attribute = gast.Attribute(value=base, attr=name, ctx=gast.Load())
+        return anno.set(attribute, "static", Static(getattr(numpy, name)))
+
+    def reference(self, expr):
+        """A local name at its current version, or a static name or attribute chain."""
+        if isinstance(expr, gast.Name):
+            if expr.id in self.locals:
+                if expr.id not in self.current:
+                    raise self.origin.unsupported(expr, f"`{expr.id}` is used before it is "
+                                                        "assigned")
+                return nodes.load(self.version(expr.id))
+            value = self.scope.lookup(expr.id)
+            if value is MISSING:
+                raise self.origin.error(expr, f"name `{expr.id}` is not defined when "
+                                              "differentiate is called; define it first")
+            if _is_numpy(value):
+                self.found["arrays"] = True
+            node = anno.set(nodes.load(expr.id), "static", Static(value))
+            if self.inlined:  # the caller's scope may not reach it under this name
+                anno.set(node, "bind", value)
+            return node
+        if isinstance(expr, gast.Attribute):
+            base = self.reference(expr.value)
+            static = anno.get(base, "static")
+            if static is None and expr.attr in _ARRAY_ATTRIBUTES:
+                call = gast.Call(func=self.numpy(expr, _ARRAY_ATTRIBUTES[expr.attr]),
+                                 args=[base], keywords=[])
+                return anno.set(call, "callee", getattr(_numpy(), _ARRAY_ATTRIBUTES[expr.attr]))
+            if static is None:
+                raise self.origin.unsupported(expr, "attributes of local values are not "
+                                                    "supported, except an array's "
+                                                    f"{', '.join(_ARRAY_ATTRIBUTES)}")
+            value = getattr(static.value, expr.attr, MISSING)
+            if value is MISSING:
+                raise self.origin.error(expr, f"`{expr.attr}` is not an attribute of "
+                                              f"{static.value!r}")
+            node = gast.Attribute(value=base, attr=expr.attr, ctx=gast.Load())
+            return anno.set(node, "static", Static(value))
+        return self.atom(expr)
+
+
+def parameters(tree):
+    args = tree.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+_ARRAY_METHODS = ("sum", "mean", "dot", "reshape", "transpose")
+_ARRAY_ATTRIBUTES = {"T": "transpose", "shape": "shape", "ndim": "ndim", "size": "size"}
+
+
+def _numpy():
+    import numpy
+
+    return numpy
+
+
+def _is_numpy(value):
+    module = value.__name__ if isinstance(value, types.ModuleType) else \
+        getattr(value, "__module__", None) or ""
+    return module == "numpy" or module.startswith("numpy.")
+
+
+def _inlinable(function):
+    if not isinstance(function, types.FunctionType):
+        return False
+    return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
+        not rules.is_nondifferentiable(function)
+
+
+def _is_number(node):
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+class Static:
+    """The object a static reference resolved to when the function was transformed."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _is_display(node):
+    return isinstance(node, (gast.List, gast.Tuple))
