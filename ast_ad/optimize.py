@@ -12,7 +12,10 @@ comments, `if`, `for` and `while` blocks, and a final return. Passes:
   becomes `x_bar = a + b` where the second stood);
 - dead-code elimination, by liveness through branches and loops (a stack's `pop` and
   any call made as a statement are kept for their effect);
-- removal of comments left quoting nothing.
+- inlining of a temporary (`v3`, `v3_bar`) read once, by a later statement of its
+  block, back into that statement, unless it is one of our helpers' shape arguments;
+- removal of comments left quoting nothing; comments quoting a statement that reads
+  an inlined temporary write it out.
 
 Values are unchanged: nothing is folded that could differ in the last bit, and
 `0 * x` is kept (x may be inf or nan).

@@ -77,7 +77,8 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
 
 def _numpy_rules(table):
     return {primal for primal, templates in table.items()
-            if any(t.function.__module__ == "ast_ad.rules.numpy" for t in templates)}
+            if any(t.function.__module__ in ("ast_ad.rules.numpy", "ast_ad.rules.linalg")
+                   for t in templates)}
 
 
 def test_every_numpy_rule_has_a_case():

@@ -86,7 +86,7 @@ def _load_builtin_rules():
         import numpy  # noqa: F401 - NumPy is optional: its rules load where it is installed
     except ImportError:
         return
-    from ast_ad.rules import numpy as numpy_rules  # noqa: F401
+    from ast_ad.rules import linalg, numpy as numpy_rules  # noqa: F401
 
 
 _load_builtin_rules()

@@ -1,0 +1,191 @@
+"""Rules for NumPy's products and linear algebra: `@`, `matmul`, `dot`, `outer`, `inner`,
+`trace`, `linalg.inv` and `linalg.solve`.
+
+`matmul` broadcasts stacks of matrices and promotes vectors, `dot` multiplies by
+scalars and contracts the last axis of its first argument with the second to last of
+its second; their adjoints are helpers here with rules of their own, so that
+generated array code can be differentiated again.
+"""
+
+# ruff: noqa: F811 - a primitive's reverse and forward templates share its name
+import gast
+import numpy as np
+
+from ast_ad.rules import adjoint, d, linear, tangent
+from ast_ad.rules.numpy import unbroadcast
+
+
+@adjoint(("array", gast.MatMult), np.matmul)
+def matmul(z, x, y):
+    d[x] = matmul_adjoint_left(d[z], x, y)
+    d[y] = matmul_adjoint_right(d[z], x, y)
+
+
+@tangent(("array", gast.MatMult), np.matmul)
+def matmul(z, x, y):
+    d[z] = np.matmul(d[x], y) + np.matmul(x, d[y])
+
+
+def matmul_adjoint_left(g, x, y):
+    """The adjoint of `x` in `x @ y`: vectors, matrices and stacks of matrices."""
+    x_dims, y_dims = np.ndim(x), np.ndim(y)
+    if x_dims == 2 and y_dims == 2:  # the common case, first
+        return np.matmul(g, np.transpose(y))
+    if y_dims == 1:
+        return g * y if x_dims == 1 else unbroadcast(np.expand_dims(g, -1) * y, x)
+    if x_dims == 1:
+        return unbroadcast(np.matmul(y, np.expand_dims(g, -1))[..., 0], x)
+    return unbroadcast(np.matmul(g, np.swapaxes(y, -1, -2)), x)
+
+
+def matmul_adjoint_right(g, x, y):
+    """The adjoint of `y` in `x @ y`: vectors, matrices and stacks of matrices."""
+    x_dims, y_dims = np.ndim(x), np.ndim(y)
+    if x_dims == 2 and y_dims == 2:
+        return np.matmul(np.transpose(x), g)
+    if x_dims == 1:
+        return g * x if y_dims == 1 else \
+            unbroadcast(np.expand_dims(x, -1) * np.expand_dims(g, -2), y)
+    if y_dims == 1:
+        return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0], y)
+    return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
+
+
+@adjoint(np.dot)
+def dot(z, x, y):
+    d[x] = dot_adjoint_left(d[z], x, y)
+    d[y] = dot_adjoint_right(d[z], x, y)
+
+
+@tangent(np.dot)
+def dot(z, x, y):
+    d[z] = np.dot(d[x], y) + np.dot(x, d[y])
+
+
+def dot_adjoint_left(g, x, y):
+    """The adjoint of `x` in `np.dot(x, y)`, which multiplies when either is a scalar and
+    contracts the last axis of `x` with the second to last of `y`."""
+    x_dims, y_dims = np.ndim(x), np.ndim(y)
+    if x_dims == 0 or y_dims == 0:
+        return unbroadcast(g * y, x)
+    if y_dims <= 2:
+        return matmul_adjoint_left(g, x, y)
+    y_axes = list(range(y_dims - 2)) + [y_dims - 1]
+    return np.tensordot(g, y, axes=(list(range(x_dims - 1, np.ndim(g))), y_axes))
+
+
+def dot_adjoint_right(g, x, y):
+    """The adjoint of `y` in `np.dot(x, y)`."""
+    x_dims, y_dims = np.ndim(x), np.ndim(y)
+    if x_dims == 0 or y_dims == 0:
+        return unbroadcast(g * x, y)
+    if y_dims <= 2:
+        return matmul_adjoint_right(g, x, y)
+    leading = list(range(x_dims - 1))
+    return np.moveaxis(np.tensordot(x, g, axes=(leading, leading)), 0, -2)
+
+
+# The adjoint helpers of a product p(x, y) are bilinear, each the transpose of p in one
+# argument: their own rules are p and the other helper again, so derivatives nest.
+
+
+@adjoint(matmul_adjoint_left)
+def matmul_adjoint_left_(a, g, x, y):
+    d[g] = np.matmul(d[a], y)
+    d[y] = matmul_adjoint_right(g, d[a], y)
+
+
+@tangent(matmul_adjoint_left)
+def matmul_adjoint_left_(a, g, x, y):
+    d[a] = matmul_adjoint_left(d[g], x, y) + matmul_adjoint_left(g, x, d[y])
+
+
+@adjoint(matmul_adjoint_right)
+def matmul_adjoint_right_(b, g, x, y):
+    d[g] = np.matmul(x, d[b])
+    d[x] = matmul_adjoint_left(g, x, d[b])
+
+
+@tangent(matmul_adjoint_right)
+def matmul_adjoint_right_(b, g, x, y):
+    d[b] = matmul_adjoint_right(d[g], x, y) + matmul_adjoint_right(g, d[x], y)
+
+
+@adjoint(dot_adjoint_left)
+def dot_adjoint_left_(a, g, x, y):
+    d[g] = np.dot(d[a], y)
+    d[y] = dot_adjoint_right(g, d[a], y)
+
+
+@tangent(dot_adjoint_left)
+def dot_adjoint_left_(a, g, x, y):
+    d[a] = dot_adjoint_left(d[g], x, y) + dot_adjoint_left(g, x, d[y])
+
+
+@adjoint(dot_adjoint_right)
+def dot_adjoint_right_(b, g, x, y):
+    d[g] = np.dot(x, d[b])
+    d[x] = dot_adjoint_left(g, x, d[b])
+
+
+@tangent(dot_adjoint_right)
+def dot_adjoint_right_(b, g, x, y):
+    d[b] = dot_adjoint_right(d[g], x, y) + dot_adjoint_right(g, d[x], y)
+
+
+@adjoint(np.linalg.inv)
+def inv(y, x):
+    d[x] = -np.matmul(np.matmul(np.swapaxes(y, -1, -2), d[y]), np.swapaxes(y, -1, -2))
+
+
+@tangent(np.linalg.inv)
+def inv(y, x):
+    d[y] = -np.matmul(np.matmul(y, d[x]), y)
+
+
+@adjoint(np.linalg.solve)
+def solve(z, a, b):
+    w = np.linalg.solve(np.swapaxes(a, -1, -2), d[z])
+    d[b] = w
+    d[a] = -matmul_adjoint_left(w, a, z)
+
+
+@tangent(np.linalg.solve)
+def solve(z, a, b):
+    d[z] = np.linalg.solve(a, d[b] - np.matmul(d[a], z))
+
+
+@adjoint(np.trace)
+def trace(y, x):
+    d[x] = d[y] * np.eye(np.shape(x)[0], np.shape(x)[1])
+
+
+@tangent(np.trace)
+def trace(y, x):
+    d[y] = np.trace(d[x])
+
+
+@adjoint(np.inner)
+def inner(z, x, y):
+    d[x] = d[z] * y
+    d[y] = d[z] * x
+
+
+@tangent(np.inner)
+def inner(z, x, y):
+    d[z] = np.inner(d[x], y) + np.inner(x, d[y])
+
+
+@adjoint(np.outer)
+def outer(z, x, y):
+    d[x] = np.matmul(d[z], y)
+    d[y] = np.matmul(x, d[z])
+
+
+@tangent(np.outer)
+def outer(z, x, y):
+    d[z] = np.outer(d[x], y) + np.outer(x, d[y])
+
+
+linear(np.matmul, np.dot, np.outer, np.inner, np.trace, matmul_adjoint_left,
+       matmul_adjoint_right, dot_adjoint_left, dot_adjoint_right)
