@@ -376,13 +376,13 @@ class _NothingBroadcast(gast.NodeTransformer):
     """`unbroadcast(g, x)` is `g` when `x` and the result `g` belongs to are both scalars."""
 
     def __init__(self, scalars):
-        self.scalars = scalars
+        from ast_ad.rules.numpy import unbroadcast
+
+        self.scalars, self.unbroadcast = scalars, unbroadcast
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        from ast_ad.rules.numpy import unbroadcast
-
-        if anno.get(node.func, "bind") is unbroadcast and \
+        if anno.get(node.func, "bind") is self.unbroadcast and \
                 getattr(node.args[1], "id", None) in self.scalars:
             return node.args[0]
         return node

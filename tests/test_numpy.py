@@ -378,3 +378,11 @@ def test_jacobian_and_hessian_with_respect_to_several_arrays(mode):
             reference = autograd.jacobian(autograd.grad(_twin(g), i), j)(*args)
             assert np.shape(rows[i][j]) == np.shape(reference)
             np.testing.assert_allclose(rows[i][j], reference, rtol=1e-9, atol=1e-12)
+
+
+def test_power_with_a_zero_base_has_a_zero_exponent_derivative_as_autograd():
+    g = make_function("import numpy as np\ndef g(x, y):\n    return np.sum(x ** y)\n")
+    x, y = np.array([0.0, 0.5, 2.0]), np.array([2.0, 1.5, 0.5])
+    for mine, theirs in zip(differentiate(g, wrt=(0, 1))(x, y),
+                            autograd.grad(_twin(g), (0, 1))(x, y)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ast_ad import rules
+from ast_ad import differentiate, rules
+from ast_ad.rules.operators import log_of_base
 from ast_ad.testing import check_grads
 from tests.conftest import make_function
 
@@ -32,7 +33,7 @@ CASES = {
     math.hypot: ("math.hypot(a, b)", POSITIVE), math.fabs: ("math.fabs(a * b)", POSITIVE),
     abs: ("abs(a - b) * a", ANY), math.copysign: ("math.copysign(a, b) * a", POSITIVE),
     max: ("max(a, b * b) * a", ANY), min: ("min(a, b * b) * a", ANY),
-    float: ("float(a) * b", ANY),
+    float: ("float(a) * b", ANY), log_of_base: ("log_of_base(a * b) * a", POSITIVE),
 }
 
 
@@ -49,7 +50,8 @@ def test_every_rule_has_a_case():
         assert primal in _builtin(rules.ADJOINTS) and primal in _builtin(rules.TANGENTS), primal
 
 
-FUNCTIONS = {primal: make_function(f"import math\ndef g(a, b):\n    return {expression}\n")
+FUNCTIONS = {primal: make_function(f"import math\ndef g(a, b):\n    return {expression}\n",
+                                   namespace={"log_of_base": log_of_base})
              for primal, (expression, _) in CASES.items()}
 
 
@@ -89,3 +91,13 @@ def test_kink_conventions(mode):
 
     g = make_function("def g(x, y):\n    return abs(x) + max(x, y) + min(y, x)\n")
     assert differentiate(g, wrt=(0, 1), mode=mode)(0.0, 0.0) == (2.0, 1.0)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_power_at_a_zero_and_a_negative_base_follows_jax(mode):
+    """d/dy x ** y is 0 at x = 0 and nan for x < 0, as in JAX; d/dx is the usual."""
+    g = make_function("def g(x, y):\n    return x ** y\n")
+    at_zero = [differentiate(g, wrt=k, mode=mode)(0.0, 2.0) for k in (0, 1)]
+    assert at_zero == [0.0, 0.0]
+    x_part, y_part = (differentiate(g, wrt=k, mode=mode)(-2.0, 2.0) for k in (0, 1))
+    assert x_part == -4.0 and math.isnan(y_part)

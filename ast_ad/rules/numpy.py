@@ -157,12 +157,12 @@ def div(z, x, y):
 @adjoint(("array", gast.Pow), np.power)
 def power(z, x, y):
     d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
-    d[y] = unbroadcast(d[z] * z * np.log(x), y)
+    d[y] = unbroadcast(d[z] * z * np.log(np.where(x == 0, 1.0, x)), y)  # 0 at 0, as JAX
 
 
 @tangent(("array", gast.Pow), np.power)
 def power(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(x)
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(x == 0, 1.0, x))
 
 
 @adjoint(("array", gast.USub), np.negative)

@@ -57,12 +57,31 @@ def div(z, x, y):
 @adjoint(gast.Pow, pow, math.pow)
 def pow_(z, x, y):
     d[x] = d[z] * y * x ** (y - 1)
-    d[y] = d[z] * z * math.log(x)
+    d[y] = d[z] * z * log_of_base(x)
 
 
 @tangent(gast.Pow, pow, math.pow)
 def pow_(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * math.log(x)
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * log_of_base(x)
+
+
+def log_of_base(x):
+    """`log(x)` in the derivative of `x ** y` with respect to `y`, with JAX's conventions:
+    0 at `x = 0`, where `x ** y` is 0 for every positive `y`, and nan for `x < 0`, where
+    `x ** y` has no real derivative in `y`."""
+    if x > 0:
+        return math.log(x)
+    return 0.0 if x == 0 else math.nan
+
+
+@adjoint(log_of_base)
+def log_of_base_(y, x):
+    d[x] = d[y] / x
+
+
+@tangent(log_of_base)
+def log_of_base_(y, x):
+    d[y] = d[x] / x
 
 
 @adjoint(gast.Mod)
