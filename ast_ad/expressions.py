@@ -262,9 +262,11 @@ def _numpy():
 
 
 def _is_numpy(value):
+    """NumPy, its functions, and our helpers for them (found in generated array code)."""
     module = value.__name__ if isinstance(value, types.ModuleType) else \
         getattr(value, "__module__", None) or ""
-    return module == "numpy" or module.startswith("numpy.")
+    return module == "numpy" or module.startswith("numpy.") or \
+        module in ("ast_ad.rules.numpy", "ast_ad.rules.linalg")
 
 
 def _inlinable(function):

@@ -108,6 +108,9 @@ class _Forward:
             value = nodes.load(tangent(source.id)) if isinstance(source, gast.Name) and \
                 source.id in active else self.zero(application.result)
             return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
+        if not application.differentiable():  # a name active elsewhere (`x_bar = zeros`)
+            return [anno.copy_location(nodes.assign(tangent(application.result),
+                                                    self.zero(application.result)), stmt)]
         if packs.is_pack(application):
             value = packs.tangent(application, lambda atom: tangent(atom.id) if isinstance(
                 atom, gast.Name) and atom.id in active else None)

@@ -66,6 +66,10 @@ class _Reverse:
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.resets = set()  # names whose adjoint restarts after their definition
         self.fresh = set()  # array adjoints last assigned an array no other name shares
+        # An array's zero adjoint needs the array, which exists only where it was defined:
+        # those defined in a branch get theirs there, in the primal sweep.
+        self.conditional = _defined_in_blocks(tree.body) if self.arrays else set()
+        self.zero_at_definition = set()
         self.counters = {}  # while loop -> the name counting its trips
 
     def function(self):
@@ -117,6 +121,10 @@ class _Reverse:
                 result.extend(self.primal_loop(stmt, push))
             else:
                 result.append(anno.copy_tree(stmt))
+                name = nodes.assigned_name(stmt)
+                if name in self.zero_at_definition:
+                    result.append(anno.copy_location(
+                        nodes.assign(self.names(name), self.zero_like(name)), stmt))
         return result
 
     def primal_loop(self, loop, push):
@@ -256,8 +264,9 @@ class _Reverse:
         return zero_like(name, self.arrays)
 
     def zeros(self, names, where):
+        self.zero_at_definition |= names & self.conditional
         return [anno.copy_location(nodes.assign(self.names(n), self.zero_like(n)), where)
-                for n in sorted(names)]
+                for n in sorted(names - self.conditional)]
 
     def contribute(self, block, has_adjoint, atom, value, stmt):
         """Add `value` to the adjoint of `atom`, if `atom` is a differentiated name."""
@@ -301,8 +310,8 @@ class _Reverse:
                                           "derivative in forward mode: "
                                           "differentiate(grad_f, mode=\"forward\").")
         if result not in has_adjoint or result not in self.active or \
-                application.primal == "list":
-            return []
+                application.primal == "list" or not application.differentiable():
+            return []  # a name active elsewhere, given a value here that carries no derivative
         block = [nodes.quote(stmt)]
         result_bar = self.node(result)
         if anno.get(stmt, "carried"):  # the carried value is overwritten: its adjoint restarts
@@ -328,6 +337,10 @@ class _Reverse:
                                      slice=anno.copy_tree(index), ctx=gast.Store())
             block.append(anno.copy_location(
                 gast.AugAssign(target=element, op=gast.Add(), value=result_bar), stmt))
+        elif application.primal == "sum" and application.args[0].id not in self.sequences:
+            summed = application.args[0]  # an array, summed over its first axis
+            self.contribute(block, has_adjoint, summed, _numpy_rule(
+                "sum_adjoint", result_bar, nodes.load(summed.id), nodes.constant(0)), stmt)
         elif application.primal == "sum":
             block.append(self.adjoint_sum(application.args[0].id, result_bar, stmt))
         elif packs.is_pack(application):
@@ -416,6 +429,13 @@ def _length(name):
 
 def _call(name, *args):
     return gast.Call(func=_builtin(name), args=list(args), keywords=[])
+
+
+def _defined_in_blocks(body):
+    """Names assigned only inside branches and loops: they may not exist after them."""
+    top = {nodes.assigned_name(s) for s in body}
+    return {s.targets[0].id for s in gast.walk(gast.Module(body=body, type_ignores=[]))
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)} - top
 
 
 def _defined(stmt):

@@ -160,13 +160,14 @@ def _makes_scalar(application, scalars):
 
 
 def _is_reduction(primal):
-    """Functions that give a scalar when given one argument."""
-    if primal in (builtins.len, "sum"):
+    """Functions that give a scalar when given one argument (not `sum` or `np.trace`: of a
+    list of arrays, or of a 3-d array, they give an array)."""
+    if primal is builtins.len:
         return True
     numpy = sys.modules.get("numpy")
     return numpy is not None and any(primal is f for f in (
         numpy.sum, numpy.mean, numpy.prod, numpy.max, numpy.min, numpy.amax, numpy.amin,
-        numpy.linalg.norm, numpy.size, numpy.ndim, numpy.trace))
+        numpy.linalg.norm, numpy.size, numpy.ndim))
 
 
 def active_names(body, wrt):

@@ -1,5 +1,6 @@
 """Every NumPy rule, on random shapes with broadcasting, against autograd."""
 
+import textwrap
 import types
 
 import gast
@@ -71,7 +72,8 @@ PRODUCTS = {  # primal -> (expression in a and b, their shapes)
 }
 HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left",
            "matmul_adjoint_right", "dot_adjoint_left", "dot_adjoint_right",
-           "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into"}
+           "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into",
+           "broadcast_like", "trace_adjoint"}
 # The helpers are checked through the rules that use them (concatenate_part: test_packs).
 
 
@@ -386,3 +388,120 @@ def test_power_with_a_zero_base_has_a_zero_exponent_derivative_as_autograd():
     for mine, theirs in zip(differentiate(g, wrt=(0, 1))(x, y),
                             autograd.grad(_twin(g), (0, 1))(x, y)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+REVIEWED = {  # programs a review found wrong or crashing, each against autograd
+    "sum of a list of arrays, and a norm": """
+        def f(x):
+            parts = []
+            parts.append(x)
+            parts.append(np.sin(x))
+            s = sum(parts)
+            m = np.linalg.norm(x)
+            return np.sum((s + m) ** 2)
+        """,
+    "sum of a list of arrays, and a full sum": """
+        def f(x):
+            parts = []
+            parts.append(x)
+            parts.append(x * x)
+            return np.sum((sum(parts) + np.sum(x)) ** 2)
+        """,
+    "a full sum that keeps its dimensions": """
+        def f(x):
+            return np.sum(np.sin(np.sum(x, keepdims=True))) + np.sum(np.mean(x, keepdims=True) * x)
+        """,
+    "the builtin sum of an array's rows": """
+        def f(x):
+            return np.sum(sum(x) ** 2)
+        """,
+    "a branch on the data, reversed twice": """
+        def f(x):
+            if np.sum(x) > 1.2:
+                t = x + x * x
+            else:
+                t = x * x + np.sin(x[-1])
+            return np.sum(np.sin(t))
+        """,
+    "a scalar added to an array, squared after the sum": """
+        def f(x):
+            s = np.sum(x + x[0])
+            return s * s + np.sum(x[0] + np.ones(3))
+        """,
+}
+
+
+def _reviewed(name):
+    return make_function("import numpy as np\n" + textwrap.dedent(REVIEWED[name]), "f")
+
+
+@pytest.mark.parametrize("name", list(REVIEWED))
+def test_reviewed_programs_in_both_modes_and_to_second_order(name):
+    f = _reviewed(name)
+    x = np.random.default_rng(10).uniform(0.1, 0.9, (4, 3) if "rows" in name else 3)
+    for x in [x, x * 0.5] if "branch" in name else [x]:  # both paths of the branch
+        _check_reviewed(f, x, name)
+
+
+def _check_reviewed(f, x, name):
+    from ast_ad import hessian, vjp
+
+    exact = autograd.grad(_twin(f))(x)
+    np.testing.assert_allclose(differentiate(f)(x), exact, rtol=1e-9, atol=1e-12)
+    direction = np.linspace(-1.0, 1.0, x.size).reshape(x.shape)
+    along = differentiate(f, mode="forward")(x, x_dot=direction)
+    np.testing.assert_allclose(along, np.sum(exact * direction), rtol=1e-9, atol=1e-12)
+    if "list" in name:
+        return  # second derivatives through lists are refused
+    hvp = autograd.hessian(_twin(f))(x).reshape(x.size, x.size) @ direction.ravel()
+    ours = differentiate(differentiate(f), mode="forward")(x, x_dot=direction)
+    np.testing.assert_allclose(np.ravel(ours), hvp, rtol=1e-9, atol=1e-12)
+    (back,) = vjp(differentiate(f), x)[1](direction)
+    np.testing.assert_allclose(np.ravel(back), hvp, rtol=1e-9, atol=1e-12)
+    assert np.shape(hessian(f)(x)) == x.shape + x.shape
+
+
+def test_forward_tangent_of_a_broadcast_sum_has_the_result_shape():
+    from ast_ad import hessian
+
+    f = make_function("""
+        import numpy as np
+
+        def f(x, b):
+            s = np.sum(x + b)
+            return s * s
+        """)
+    x, b = np.array([0.1, 0.2, 0.3, 0.4]), 0.5
+    assert differentiate(f, wrt=1, mode="forward")(x, b) == differentiate(f, wrt=1)(x, b)
+    blocks = hessian(f, wrt=(0, 1))(x, b)
+    exact = autograd.hessian(_twin(f), 1)(x, b)
+    np.testing.assert_allclose(blocks[1][1], exact, rtol=1e-12)
+    np.testing.assert_allclose(blocks[0][1], np.full(4, 8.0), rtol=1e-12)
+
+
+def test_solve_with_a_right_side_broadcast_over_a_stack():
+    f = make_function("""
+        import numpy as np
+
+        def f(A, b):
+            return np.sum(np.linalg.solve(A + 3.0 * np.eye(3), b) ** 2)
+        """)
+    rng = np.random.default_rng(11)
+    A, b = rng.uniform(-1, 1, (2, 3, 3)), rng.uniform(-1, 1, (3, 2))
+    A_bar, b_bar = differentiate(f, wrt=(0, 1))(A, b)
+    assert A_bar.shape == A.shape and b_bar.shape == b.shape
+    direction = rng.uniform(-1, 1, b.shape)
+    numeric = central_difference(lambda t: f(A, b + t * direction), [0.0], [1.0], step=1e-5)
+    np.testing.assert_allclose(np.sum(b_bar * direction), numeric, rtol=1e-7)
+
+
+def test_trace_of_a_stack_and_float32_extrema():
+    f = make_function("""
+        import numpy as np
+
+        def f(A):
+            return np.sum(np.trace(A) ** 2) + np.max(A) + np.min(A)
+        """)
+    A = np.random.default_rng(12).uniform(-1, 1, (3, 3, 2))
+    np.testing.assert_allclose(differentiate(f)(A), autograd.grad(_twin(f))(A), rtol=1e-12)
+    assert differentiate(f)(A.astype(np.float32)).dtype == np.float32

@@ -12,7 +12,7 @@ import gast
 import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, tangent
-from ast_ad.rules.numpy import unbroadcast
+from ast_ad.rules.numpy import float_type, unbroadcast
 
 
 @adjoint(("array", gast.MatMult), np.matmul)
@@ -146,7 +146,7 @@ def inv(y, x):
 @adjoint(np.linalg.solve)
 def solve(z, a, b):
     w = np.linalg.solve(np.swapaxes(a, -1, -2), d[z])
-    d[b] = w
+    d[b] = unbroadcast(w, b)
     d[a] = -matmul_adjoint_left(w, a, z)
 
 
@@ -157,7 +157,7 @@ def solve(z, a, b):
 
 @adjoint(np.trace)
 def trace(y, x):
-    d[x] = d[y] * np.eye(np.shape(x)[0], np.shape(x)[1])
+    d[x] = trace_adjoint(d[y], x)
 
 
 @tangent(np.trace)
@@ -187,5 +187,22 @@ def outer(z, x, y):
     d[z] = np.outer(d[x], y) + np.outer(x, d[y])
 
 
-linear(np.matmul, np.dot, np.outer, np.inner, np.trace, matmul_adjoint_left,
+def trace_adjoint(g, x):
+    """The adjoint of `np.trace(x)`: `g` along the diagonal of `x`'s first two axes."""
+    rows, columns = np.shape(x)[:2]
+    eye = np.eye(rows, columns, dtype=float_type(x))
+    return eye.reshape((rows, columns) + (1,) * (np.ndim(x) - 2)) * g
+
+
+@adjoint(trace_adjoint)
+def trace_adjoint_(r, g, x):
+    d[g] = np.trace(d[r])
+
+
+@tangent(trace_adjoint)
+def trace_adjoint_(r, g, x):
+    d[r] = trace_adjoint(d[g], x)
+
+
+linear(np.matmul, np.dot, np.outer, np.inner, np.trace, trace_adjoint, matmul_adjoint_left,
        matmul_adjoint_right, dot_adjoint_left, dot_adjoint_right)

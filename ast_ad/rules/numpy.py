@@ -30,6 +30,14 @@ def unbroadcast(g, x):
     return g
 
 
+def broadcast_like(t, z):
+    """`t`, a tangent of `z` that a zero left smaller (`x_dot` for `x + b`), at `z`'s shape."""
+    shape = z.shape if isinstance(z, np.ndarray) else np.shape(z)
+    if (t.shape if isinstance(t, np.ndarray) else np.shape(t)) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
 def getitem_adjoint(g, x, index):
     """`g`, the adjoint of `x[index]`, scattered into an array shaped like `x`."""
     result = np.zeros(np.shape(x), dtype=np.result_type(x, g))
@@ -46,24 +54,22 @@ def extremum_adjoint(g, x, y, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
     at_extremum = x == y
-    count = np.sum(at_extremum, axis=axis, keepdims=True)
+    count = np.sum(at_extremum, axis=axis, keepdims=True, dtype=float_type(x))
     return sum_adjoint(g, x, axis, keepdims) * at_extremum / count
 
 
 def sum_adjoint(g, x, axis=None, keepdims=False):
     """`g`, the adjoint of `np.sum(x, axis, keepdims)`, spread back over `x`'s shape."""
-    if axis is None:  # filled rather than broadcast: a small array is faster to read then
-        result = np.empty(np.shape(x), dtype=_precision(x))
+    if np.ndim(g) == 0:  # filled rather than broadcast: a small array is faster to read then
+        result = np.empty(np.shape(x), dtype=float_type(x))
         result.fill(g)
         return result
-    if not isinstance(g, np.ndarray):  # the unit seed, a Python float, takes x's precision
-        g = np.asarray(g, dtype=_precision(x))
-    if not keepdims:
+    if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, np.shape(x))
 
 
-def _precision(x):
+def float_type(x):
     """The floating type of `x`'s gradient: its own, or float64 for integers and numbers."""
     if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
         return x.dtype
@@ -118,7 +124,7 @@ def add(z, x, y):
 
 @tangent(("array", gast.Add))
 def add(z, x, y):
-    d[z] = d[x] + d[y]
+    d[z] = broadcast_like(d[x] + d[y], z)
 
 
 @adjoint(("array", gast.Sub))
@@ -129,7 +135,7 @@ def sub(z, x, y):
 
 @tangent(("array", gast.Sub))
 def sub(z, x, y):
-    d[z] = d[x] - d[y]
+    d[z] = broadcast_like(d[x] - d[y], z)
 
 
 @adjoint(("array", gast.Mult))
@@ -422,7 +428,7 @@ def where(z, condition, x, y):
 
 @tangent(np.where)
 def where(z, condition, x, y):
-    d[z] = np.where(condition, d[x], d[y])
+    d[z] = broadcast_like(np.where(condition, d[x], d[y]), z)
 
 
 @adjoint(np.clip)
@@ -484,6 +490,16 @@ def sum_adjoint_(y, g, x, axis=None, keepdims=False):
 @tangent(sum_adjoint)
 def sum_adjoint_(y, g, x, axis=None, keepdims=False):
     d[y] = sum_adjoint(d[g], x, axis, keepdims)
+
+
+@adjoint(broadcast_like)
+def broadcast_like_(y, t, z):
+    d[t] = unbroadcast(d[y], t)
+
+
+@tangent(broadcast_like)
+def broadcast_like_(y, t, z):
+    d[y] = broadcast_like(d[t], z)
 
 
 @adjoint(unbroadcast)
@@ -580,8 +596,8 @@ def concatenate_part_adjoint_(r, h, g, pieces, i, axis=0):
 # ---------------------------------------------------------------- linear and non-differentiable
 
 linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
-       np.swapaxes, np.squeeze, np.ravel, unbroadcast, sum_adjoint, getitem_adjoint,
-       extremum_adjoint, concatenate_part, concatenate_part_adjoint)
+       np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
+       getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint)
 
 nondifferentiable(np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like, np.ones_like,
                   np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin, np.arange,
