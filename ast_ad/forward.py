@@ -19,7 +19,8 @@ from ast_ad import rules
 from ast_ad.lower import parameters
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, is_application, returned_name, sequences, zero_like)
+                           describe, is_application, returned_name, NothingBroadcast,
+                           scalar_names, sequences, zero_like)
 from ast_ad.templates import expand
 
 
@@ -45,11 +46,12 @@ class _Forward:
         self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
         assigned = [s.targets[0].id for s in gast.walk(tree) if isinstance(s, gast.Assign)]
         self.assigned_once = {n for n in assigned if assigned.count(n) == 1}
+        self.scalars = scalar_names(tree.body) if anno.get(tree, "arrays", False) else set()
 
     def function(self):
         zeros = [nodes.assign(self.tangents[p](name), self.zero(name)) for p in self.wrt
                  for name in parameters(self.tree) if name != p and name in self.active[p]]
-        body = zeros + self.block(self.tree.body[:-1])
+        body = self.shaped_seeds() + zeros + self.block(self.tree.body[:-1])
         out = returned_name(self.tree.body)
         returns = [nodes.load(self.tangents[p](out)) if out in self.active[p]
                    else self.zero(out) for p in self.wrt]
@@ -58,6 +60,18 @@ class _Forward:
                                        describe(self.tree, self.wrt, "Tangent"),
                                        self.single, self.required)
         return bind_statics(function, self.namer)
+
+    def shaped_seeds(self):
+        """In array code a seed takes its parameter's shape: the default 1.0 is the
+        direction of all ones, as a scalar seed is for a scalar parameter."""
+        if not anno.get(self.tree, "arrays", False) or self.required:
+            return []
+        from ast_ad.rules.numpy import broadcast_like
+
+        return [nodes.assign(seed, gast.Call(func=nodes.bound("broadcast_like", broadcast_like),
+                                             args=[nodes.load(seed), nodes.load(p)],
+                                             keywords=[]))
+                for p, seed in zip(self.wrt, self.seeds)]
 
     def block(self, statements):
         result = []
@@ -120,6 +134,8 @@ class _Forward:
         block, assigned = [], False
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):
+            if application.result in self.scalars:
+                value = NothingBroadcast(self.scalars).visit(value)
             if isinstance(target, tuple):
                 target, assigned = tangent(application.result), True
             block.append(anno.copy_location(nodes.assign(target, value), stmt))

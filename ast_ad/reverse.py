@@ -31,8 +31,8 @@ from ast_ad import packs
 from ast_ad import rules
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, is_application, returned_name, scalar_names, sequences,
-                           zero_like)
+                           describe, is_application, returned_name, NothingBroadcast,
+                           scalar_names, sequences, zero_like)
 from ast_ad.templates import expand
 
 _LOOPS = (gast.For, gast.While)
@@ -378,27 +378,11 @@ class _Reverse:
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):
             if application.result in self.scalars:
-                value = _NothingBroadcast(self.scalars).visit(value)
+                value = NothingBroadcast(self.scalars).visit(value)
             if isinstance(target, tuple):
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:
                 block.append(anno.copy_location(nodes.assign(target, value), stmt))
-
-
-class _NothingBroadcast(gast.NodeTransformer):
-    """`unbroadcast(g, x)` is `g` when `x` and the result `g` belongs to are both scalars."""
-
-    def __init__(self, scalars):
-        from ast_ad.rules.numpy import unbroadcast
-
-        self.scalars, self.unbroadcast = scalars, unbroadcast
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if anno.get(node.func, "bind") is self.unbroadcast and \
-                getattr(node.args[1], "id", None) in self.scalars:
-            return node.args[0]
-        return node
 
 
 def _numpy_rule(name, *args):

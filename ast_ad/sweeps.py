@@ -146,6 +146,23 @@ def scalar_names(body):
         scalars |= grown
 
 
+class NothingBroadcast(gast.NodeTransformer):
+    """In a statement whose result is a scalar, `unbroadcast(g, x)` and
+    `broadcast_like(t, x)` are `g` and `t` when `x` is a scalar too."""
+
+    def __init__(self, scalars):
+        from ast_ad.rules.numpy import broadcast_like, unbroadcast
+
+        self.scalars, self.helpers = scalars, (unbroadcast, broadcast_like)
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if any(anno.get(node.func, "bind") is helper for helper in self.helpers) and \
+                getattr(node.args[1], "id", None) in self.scalars:
+            return node.args[0]
+        return node
+
+
 def _makes_scalar(application, scalars):
     def scalar(atom):
         return (isinstance(atom, gast.Constant) and type(atom.value) in (int, float)) or \

@@ -505,3 +505,11 @@ def test_trace_of_a_stack_and_float32_extrema():
     A = np.random.default_rng(12).uniform(-1, 1, (3, 3, 2))
     np.testing.assert_allclose(differentiate(f)(A), autograd.grad(_twin(f))(A), rtol=1e-12)
     assert differentiate(f)(A.astype(np.float32)).dtype == np.float32
+
+
+def test_forward_mode_default_seed_is_the_direction_of_all_ones():
+    g = make_function("import numpy as np\ndef g(x, s):\n    return np.sum(x) * s\n")
+    x = np.array([1.0, 2.0, 3.0])
+    assert differentiate(g, mode="forward")(x, 2.0) == 6.0
+    assert differentiate(g, mode="forward")(x, 2.0, x_dot=0.5) == 3.0
+    assert differentiate(g, mode="forward")(x, 2.0, x_dot=np.array([1.0, 0.0, 0.0])) == 2.0
