@@ -8,18 +8,21 @@ written twice. These are the places where adjoints accumulate, are scattered bac
 whole, or are shared by the common-value pass, so a rule that is right alone can still
 be wrong in combination. Every gradient is checked against autograd's in both modes,
 optimized or not, with the arguments left untouched; one Hessian-vector product is
-checked against central differences of autograd's gradient.
+checked against extrapolated central differences of autograd's gradient. A program
+whose `np.max` comes near a tie, where the derivative jumps, is left out.
 """
 
 import math
 import random
+import re
 import types
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from ast_ad import differentiate
+from ast_ad.testing import central_difference
 from tests.conftest import make_function
 
 np = pytest.importorskip("numpy")
@@ -46,9 +49,9 @@ class _ProgramWriter:
         first, second = rng.sample(range(min(n, m)), 2)
         self.index = rng.sample([first, second, first], 3)
         self.shapes = {"s": (), "x": (n,), "y": (n,), "W": (m, n)}
-        self.owned = set()
-        self.counter_bound = None
-        self.said = {}
+        self.unshared = set()
+        self.loop_count = None
+        self.written = {}
         self.lines = []
         self.count = 0
 
@@ -72,7 +75,7 @@ class _ProgramWriter:
                 yield f"{name}[::2]", ((k + 1) // 2,)
             if k > max(self.index):
                 yield f"{name}[IDX]", (len(self.index),)
-            if self.counter_bound is not None and k > self.counter_bound:
+            if self.loop_count is not None and k >= self.loop_count:
                 yield f"{name}[i]", ()
         elif len(shape) == 2:
             r, c = shape
@@ -101,16 +104,6 @@ class _ProgramWriter:
         return {of_view for name, of_name in self.shapes.items()
                 for _, of_view in self.views(name, of_name)}
 
-    def can_write(self, shape):
-        atoms = self.atom_shapes()
-        if shape in atoms:
-            return True
-        if len(shape) == 1:
-            return shape[0] % 2 == 0 and (shape[0] // 2,) in atoms
-        if len(shape) == 2 and 2 in shape:
-            return (shape[1] if shape[0] == 2 else shape[0],) in atoms
-        return False
-
     def writable_shapes(self):
         atoms = self.atom_shapes()
         pieces = [s for s in atoms if len(s) == 1]
@@ -124,21 +117,21 @@ class _ProgramWriter:
     def expression(self, shape, depth=0):
         rng = self.rng
         atoms = self.atoms(shape)
-        if depth > 0 and (depth >= MAX_DEPTH or rng.random() < 0.3):
+        if depth > 0 and (depth >= MAX_DEPTH or rng.random() < 0.45):
             if shape == () and rng.random() < 0.2:
                 return self.constant()
             if atoms:
                 return rng.choice(atoms)
             return self.assembled(shape, depth)
-        said = self.said.setdefault(shape, [])
-        if said and rng.random() < 0.15:
-            return rng.choice(said)
+        written = self.written.setdefault(shape, [])
+        if written and rng.random() < 0.15:
+            return rng.choice(written)
         writers = [self.unary, self.binary, self.binary, self.reduction, self.product,
                    self.assembled, self.kept_reduction]
         while True:
             text = rng.choice(writers)(shape, depth)
             if text is not None:
-                said.append(text)
+                written.append(text)
                 return text
 
     def unary(self, shape, depth):
@@ -149,7 +142,7 @@ class _ProgramWriter:
         pairs = [(shape, shape)]
         if shape != ():
             pairs += [(shape, ()), ((), shape)]
-        if len(shape) == 2 and self.can_write(shape[1:]):
+        if len(shape) == 2 and shape[1:] in self.writable_shapes():
             pairs += [(shape, shape[1:]), (shape[1:], shape)]
         left, right = rng.choice(pairs)
         operator = rng.choice(["+", "-", "*", "/"])
@@ -225,9 +218,9 @@ class _ProgramWriter:
 
     def assignment(self, pad="    "):
         rng = self.rng
-        owned = [name for name in self.owned if self.shapes[name] != ()]
-        if owned and rng.random() < 0.15:
-            name = rng.choice(sorted(owned))
+        arrays = sorted(name for name in self.unshared if self.shapes[name] != ())
+        if arrays and rng.random() < 0.15:
+            name = rng.choice(arrays)
             value = self.expression(rng.choice([(), self.shapes[name]]), 1)
             self.lines.append(f"{pad}{name} {rng.choice(['+=', '-=', '*='])} {value}")
             return
@@ -239,7 +232,7 @@ class _ProgramWriter:
         self.lines.append(f"{pad}{name} = {self.expression(shape)}")
         self.shapes[name] = shape
         if name not in PARAMETERS:
-            self.owned.add(name)
+            self.unshared.add(name)
 
     def loop(self):
         rng = self.rng
@@ -248,24 +241,23 @@ class _ProgramWriter:
         self.shapes[h] = shape
         count = rng.randint(0, 3)
         self.lines.append(f"    for i in range({count}):")
-        self.counter_bound = count - 1
-        before = dict(self.shapes)
+        self.loop_count = count
+        outside = dict(self.shapes), {shape: list(w) for shape, w in self.written.items()}
         if rng.random() < 0.5:
             u, of_u = self.fresh_name(), self.chosen_shape()
             self.lines.append(f"        {u} = {self.expression(of_u)}")
             self.shapes[u] = of_u
         update = rng.choice(UPDATES).format(h=h, e=self.expression(shape, 1))
         self.lines.append(f"        {update}")
-        self.shapes, self.counter_bound = before, None
-        self.owned.add(h)
+        (self.shapes, self.written), self.loop_count = outside, None
+        self.unshared.add(h)
 
     def branch(self):
         rng = self.rng
         condition = self.expression((), 1)
         self.lines.append(f"    if {condition} > {round(rng.uniform(-0.5, 0.5), 2)}:")
-        owned = sorted(name for name in self.owned)
-        if owned and rng.random() < 0.5:
-            name = rng.choice(owned)
+        if self.unshared and rng.random() < 0.5:
+            name = rng.choice(sorted(self.unshared))
             self.lines.append(f"        {name} = {self.expression(self.shapes[name])}")
             return
         name, shape = self.fresh_name(), self.chosen_shape()
@@ -273,12 +265,12 @@ class _ProgramWriter:
         self.lines.append("    else:")
         self.lines.append(f"        {name} = {self.expression(shape)}")
         self.shapes[name] = shape
-        self.owned.add(name)
+        self.unshared.add(name)
 
     def write(self):
         rng = self.rng
         looped = branched = False
-        for _ in range(rng.randint(2, 5)):
+        for _ in range(rng.randint(2, 4)):
             choice = rng.random()
             if choice < 0.1 and not looped:
                 self.loop()
@@ -307,7 +299,10 @@ def _program(seed):
 
 
 class _TieWatch:
-    """NumPy, except that `max` notes how close its largest entries come to a tie."""
+    """NumPy, except that `max` notes the closest its largest entry comes to another.
+
+    Equal entries are left out: they are one value read twice (`x[IDX]`, `np.stack([a, a])`)
+    and stay equal along any direction; both sides split the derivative between them."""
 
     def __init__(self):
         self.gap = math.inf
@@ -318,9 +313,10 @@ class _TieWatch:
     def max(self, a, axis=None, keepdims=False):
         ordered = np.sort(np.asarray(a), axis=axis)
         along = -1 if axis is None else axis
-        if ordered.shape[along] > 1:
-            top = np.take(ordered, -1, along) - np.take(ordered, -2, along)
-            self.gap = min(self.gap, float(np.min(top)))
+        top = np.take(ordered, [-1], along)
+        gaps = (top - ordered)[top > ordered]
+        if gaps.size:
+            self.gap = min(self.gap, float(np.min(gaps)))
         return np.max(a, axis=axis, keepdims=keepdims)
 
 
@@ -328,64 +324,74 @@ def _with_numpy(f, module):
     return types.FunctionType(f.__code__, dict(f.__globals__, np=module))
 
 
-def _closest_tie(f, point):
+def _autograd_twin(source):
+    """The program for autograd, which cannot update an array in place by a traced value:
+    `t *= v` is written `t = t * (v)`, the same value since no other name shares `t`."""
+    source = re.sub(r"^( *)(\w+) ([-+*])= (.*)$", r"\1\2 = \2 \3 (\4)", source, flags=re.M)
+    return _with_numpy(make_function(source), anp)
+
+
+def _closest_to_a_tie(f, point):
     watch = _TieWatch()
     _with_numpy(f, watch)(*point)
     return watch.gap
 
 
-def _assert_untouched(point, copies, source):
-    for value, copy in zip(point, copies):
-        assert np.array_equal(value, copy), f"an argument was mutated\n{source}"
+def _assert_untouched(point, copies):
+    for name, value, copy in zip(PARAMETERS, point, copies):
+        assert np.array_equal(value, copy), f"the derivative changed the argument {name}"
 
 
-def _check_gradients(f, point, directions, source):
+def _check_gradients(f, twin, point, directions):
     wrt = tuple(range(len(PARAMETERS)))
-    theirs = autograd.grad(_with_numpy(f, anp), wrt)(*point)
+    theirs = autograd.grad(twin, wrt)(*point)
     copies = [np.copy(value) for value in point]
     seeds = {f"{name}_dot": d for name, d in zip(PARAMETERS, directions)}
     for optimized in (True, False):
         ours = differentiate(f, wrt=wrt, optimized=optimized)(*point)
-        _assert_untouched(point, copies, source)
-        for mine, reference, value in zip(ours, theirs, point):
-            assert np.shape(mine) == np.shape(value), source
-            np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12,
-                                       err_msg=source)
+        _assert_untouched(point, copies)
+        for name, mine, reference, value in zip(PARAMETERS, ours, theirs, point):
+            where = f"reverse mode, optimized={optimized}, d/d{name}"
+            assert np.shape(mine) == np.shape(value), where
+            np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12, err_msg=where)
         along = differentiate(f, wrt=wrt, mode="forward", optimized=optimized)(*point, **seeds)
-        _assert_untouched(point, copies, source)
-        for mine, reference, direction in zip(along, theirs, directions):
+        _assert_untouched(point, copies)
+        for name, mine, reference, direction in zip(PARAMETERS, along, theirs, directions):
             np.testing.assert_allclose(mine, np.sum(reference * direction), rtol=1e-9,
-                                       atol=1e-12, err_msg=source)
+                                       atol=1e-12,
+                                       err_msg=f"forward mode, optimized={optimized}, {name}")
 
 
-def _check_hessian_vector_product(f, point, directions, k, source):
+def _check_hessian_vector_product(f, twin, point, directions, k):
+    name = PARAMETERS[k]
     gradient = differentiate(f, wrt=k)
-    seed = {f"{PARAMETERS[k]}_dot": directions[k]}
-    ours = differentiate(gradient, wrt=k, mode="forward")(*point, **seed)
-    theirs = autograd.grad(_with_numpy(f, anp), k)
-    h = 1e-5
-    up, down = list(point), list(point)
-    up[k] = point[k] + h * directions[k]
-    down[k] = point[k] - h * directions[k]
-    numeric = (theirs(*up) - theirs(*down)) / (2 * h)
-    np.testing.assert_allclose(ours, numeric, rtol=1e-6, atol=1e-8, err_msg=source)
+    ours = differentiate(gradient, wrt=k, mode="forward")(*point,
+                                                           **{f"{name}_dot": directions[k]})
+    along = [direction if i == k else 0.0 * value
+             for i, (value, direction) in enumerate(zip(point, directions))]
+    numeric = central_difference(autograd.grad(twin, k), point, along, step=1e-5)
+    np.testing.assert_allclose(ours, numeric, rtol=1e-6, atol=1e-8,
+                               err_msg=f"Hessian-vector product in {name}")
 
 
-def check_program(seed):
-    """Checks one program; returns False when it came too close to a tie of `np.max`."""
+def _check_program(seed):
+    """Checks one program; returns False if it is left out, `np.max` being near a tie."""
     source, point, directions = _program(seed)
-    f = make_function(source)
-    gap = _closest_tie(f, point)
+    f, twin = make_function(source), _autograd_twin(source)
+    gap = _closest_to_a_tie(f, point)
     if gap < 1e-9:
         return False
-    _check_gradients(f, point, directions, source)
+    _check_gradients(f, twin, point, directions)
     if gap > 1e-3:
-        k = random.Random(seed).choice(range(1, len(PARAMETERS)))
-        _check_hessian_vector_product(f, point, directions, k, source)
+        k = random.Random(seed).randrange(len(PARAMETERS))
+        _check_hessian_vector_product(f, twin, point, directions, k)
     return True
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.filterwarnings("ignore:Output seems independent of input")
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # a smaller seed is no simpler
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_array_programs(seed):
-    check_program(seed)
+    note(_program(seed)[0])
+    _check_program(seed)
