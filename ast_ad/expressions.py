@@ -40,6 +40,8 @@ class Expressions:
         if isinstance(expr, (gast.Name, gast.Attribute)):
             return self.reference(expr)
         if isinstance(expr, gast.BinOp):
+            if isinstance(expr.op, gast.MatMult):  # only arrays have `@`
+                self.found["arrays"] = True
             return gast.BinOp(left=self.atom(expr.left), op=expr.op, right=self.atom(expr.right))
         if isinstance(expr, gast.UnaryOp):
             operand = self.atom(expr.operand)

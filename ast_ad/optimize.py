@@ -52,9 +52,9 @@ def optimize(function):
         function.body = [_Fold().visit(stmt) for stmt in function.body]
         _propagate_copies(function)
         _each_block(function, _fuse_accumulations)
-        # Counted afresh for each rewrite: one rewrite's replacements change the next's counts.
-        _each_block(function, lambda block: _coalesce_copies(block, _name_counts(function)))
-        _each_block(function, lambda block: _propagate_local_copy(block, _name_counts(function)))
+        counts = _name_counts(function)  # each rewrite keeps them true for the next
+        _each_block(function, lambda block: _coalesce_copies(block, counts))
+        _each_block(function, lambda block: _propagate_local_copy(block, counts))
         pops = {"dead": set(), "live": set()}
         function.body, _ = _live(function.body, set(), pops)
         _drop_stacks(function, pops["dead"] - pops["live"])
@@ -247,30 +247,46 @@ def _propagate_local_copy(block, counts):
 
     A copy back, `b = a`, does not change `b`'s value: it goes.
     """
-    for i, stmt in enumerate(block):
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
-                and anno.get(stmt.value, "static") is None):
-            continue
-        name, source = stmt.targets[0].id, stmt.value.id
-        uses = [k for k in range(i + 1, len(block)) if name in nodes.all_names(block[k])]
-        if not uses or counts.get(name) != len(uses) + 1:
-            continue
-        last = uses[-1]
-
-        def copy_back(k):
-            other = block[k]
-            return isinstance(other, gast.Assign) and other.targets[0].id == source \
-                and isinstance(other.value, gast.Name) and other.value.id == name
-
-        if any(isinstance(block[k], _COMPOUND) for k in range(i + 1, last + 1)) or any(
-                nodes.assigned_name(block[k]) in (name, source) and not copy_back(k)
-                for k in range(i + 1, last)) or nodes.assigned_name(block[last]) == name:
-            continue
-        replace = _Replace(name, stmt.value)
-        rest = [replace.visit(s) for k, s in enumerate(block[i + 1:last + 1], i + 1)
-                if not copy_back(k)]
-        return block[:i] + rest + block[last + 1:]
+    names = [nodes.all_names(s) for s in block]  # kept in step with `block`
+    i = 0
+    while i < len(block):
+        rewritten = _propagate_copy_at(block, names, i, counts)
+        if rewritten is None:
+            i += 1
+        else:
+            block, names = rewritten
     return block
+
+
+def _propagate_copy_at(block, names, i, counts):
+    """The block and its names with the copy `block[i]` propagated, or None."""
+    stmt = block[i]
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
+            and anno.get(stmt.value, "static") is None):
+        return None
+    name, source = stmt.targets[0].id, stmt.value.id
+    uses = [k for k in range(i + 1, len(block)) if name in names[k]]
+    if not uses or counts.get(name) != len(uses) + 1:
+        return None
+    last = uses[-1]
+
+    def copy_back(k):
+        other = block[k]
+        return isinstance(other, gast.Assign) and other.targets[0].id == source \
+            and isinstance(other.value, gast.Name) and other.value.id == name
+
+    if any(isinstance(block[k], _COMPOUND) for k in range(i + 1, last + 1)) or any(
+            nodes.assigned_name(block[k]) in (name, source) and not copy_back(k)
+            for k in range(i + 1, last)) or nodes.assigned_name(block[last]) == name:
+        return None
+    replace = _Replace(name, stmt.value)
+    kept = [k for k in range(i + 1, last + 1) if not copy_back(k)]
+    backs = len(uses) - sum(1 for k in kept if k in uses)  # gone, with the `source` each set
+    counts[source] += len(uses) - 2 * backs - 1  # `name`'s reads, less the copy's own
+    counts[name] = 0
+    rest = [replace.visit(block[k]) for k in kept]
+    return (block[:i] + rest + block[last + 1:],
+            names[:i] + [nodes.all_names(s) for s in rest] + names[last + 1:])
 
 
 def _inline_temporary(block, temporaries, inlined):
@@ -280,29 +296,48 @@ def _inline_temporary(block, temporaries, inlined):
     `temporaries` holds those that every block reading them defines first: the read
     after `t = e` in this block is then the only one this definition reaches.
     """
-    for i, stmt in enumerate(block):
-        if not (isinstance(stmt, gast.Assign) and stmt.targets[0].id in temporaries
-                and _is_arithmetic(stmt.value)):
+    reads = [nodes.loaded_names(s) for s in block]  # kept in step with `block`
+    i = 0
+    while i < len(block):
+        use = _single_use(block, reads, i, temporaries)
+        if use is None:
+            i += 1
             continue
-        name, reads = stmt.targets[0].id, set(nodes.loaded_names(stmt.value))
-        rest = block[i + 1:]
-        end = next((k for k, s in enumerate(rest) if nodes.assigned_name(s) == name), len(rest))
-        uses = [k for k, s in enumerate(rest[:end + 1]) if name in nodes.loaded_names(s)]
-        if len(uses) != 1 or nodes.loaded_names(rest[uses[0]]).count(name) != 1:
-            continue
-        use = uses[0]
-        if _shape_argument(rest[use], name):
-            continue
-        if any(isinstance(s, _COMPOUND) or _mutates(s) or nodes.assigned_name(s) in reads
-               for s in rest[:use]) or isinstance(rest[use], _COMPOUND) or \
-                (isinstance(rest[use], gast.AugAssign) and nodes.assigned_name(rest[use]) in reads):
-            continue
-        host = _Replace(name, stmt.value).visit(anno.copy_tree(rest[use]))
+        name, value = block[i].targets[0].id, block[i].value
+        host = _Replace(name, value).visit(anno.copy_tree(block[use]))
         if len(to_source(host).strip()) > _LONGEST_FUSED:
+            i += 1
             continue
-        inlined[name] = stmt.value
-        return block[:i] + rest[:use] + [host] + rest[use + 1:]
+        inlined[name] = value
+        block = block[:i] + block[i + 1:use] + [host] + block[use + 1:]
+        reads = reads[:i] + reads[i + 1:use] + [nodes.loaded_names(host)] + reads[use + 1:]
     return block
+
+
+def _single_use(block, reads, i, temporaries):
+    """Where the temporary `block[i]` assigns is read, if once and safely inlined there."""
+    stmt = block[i]
+    if not (isinstance(stmt, gast.Assign) and stmt.targets[0].id in temporaries
+            and _is_arithmetic(stmt.value)):
+        return None
+    name, needs = stmt.targets[0].id, set(reads[i])
+    uses = []
+    for k in range(i + 1, len(block)):
+        if name in reads[k]:
+            uses.append(k)
+        if nodes.assigned_name(block[k]) == name:
+            break
+    if len(uses) != 1 or reads[uses[0]].count(name) != 1:
+        return None
+    use = uses[0]
+    host = block[use]
+    if _shape_argument(host, name) or isinstance(host, _COMPOUND) or \
+            (isinstance(host, gast.AugAssign) and nodes.assigned_name(host) in needs):
+        return None
+    if any(isinstance(s, _COMPOUND) or _mutates(s) or nodes.assigned_name(s) in needs
+           for s in block[i + 1:use]):
+        return None
+    return use
 
 
 def _is_arithmetic(node):
@@ -358,6 +393,7 @@ def _coalesce_copies(block, counts):
         if counts.get(first.targets[0].id) != 2:
             continue
         merged = anno.copy_location(nodes.assign(copy.targets[0].id, first.value), copy)
+        counts[first.targets[0].id] = 0
         return block[:i - 1] + [merged] + block[i + 1:]
     return block
 

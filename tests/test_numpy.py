@@ -513,3 +513,12 @@ def test_forward_mode_default_seed_is_the_direction_of_all_ones():
     assert differentiate(g, mode="forward")(x, 2.0) == 6.0
     assert differentiate(g, mode="forward")(x, 2.0, x_dot=0.5) == 3.0
     assert differentiate(g, mode="forward")(x, 2.0, x_dot=np.array([1.0, 0.0, 0.0])) == 2.0
+
+
+def test_code_that_names_no_numpy_but_multiplies_arrays():
+    f = make_function("def f(s, x):\n    return (s + x) @ x\n")
+    s, x = 0.5, np.array([0.2, -1.0, 0.7])
+    for mine, theirs in zip(differentiate(f, wrt=(0, 1))(s, x), autograd.grad(f, (0, 1))(s, x)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    np.testing.assert_allclose(differentiate(f, wrt=1, mode="forward")(s, x, x_dot=x),
+                               autograd.grad(f, 1)(s, x) @ x, rtol=1e-12)
