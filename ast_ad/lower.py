@@ -5,7 +5,9 @@ grammar (the contract for every later pass):
 
     stmt  := NAME = rhs | EXPR(call) | if atom: block else: block
            | for NAME in atom: block | while NAME: block | return out (last, once)
-    rhs   := atom | atom BINOP atom | UNARYOP atom | atom CMPOP atom | callee(atom, ..., k=atom)
+    rhs   := atom | atom BINOP atom | UNARYOP atom | atom CMPOP atom | atom[index]
+           | callee(arg, ..., k=arg)
+    arg   := atom | [atom, ...] | (atom, ...)      # a display: np.stack([a, b]), (n, 3)
     atom  := NAME | CONSTANT | static
 
 Parameters and user variables keep their names, a reassigned variable gets a fresh
@@ -17,7 +19,8 @@ iteration to the next keeps one name, assigned only by a copy at the end of the 
 (annotated `carried`); the loop lists those names in its `carried` annotation. A
 `while` loop's test is a name recomputed at the end of its body. Early returns from
 branches become assignments to `out`, the code after them moving into the other
-branch. `a if c else b`, `and` and `or` become `if` statements.
+branch. `a if c else b`, `and` and `or` become `if` statements. In an adjoint ast_ad
+generated, `x_bar[i] += g` becomes the new version `x_bar_1 = add_into(x_bar, i, g)`.
 
 A `static` is a name or attribute chain (`math.pi`) that resolves outside the function;
 it is annotated `static`, and a call's resolved function is annotated `callee`. Each
