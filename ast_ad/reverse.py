@@ -416,10 +416,16 @@ def _call(name, *args):
 
 
 def _defined_in_blocks(body):
-    """Names assigned only inside branches and loops: they may not exist after them."""
+    """Names assigned only inside branches, outside loops: they may not exist after them.
+
+    Not those a loop assigns: a reversed iteration recomputes them, and a zero written
+    there would wipe out the adjoint that the code after the loop gave them."""
+    every = gast.Module(body=body, type_ignores=[])
     top = {nodes.assigned_name(s) for s in body}
-    return {s.targets[0].id for s in gast.walk(gast.Module(body=body, type_ignores=[]))
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)} - top
+    in_loops = {name for loop in gast.walk(every) if isinstance(loop, _LOOPS)
+                for name in _defined(loop)}
+    return {s.targets[0].id for s in gast.walk(every)
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)} - top - in_loops
 
 
 def _defined(stmt):

@@ -522,3 +522,59 @@ def test_code_that_names_no_numpy_but_multiplies_arrays():
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
     np.testing.assert_allclose(differentiate(f, wrt=1, mode="forward")(s, x, x_dot=x),
                                autograd.grad(f, 1)(s, x) @ x, rtol=1e-12)
+
+
+LOOP_VALUES = """
+import numpy as np
+
+def used_after_the_loop(x, s):
+    for i in range(3):
+        u = np.sin(x) * s * (i + 1)
+    y = x * 1.0
+    for k in range(2):
+        y = y * u
+    return np.sum(y)
+
+def used_after_the_loop_in_a_branch(x, s):
+    for i in range(3):
+        if s > 0:
+            u = np.sin(x) * (i + 1)
+        else:
+            u = np.cos(x) * (i + 1)
+    if s > 0.5:
+        out = np.sum(u * x)
+    else:
+        out = np.sum(x)
+    return out
+"""
+
+
+@pytest.mark.parametrize("name", ["used_after_the_loop", "used_after_the_loop_in_a_branch"])
+@pytest.mark.parametrize("s", [0.7, 0.3, -0.4])
+def test_arrays_a_loop_defines_and_later_code_reads(name, s):
+    f = make_function(LOOP_VALUES, name)
+    x = np.random.default_rng(13).uniform(-1, 1, 3)
+    for mine, theirs in zip(differentiate(f, wrt=(0, 1))(x, s),
+                            autograd.grad(_twin(f), (0, 1))(x, s)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("b_shape", [(3,), (3, 2), (2, 3, 1)])
+def test_solve_with_a_stack_of_matrices(b_shape):
+    f = make_function("""
+        import numpy as np
+
+        def f(A, b):
+            return np.sum(np.sin(np.linalg.solve(A + 3.0 * np.eye(3), b)))
+        """)
+    rng = np.random.default_rng(14)
+    A, b = rng.uniform(-1, 1, (2, 3, 3)), rng.uniform(-1, 1, b_shape)
+    gradients = differentiate(f, wrt=(0, 1))(A, b)
+    for k, (value, gradient) in enumerate(zip((A, b), gradients)):
+        assert gradient.shape == value.shape
+        direction = rng.uniform(-1, 1, value.shape)
+        moved = [lambda t: f(A + t * direction, b), lambda t: f(A, b + t * direction)][k]
+        numeric = central_difference(moved, [0.0], [1.0], step=1e-5)
+        np.testing.assert_allclose(np.sum(gradient * direction), numeric, rtol=1e-7)
+        along = differentiate(f, wrt=k, mode="forward")(A, b, **{"Ab"[k] + "_dot": direction})
+        np.testing.assert_allclose(along, numeric, rtol=1e-7)

@@ -145,14 +145,41 @@ def inv(y, x):
 
 @adjoint(np.linalg.solve)
 def solve(z, a, b):
-    w = np.linalg.solve(np.swapaxes(a, -1, -2), d[z])
+    w = solve_columns(np.swapaxes(a, -1, -2), d[z], b)
     d[b] = unbroadcast(w, b)
-    d[a] = -matmul_adjoint_left(w, a, z)
+    d[a] = -unbroadcast(times_columns_transposed(w, z, b), a)
 
 
 @tangent(np.linalg.solve)
 def solve(z, a, b):
-    d[z] = np.linalg.solve(a, d[b] - np.matmul(d[a], z))
+    d[z] = solve_columns(a, d[b] - times_columns(d[a], z, b), b)
+
+
+# `np.linalg.solve(a, b)` with a vector `b` solves for one vector per matrix of `a`, and
+# gives a stack of vectors; NumPy would read such a stack as a matrix. These helpers keep
+# it a stack of columns.
+
+
+def solve_columns(a, r, b):
+    """`np.linalg.solve(a, r)`, `r` shaped like the solution of `np.linalg.solve(a, b)`."""
+    if np.ndim(b) == 1 and np.ndim(r) > 1:
+        return np.linalg.solve(a, np.expand_dims(r, -1))[..., 0]
+    return np.linalg.solve(a, r)
+
+
+def times_columns(m, z, b):
+    """`m @ z`, `z` shaped like the solution of `np.linalg.solve(a, b)`."""
+    if np.ndim(b) == 1:
+        return np.matmul(m, np.expand_dims(z, -1))[..., 0]
+    return np.matmul(m, z)
+
+
+def times_columns_transposed(w, z, b):
+    """`w @ z.T` for each matrix, `w` and `z` shaped like the solution of
+    `np.linalg.solve(a, b)`: the outer products of columns when `b` is a vector."""
+    if np.ndim(b) == 1:
+        return np.expand_dims(w, -1) * np.expand_dims(z, -2)
+    return np.matmul(w, np.swapaxes(z, -1, -2))
 
 
 @adjoint(np.trace)
@@ -204,5 +231,6 @@ def trace_adjoint_(r, g, x):
     d[r] = trace_adjoint(d[g], x)
 
 
-linear(np.matmul, np.dot, np.outer, np.inner, np.trace, trace_adjoint, matmul_adjoint_left,
+linear(np.matmul, np.dot, np.outer, np.inner, np.trace, trace_adjoint, solve_columns,
+       times_columns, times_columns_transposed, matmul_adjoint_left,
        matmul_adjoint_right, dot_adjoint_left, dot_adjoint_right)
