@@ -64,6 +64,8 @@ def lower(tree):
             tree.body, flag, result)
     lowerer = _Lowerer(tree)
     tree.body = lowerer.block(move_code_after_jumps(tree.body))
+    tree.body = [anno.copy_location(nodes.assign(name, nodes.constant(None)), tree.body[0])
+                 for name in sorted(lowerer.found["declared"])] + tree.body
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     anno.set(tree, "arrays", lowerer.found["arrays"])
     if lowerer.found["arrays"]:
@@ -130,10 +132,12 @@ class _Lowerer(Expressions):
         self.inlining = inlining | {tree.name}
         self.namer = namer or Namer(nodes.all_names(tree))
         self.seen = set()  # variables already given their first version
-        # Shared with inlined callees: whether the code uses NumPy, and the branch merges
-        # not yet written (see `version`).
+        # Shared with inlined callees: whether the code uses NumPy, the branch merges not
+        # yet written (see `version`), and the versions bound on some paths only: those
+        # a branch or a loop binds (`maybe_unbound`), and those of them that a merge or a
+        # loop must read on every path, so that start as None (`declared`).
         self.found = found or {"arrays": False, "merges": {}, "aliases": set(),
-                               "augmented": []}
+                               "augmented": [], "maybe_unbound": set(), "declared": set()}
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
@@ -208,6 +212,8 @@ class _Lowerer(Expressions):
                 versions = then_current.get(name), else_current.get(name)
                 if versions[0] == versions[1] or None in versions:
                     self.current[name] = versions[0] or versions[1]
+                    if None in versions:  # one branch binds it, the other does not
+                        self.found["maybe_unbound"].add(self.current[name])
                     continue
                 merged = self.new_version(name)
                 # Written into the branches only if read later: a version may be unbound
@@ -339,6 +345,8 @@ class _Lowerer(Expressions):
                    if name not in exclude}
         for carried_name in carried.values():  # its value is saved each iteration: write it
             self.write_merge(carried_name)
+            if carried_name in self.found["maybe_unbound"]:
+                self.found["declared"].add(carried_name)
         outer, self.trace = self.trace, []
         if prologue:
             prologue()
@@ -354,6 +362,8 @@ class _Lowerer(Expressions):
             self.current[name] = carried_name
         node.body, self.trace = self.trace or [gast.Pass()], outer
         anno.set(node, "carries", sorted(carried.values()))
+        self.found["maybe_unbound"].update(  # bound only if the loop ran
+            version for name, version in self.current.items() if name not in before)
         self.emit(node)
 
     def version(self, name):
@@ -367,6 +377,8 @@ class _Lowerer(Expressions):
             then_block, else_block, versions, line = pending
             for block, version in zip((then_block, else_block), versions):
                 self.write_merge(version)
+                if version in self.found["maybe_unbound"]:
+                    self.found["declared"].add(version)
                 _assign_to(block, version, merged, line)
 
     def new_version(self, name):

@@ -230,3 +230,38 @@ def test_a_value_computed_twice_is_shared_only_while_it_cannot_change():
     code = [line for line in source(differentiate(f)).splitlines()
             if not line.strip().startswith("#")]
     assert "\n".join(code).count("x * y") == 1
+
+
+def test_a_name_one_branch_binds_and_a_loop_carries():
+    _check("""
+        def f(x, y):
+            if x > 0.5:
+                t = x
+            for i in range(2):
+                t = x
+                x = y * t
+            return x
+        """, (0.2, 0.3))
+
+
+@pytest.mark.parametrize("point", [(-0.583, 0.467), (0.3, 0.7), (-0.9, 0.6)])
+def test_second_derivative_through_a_loop_reusing_a_branch_value(point):
+    """The gradient reads, under the same test, a value one branch of its loop bound."""
+    f = make_function("""
+        def f(x, y):
+            a = x * 0.5
+            b = y + 0.25
+            c = a
+            for i in range(3):
+                if y > 0.55:
+                    if x > -0.8:
+                        x = c
+                    b, x = x, x - 0.94 - c
+                if b > -0.2:
+                    c = b * (y - a)
+            return 0.97 * y + a * b
+        """)
+    gradient = differentiate(f, wrt=0)
+    second = differentiate(gradient, wrt=0, mode="forward")(*point)
+    expected = central_difference(lambda x: gradient(x, point[1]), [point[0]], [1.0])
+    assert abs(second - expected) <= 1e-6 * (1 + abs(expected))
