@@ -18,8 +18,7 @@ _COMPOUND = (gast.If, gast.For, gast.While)
 
 def share_common_values(tree):
     tree = anno.copy_tree(tree)
-    assigned = [nodes.assigned_name(s) for s in gast.walk(tree) if isinstance(s, gast.stmt)]
-    once = {name for name in assigned if name and assigned.count(name) == 1}
+    once = nodes.assigned_once(tree)
     renames = {}
     for node in gast.walk(tree):
         for field in ("body", "orelse"):
@@ -36,7 +35,7 @@ def _share(block, once, renames):
     kept = []
     for stmt in block:
         name = nodes.assigned_name(stmt)
-        if isinstance(stmt, _COMPOUND) or _mutates(stmt):
+        if isinstance(stmt, _COMPOUND) or nodes.mutates(stmt):
             seen.clear()  # what it changes could be read by a value seen before
         elif isinstance(stmt, gast.Assign) and name in once and _is_pure(stmt.value):
             key = to_source(_Rename(renames).visit(anno.copy_tree(stmt.value))).strip()
@@ -56,11 +55,6 @@ def _is_pure(value):
         return callee is not None and (callee in rules.ADJOINTS or callee in rules.TANGENTS)
     except TypeError:  # unhashable
         return False
-
-
-def _mutates(stmt):
-    return isinstance(stmt, (gast.Expr, gast.Delete)) and not nodes.is_comment(stmt) or \
-        (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
 
 
 class _Rename(gast.NodeTransformer):

@@ -44,9 +44,10 @@ class _Forward:
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
         self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
-        assigned = [s.targets[0].id for s in gast.walk(tree) if isinstance(s, gast.Assign)]
-        self.assigned_once = {n for n in assigned if assigned.count(n) == 1}
-        self.scalars = scalar_names(tree.body) if anno.get(tree, "arrays", False) else set()
+        self.assigned_once = nodes.assigned_once(tree)
+        arrays = anno.get(tree, "arrays", False)  # scalars matter, and NumPy exists, only then
+        self.scalars = scalar_names(tree.body) if arrays else set()
+        self.nothing_broadcast = NothingBroadcast(self.scalars) if arrays else None
 
     def function(self):
         zeros = [nodes.assign(self.tangents[p](name), self.zero(name)) for p in self.wrt
@@ -135,7 +136,7 @@ class _Forward:
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):
             if application.result in self.scalars:
-                value = NothingBroadcast(self.scalars).visit(value)
+                value = self.nothing_broadcast.visit(value)
             if isinstance(target, tuple):
                 target, assigned = tangent(application.result), True
             block.append(anno.copy_location(nodes.assign(target, value), stmt))

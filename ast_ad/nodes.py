@@ -1,5 +1,7 @@
 """Small constructors for the gast nodes the passes build, and tests on them."""
 
+import collections
+
 import gast
 
 from ast_ad import annotations as anno
@@ -88,6 +90,27 @@ def is_atom(node):
     if isinstance(node, (gast.Name, gast.Constant)):
         return True
     return anno.get(node, "static") is not None
+
+
+def assigned_once(tree):
+    """The names exactly one statement of `tree` assigns."""
+    counts = collections.Counter(assigned_name(s) for s in gast.walk(tree)
+                                 if isinstance(s, gast.stmt))
+    return {name for name, count in counts.items() if name and count == 1}
+
+
+def calls_method(node):
+    """Whether `node` calls a method of a local value anywhere (a list's `pop`)."""
+    return node is not None and any(is_method_call(n) for n in gast.walk(node))
+
+
+def mutates(stmt):
+    """Statements that change a list or an array: a method call, an element write, a `del`."""
+    if is_comment(stmt):
+        return False
+    return isinstance(stmt, (gast.Expr, gast.Delete)) or \
+        calls_method(getattr(stmt, "value", None)) or \
+        (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
 
 
 def assigned_name(stmt):

@@ -215,8 +215,8 @@ def _fuse_accumulations(block):
             continue
         first, last = where[0], where[-1]
         between = [block[k] for k in range(first, last + 1) if k not in where]
-        if any(isinstance(s, _COMPOUND) or _mutates(s) for s in between) or \
-                any(_calls_method(s.value) for s in statements[:-1]):
+        if any(isinstance(s, _COMPOUND) or nodes.mutates(s) for s in between) or \
+                any(nodes.calls_method(s.value) for s in statements[:-1]):
             continue  # a pop or an element write may not move past another
         if any(name in nodes.loaded_names(s) for s in between + [s.value for s in statements]):
             continue
@@ -334,7 +334,7 @@ def _single_use(block, reads, i, temporaries):
     if _shape_argument(host, name) or isinstance(host, _COMPOUND) or \
             (isinstance(host, gast.AugAssign) and nodes.assigned_name(host) in needs):
         return None
-    if any(isinstance(s, _COMPOUND) or _mutates(s) or nodes.assigned_name(s) in needs
+    if any(isinstance(s, _COMPOUND) or nodes.mutates(s) or nodes.assigned_name(s) in needs
            for s in block[i + 1:use]):
         return None
     return use
@@ -403,19 +403,9 @@ def _coalesce_copies(block, counts):
 
 def _has_effect(stmt):
     """A method call (a list's pop) must run even if its result is not used."""
-    return _calls_method(getattr(stmt, "value", None))
+    return nodes.calls_method(getattr(stmt, "value", None))
 
 
-def _calls_method(node):
-    return node is not None and any(nodes.is_method_call(n) for n in gast.walk(node))
-
-
-def _mutates(stmt):
-    """Statements that change a list: a method call, an element write, a `del`."""
-    if nodes.is_comment(stmt):
-        return False
-    return isinstance(stmt, (gast.Expr, gast.Delete)) or _has_effect(stmt) or (
-        isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
 
 
 def _live(block, live_after, pops):

@@ -63,6 +63,7 @@ class _Reverse:
         self.seed_inside = seed_inside or self.arrays or any(p in self.sequences
                                                              for p in self.wrt)
         self.scalars = scalar_names(tree.body) if self.arrays else set()
+        self.nothing_broadcast = NothingBroadcast(self.scalars) if self.arrays else None
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.resets = set()  # names whose adjoint restarts after their definition
         self.fresh = set()  # array adjoints last assigned an array no other name shares
@@ -378,7 +379,7 @@ class _Reverse:
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):
             if application.result in self.scalars:
-                value = NothingBroadcast(self.scalars).visit(value)
+                value = self.nothing_broadcast.visit(value)
             if isinstance(target, tuple):
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:

@@ -265,3 +265,16 @@ def test_second_derivative_through_a_loop_reusing_a_branch_value(point):
     second = differentiate(gradient, wrt=0, mode="forward")(*point)
     expected = central_difference(lambda x: gradient(x, point[1]), [point[0]], [1.0])
     assert abs(second - expected) <= 1e-6 * (1 + abs(expected))
+
+
+def test_a_value_read_again_after_a_pop_is_not_shared():
+    _check("""
+        def f(x):
+            ks = []
+            ks.append(2.0)
+            ks.append(5.0)
+            a = ks[-1]
+            b = ks.pop()
+            c = ks[-1]
+            return x * a + x * c + b
+        """, (0.3,))
