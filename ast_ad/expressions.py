@@ -21,8 +21,9 @@ from ast_ad.parse import MISSING, parse_function
 
 
 class Expressions:
-    """Needs from its host: `emit`, `namer`, `origin`, `scope`, `found`, `locals`,
-    `current`, `version`, `inlined`, `inlining` and `out`."""
+    """Needs from its host: `emit`, `statement`, `trace`, `line_node`, `namer`, `origin`,
+    `scope`, `found`, `locals`, `current`, `version`, `inlined`, `inlining` and `out`, and
+    a constructor `(tree, namer, inlining, found)` for the lowering of an inlined callee."""
 
     def atom(self, expr):
         """`expr` as a name or constant, emitting a temporary for anything larger."""

@@ -65,7 +65,9 @@ class Application:
     def template(self, table, origin, active, arrays=False):
         """The rule's template, and the atom bound to each of its inputs.
 
-        In a function on arrays an operator takes its broadcasting template.
+        In a function on arrays an operator takes its broadcasting template. A display
+        argument that holds an `active` name may reach only an input whose derivative the
+        template does not take (the shape-only `pieces` of `concatenate_part`).
         """
         template = None
         if arrays and isinstance(self.primal, type):
