@@ -20,11 +20,8 @@ def share_common_values(tree):
     tree = anno.copy_tree(tree)
     once = nodes.assigned_once(tree)
     renames = {}
-    for node in gast.walk(tree):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
-                setattr(node, field, _share(block, once, renames))
+    for node, field, block in nodes.blocks(tree):
+        setattr(node, field, _share(block, once, renames))
     return _Rename(renames).visit(tree) if renames else tree
 
 

@@ -92,6 +92,15 @@ def is_atom(node):
     return anno.get(node, "static") is not None
 
 
+def blocks(tree):
+    """`(node, field, statements)` for each block of `tree`: a body, or an `else`."""
+    for node in gast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                yield node, field, block
+
+
 def assigned_once(tree):
     """The names exactly one statement of `tree` assigns."""
     counts = collections.Counter(assigned_name(s) for s in gast.walk(tree)

@@ -66,15 +66,12 @@ def optimize(function):
 
 
 def _each_block(function, rewrite):
-    for node in gast.walk(function):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
-                new = rewrite(block)
-                while new is not block:  # each rewrite sees the tree as the last one left it
-                    setattr(node, field, new)
-                    block, new = new, rewrite(new)
-                setattr(node, field, new or ([gast.Pass()] if field == "body" else []))
+    for node, field, block in nodes.blocks(function):
+        new = rewrite(block)
+        while new is not block:  # each rewrite sees the tree as the last one left it
+            setattr(node, field, new)
+            block, new = new, rewrite(new)
+        setattr(node, field, new or ([gast.Pass()] if field == "body" else []))
 
 
 # ---------------------------------------------------------------- folding
@@ -175,11 +172,9 @@ def _propagate_copies(function):
 
 
 def _remove(function, target):
-    for node in gast.walk(function):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list) and any(s is target for s in block):
-                setattr(node, field, [s for s in block if s is not target] or [gast.Pass()])
+    for node, field, block in nodes.blocks(function):
+        if any(s is target for s in block):
+            setattr(node, field, [s for s in block if s is not target] or [gast.Pass()])
 
 
 class _Replace(gast.NodeTransformer):
@@ -366,20 +361,16 @@ def _is_ours(function):
 def _defined_before_read(function, names):
     """Those of `names` that every block reading them has defined first, itself."""
     local = set(names)
-    for node in gast.walk(function):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if not (isinstance(block, list) and block and isinstance(block[0], gast.stmt)):
-                continue
-            defined = set()
-            for stmt in block:
-                header = (stmt.test if isinstance(stmt, (gast.If, gast.While)) else stmt.iter) \
-                    if isinstance(stmt, _COMPOUND) else stmt
-                reads = set(nodes.loaded_names(header))
-                if isinstance(stmt, gast.AugAssign):
-                    reads.add(nodes.assigned_name(stmt))
-                local -= reads - defined
-                defined.add(nodes.assigned_name(stmt))
+    for _, _, block in nodes.blocks(function):
+        defined = set()
+        for stmt in block:
+            header = (stmt.test if isinstance(stmt, (gast.If, gast.While)) else stmt.iter) \
+                if isinstance(stmt, _COMPOUND) else stmt
+            reads = set(nodes.loaded_names(header))
+            if isinstance(stmt, gast.AugAssign):
+                reads.add(nodes.assigned_name(stmt))
+            local -= reads - defined
+            defined.add(nodes.assigned_name(stmt))
     return local
 
 
