@@ -149,8 +149,7 @@ def jacobian(function: Callable, *, wrt=0, mode="reverse") -> Callable:
         items = wrt if isinstance(wrt, tuple) else (wrt,)
         arguments = [_argument(function, item, args, kwargs) for item in items]
         if getattr(value, "shape", ()) or any(getattr(a, "shape", ()) for a in arguments):
-            blocks = tuple(_array_jacobian(function, item, mode, value, argument, args, kwargs)
-                           for item, argument in zip(items, arguments))
+            blocks = _array_jacobian(function, items, mode, value, arguments, args, kwargs)
             return blocks if isinstance(wrt, tuple) else blocks[0]
         _scalar_output(function, args, kwargs)
         return _shaped(derivative(*args, **kwargs), wrt, f"the Jacobian of {function.__name__}")
@@ -206,23 +205,28 @@ def _argument(function, wrt, args, kwargs):
     return bound.arguments.get(names[wrt] if isinstance(wrt, int) else wrt)
 
 
-def _array_jacobian(function, wrt, mode, value, argument, args, kwargs):
-    """Shape `out.shape + x.shape`: a row per output element by reverse sweeps, or a
-    column per input element by forward sweeps."""
+def _array_jacobian(function, items, mode, value, arguments, args, kwargs):
+    """A block of shape `out.shape + x.shape` for each parameter in `items`: a row per
+    output element by reverse sweeps (one set of sweeps gives every block), or a column
+    per input element by forward sweeps."""
     import numpy
 
-    out_shape, in_shape = numpy.shape(value), numpy.shape(argument)
+    out_shape = numpy.shape(value)
     if mode == "reverse":
-        derivative = adjoint_with_seed(function, wrt)
+        derivative = adjoint_with_seed(function, list(items))
         seed = _seed_names(derivative, function)[-1]
         units = _units(numpy.asarray(value, dtype=float))
-        rows = [numpy.asarray(derivative(*args, **kwargs, **{seed: u})) for u in units]
-        return numpy.stack(rows).reshape(out_shape + in_shape)
-    derivative = differentiate(function, wrt=wrt, mode="forward")
-    seed = _seed_names(derivative, function)[-1]
-    units = _units(numpy.asarray(argument, dtype=float))
-    columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: u})) for u in units]
-    return numpy.stack(columns, axis=-1).reshape(out_shape + in_shape)
+        rows = [derivative(*args, **kwargs, **{seed: u}) for u in units]
+        return tuple(numpy.stack([numpy.asarray(row[k]) for row in rows]).reshape(
+            out_shape + numpy.shape(argument)) for k, argument in enumerate(arguments))
+    blocks = []
+    for item, argument in zip(items, arguments):
+        derivative = differentiate(function, wrt=item, mode="forward")
+        seed = _seed_names(derivative, function)[-1]
+        units = _units(numpy.asarray(argument, dtype=float))
+        columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: u})) for u in units]
+        blocks.append(numpy.stack(columns, axis=-1).reshape(out_shape + numpy.shape(argument)))
+    return tuple(blocks)
 
 
 def _units(example):
