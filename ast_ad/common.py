@@ -22,7 +22,7 @@ def share_common_values(tree):
     renames = {}
     for node, field, block in nodes.blocks(tree):
         setattr(node, field, _share(block, once, renames))
-    return _Rename(renames).visit(tree) if renames else tree
+    return _renaming(renames).visit(tree) if renames else tree
 
 
 def _share(block, once, renames):
@@ -35,7 +35,7 @@ def _share(block, once, renames):
         if isinstance(stmt, _COMPOUND) or nodes.mutates(stmt):
             seen.clear()  # what it changes could be read by a value seen before
         elif isinstance(stmt, gast.Assign) and name in once and _is_pure(stmt.value):
-            key = to_source(_Rename(renames).visit(anno.copy_tree(stmt.value))).strip()
+            key = to_source(_renaming(renames).visit(anno.copy_tree(stmt.value))).strip()
             if key in seen:
                 renames[name] = seen[key]
                 continue
@@ -54,11 +54,5 @@ def _is_pure(value):
         return False
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, renames):
-        self.renames = renames
-
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load) and node.id in self.renames:
-            return anno.copy_location(nodes.load(self.renames[node.id]), node)
-        return node
+def _renaming(renames):
+    return nodes.Substitute({old: nodes.load(new) for old, new in renames.items()})

@@ -92,6 +92,18 @@ def is_atom(node):
     return anno.get(node, "static") is not None
 
 
+class Substitute(gast.NodeTransformer):
+    """Each read of a name in `values` becomes a copy of the node it maps to."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.values:
+            return anno.copy_location(anno.copy_tree(self.values[node.id]), node)
+        return node
+
+
 def blocks(tree):
     """`(node, field, statements)` for each block of `tree`: a body, or an `else`."""
     for node in gast.walk(tree):

@@ -166,7 +166,7 @@ def _propagate_copies(function):
                 continue
         elif not _number(value):
             continue
-        _Replace(name, value).visit(function)
+        nodes.Substitute({name: value}).visit(function)
         _remove(function, node)
         return
 
@@ -175,16 +175,6 @@ def _remove(function, target):
     for node, field, block in nodes.blocks(function):
         if any(s is target for s in block):
             setattr(node, field, [s for s in block if s is not target] or [gast.Pass()])
-
-
-class _Replace(gast.NodeTransformer):
-    def __init__(self, name, value):
-        self.name, self.value = name, value
-
-    def visit_Name(self, node):
-        if node.id == self.name and isinstance(node.ctx, gast.Load):
-            return anno.copy_tree(self.value)
-        return node
 
 
 # ---------------------------------------------------------------- fusion
@@ -274,7 +264,7 @@ def _propagate_copy_at(block, names, i, counts):
             nodes.assigned_name(block[k]) in (name, source) and not copy_back(k)
             for k in range(i + 1, last)) or nodes.assigned_name(block[last]) == name:
         return None
-    replace = _Replace(name, stmt.value)
+    replace = nodes.Substitute({name: stmt.value})
     kept = [k for k in range(i + 1, last + 1) if not copy_back(k)]
     backs = len(uses) - sum(1 for k in kept if k in uses)  # gone, with the `source` each set
     counts[source] += len(uses) - 2 * backs - 1  # `name`'s reads, less the copy's own
@@ -299,7 +289,7 @@ def _inline_temporary(block, temporaries, inlined):
             i += 1
             continue
         name, value = block[i].targets[0].id, block[i].value
-        host = _Replace(name, value).visit(anno.copy_tree(block[use]))
+        host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
         if len(to_source(host).strip()) > _LONGEST_FUSED:
             i += 1
             continue
@@ -487,9 +477,8 @@ def _requote(function, inlined):
         quoted = anno.get(node, "quotes")
         if quoted is None or not gone.keys() & set(nodes.loaded_names(quoted)):
             continue
-        while gone.keys() & set(nodes.loaded_names(quoted)):
-            for name in gone.keys() & set(nodes.loaded_names(quoted)):
-                quoted = _Replace(name, gone[name]).visit(quoted)
+        while gone.keys() & set(nodes.loaded_names(quoted)):  # an inlined value may read one
+            quoted = nodes.Substitute(gone).visit(quoted)
         anno.set(node, "comment", to_source(quoted).strip())
 
 
