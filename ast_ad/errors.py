@@ -62,4 +62,7 @@ def format_message(message, filename, lineno):
         lines.append(f"    {text}")
     if rest:
         lines.append(rest)
+    if filename and filename.startswith("<ast_ad "):
+        lines.append("This is code ast_ad generated. For a second derivative, take the outer "
+                     "derivative in forward mode: differentiate(grad_f, mode=\"forward\").")
     return "\n".join(lines)

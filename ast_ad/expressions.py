@@ -189,8 +189,13 @@ class Expressions:
         return gast.Call(func=func, args=args, keywords=[])
 
     def is_range(self, call):
-        function = self.reference(call.func) if self.is_static(call.func) else None
-        return function is not None and anno.get(function, "static").value is range
+        return self.is_builtin_call(call, range)
+
+    def is_builtin_call(self, node, builtin):
+        """Whether `node` calls `builtin` (`range`, `reversed`), not a local of that name."""
+        if not isinstance(node, gast.Call) or not self.is_static(node.func):
+            return False
+        return anno.get(self.reference(node.func), "static").value is builtin
 
     def is_static(self, node):
         """Whether `node` names something outside the function (`math`, `np.linalg`)."""

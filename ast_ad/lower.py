@@ -235,15 +235,17 @@ class _Lowerer(Expressions):
             # A local sequence may hold differentiated values: loop over its index, so that
             # each element's adjoint has a place (and the loop can run backwards).
             return self.indexed_loop(stmt, [self.reference(stmt.iter)], [stmt.target.id])
+        if self.reverses_local(stmt.iter):
+            return self.indexed_loop(stmt, [self.reference(stmt.iter.args[0])],
+                                     [stmt.target.id], backwards=[True])
         iterable = self.atom(stmt.iter)
         if isinstance(stmt.iter, gast.Call) and anno.get(iterable, "static") is None and \
                 not self.is_range(stmt.iter):  # an iterator runs once: keep its items
             iterable = self.atom(_call_builtin("list", [iterable]))
         target = self.new_version(stmt.target.id)
-        self.current[stmt.target.id] = target
         loop = gast.For(target=nodes.store(target), iter=iterable, body=[], orelse=[],
                         type_comment=None)
-        self.loop(loop, stmt.body, exclude={stmt.target.id})
+        self.loop(loop, stmt.body, targets={stmt.target.id: target})
 
     def enumerate_or_zip(self, stmt):
         """`for i, x in enumerate(xs)` and `for a, b in zip(xs, ys)` loop over an index."""
@@ -252,30 +254,49 @@ class _Lowerer(Expressions):
         if anno.get(kind, "static").value is not expected:
             raise self.origin.unsupported(stmt, f"`{stmt.iter.func.id}` here is not the "
                                                 "builtin; loop over one plain name")
-        sequences = [self.atom(arg) for arg in stmt.iter.args]
+        backwards = [self.is_builtin_call(arg, reversed) and len(arg.args) == 1
+                     for arg in stmt.iter.args]
+        sequences = [self.atom(arg.args[0] if back else arg)
+                     for arg, back in zip(stmt.iter.args, backwards)]
         names = [t.id for t in stmt.target.elts]
         if expected is enumerate:
             return self.indexed_loop(stmt, sequences, names[1:], index=names[0])
-        return self.indexed_loop(stmt, sequences, names)
+        return self.indexed_loop(stmt, sequences, names, backwards=backwards)
 
-    def indexed_loop(self, stmt, sequences, elements, index=None):
-        """`for index in range(len(...)):` reading each of `elements` from its sequence."""
+    def reverses_local(self, node):
+        """Whether `node` is `reversed(xs)` of a local sequence `xs`."""
+        return self.is_builtin_call(node, reversed) and len(node.args) == 1 and \
+            isinstance(node.args[0], gast.Name) and node.args[0].id in self.locals
+
+    def indexed_loop(self, stmt, sequences, elements, index=None, backwards=None):
+        """`for index in range(len(...)):` reading each of `elements` from its sequence,
+        from its end for those `backwards` marks (`for x in reversed(xs)`, and `zip`s of
+        such): the loop still runs over a range, which the adjoint reverses."""
+        backwards = backwards or [False] * len(sequences)
         lengths = [self.atom(_call_builtin("len", [s])) for s in sequences]
         count = lengths[0] if len(lengths) == 1 else self.atom(_call_builtin("min", lengths))
+        lasts = [self.temporary(gast.BinOp(left=length, op=gast.Sub(), right=nodes.constant(1)))
+                 if back else None for length, back in zip(lengths, backwards)]
         iterable = self.atom(_call_builtin("range", [count]))
-        if index is None:
-            name = self.namer.temporary()
-        else:
-            name = self.current[index] = self.new_version(index)
+        name = self.namer.temporary() if index is None else self.new_version(index)
         loop = gast.For(target=nodes.store(name), iter=iterable, body=[], orelse=[],
                         type_comment=None)
 
         def read_elements():
-            for element, sequence in zip(elements, sequences):
+            for element, sequence, last in zip(elements, sequences, lasts):
+                position = nodes.load(name) if last is None else self.temporary(
+                    gast.BinOp(left=last, op=gast.Sub(), right=nodes.load(name)))
                 self.bind(element, gast.Subscript(value=anno.copy_tree(sequence),
-                                                  slice=nodes.load(name), ctx=gast.Load()))
+                                                  slice=position, ctx=gast.Load()))
 
-        self.loop(loop, stmt.body, exclude=set(elements) | {index}, prologue=read_elements)
+        self.loop(loop, stmt.body, targets={} if index is None else {index: name},
+                  prologue=read_elements, assigned=elements)
+
+    def temporary(self, value):
+        """A new temporary assigned `value`, an operation on atoms already lowered."""
+        name = self.namer.temporary()
+        self.emit(nodes.assign(name, value))
+        return nodes.load(name)
 
     def loop_with_break(self, stmt):
         """A loop that may break becomes a `while` loop whose test also reads a flag:
@@ -321,33 +342,39 @@ class _Lowerer(Expressions):
         body = replace_jumps(body, lambda: assign(flag, gast.Constant(value=True, kind=None)))
         loop = anno.copy_location(gast.While(test=test, body=body, orelse=[]), stmt)
         self.line_node = stmt
-        target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
-        self.while_loop(loop, exclude=target)  # the loop sets its target anew each time
+        self.while_loop(loop)
 
     def without_jumps(self, body):
         body = move_code_after_jumps(body, (gast.Break, gast.Continue))
         return replace_jumps(body, None)
 
-    def while_loop(self, stmt, exclude=()):
+    def while_loop(self, stmt):
         if contains(stmt.body, (gast.Break,)):
             return self.loop_with_break(stmt)
         stmt.body = self.without_jumps(stmt.body)
         test = self.namer.temporary()
         self.emit(nodes.assign(test, self.rhs(stmt.test)))
         loop = gast.While(test=nodes.load(test), body=[], orelse=[])
-        self.loop(loop, stmt.body, exclude=exclude, test=(test, stmt.test))
+        self.loop(loop, stmt.body, test=(test, stmt.test))
 
-    def loop(self, node, body, exclude=(), test=None, prologue=None):
-        """Lower a loop body; variables assigned in it keep one name across iterations."""
+    def loop(self, node, body, test=None, prologue=None, targets=None, assigned=()):
+        """Lower a loop body; variables assigned in it keep one name across iterations.
+
+        `targets` maps the names the loop header assigns to their version; the names a
+        `prologue` binds are `assigned` too. Like any other, such a name defined before the
+        loop is carried: a loop that runs no iteration leaves it as it was.
+        """
         line = self.line_node
         before = dict(self.current)
-        carried = {name: before[name] for name in sorted(_assigned_names(body) & set(before))
-                   if name not in exclude}
+        targets = targets or {}
+        written = _assigned_names(body) | set(targets) | set(assigned)
+        carried = {name: before[name] for name in sorted(written & set(before))}
         for carried_name in carried.values():  # its value is saved each iteration: write it
             self.write_merge(carried_name)
             if carried_name in self.found["maybe_unbound"]:
                 self.found["declared"].add(carried_name)
         outer, self.trace = self.trace, []
+        self.current.update(targets)
         if prologue:
             prologue()
         for stmt in body:

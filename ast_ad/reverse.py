@@ -72,6 +72,7 @@ class _Reverse:
         self.conditional = _defined_in_blocks(tree.body) if self.arrays else set()
         self.zero_at_definition = set()
         self.counters = {}  # while loop -> the name counting its trips
+        self.loop_depth = 0  # of the statement being reversed
 
     def function(self):
         body = self.tree.body[:-1]
@@ -163,9 +164,10 @@ class _Reverse:
         return anno.set(anno.copy_location(push, loop), "stack", True)
 
     def appended(self, loop):
-        """The differentiated lists that `loop` appends to."""
+        """The lists that `loop` appends to, differentiated or not: recomputing an
+        iteration appends again, so each is first cut back to its length then."""
         return sorted({s.value.func.value.id for s in gast.walk(loop) if is_application(s)
-                       and isinstance(s, gast.Expr) and s.value.func.value.id in self.sequences})
+                       and isinstance(s, gast.Expr) and s.value.func.attr == "append"})
 
     def truncate(self, loop, name):
         """`del name[<its length when this iteration began>:]`, before the iteration reruns."""
@@ -241,7 +243,9 @@ class _Reverse:
         # only its last definition receives that adjoint, so each definition resets it.
         outer_resets = self.resets
         self.resets = outer_resets | (inside & has_adjoint)
+        self.loop_depth += 1
         sweep = self.adjoint_block(loop.body, set(has_adjoint))
+        self.loop_depth -= 1
         self.resets = outer_resets
         self.fresh = set()
         if not sweep and not carried:
@@ -259,6 +263,7 @@ class _Reverse:
                               keywords=[])
             target = nodes.store(self.namer.claim("_"))
         new = gast.For(target=target, iter=items, body=body, orelse=[], type_comment=None)
+        anno.set(new, "reversal", True)
         return zeros + [anno.copy_location(new, loop)]
 
     def zero_like(self, name):
@@ -303,13 +308,11 @@ class _Reverse:
     def adjoint_assign(self, stmt, has_adjoint):
         application = Application(stmt)
         result = application.result
-        if application.primal == "pop" and result in self.active:
-            raise self.origin.error(stmt, "ast_ad cannot yet reverse the pop of a list that "
-                                          "holds differentiated values, such as the stacks "
-                                          "of a generated loop adjoint.\nFor a second "
-                                          "derivative through a loop, take the outer "
-                                          "derivative in forward mode: "
-                                          "differentiate(grad_f, mode=\"forward\").")
+        # A loop's reverse recomputes its iterations: a pop there would run twice.
+        if application.primal == "pop" and (result in self.active or self.loop_depth):
+            raise self.origin.error(stmt, "ast_ad cannot yet reverse the pop of a list in a "
+                                          "loop or of differentiated values, such as the "
+                                          "stacks of a loop nested in another")
         if result not in has_adjoint or result not in self.active or \
                 application.primal == "list" or not application.differentiable():
             return []  # a name active elsewhere, given a value here that carries no derivative

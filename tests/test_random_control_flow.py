@@ -1,6 +1,7 @@
 """Random programs with branches, loops, break, continue, return, unpacking and lists.
 
-Each program is checked in both modes, optimized or not, against finite differences;
+Each program is checked in both modes, optimized or not, against finite differences,
+and its second derivative by reverse over reverse against forward over reverse;
 an input the subset does not cover must raise an ast_ad error, never a wrong number or
 an internal one.
 """
@@ -49,9 +50,14 @@ def _block(rng, indent, depth, in_loop):
         elif k < 0.82 and in_loop:
             lines.append(f"{pad}if {rng.choice(VARIABLES)} > {round(rng.uniform(-1, 1), 2)}:")
             lines.append(f"{pad}    {rng.choice(['break', 'continue', 'return x * y'])}")
-        elif k < 0.9:
+        elif k < 0.86:
             first, second = rng.sample(VARIABLES, 2)
             lines.append(f"{pad}{first}, {second} = {second}, {_expression(rng)}")
+        elif k < 0.92:
+            items = rng.choice(["L", "reversed(L)", "zip(L, reversed(L))"])
+            target = "w, u" if items.startswith("zip") else "w"
+            lines.append(f"{pad}for {target} in {items}:")
+            lines.append(f"{pad}    {rng.choice(VARIABLES)} = w * {_expression(rng)}")
         else:
             lines.append(f"{pad}L.append({_expression(rng)})")
             lines.append(f"{pad}{rng.choice(VARIABLES)} = L[-1] * {_expression(rng)}")
@@ -61,8 +67,8 @@ def _block(rng, indent, depth, in_loop):
 def _program(seed):
     rng = random.Random(seed)
     lines = ["import math", "", "def f(x, y):", "    a = x * 0.5", "    b = y + 0.25",
-             "    L = []"] + _block(rng, 1, 0, False)
-    lines.append(f"    return {_expression(rng)} + a * b")
+             "    w = a * b", "    L = []"] + _block(rng, 1, 0, False)
+    lines.append(f"    return {_expression(rng)} + a * b + w")
     point = (rng.uniform(-1.2, 1.2), rng.uniform(-1.2, 1.2))
     return "\n".join(lines) + "\n", point
 
@@ -95,3 +101,11 @@ def test_random_programs(seed):
                 expected = _difference(f, point, i)
                 assert abs(ours[i] - expected) <= 1e-4 * (1 + abs(expected)), \
                     (mode, optimized, i, ours[i], expected, source)
+    gradient = differentiate(f, wrt=0)
+    try:
+        reverse_over_reverse = differentiate(gradient, wrt=0)
+    except DifferentiationError:
+        return  # a gradient that pops (a loop nested in another), said clearly
+    forward_over_reverse = differentiate(gradient, wrt=0, mode="forward")
+    expected = forward_over_reverse(*point)
+    assert abs(reverse_over_reverse(*point) - expected) <= 1e-8 * (1 + abs(expected)), source

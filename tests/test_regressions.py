@@ -278,3 +278,38 @@ def test_a_value_read_again_after_a_pop_is_not_shared():
             c = ks[-1]
             return x * a + x * c + b
         """, (0.3,))
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_a_loop_that_runs_no_iteration_leaves_its_target_as_it_was(n):
+    _check("""
+        def f(x, n):
+            y = x * x
+            ys = []
+            for i in range(n):
+                ys.append(x * i)
+            for y in ys:
+                pass
+            t = x
+            for t in reversed(ys):
+                t = t * 2.0
+            return y * x + t
+        """, (0.7, n))
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_loops_over_reversed_lists_and_zips_of_them(n):
+    _check("""
+        def f(x, n):
+            ys = []
+            zs = []
+            for i in range(n):
+                ys.append(x * i + 1.0)
+                zs.append(x * x)
+            s = x
+            for y, z in zip(reversed(ys), zs):
+                s = s * y + z
+            for y in reversed(ys):
+                s = s + y * y
+            return s
+        """, (0.7, n))

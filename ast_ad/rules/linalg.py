@@ -29,25 +29,29 @@ def matmul(z, x, y):
 def matmul_adjoint_left(g, x, y):
     """The adjoint of `x` in `x @ y`: vectors, matrices and stacks of matrices."""
     x_dims, y_dims = np.ndim(x), np.ndim(y)
-    if x_dims == 2 and y_dims == 2:  # the common case, first
-        return np.matmul(g, np.transpose(y))
+    if x_dims == 2 and y_dims == 2:  # the common cases first, without a wasted call
+        return np.matmul(g, np.asarray(y).T)
     if y_dims == 1:
-        return g * y if x_dims == 1 else unbroadcast(np.expand_dims(g, -1) * y, x)
+        return g * y if x_dims == 1 else unbroadcast(np.asarray(g)[..., None] * y, x)
     if x_dims == 1:
-        return unbroadcast(np.matmul(y, np.expand_dims(g, -1))[..., 0], x)
+        return unbroadcast(np.matmul(y, np.asarray(g)[..., None])[..., 0], x)
     return unbroadcast(np.matmul(g, np.swapaxes(y, -1, -2)), x)
 
 
 def matmul_adjoint_right(g, x, y):
     """The adjoint of `y` in `x @ y`: vectors, matrices and stacks of matrices."""
     x_dims, y_dims = np.ndim(x), np.ndim(y)
-    if x_dims == 2 and y_dims == 2:
-        return np.matmul(np.transpose(x), g)
+    if x_dims == 2:
+        if y_dims == 2:
+            return np.matmul(np.asarray(x).T, g)
+        if y_dims == 1:
+            return np.matmul(g, x)  # `x.T @ g`, as one product of a vector and a matrix
     if x_dims == 1:
         return g * x if y_dims == 1 else \
-            unbroadcast(np.expand_dims(x, -1) * np.expand_dims(g, -2), y)
+            unbroadcast(np.asarray(x)[..., None] * np.asarray(g)[..., None, :], y)
     if y_dims == 1:
-        return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0], y)
+        return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.asarray(g)[..., None])[..., 0],
+                           y)
     return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
 
 
