@@ -30,6 +30,7 @@ from ast_ad import nodes
 from ast_ad import packs
 from ast_ad import rules
 from ast_ad.naming import Derived, Namer
+from ast_ad.shapes import leave_out_shape_only_values
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
                            describe, is_application, returned_name, NothingBroadcast,
                            scalar_names, sequences, zero_like)
@@ -95,6 +96,8 @@ class _Reverse:
                                        stacks + primal + [nodes.comment("")] + sweep, returns,
                                        describe(self.tree, self.wrt, "Gradient"),
                                        self.single)
+        if self.arrays:
+            function = leave_out_shape_only_values(function)
         return bind_statics(function, self.namer)
 
     def node(self, name):
@@ -197,12 +200,17 @@ class _Reverse:
         return sweep
 
     def adjoint_append(self, stmt, has_adjoint):
-        """`v_bar += L_bar.pop()`, and `L.pop()` to give the list back its earlier state."""
+        """`v_bar += L_bar.pop()`, and `L.pop()` to give the list back its earlier state,
+        which the loops reversed before may read (`len(L)`), differentiated or not."""
         application = Application(stmt)
-        if application.result not in self.sequences:
-            return []
-        block = [nodes.quote(stmt)]
+        if stmt.value.func.attr != "append":
+            raise self.origin.error(stmt, "ast_ad cannot yet reverse a pop whose value is "
+                                          "not kept; assign it to a name")
         value, stack = application.args[0], application.result
+        undo = anno.copy_location(gast.Expr(value=nodes.method_call(stack, "pop")), stmt)
+        if application.result not in self.sequences:
+            return [nodes.quote(stmt), undo]
+        block = [nodes.quote(stmt)]
         if isinstance(value, gast.Name) and value.id in self.sequences:
             raise self.origin.unsupported(stmt, "a list of lists that hold differentiated "
                                                 "values is not supported; keep one list per "
@@ -212,7 +220,7 @@ class _Reverse:
             self.contribute(block, has_adjoint, value, popped, stmt)
         else:
             block.append(anno.copy_location(gast.Expr(value=popped), stmt))
-        block.append(anno.copy_location(gast.Expr(value=nodes.method_call(stack, "pop")), stmt))
+        block.append(undo)
         return block
 
     def adjoint_if(self, stmt, has_adjoint):
@@ -313,6 +321,9 @@ class _Reverse:
             raise self.origin.error(stmt, "ast_ad cannot yet reverse the pop of a list in a "
                                           "loop or of differentiated values, such as the "
                                           "stacks of a loop nested in another")
+        if application.primal == "pop":  # the list as it was, for the loops reversed before
+            restore = nodes.method_call(application.args[0].id, "append", nodes.load(result))
+            return [anno.copy_location(gast.Expr(value=restore), stmt)]
         if result not in has_adjoint or result not in self.active or \
                 application.primal == "list" or not application.differentiable():
             return []  # a name active elsewhere, given a value here that carries no derivative

@@ -1,5 +1,6 @@
 """Programs that once gave wrong derivatives or crashed, checked in both modes."""
 
+import math
 
 import pytest
 
@@ -313,3 +314,45 @@ def test_loops_over_reversed_lists_and_zips_of_them(n):
                 s = s + y * y
             return s
         """, (0.7, n))
+
+
+def test_a_list_appended_after_a_loop_that_reads_its_length():
+    """The reversed loop recomputes `len(L)`: the append after it is undone first."""
+    _check("""
+        def f(x, y):
+            a = x * 0.5
+            b = y + 0.25
+            L = []
+            for i in range(2):
+                x = math.sin(b) - y
+                for w in L:
+                    x = w * a
+            L.append(0.73)
+            x = L[-1] * x
+            return x + a * b
+        """, (-1.1, 0.2), namespace={"math": math})
+
+
+def test_a_pop_of_constants_is_undone_for_the_loops_reversed_before():
+    _check("""
+        def f(x):
+            ks = []
+            ks.append(2.0)
+            ks.append(5.0)
+            for k in ks:
+                x = x * k + 1.0
+            b = ks.pop()
+            return x * b
+        """, (0.3,))
+
+
+def test_a_pop_whose_value_is_dropped_is_refused_in_reverse_mode():
+    f = make_function("""
+        def f(x):
+            ks = []
+            ks.append(2.0)
+            ks.pop()
+            return x * x
+        """)
+    with pytest.raises(DifferentiationError, match="assign it to a name"):
+        differentiate(f)

@@ -71,9 +71,32 @@ def sum_adjoint(g, x, axis=None, keepdims=False):
 
 def float_type(x):
     """The floating type of `x`'s gradient: its own, or float64 for integers and numbers."""
-    if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
-        return x.dtype
-    return np.result_type(x, 1.0)
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind in "fc":
+        return dtype
+    return np.result_type(x if dtype is None else dtype, 1.0)
+
+
+def result_like(*parts):
+    """What an adjoint needs of an elementwise result of `parts` it did not compute: its
+    shape and type. The first part itself when all are arrays alike."""
+    first = parts[0]
+    if all(type(p) is np.ndarray and p.shape == first.shape and p.dtype == first.dtype
+           for p in parts):
+        return first
+    return _ShapeAndType(np.broadcast_shapes(*map(np.shape, parts)),
+                         np.result_type(*[p if isinstance(p, (np.ndarray, np.generic, int,
+                                                              float, complex))
+                                          else np.asarray(p) for p in parts]))
+
+
+class _ShapeAndType:
+    """An array's shape and type, as `np.shape`, `np.ndim`, `np.size` and `float_type`
+    read them, without its values."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+        self.ndim, self.size = len(shape), int(np.prod(shape))
 
 
 def add_into(a, index, v):
@@ -599,7 +622,7 @@ linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dim
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint)
 
-nondifferentiable(np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like, np.ones_like,
-                  np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin, np.arange,
-                  np.eye, np.isnan, np.isfinite, np.equal, np.greater, np.less, np.logical_and,
-                  np.logical_or, np.logical_not)
+nondifferentiable(result_like, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
+                  np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin,
+                  np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater, np.less,
+                  np.logical_and, np.logical_or, np.logical_not)

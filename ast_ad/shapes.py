@@ -1,0 +1,179 @@
+"""Values an array adjoint reads only for their shape are not computed.
+
+In `np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)` the adjoint of
+the sum reads the summand only for its shape and type (`sum_adjoint(out_bar, v10)`),
+and so do the adjoints of the additions and squares inside it (`unbroadcast(g, v6)`).
+An elementwise operation's result has the shape and type its operands broadcast to, so
+such a read can go to the operands instead: `v6 = 100.0 * v5` and `v5 = v4 ** 2` give
+`unbroadcast(g, v4)`, and `v10 = v6 + v9` gives `sum_adjoint(out_bar, result_like(v4,
+v8))`. The elementwise operations nothing else reads then go from the primal sweep.
+
+Input and output: a reverse-mode FunctionDef on arrays, before its statics are bound.
+Only top-level statements that assign a name once are left out, and only when every
+name they read keeps its value to the end of the function.
+"""
+
+import gast
+import numpy as np
+
+from ast_ad import annotations as anno
+from ast_ad import nodes
+from ast_ad.rules import numpy as numpy_rules
+
+_ELEMENTWISE_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+# The functions that read an argument only for its shape, and which argument.
+_SHAPE_READERS = {numpy_rules.unbroadcast: 1, numpy_rules.sum_adjoint: 1,
+                  numpy_rules.broadcast_like: 1, np.shape: 0, np.ndim: 0, np.size: 0}
+
+
+def leave_out_shape_only_values(function):
+    """`function` without the elementwise values its adjoint reads only for their shape,
+    nor the top-level values nothing reads (the primal output among them)."""
+    counts = _assignments(function)
+    parameters = {a.id for a in function.args.args + function.args.kwonlyargs}
+    lasting = {n for n, count in counts.items() if count == 1 and n not in parameters} | \
+        {p for p in parameters if p not in counts}
+    definitions = {}  # name -> its top-level statement, for those of pure values
+    elementwise = {}  # name -> the names it reads, for those of elementwise operations
+    for stmt in function.body:
+        if _is_pure_definition(stmt) and stmt.targets[0].id in lasting:
+            definitions[stmt.targets[0].id] = stmt
+            operands = _elementwise_operands(stmt)
+            if operands and all(n in lasting for n in operands):
+                elementwise[stmt.targets[0].id] = operands
+    shape_reads = _shape_reads(function)
+    kept = _kept(function, definitions, elementwise, shape_reads)
+
+    def sources(name):
+        found = []
+        for operand in elementwise[name]:
+            inner = operand in elementwise and operand not in kept
+            for source in sources(operand) if inner else [operand]:
+                if source not in found:
+                    found.append(source)
+        return found
+
+    stand_ins = {name: sources(name) for name in elementwise if name not in kept}
+    _StandIn(stand_ins, shape_reads).visit(function)
+    left_out = {id(stmt) for name, stmt in definitions.items() if name not in kept}
+    function.body = [stmt for stmt in function.body if id(stmt) not in left_out]
+    return function
+
+
+def _kept(function, definitions, elementwise, shape_reads):
+    """The defined names whose values the function needs: those read other than for their
+    shape, and those read for their shape that are not elementwise (a slice), directly or
+    through the operands of elementwise ones left out."""
+    readers = {}  # id of a name node a definition reads -> the name it defines
+    for name, stmt in definitions.items():
+        for node in gast.walk(stmt.value):
+            readers[id(node)] = name
+    reads = [node for node in gast.walk(function)
+             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)]
+    kept = set()
+    while True:
+        live = [n for n in reads if id(n) not in readers or readers[id(n)] in kept]
+        for_value = {n.id for n in live if id(n) not in shape_reads}
+        for_shape = {n.id for n in live if id(n) in shape_reads}
+        pending = [n for n in for_shape if n in elementwise and n not in for_value]
+        while pending:
+            for operand in elementwise[pending.pop()]:
+                if operand not in for_shape:
+                    for_shape.add(operand)
+                    if operand in elementwise and operand not in for_value:
+                        pending.append(operand)
+        new = {n for n in definitions
+               if n in for_value or (n in for_shape and n not in elementwise)}
+        if new == kept:
+            return kept
+        kept = new
+
+
+def _is_pure_definition(stmt):
+    """`name = value`, where computing the value changes nothing else."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    for node in gast.walk(stmt.value):
+        if isinstance(node, gast.Call):
+            module = getattr(_static(node.func), "__module__", None) or ""
+            if nodes.is_method_call(node) or not (
+                    module.startswith("numpy") or module.startswith("ast_ad")
+                    or isinstance(_static(node.func), np.ufunc)):
+                return False
+    return True
+
+
+def _static(function):
+    """The object a reference to a function stands for, if known."""
+    if anno.get(function, "bind") is not None:
+        return anno.get(function, "bind")
+    static = anno.get(function, "static")
+    return static.value if static is not None else None
+
+
+def _assignments(function):
+    """How many statements assign each name, loop headers included."""
+    counts = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            counts[node.target.id] = counts.get(node.target.id, 0) + 1
+    return counts
+
+
+def _elementwise_operands(stmt):
+    """The names `name = <elementwise operation on names and plain numbers>` reads."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+        return None
+    value = stmt.value
+    if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_OPERATORS):
+        operands = [value.left, value.right]
+    elif isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+        operands = [value.operand]
+    elif isinstance(value, gast.Call) and isinstance(_static(value.func), np.ufunc) \
+            and not value.keywords and _static(value.func).nout == 1:
+        operands = value.args
+    else:
+        return None
+    names = [o.id for o in operands if isinstance(o, gast.Name)]
+    numbers = [o for o in operands if isinstance(o, gast.Constant)
+               and type(o.value) in (int, float)]
+    return names if names and len(names) + len(numbers) == len(operands) else None
+
+
+def _shape_reads(function):
+    """The name nodes that are arguments read for their shape only."""
+    found = set()
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call):
+            position = _SHAPE_READERS.get(_bound(node.func))
+            if position is not None and len(node.args) > position and \
+                    isinstance(node.args[position], gast.Name):
+                found.add(id(node.args[position]))
+    return found
+
+
+def _bound(function):
+    value = _static(function)
+    try:
+        return value if value in _SHAPE_READERS else None
+    except TypeError:  # unhashable
+        return None
+
+
+class _StandIn(gast.NodeTransformer):
+    """Each read for the shape of a left-out value goes to its operands."""
+
+    def __init__(self, stand_ins, shape_reads):
+        self.stand_ins = stand_ins
+        self.shape_reads = shape_reads
+
+    def visit_Name(self, node):
+        if id(node) not in self.shape_reads or node.id not in self.stand_ins:
+            return node
+        sources = self.stand_ins[node.id]
+        if len(sources) == 1:
+            return nodes.load(sources[0])
+        return gast.Call(func=nodes.bound("result_like", numpy_rules.result_like),
+                         args=[nodes.load(s) for s in sources], keywords=[])
