@@ -122,6 +122,18 @@ FUNCTIONS = {primal: _function(expression) for primal, (expression, _) in CASES.
 
 
 @pytest.mark.parametrize("primal", list(CASES), ids=lambda p: getattr(p, "__name__", str(p)))
+def test_float32_stays_float32_in_both_modes(primal):
+    low, high = CASES[primal][1]
+    rng = np.random.default_rng(1)
+    a = rng.uniform(low, high, (2, 3)).astype(np.float32)
+    b = rng.uniform(low, high, (3,)).astype(np.float32)
+    gradients = differentiate(FUNCTIONS[primal], wrt=(0, 1))(a, b)
+    assert [g.dtype for g in gradients] == [np.float32, np.float32]
+    along = differentiate(FUNCTIONS[primal], wrt=0, mode="forward")(a, b)
+    assert np.asarray(along).dtype == np.float32
+
+
+@pytest.mark.parametrize("primal", list(CASES), ids=lambda p: getattr(p, "__name__", str(p)))
 @settings(max_examples=10, deadline=None)
 @given(data=st.data())
 def test_elementwise_and_reductions_with_broadcasting(primal, data):

@@ -35,6 +35,8 @@ def broadcast_like(t, z):
     shape = z.shape if isinstance(z, np.ndarray) else np.shape(z)
     if (t.shape if isinstance(t, np.ndarray) else np.shape(t)) == shape:
         return t
+    if isinstance(t, (int, float)):  # a default seed: of the argument's type, as in JAX
+        t = np.asarray(t, dtype=float_type(z))
     return np.broadcast_to(t, shape)
 
 
@@ -367,26 +369,30 @@ def absolute(y, x):
     d[y] = d[x] * np.sign(x)
 
 
+# A tie shares the derivative equally, as autograd does. The masks multiply the derivative
+# itself, never a number first: `0.5 * (x == y)` would be float64 for float32 arrays.
+
+
 @adjoint(np.maximum)
 def maximum(z, x, y):
-    d[x] = unbroadcast(d[z] * ((x > y) + 0.5 * (x == y)), x)
-    d[y] = unbroadcast(d[z] * ((y > x) + 0.5 * (x == y)), y)
+    d[x] = unbroadcast(np.where(x == y, 0.5 * d[z], d[z] * (x > y)), x)
+    d[y] = unbroadcast(np.where(x == y, 0.5 * d[z], d[z] * (y > x)), y)
 
 
 @tangent(np.maximum)
 def maximum(z, x, y):
-    d[z] = d[x] * ((x > y) + 0.5 * (x == y)) + d[y] * ((y > x) + 0.5 * (x == y))
+    d[z] = d[x] * (x > y) + d[y] * (y > x) + 0.5 * (d[x] + d[y]) * (x == y)
 
 
 @adjoint(np.minimum)
 def minimum(z, x, y):
-    d[x] = unbroadcast(d[z] * ((x < y) + 0.5 * (x == y)), x)
-    d[y] = unbroadcast(d[z] * ((y < x) + 0.5 * (x == y)), y)
+    d[x] = unbroadcast(np.where(x == y, 0.5 * d[z], d[z] * (x < y)), x)
+    d[y] = unbroadcast(np.where(x == y, 0.5 * d[z], d[z] * (y < x)), y)
 
 
 @tangent(np.minimum)
 def minimum(z, x, y):
-    d[z] = d[x] * ((x < y) + 0.5 * (x == y)) + d[y] * ((y < x) + 0.5 * (x == y))
+    d[z] = d[x] * (x < y) + d[y] * (y < x) + 0.5 * (d[x] + d[y]) * (x == y)
 
 
 # ---------------------------------------------------------------- reductions and shapes
