@@ -18,8 +18,8 @@ from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 
 def unbroadcast(g, x):
     """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
-    shape = x.shape if isinstance(x, np.ndarray) else np.shape(x)
-    if (g.shape if isinstance(g, np.ndarray) else np.shape(g)) == shape:
+    shape = shape_of(x)
+    if shape_of(g) == shape:
         return g  # the common case, first: nothing was broadcast
     extra = np.ndim(g) - len(shape)
     if extra > 0:
@@ -32,12 +32,19 @@ def unbroadcast(g, x):
 
 def broadcast_like(t, z):
     """`t`, a tangent of `z` that a zero left smaller (`x_dot` for `x + b`), at `z`'s shape."""
-    shape = z.shape if isinstance(z, np.ndarray) else np.shape(z)
-    if (t.shape if isinstance(t, np.ndarray) else np.shape(t)) == shape:
+    shape = shape_of(z)
+    if shape_of(t) == shape:
         return t
     if isinstance(t, (int, float)):  # a default seed: of the argument's type, as in JAX
         t = np.asarray(t, dtype=float_type(z))
     return np.broadcast_to(t, shape)
+
+
+def shape_of(x):
+    """`np.shape(x)`, without its detour through an array for arrays and numbers."""
+    if isinstance(x, np.ndarray):
+        return x.shape
+    return () if isinstance(x, (int, float)) else np.shape(x)
 
 
 def getitem_adjoint(g, x, index):
@@ -62,8 +69,8 @@ def extremum_adjoint(g, x, y, axis=None, keepdims=False):
 
 def sum_adjoint(g, x, axis=None, keepdims=False):
     """`g`, the adjoint of `np.sum(x, axis, keepdims)`, spread back over `x`'s shape."""
-    if np.ndim(g) == 0:  # filled rather than broadcast: a small array is faster to read then
-        result = np.empty(np.shape(x), dtype=float_type(x))
+    if shape_of(g) == ():  # filled rather than broadcast: a small array is faster to read then
+        result = np.empty(shape_of(x), dtype=float_type(x))
         result.fill(g)
         return result
     if axis is not None and not keepdims:
