@@ -18,9 +18,11 @@ from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 
 def unbroadcast(g, x):
     """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+        return g  # the common case, first: nothing was broadcast
     shape = shape_of(x)
     if shape_of(g) == shape:
-        return g  # the common case, first: nothing was broadcast
+        return g
     extra = np.ndim(g) - len(shape)
     if extra > 0:
         g = np.sum(g, axis=tuple(range(extra)))
@@ -90,9 +92,13 @@ def result_like(*parts):
     """What an adjoint needs of an elementwise result of `parts` it did not compute: its
     shape and type. The first part itself when all are arrays alike."""
     first = parts[0]
-    if all(type(p) is np.ndarray and p.shape == first.shape and p.dtype == first.dtype
-           for p in parts):
-        return first
+    if type(first) is np.ndarray:
+        shape, dtype = first.shape, first.dtype
+        for part in parts:
+            if type(part) is not np.ndarray or part.shape != shape or part.dtype != dtype:
+                break
+        else:
+            return first
     return _ShapeAndType(np.broadcast_shapes(*map(np.shape, parts)),
                          np.result_type(*[p if isinstance(p, (np.ndarray, np.generic, int,
                                                               float, complex))
