@@ -46,6 +46,16 @@ def optimize(function):
     temporaries = {n for n in nodes.all_names(function)
                    if _TEMPORARY.fullmatch(n) and n not in user_names}
     inlined = {}  # temporary -> the expression put in its place
+    _clean(function, temporaries, inlined)
+    if _read_stacks_by_iteration(function.body):
+        _clean(function, temporaries, inlined)  # a loop's counter, or its range, may go
+    _requote(function, inlined)
+    _each_block(function, _drop_empty_comments)
+    return function
+
+
+def _clean(function, temporaries, inlined):
+    """Every pass below, again and again until none changes anything."""
     previous = None
     while previous != gast.dump(function):
         previous = gast.dump(function)
@@ -60,11 +70,6 @@ def optimize(function):
         _drop_stacks(function, pops["dead"] - pops["live"])
         local = _defined_before_read(function, temporaries)  # after the dead code is gone
         _each_block(function, lambda block: _inline_temporary(block, local, inlined))
-    if _read_stacks_by_iteration(function.body):
-        function.body, _ = _live(function.body, set(), {"dead": set(), "live": set()})
-    _requote(function, inlined)
-    _each_block(function, _drop_empty_comments)
-    return function
 
 
 def _each_block(function, rewrite):
@@ -140,7 +145,7 @@ def _definitions(node):
         for stmt in block:
             targets = [nodes.assigned_name(stmt)]
             if isinstance(stmt, gast.For):
-                targets = [stmt.target.id]
+                targets = sorted(nodes.all_names(stmt.target))
             for name in filter(None, targets):
                 count[name] = count.get(name, 0) + 1
                 if looping:
@@ -292,7 +297,10 @@ def _inline_temporary(block, temporaries, inlined):
             continue
         name, value = block[i].targets[0].id, block[i].value
         host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
-        if len(to_source(host).strip()) > _LONGEST_FUSED:
+        line = host if not isinstance(host, gast.For) else \
+            gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
+                     type_comment=None)  # its header: `for i in range(n):`
+        if len(to_source(line).strip().splitlines()[0]) > _LONGEST_FUSED:
             i += 1
             continue
         inlined[name] = value
@@ -318,7 +326,8 @@ def _single_use(block, reads, i, temporaries):
         return None
     use = uses[0]
     host = block[use]
-    if _shape_argument(host, name) or isinstance(host, _COMPOUND) or \
+    in_header = isinstance(host, gast.For) and name in nodes.loaded_names(host.iter)
+    if _shape_argument(host, name) or (isinstance(host, _COMPOUND) and not in_header) or \
             (isinstance(host, gast.AugAssign) and nodes.assigned_name(host) in needs):
         return None
     if any(isinstance(s, _COMPOUND) or nodes.mutates(s) or nodes.assigned_name(s) in needs
