@@ -48,3 +48,7 @@ class Derived:
         if name not in self._names:
             self._names[name] = self.namer.claim(name + self.suffix)
         return self._names[name]
+
+    def chosen(self):
+        """`{name: derived name}` for those chosen so far."""
+        return dict(self._names)

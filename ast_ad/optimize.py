@@ -13,7 +13,10 @@ comments, `if`, `for` and `while` blocks, and a final return. Passes:
 - dead-code elimination, by liveness through branches and loops (a stack's `pop` and
   any call made as a statement are kept for their effect);
 - inlining of a temporary (`v3`, `v3_bar`) read once, by a later statement of its
-  block, back into that statement, unless it is one of our helpers' shape arguments;
+  block or a loop's header, back into it, unless it is one of our helpers' shape
+  arguments;
+- a reversed loop that runs once per call reads its stacks by iteration,
+  `for x in reversed(x_stack):`, rather than popping them, and the passes run again;
 - removal of comments left quoting nothing; comments quoting a statement that reads
   an inlined temporary write it out.
 

@@ -97,7 +97,7 @@ class _Reverse:
                                        describe(self.tree, self.wrt, "Gradient"),
                                        self.single)
         if self.arrays:
-            function = leave_out_shape_only_values(function)
+            function = leave_out_shape_only_values(function, self.names.chosen())
         return bind_statics(function, self.namer)
 
     def node(self, name):

@@ -26,9 +26,10 @@ _SHAPE_READERS = {numpy_rules.unbroadcast: 1, numpy_rules.sum_adjoint: 1,
                   numpy_rules.broadcast_like: 1, np.shape: 0, np.ndim: 0, np.size: 0}
 
 
-def leave_out_shape_only_values(function):
+def leave_out_shape_only_values(function, adjoints):
     """`function` without the elementwise values its adjoint reads only for their shape,
-    nor the top-level values nothing reads (the primal output among them)."""
+    nor the top-level values nothing reads (the primal output among them); `adjoints`
+    maps names to the names of their adjoints."""
     counts = _assignments(function)
     parameters = {a.id for a in function.args.args + function.args.kwonlyargs}
     lasting = {n for n, count in counts.items() if count == 1 and n not in parameters} | \
@@ -57,7 +58,59 @@ def leave_out_shape_only_values(function):
     _StandIn(stand_ins, shape_reads).visit(function)
     left_out = {id(stmt) for name, stmt in definitions.items() if name not in kept}
     function.body = [stmt for stmt in function.body if id(stmt) not in left_out]
+    _seed_full_sums_with_numbers(function, set(stand_ins), adjoints)
     return function
+
+
+def _seed_full_sums_with_numbers(function, left_out, adjoints):
+    """The adjoint of a full sum of a left-out value is a number where it can be.
+
+    Every array the adjoints of the summand and of the values left out with it meet has
+    the summand's shape when its operands have one shape: a number then broadcasts where
+    the array of it stood, to the same values, and costs nothing to multiply: in
+    Rosenbrock's `v6_bar * 100.0` and `v5_bar * 2`, and `v9_bar * 2` in `v9_bar * 2 * v8`.
+    `uniform_adjoint` decides when the function runs: the number if `result_like` found
+    the operands alike, the filled array otherwise. An operand's adjoint such a number
+    reaches first is made an array again (`materialize`), so nothing else sees one.
+    """
+    seeds = [node for node in gast.walk(function) if isinstance(node, gast.Call)
+             and _static(node.func) is numpy_rules.sum_adjoint and _is_full_sum(node)
+             and anno.get(node.args[1], "stands_in_for") in left_out]
+    if not seeds:
+        return
+    numbers = {adjoints[name] for name in left_out if name in adjoints}
+    existing = _assignments(function).keys() | \
+        {a.id for a in function.args.args + function.args.kwonlyargs}
+    primal_of = {adjoint: name for name, adjoint in adjoints.items() if name in existing}
+    first_contributions = []
+    for stmt in gast.walk(function):
+        if not isinstance(stmt, gast.stmt) or nodes.is_comment(stmt):
+            continue
+        header = stmt.iter if isinstance(stmt, gast.For) else getattr(stmt, "test", None) \
+            if isinstance(stmt, (gast.If, gast.While)) else stmt
+        if isinstance(stmt, gast.FunctionDef) or header is None or \
+                not numbers & set(nodes.loaded_names(header)):
+            continue
+        target = nodes.assigned_name(stmt)
+        if isinstance(stmt, gast.AugAssign) or target in numbers:
+            continue  # adds into an array, or is one of the numbers
+        if not isinstance(stmt, gast.Assign) or target not in primal_of:
+            return  # something else reads them: keep the arrays
+        first_contributions.append(stmt)
+    for call in seeds:
+        call.func = nodes.bound("uniform_adjoint", numpy_rules.uniform_adjoint)
+        call.args, call.keywords = call.args[:2], []
+    for stmt in first_contributions:
+        like = nodes.load(primal_of[stmt.targets[0].id])
+        stmt.value = gast.Call(func=nodes.bound("materialize", numpy_rules.materialize),
+                               args=[stmt.value, like], keywords=[])
+
+
+def _is_full_sum(call):
+    """`sum_adjoint(g, x, None, False)`: the adjoint of `np.sum(x)`."""
+    rest = call.args[2:] + [k.value for k in call.keywords]
+    return len(call.args) >= 2 and all(isinstance(a, gast.Constant) and a.value in (None, False)
+                                       for a in rest)
 
 
 def _kept(function, definitions, elementwise, shape_reads):
@@ -174,6 +227,8 @@ class _StandIn(gast.NodeTransformer):
             return node
         sources = self.stand_ins[node.id]
         if len(sources) == 1:
-            return nodes.load(sources[0])
-        return gast.Call(func=nodes.bound("result_like", numpy_rules.result_like),
-                         args=[nodes.load(s) for s in sources], keywords=[])
+            stand_in = nodes.load(sources[0])
+        else:
+            stand_in = gast.Call(func=nodes.bound("result_like", numpy_rules.result_like),
+                                 args=[nodes.load(s) for s in sources], keywords=[])
+        return anno.set(stand_in, "stands_in_for", node.id)

@@ -21,7 +21,7 @@ def unbroadcast(g, x):
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
         return g  # the common case, first: nothing was broadcast
     shape = shape_of(x)
-    if shape_of(g) == shape:
+    if shape_of(g) in (shape, ()):  # a number broadcasts (see `uniform_adjoint`)
         return g
     extra = np.ndim(g) - len(shape)
     if extra > 0:
@@ -103,6 +103,25 @@ def result_like(*parts):
                          np.result_type(*[p if isinstance(p, (np.ndarray, np.generic, int,
                                                               float, complex))
                                           else np.asarray(p) for p in parts]))
+
+
+def uniform_adjoint(g, like):
+    """The adjoint of a full sum of an elementwise result `like` stands for: the number `g`
+    itself when `like` is an array (its operands were arrays of one shape and type), as
+    every array the summand's adjoints meet then has that shape and broadcasts it; else
+    `g` filled into the result's shape."""
+    if type(like) is np.ndarray and shape_of(g) == ():
+        return float_type(like).type(g)
+    return sum_adjoint(g, like)
+
+
+def materialize(g, like):
+    """`g` at `like`'s shape: an adjoint a number of `uniform_adjoint` reached, made an
+    array again for an operand the sum did not leave out."""
+    if type(g) is np.ndarray:
+        return g
+    shape = shape_of(like)
+    return g if shape_of(g) == shape else np.full(shape, g)
 
 
 class _ShapeAndType:
@@ -534,6 +553,26 @@ def sum_adjoint_(y, g, x, axis=None, keepdims=False):
     d[y] = sum_adjoint(d[g], x, axis, keepdims)
 
 
+@adjoint(uniform_adjoint)
+def uniform_adjoint_(y, g, like):
+    d[g] = unbroadcast(d[y], g)
+
+
+@tangent(uniform_adjoint)
+def uniform_adjoint_(y, g, like):
+    d[y] = uniform_adjoint(d[g], like)
+
+
+@adjoint(materialize)
+def materialize_(y, g, like):
+    d[g] = unbroadcast(d[y], g)
+
+
+@tangent(materialize)
+def materialize_(y, g, like):
+    d[y] = materialize(d[g], like)
+
+
 @adjoint(broadcast_like)
 def broadcast_like_(y, t, z):
     d[t] = unbroadcast(d[y], t)
@@ -639,6 +678,7 @@ def concatenate_part_adjoint_(r, h, g, pieces, i, axis=0):
 
 linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
+       uniform_adjoint, materialize,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint)
 
 nondifferentiable(result_like, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
