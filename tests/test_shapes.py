@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, source
-from ast_ad.rules.numpy import float_type, result_like
+from ast_ad.rules.numpy import float_type, materialize, result_like, uniform_adjoint
 from tests.conftest import make_function
 
 np = pytest.importorskip("numpy")
@@ -110,3 +110,77 @@ def test_second_order_through_a_stand_in():
             return np.sum(gradient(x))
         """, namespace={"np": np, "gradient": gradient})
     np.testing.assert_allclose(differentiate(summed)(x), expected, rtol=1e-12)
+
+
+UNIFORM = {
+    "scaled": "np.sum(a * 2.0)",
+    "affine of two": "np.sum(3.0 * a - b * 0.5 + 1.0)",
+    "squares": "np.sum(100.0 * (b - a ** 2) ** 2 + (1.0 - a) ** 2)",
+    "negated": "-np.sum(-(a * b))",
+    "mean": "np.mean(a * 2.0 - b)",
+    "two sums": "np.sum(a * 2.0) + np.sum(a * b - a)",
+    "a value kept": "np.sum(np.exp(a) * 2.0 + b)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNIFORM))
+@settings(max_examples=15, deadline=None)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       dtype=st.sampled_from([np.float64, np.float32]))
+def test_sums_seeded_with_a_number_match_autograd(name, shapes, dtype):
+    """Operands of one shape take the number; of two, the filled array: both are right."""
+    text = f"""
+        def f(a, b):
+            return {UNIFORM[name]}
+        """
+    f = make_function(text, namespace={"np": np})
+    twin = make_function(text, namespace={"np": anp})
+    rng = np.random.default_rng(7)
+    a, b = (rng.uniform(-1.0, 1.0, shape).astype(dtype) for shape in shapes.input_shapes)
+    gradients = differentiate(f, wrt=(0, 1))(a, b)
+    expected = autograd.grad(twin, (0, 1))(a.astype(np.float64), b.astype(np.float64))
+    tolerance = 1e-9 if dtype == np.float64 else 1e-4
+    for ours, theirs, argument in zip(gradients, expected, (a, b)):
+        assert np.shape(ours) == argument.shape and np.asarray(ours).dtype == dtype
+        assert argument.ndim == 0 or ours.flags.writeable  # not a broadcast view
+        np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
+
+
+def test_rosenbrock_multiplies_constants_into_a_number():
+    f = make_function("""
+        def f(x):
+            return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+        """, namespace={"np": np})
+    text = source(differentiate(f))
+    assert "uniform_adjoint(out_bar, result_like(" in text
+    assert text.count("materialize(") == 2  # the adjoints of the two kept operands
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 1), (1, 3)], ids=str)
+def test_second_order_through_a_number_seed(shape):
+    f = make_function("""
+        def f(x):
+            return np.sum(3.0 * x * x - 2.0 * x)
+        """, namespace={"np": np})
+    x = np.linspace(-1.0, 1.0, 4 if shape == (4,) else 3).reshape(shape)
+    gradient = differentiate(f)
+    assert "uniform_adjoint" in source(gradient)
+    np.testing.assert_allclose(gradient(x), 6.0 * x - 2.0, rtol=1e-12)
+    forward_over_reverse = differentiate(gradient, mode="forward")(x)
+    np.testing.assert_allclose(forward_over_reverse, np.full(shape, 6.0), rtol=1e-12)
+    summed = make_function("""
+        def g(x):
+            return np.sum(gradient(x) * x)
+        """, namespace={"np": np, "gradient": gradient})
+    np.testing.assert_allclose(differentiate(summed)(x), 12.0 * x - 2.0, rtol=1e-12)
+
+
+def test_a_number_only_for_operands_alike():
+    a, b = np.ones(3), np.ones((2, 3))
+    assert np.ndim(uniform_adjoint(2.0, result_like(a, a))) == 0
+    spread = uniform_adjoint(2.0, result_like(a, b))
+    assert spread.shape == (2, 3) and np.all(spread == 2.0)
+    assert uniform_adjoint(2.0, np.ones(3, np.float32)).dtype == np.float32
+    made = materialize(np.float32(2.0), a)
+    assert made.shape == (3,) and made.dtype == np.float32 and made.flags.writeable
+    assert materialize(b, a) is b

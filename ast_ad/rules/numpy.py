@@ -18,10 +18,13 @@ from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 
 def unbroadcast(g, x):
     """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
-    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
-        return g  # the common case, first: nothing was broadcast
+    if type(g) is np.ndarray:
+        if type(x) is np.ndarray and g.shape == x.shape:
+            return g  # the common case, first: nothing was broadcast
+    elif isinstance(g, (float, int, np.generic)):
+        return g  # a number broadcasts (see `uniform_adjoint`)
     shape = shape_of(x)
-    if shape_of(g) in (shape, ()):  # a number broadcasts (see `uniform_adjoint`)
+    if shape_of(g) in (shape, ()):
         return g
     extra = np.ndim(g) - len(shape)
     if extra > 0:
