@@ -103,6 +103,20 @@ def _negate(node):
     return gast.UnaryOp(op=gast.USub(), operand=node)
 
 
+def _with_negated_number(node):
+    """A product or quotient with a number in it, that number negated: minus its value,
+    exactly; else None."""
+    if not (isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div))):
+        return None
+    if _number(node.right) or _number(node.left):
+        side = "right" if _number(node.right) else "left"
+        new = gast.BinOp(left=node.left, op=node.op, right=node.right)
+        setattr(new, side, nodes.constant(-getattr(node, side).value))
+        return new
+    inner = _with_negated_number(node.left)
+    return inner and gast.BinOp(left=inner, op=node.op, right=node.right)
+
+
 class _Fold(gast.NodeTransformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -124,6 +138,9 @@ class _Fold(gast.NodeTransformer):
             node.right = right.operand
         elif op is gast.Add and _is_negation(left):
             return gast.BinOp(left=right, op=gast.Sub(), right=left.operand)
+        elif op is gast.Sub and _is_negation(left) and _with_negated_number(right):
+            return gast.BinOp(left=_with_negated_number(right), op=gast.Sub(),
+                              right=left.operand)  # `-a - 2 * b` is `-2 * b - a`
         return node
 
     def visit_UnaryOp(self, node):
@@ -299,7 +316,13 @@ def _inline_temporary(block, temporaries, inlined):
             i += 1
             continue
         name, value = block[i].targets[0].id, block[i].value
-        host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
+        if _is_arithmetic(value):
+            host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
+        else:  # `t = -unbroadcast(...)`: its sign goes to a sum, or it stays a name
+            host = _absorb_sign(anno.copy_tree(block[use]), name, value.operand)
+            if host is None:
+                i += 1
+                continue
         line = host if not isinstance(host, gast.For) else \
             gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
                      type_comment=None)  # its header: `for i in range(n):`
@@ -316,7 +339,7 @@ def _single_use(block, reads, i, temporaries):
     """Where the temporary `block[i]` assigns is read, if once and safely inlined there."""
     stmt = block[i]
     if not (isinstance(stmt, gast.Assign) and stmt.targets[0].id in temporaries
-            and _is_arithmetic(stmt.value)):
+            and (_is_arithmetic(stmt.value) or _is_negation(stmt.value))):
         return None
     name, needs = stmt.targets[0].id, set(reads[i])
     uses = []
@@ -337,6 +360,86 @@ def _single_use(block, reads, i, temporaries):
            for s in block[i + 1:use]):
         return None
     return use
+
+
+def _absorb_sign(stmt, name, positive):
+    """`stmt` with its one read of `name`, which holds `-positive`, reading `positive`, the
+    sign going to the nearest sum, difference, negation or constant factor above it through
+    products, quotients and sign-keeping helpers: `a + unbroadcast(t * v, v)` becomes
+    `a - unbroadcast(positive * v, v)`, and `t * 2` becomes `positive * -2`, the same to
+    the last bit (IEEE arithmetic rounds `-x` as it rounds `x`). None if nothing above it
+    takes the sign."""
+
+    def reads(node):
+        return name in nodes.loaded_names(node)
+
+    def unsigned(node):  # `node` with `positive` for `-positive`: minus node's value
+        if isinstance(node, gast.Name):
+            return anno.copy_tree(positive) if node.id == name else None
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+            if reads(node.left):
+                left = unsigned(node.left)
+                return left and gast.BinOp(left=left, op=node.op, right=node.right)
+            right = unsigned(node.right) if isinstance(node.op, gast.Mult) else None
+            return right and gast.BinOp(left=node.left, op=node.op, right=right)
+        if isinstance(node, gast.Call) and _keeps_sign(node.func) and reads(node.args[0]):
+            first = unsigned(node.args[0])
+            return first and gast.Call(func=node.func, args=[first] + node.args[1:],
+                                       keywords=node.keywords)
+        return None
+
+    def signed(node):  # `node` with the sign taken by a sum above the read, or None
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+            if unsigned(node.operand) is not None:
+                return unsigned(node.operand)
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub)):
+            if reads(node.right) and unsigned(node.right) is not None:
+                flipped = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+                return gast.BinOp(left=node.left, op=flipped, right=unsigned(node.right))
+            if reads(node.left) and isinstance(node.op, gast.Add) and \
+                    unsigned(node.left) is not None:
+                return gast.BinOp(left=node.right, op=gast.Sub(), right=unsigned(node.left))
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+            for side, other in (("left", "right"), ("right", "left")):
+                number = getattr(node, other)
+                if _number(number) and unsigned(getattr(node, side)) is not None:
+                    new = gast.BinOp(left=node.left, op=node.op, right=node.right)
+                    setattr(new, side, unsigned(getattr(node, side)))
+                    setattr(new, other, nodes.constant(-number.value))
+                    return new
+        for field, child in gast.iter_fields(node):
+            if isinstance(child, gast.expr) and reads(child):
+                new = signed(child)
+                if new is not None:
+                    setattr(node, field, new)
+                    return node
+            if isinstance(child, list):
+                for k, item in enumerate(child):
+                    if isinstance(item, gast.expr) and reads(item):
+                        new = signed(item)
+                        if new is not None:
+                            child[k] = new
+                            return node
+        return None
+
+    if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub)) and \
+            unsigned(stmt.value) is not None:
+        stmt.op = gast.Sub() if isinstance(stmt.op, gast.Add) else gast.Add()
+        stmt.value = unsigned(stmt.value)
+        return stmt
+    if not isinstance(stmt, gast.Assign):
+        return None
+    value = signed(stmt.value)
+    if value is None:
+        return None
+    stmt.value = value
+    return stmt
+
+
+def _keeps_sign(function):
+    """`unbroadcast` and `materialize`: the helpers `f` with `f(-g, x) == -f(g, x)`."""
+    return _is_ours(function) and \
+        getattr(anno.get(function, "bind"), "__name__", None) in ("unbroadcast", "materialize")
 
 
 def _is_arithmetic(node):

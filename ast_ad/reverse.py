@@ -33,7 +33,7 @@ from ast_ad.naming import Derived, Namer
 from ast_ad.shapes import leave_out_shape_only_values
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
                            describe, is_application, returned_name, NothingBroadcast,
-                           scalar_names, sequences, zero_like)
+                           scalar_names, sequences, shaped_alike, zero_like)
 from ast_ad.templates import expand
 
 _LOOPS = (gast.For, gast.While)
@@ -390,10 +390,13 @@ class _Reverse:
             return result_bar if parameter == template.result else None
 
         stmt = application.stmt
+        alike = shaped_alike(application) if self.arrays else set()
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):
             if application.result in self.scalars:
                 value = self.nothing_broadcast.visit(value)
+            elif alike:
+                value = NothingBroadcast(alike).visit(value)
             if isinstance(target, tuple):
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:

@@ -149,20 +149,36 @@ def scalar_names(body):
 
 
 class NothingBroadcast(gast.NodeTransformer):
-    """In a statement whose result is a scalar, `unbroadcast(g, x)` and
-    `broadcast_like(t, x)` are `g` and `t` when `x` is a scalar too."""
+    """`unbroadcast(g, x)` and `broadcast_like(t, x)` are `g` and `t` in a statement whose
+    result has the shape of each of `names`: when all are scalars, or when `x` is the one
+    name an elementwise operation with numbers reads (see `shaped_alike`)."""
 
-    def __init__(self, scalars):
+    def __init__(self, names):
         from ast_ad.rules.numpy import broadcast_like, unbroadcast
 
-        self.scalars, self.helpers = scalars, (unbroadcast, broadcast_like)
+        self.names, self.helpers = names, (unbroadcast, broadcast_like)
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if any(anno.get(node.func, "bind") is helper for helper in self.helpers) and \
-                getattr(node.args[1], "id", None) in self.scalars:
+                getattr(node.args[1], "id", None) in self.names:
             return node.args[0]
         return node
+
+
+def shaped_alike(application):
+    """The operand and result of `x * 2.0`, `x ** 2`, `np.maximum(x, 0.0)`: an elementwise
+    operation reading one name and numbers has that name's shape; else nothing."""
+    primal = application.primal
+    elementwise = primal in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.USub) \
+        or type(primal).__name__ == "ufunc"
+    names = [a.id for a in application.atoms() if isinstance(a, gast.Name)]
+    numbers = [a for a in application.atoms()
+               if isinstance(a, gast.Constant) and type(a.value) in (int, float)]
+    if not elementwise or application.keywords or len(names) != 1 or \
+            len(names) + len(numbers) != len(application.atoms()):
+        return set()
+    return {names[0], application.result}
 
 
 def _makes_scalar(application, scalars):
