@@ -423,7 +423,7 @@ def _absorb_sign(stmt, name, positive):
         return None
 
     if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub)) and \
-            unsigned(stmt.value) is not None:
+            isinstance(stmt.target, gast.Name) and unsigned(stmt.value) is not None:
         stmt.op = gast.Sub() if isinstance(stmt.op, gast.Add) else gast.Add()
         stmt.value = unsigned(stmt.value)
         return stmt

@@ -92,8 +92,9 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints):
                 not numbers & set(nodes.loaded_names(header)):
             continue
         target = nodes.assigned_name(stmt)
-        if isinstance(stmt, gast.AugAssign) or target in numbers:
-            continue  # adds into an array, or is one of the numbers
+        if isinstance(stmt, gast.AugAssign) or target in numbers or \
+                target in nodes.loaded_names(stmt.value):
+            continue  # adds into an array, is one of the numbers, or adds to an array
         if not isinstance(stmt, gast.Assign) or target not in primal_of:
             return  # something else reads them: keep the arrays
         first_contributions.append(stmt)

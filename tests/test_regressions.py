@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from ast_ad import DifferentiationError, differentiate
+from ast_ad import DifferentiationError, differentiate, source
 from ast_ad.testing import central_difference
 from tests.conftest import make_function
 
@@ -356,3 +356,26 @@ def test_a_pop_whose_value_is_dropped_is_refused_in_reverse_mode():
         """)
     with pytest.raises(DifferentiationError, match="assign it to a name"):
         differentiate(f)
+
+
+def test_a_part_of_an_array_subtracted_can_be_differentiated_again():
+    """`W_bar[0] += -g` must not become `W_bar[0] -= g`, which ast_ad cannot read back."""
+    np = pytest.importorskip("numpy")
+    f = make_function("""
+        def f(x, W):
+            t = x - W[0]
+            return np.sum(np.sin(W[1]) * t)
+        """, namespace={"np": np})
+    x, W = np.array([0.2, -0.1]), np.array([[0.3, -0.4], [0.5, 0.7]])
+    gradient = differentiate(f, wrt=1)
+    assert "] -=" not in source(gradient)
+    direction = np.ones_like(W)
+    hvp = differentiate(gradient, wrt=1, mode="forward")(x, W, W_dot=direction)
+    t = x - W[0]
+    expected = np.array([-np.cos(W[1]), np.cos(W[1]) * (-1.0) - np.sin(W[1]) * t])
+    np.testing.assert_allclose(hvp, expected, rtol=1e-12)
+    summed = make_function("""
+        def g(x, W):
+            return np.sum(gradient(x, W))
+        """, namespace={"np": np, "gradient": gradient})
+    np.testing.assert_allclose(differentiate(summed, wrt=1)(x, W), expected, rtol=1e-12)
