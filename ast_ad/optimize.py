@@ -17,6 +17,10 @@ comments, `if`, `for` and `while` blocks, and a final return. Passes:
   arguments;
 - a reversed loop that runs once per call reads its stacks by iteration,
   `for x in reversed(x_stack):`, rather than popping them, and the passes run again;
+- signs moved where IEEE arithmetic gives the same bits: a negated temporary read once
+  gives its sign to the sum, negation or number factor above it (`a + f(-e)` is
+  `a - f(e)` through products, quotients and `unbroadcast`), and `-a - 2 * b` is
+  `-2 * b - a`;
 - removal of comments left quoting nothing; comments quoting a statement that reads
   an inlined temporary write it out.
 
