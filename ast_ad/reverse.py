@@ -30,7 +30,6 @@ from ast_ad import nodes
 from ast_ad import packs
 from ast_ad import rules
 from ast_ad.naming import Derived, Namer
-from ast_ad.shapes import leave_out_shape_only_values
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
                            describe, is_application, returned_name, NothingBroadcast,
                            scalar_names, sequences, shaped_alike, zero_like)
@@ -97,6 +96,8 @@ class _Reverse:
                                        describe(self.tree, self.wrt, "Gradient"),
                                        self.single)
         if self.arrays:
+            from ast_ad.shapes import leave_out_shape_only_values  # NumPy is there, then
+
             function = leave_out_shape_only_values(function, self.names.chosen())
         return bind_statics(function, self.namer)
 
