@@ -30,3 +30,14 @@ def test_example_runs(path, tmp_path):
     assert result.returncode == 0, result.stderr
     for expected in EXPECTED[path.name]:
         assert expected in result.stdout
+
+
+def test_the_seed_example_needs_no_numpy(tmp_path):
+    """The core needs only gast and astor: the README's first command installs no more."""
+    seed = next(path for path in EXAMPLES if path.name == "seed.py")
+    blocked = ("import runpy, sys; sys.modules['numpy'] = None; "
+               f"runpy.run_path({str(seed)!r}, run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "-0.250" in result.stdout
