@@ -6,7 +6,7 @@ one process. Ratios are our gradient's time over each reference's.
 
 import math
 
-from timing import seconds
+from timing import side_by_side
 
 from ast_ad import differentiate
 
@@ -88,10 +88,10 @@ def autograd_versions():
 def compare(name, args, ours, references):
     assert all(abs(a - b) < 1e-9 * max(1.0, abs(b)) for a, b in
                zip(_tuple(ours(*args)), _tuple(references["hand-written sweep"](*args))))
-    ours_time = seconds(lambda: ours(*args))
+    ours_time, *times = side_by_side([lambda: ours(*args)] +
+                                     [lambda f=f: f(*args) for f in references.values()])
     print(f"\n{name}: ast_ad gradient {ours_time * 1e6:.1f} us")
-    for label, function in references.items():
-        elapsed = seconds(lambda f=function: f(*args))
+    for label, elapsed in zip(references, times):
         print(f"  / {label:24s} {elapsed * 1e6:9.1f} us   ratio {ours_time / elapsed:8.3g}")
 
 
