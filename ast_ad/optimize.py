@@ -28,6 +28,7 @@ Values are unchanged: nothing is folded that could differ in the last bit, and
 `0 * x` is kept (x may be inf or nan).
 """
 
+import builtins
 import copy
 import operator
 import re
@@ -54,7 +55,8 @@ def optimize(function):
                    if _TEMPORARY.fullmatch(n) and n not in user_names}
     inlined = {}  # temporary -> the expression put in its place
     _clean(function, temporaries, inlined)
-    if _read_stacks_by_iteration(function.body):
+    if _builtins_reachable(function, ("reversed", "zip")) and \
+            _read_stacks_by_iteration(function.body):
         _clean(function, temporaries, inlined)  # a loop's counter, or its range, may go
     _requote(function, inlined)
     _each_block(function, _drop_empty_comments)
@@ -610,6 +612,17 @@ def _read_stacks_by_iteration(block):
             stmt.body = rest or [gast.Pass()]
             changed = True
     return changed
+
+
+def _builtins_reachable(function, names):
+    """Whether the generated code reaches these builtins by their own names: the user's
+    module might define a `zip` of its own."""
+    scope, bindings = anno.get(function, "scope"), anno.get(function, "bindings") or {}
+    taken = {n.id for n in gast.walk(function)
+             if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    return scope is not None and all(
+        name not in taken and name not in bindings
+        and scope.lookup(name) is getattr(builtins, name) for name in names)
 
 
 def _is_pop(stmt):

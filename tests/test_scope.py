@@ -115,3 +115,26 @@ def test_constant_function_has_zero_derivative_and_statements_are_kept():
 
     assert differentiate(g)(1.0) == 0.0
     assert calls == [1.0]  # a call used as a statement runs in the derivative too
+
+
+def test_a_module_with_its_own_zip_and_reversed():
+    """The reversed loop reads its stacks with the builtins, or pops them: never with the
+    user's functions of the same names."""
+    from tests.conftest import make_function
+
+    f = make_function("""
+        def zip(*args):
+            raise AssertionError("the user's zip")
+
+        def reversed(xs):
+            raise AssertionError("the user's reversed")
+
+        def f(a, n):
+            for i in range(n):
+                a = 4.0 * a * (1.0 - a) + 0.1 * i
+            return a
+        """, name="f")
+    gradient = differentiate(f)
+    h = 1e-6
+    expected = (f(0.3 + h, 5) - f(0.3 - h, 5)) / (2 * h)
+    assert abs(gradient(0.3, 5) - expected) <= 1e-6 * (1 + abs(expected))

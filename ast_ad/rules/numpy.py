@@ -556,9 +556,9 @@ def sum_adjoint_(y, g, x, axis=None, keepdims=False):
     d[y] = sum_adjoint(d[g], x, axis, keepdims)
 
 
-@adjoint(uniform_adjoint)
-def uniform_adjoint_(y, g, like):
-    d[g] = unbroadcast(d[y], g)
+@adjoint(broadcast_like, uniform_adjoint, materialize)
+def spread_(y, t, like):  # each spreads `t` over `like`'s shape, or leaves it as it is
+    d[t] = unbroadcast(d[y], t)
 
 
 @tangent(uniform_adjoint)
@@ -566,19 +566,9 @@ def uniform_adjoint_(y, g, like):
     d[y] = uniform_adjoint(d[g], like)
 
 
-@adjoint(materialize)
-def materialize_(y, g, like):
-    d[g] = unbroadcast(d[y], g)
-
-
 @tangent(materialize)
 def materialize_(y, g, like):
     d[y] = materialize(d[g], like)
-
-
-@adjoint(broadcast_like)
-def broadcast_like_(y, t, z):
-    d[t] = unbroadcast(d[y], t)
 
 
 @tangent(broadcast_like)
