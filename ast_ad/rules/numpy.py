@@ -97,7 +97,7 @@ def result_like(*parts):
     first = parts[0]
     if type(first) is np.ndarray:
         shape, dtype = first.shape, first.dtype
-        for part in parts:
+        for part in parts[1:]:
             if type(part) is not np.ndarray or part.shape != shape or part.dtype != dtype:
                 break
         else:
