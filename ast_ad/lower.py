@@ -260,7 +260,8 @@ class _Lowerer(Expressions):
                      for arg, back in zip(stmt.iter.args, backwards)]
         names = [t.id for t in stmt.target.elts]
         if expected is enumerate:
-            return self.indexed_loop(stmt, sequences, names[1:], index=names[0])
+            return self.indexed_loop(stmt, sequences, names[1:], index=names[0],
+                                     backwards=backwards)
         return self.indexed_loop(stmt, sequences, names, backwards=backwards)
 
     def reverses_local(self, node):

@@ -97,6 +97,11 @@ def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
+def _nonzero_number(node):
+    """A number whose negation is another number: `-0` is `0`, and would lose a sign."""
+    return _number(node) and node.value != 0
+
+
 def _is(node, value):
     return _number(node) and node.value == value
 
@@ -114,8 +119,8 @@ def _with_negated_number(node):
     exactly; else None."""
     if not (isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div))):
         return None
-    if _number(node.right) or _number(node.left):
-        side = "right" if _number(node.right) else "left"
+    if _nonzero_number(node.right) or _nonzero_number(node.left):
+        side = "right" if _nonzero_number(node.right) else "left"
         new = gast.BinOp(left=node.left, op=node.op, right=node.right)
         setattr(new, side, nodes.constant(-getattr(node, side).value))
         return new
@@ -408,7 +413,7 @@ def _absorb_sign(stmt, name, positive):
         if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
             for side, other in (("left", "right"), ("right", "left")):
                 number = getattr(node, other)
-                if _number(number) and unsigned(getattr(node, side)) is not None:
+                if _nonzero_number(number) and unsigned(getattr(node, side)) is not None:
                     new = gast.BinOp(left=node.left, op=node.op, right=node.right)
                     setattr(new, side, unsigned(getattr(node, side)))
                     setattr(new, other, nodes.constant(-number.value))

@@ -185,8 +185,8 @@ def _elementwise_operands(stmt):
         operands = [value.left, value.right]
     elif isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
         operands = [value.operand]
-    elif isinstance(value, gast.Call) and isinstance(_static(value.func), np.ufunc) \
-            and not value.keywords and _static(value.func).nout == 1:
+    elif isinstance(value, gast.Call) and _is_elementwise(_static(value.func)) \
+            and not value.keywords:
         operands = value.args
     else:
         return None
@@ -194,6 +194,12 @@ def _elementwise_operands(stmt):
     numbers = [o for o in operands if isinstance(o, gast.Constant)
                and type(o.value) in (int, float)]
     return names if names and len(names) + len(numbers) == len(operands) else None
+
+
+def _is_elementwise(function):
+    """A ufunc of one result that maps elements to elements (not `np.matmul`, whose
+    signature says it maps matrices)."""
+    return isinstance(function, np.ufunc) and function.nout == 1 and function.signature is None
 
 
 def _shape_reads(function):

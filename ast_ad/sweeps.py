@@ -171,7 +171,7 @@ def shaped_alike(application):
     operation reading one name and numbers has that name's shape; else nothing."""
     primal = application.primal
     elementwise = primal in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.USub) \
-        or type(primal).__name__ == "ufunc"
+        or (type(primal).__name__ == "ufunc" and primal.signature is None)
     names = [a.id for a in application.atoms() if isinstance(a, gast.Name)]
     numbers = [a for a in application.atoms()
                if isinstance(a, gast.Constant) and type(a.value) in (int, float)]

@@ -379,3 +379,19 @@ def test_a_part_of_an_array_subtracted_can_be_differentiated_again():
             return np.sum(gradient(x, W))
         """, namespace={"np": np, "gradient": gradient})
     np.testing.assert_allclose(differentiate(summed, wrt=1)(x, W), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4])
+def test_enumerate_of_reversed_counts_from_the_end(n):
+    _check("""
+        def f(x, n):
+            xs = []
+            for i in range(n):
+                xs.append(x * i)
+            s = 0.0
+            for k, v in enumerate(reversed(xs)):
+                s = s + k * v
+            for k, j in enumerate(reversed(range(n))):
+                s = s + k * j * x * x
+            return s
+        """, (1.3, n))

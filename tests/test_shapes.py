@@ -184,3 +184,19 @@ def test_a_number_only_for_operands_alike():
     made = materialize(np.float32(2.0), a)
     assert made.shape == (3,) and made.dtype == np.float32 and made.flags.writeable
     assert materialize(b, a) is b
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (3, 4)), ((3, 3), (3, 3)), ((3, 3), (3,)),
+                                    ((3,), (3, 2))], ids=str)
+def test_matmul_called_as_a_function_is_no_elementwise_operation(shapes):
+    """`np.matmul` is a ufunc too, but of matrices: its result is computed, not stood in for."""
+    text = """
+        def f(a, b):
+            return np.sum(np.matmul(a, b)) + np.sum(np.matmul(a, b) * 2.0)
+        """
+    f = make_function(text, namespace={"np": np})
+    twin = make_function(text, namespace={"np": anp})
+    rng = np.random.default_rng(3)
+    a, b = (rng.uniform(-1.0, 1.0, shape) for shape in shapes)
+    for ours, theirs in zip(differentiate(f, wrt=(0, 1))(a, b), autograd.grad(twin, (0, 1))(a, b)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
