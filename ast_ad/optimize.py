@@ -270,10 +270,16 @@ def _propagate_local_copy(block, counts):
 
     A copy back, `b = a`, does not change `b`'s value: it goes.
     """
-    names = [nodes.all_names(s) for s in block]  # kept in step with `block`
+    return _rewrite_at_each(block, [nodes.all_names(s) for s in block],
+                            lambda block, names, i: _propagate_copy_at(block, names, i, counts))
+
+
+def _rewrite_at_each(block, names, rewrite_at):
+    """`block` after `rewrite_at(block, names, i)` at each position in turn: it gives the
+    new block and `names` (one entry a statement, kept in step), or None to move on."""
     i = 0
     while i < len(block):
-        rewritten = _propagate_copy_at(block, names, i, counts)
+        rewritten = rewrite_at(block, names, i)
         if rewritten is None:
             i += 1
         else:
@@ -319,31 +325,31 @@ def _inline_temporary(block, temporaries, inlined):
     `temporaries` holds those that every block reading them defines first: the read
     after `t = e` in this block is then the only one this definition reaches.
     """
-    reads = [nodes.loaded_names(s) for s in block]  # kept in step with `block`
-    i = 0
-    while i < len(block):
-        use = _single_use(block, reads, i, temporaries)
-        if use is None:
-            i += 1
-            continue
-        name, value = block[i].targets[0].id, block[i].value
-        if _is_arithmetic(value):
-            host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
-        else:  # `t = -unbroadcast(...)`: its sign goes to a sum, or it stays a name
-            host = _absorb_sign(anno.copy_tree(block[use]), name, value.operand)
-            if host is None:
-                i += 1
-                continue
-        line = host if not isinstance(host, gast.For) else \
-            gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
-                     type_comment=None)  # its header: `for i in range(n):`
-        if len(to_source(line).strip().splitlines()[0]) > _LONGEST_FUSED:
-            i += 1
-            continue
-        inlined[name] = value
-        block = block[:i] + block[i + 1:use] + [host] + block[use + 1:]
-        reads = reads[:i] + reads[i + 1:use] + [nodes.loaded_names(host)] + reads[use + 1:]
-    return block
+    return _rewrite_at_each(block, [nodes.loaded_names(s) for s in block],
+                            lambda block, reads, i: _inline_at(block, reads, i, temporaries,
+                                                               inlined))
+
+
+def _inline_at(block, reads, i, temporaries, inlined):
+    """The block and its reads with the temporary `block[i]` inlined, or None."""
+    use = _single_use(block, reads, i, temporaries)
+    if use is None:
+        return None
+    name, value = block[i].targets[0].id, block[i].value
+    if _is_arithmetic(value):
+        host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
+    else:  # `t = -unbroadcast(...)`: its sign goes to a sum, or it stays a name
+        host = _absorb_sign(anno.copy_tree(block[use]), name, value.operand)
+        if host is None:
+            return None
+    line = host if not isinstance(host, gast.For) else \
+        gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
+                 type_comment=None)  # its header: `for i in range(n):`
+    if len(to_source(line).strip().splitlines()[0]) > _LONGEST_FUSED:
+        return None
+    inlined[name] = value
+    return (block[:i] + block[i + 1:use] + [host] + block[use + 1:],
+            reads[:i] + reads[i + 1:use] + [nodes.loaded_names(host)] + reads[use + 1:])
 
 
 def _single_use(block, reads, i, temporaries):
