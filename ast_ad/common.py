@@ -34,7 +34,7 @@ def _share(block, once, renames):
         name = nodes.assigned_name(stmt)
         if isinstance(stmt, _COMPOUND) or nodes.mutates(stmt):
             seen.clear()  # what it changes could be read by a value seen before
-        elif isinstance(stmt, gast.Assign) and name in once and _is_pure(stmt.value):
+        elif isinstance(stmt, gast.Assign) and name in once and is_pure(stmt.value):
             key = to_source(_renaming(renames).visit(anno.copy_tree(stmt.value))).strip()
             if key in seen:
                 renames[name] = seen[key]
@@ -44,7 +44,9 @@ def _share(block, once, renames):
     return kept
 
 
-def _is_pure(value):
+def is_pure(value):
+    """A trace statement's value that changes nothing else: an operator, indexing, or a
+    call of a function with rules."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript)):
         return True
     callee = anno.get(value, "callee") if isinstance(value, gast.Call) else None

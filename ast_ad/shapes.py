@@ -18,6 +18,7 @@ import numpy as np
 
 from ast_ad import annotations as anno
 from ast_ad import nodes
+from ast_ad.common import is_pure
 from ast_ad.rules import numpy as numpy_rules
 
 _ELEMENTWISE_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
@@ -145,16 +146,8 @@ def _kept(function, definitions, elementwise, shape_reads):
 
 def _is_pure_definition(stmt):
     """`name = value`, where computing the value changes nothing else."""
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-        return False
-    for node in gast.walk(stmt.value):
-        if isinstance(node, gast.Call):
-            module = getattr(_static(node.func), "__module__", None) or ""
-            if nodes.is_method_call(node) or not (
-                    module.startswith("numpy") or module.startswith("ast_ad")
-                    or isinstance(_static(node.func), np.ufunc)):
-                return False
-    return True
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+        is_pure(stmt.value)
 
 
 def _static(function):
