@@ -5,6 +5,16 @@ and tangents `x_dot` (composing as `x_bar_dot`). A name already taken gets the f
 free `_1, _2, ...` suffix. Names depend only on the tree, so output is deterministic.
 """
 
+import re
+
+_TEMPORARY = re.compile(r"v\d+(_bar|_dot)*")
+
+
+def is_temporary(name, user_names):
+    """Whether `name` is one of the trace's temporaries or their derivatives (`v3`,
+    `v3_bar`), not a name the user wrote."""
+    return _TEMPORARY.fullmatch(name) is not None and name not in user_names
+
 
 class Namer:
     def __init__(self, taken=()):

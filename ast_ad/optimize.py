@@ -31,28 +31,29 @@ Values are unchanged: nothing is folded that could differ in the last bit, and
 import builtins
 import copy
 import operator
-import re
 
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad import naming, nodes
 from ast_ad.codegen import to_source
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
 _COMPOUND = (gast.If, gast.For, gast.While)
 _MOST_FUSED = 4  # contributions; a longer sum reads better as `+=` lines
+_PRODUCT_ADJOINTS = ("matmul_adjoint_left", "matmul_adjoint_right", "dot_adjoint_left",
+                     "dot_adjoint_right")
 _LONGEST_FUSED = 90  # characters of a fused statement, to keep lines under 100
-_TEMPORARY = re.compile(r"v\d+(_bar|_dot)*")  # the trace's temporaries and their derivatives
 
 
 def optimize(function):
     """A cleaned copy of `function`."""
     function = anno.copy_tree(function)
     user_names = anno.get(function, "user_names") or set()
-    temporaries = {n for n in nodes.all_names(function)
-                   if _TEMPORARY.fullmatch(n) and n not in user_names}
+    temporaries = {n for n in nodes.all_names(function) if naming.is_temporary(n, user_names)} | \
+        {s.targets[0].id for s in gast.walk(function) if isinstance(s, gast.Assign)
+         and _is_product_adjoint(s.value) and s.targets[0].id not in user_names}
     inlined = {}  # temporary -> the expression put in its place
     _clean(function, temporaries, inlined)
     if _builtins_reachable(function, ("reversed", "zip")) and \
@@ -336,7 +337,7 @@ def _inline_at(block, reads, i, temporaries, inlined):
     if use is None:
         return None
     name, value = block[i].targets[0].id, block[i].value
-    if _is_arithmetic(value):
+    if _is_arithmetic(value) or _is_product_adjoint(value):
         host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
     else:  # `t = -unbroadcast(...)`: its sign goes to a sum, or it stays a name
         host = _absorb_sign(anno.copy_tree(block[use]), name, value.operand)
@@ -356,7 +357,8 @@ def _single_use(block, reads, i, temporaries):
     """Where the temporary `block[i]` assigns is read, if once and safely inlined there."""
     stmt = block[i]
     if not (isinstance(stmt, gast.Assign) and stmt.targets[0].id in temporaries
-            and (_is_arithmetic(stmt.value) or _is_negation(stmt.value))):
+            and (_is_arithmetic(stmt.value) or _is_negation(stmt.value)
+                 or _is_product_adjoint(stmt.value))):
         return None
     name, needs = stmt.targets[0].id, set(reads[i])
     uses = []
@@ -369,6 +371,9 @@ def _single_use(block, reads, i, temporaries):
         return None
     use = uses[0]
     host = block[use]
+    if _is_product_adjoint(stmt.value) and not (
+            isinstance(host, gast.Assign) and _is_arithmetic(host.value)):
+        return None  # a layer's adjoint goes into the activation's (`g * (1 - h * h)`) only
     in_header = isinstance(host, gast.For) and name in nodes.loaded_names(host.iter)
     if _shape_argument(host, name) or (isinstance(host, _COMPOUND) and not in_header) or \
             (isinstance(host, gast.AugAssign) and nodes.assigned_name(host) in needs):
@@ -457,6 +462,14 @@ def _keeps_sign(function):
     """`unbroadcast` and `materialize`: the helpers `f` with `f(-g, x) == -f(g, x)`."""
     return _is_ours(function) and \
         getattr(anno.get(function, "bind"), "__name__", None) in ("unbroadcast", "materialize")
+
+
+def _is_product_adjoint(node):
+    """A call of the helpers that take an adjoint back through `x @ y` or `np.dot`: its
+    result is as large as an operand, perhaps a layer's weights, and a name would hold it
+    until the function returns."""
+    return isinstance(node, gast.Call) and _is_ours(node.func) and \
+        getattr(anno.get(node.func, "bind"), "__name__", None) in _PRODUCT_ADJOINTS
 
 
 def _is_arithmetic(node):

@@ -13,17 +13,20 @@ Only top-level statements that assign a name once are left out, and only when ev
 name they read keeps its value to the end of the function.
 """
 
+import collections
+
 import gast
 import numpy as np
 
 from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad import naming, nodes
 from ast_ad.common import is_pure
+from ast_ad.rules import linalg as linalg_rules
 from ast_ad.rules import numpy as numpy_rules
 
 _ELEMENTWISE_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 # The functions that read an argument only for its shape, and which argument.
-_SHAPE_READERS = {numpy_rules.unbroadcast: 1, numpy_rules.sum_adjoint: 1,
+_SHAPE_READERS = {numpy_rules.unbroadcast: 1, numpy_rules.sum_adjoint: 1, numpy_rules.mean_count: 0,
                   numpy_rules.broadcast_like: 1, np.shape: 0, np.ndim: 0, np.size: 0}
 
 
@@ -37,30 +40,53 @@ def leave_out_shape_only_values(function, adjoints):
         {p for p in parameters if p not in counts}
     definitions = {}  # name -> its top-level statement, for those of pure values
     elementwise = {}  # name -> the names it reads, for those of elementwise operations
+    products = {}  # name -> its operands' names, for those of `x @ y`
     for stmt in function.body:
         if _is_pure_definition(stmt) and stmt.targets[0].id in lasting:
-            definitions[stmt.targets[0].id] = stmt
-            operands = _elementwise_operands(stmt)
-            if operands and all(n in lasting for n in operands):
-                elementwise[stmt.targets[0].id] = operands
+            name = stmt.targets[0].id
+            definitions[name] = stmt
+            for kind, operands in ((elementwise, _elementwise_operands(stmt)),
+                                   (products, _product_operands(stmt))):
+                if operands and all(n in lasting for n in operands):
+                    kind[name] = operands
     shape_reads = _shape_reads(function)
-    kept = _kept(function, definitions, elementwise, shape_reads)
+    kept, value_reads = _kept(function, definitions, {**elementwise, **products}, shape_reads)
+    left_out = {n for n in elementwise if n not in kept}
+    # A product read once for its value, by the next line, is best not named: it may be
+    # a layer's worth of memory, held until the function returns.
+    user_names = anno.get(function, "user_names") or set()
+    stand_ins = left_out | {n for n in products if n not in kept or (
+        value_reads.get(n) == 1 and naming.is_temporary(n, user_names))}
 
     def sources(name):
         found = []
         for operand in elementwise[name]:
-            inner = operand in elementwise and operand not in kept
+            inner = operand in elementwise and operand in stand_ins
             for source in sources(operand) if inner else [operand]:
                 if source not in found:
                     found.append(source)
         return found
 
-    stand_ins = {name: sources(name) for name in elementwise if name not in kept}
-    _StandIn(stand_ins, shape_reads).visit(function)
-    left_out = {id(stmt) for name, stmt in definitions.items() if name not in kept}
-    function.body = [stmt for stmt in function.body if id(stmt) not in left_out]
-    _seed_full_sums_with_numbers(function, set(stand_ins), adjoints)
+    def stand_in(name):
+        if name not in stand_ins:
+            return nodes.load(name)
+        if name in products:
+            node = _call("matmul_like", linalg_rules.matmul_like, map(stand_in, products[name]))
+        else:
+            found = sources(name)
+            node = stand_in(found[0]) if len(found) == 1 else \
+                _call("result_like", numpy_rules.result_like, map(stand_in, found))
+        return anno.set(node, "stands_in_for", name)
+
+    _StandIn(stand_in, stand_ins, shape_reads).visit(function)
+    dropped = {id(stmt) for name, stmt in definitions.items() if name not in kept}
+    function.body = [stmt for stmt in function.body if id(stmt) not in dropped]
+    _seed_full_sums_with_numbers(function, left_out, adjoints)
     return function
+
+
+def _call(name, value, args):
+    return gast.Call(func=nodes.bound(name, value), args=list(args), keywords=[])
 
 
 def _seed_full_sums_with_numbers(function, left_out, adjoints):
@@ -115,10 +141,11 @@ def _is_full_sum(call):
                                        for a in rest)
 
 
-def _kept(function, definitions, elementwise, shape_reads):
-    """The defined names whose values the function needs: those read other than for their
-    shape, and those read for their shape that are not elementwise (a slice), directly or
-    through the operands of elementwise ones left out."""
+def _kept(function, definitions, derived, shape_reads):
+    """The defined names whose values the function needs, and how often it reads each for
+    its value. Needed are those read other than for their shape, and those read for their
+    shape that are not `derived` from operands by an elementwise operation or a product
+    (a slice), directly or through the operands of derived ones left out."""
     readers = {}  # id of a name node a definition reads -> the name it defines
     for name, stmt in definitions.items():
         for node in gast.walk(stmt.value):
@@ -128,19 +155,19 @@ def _kept(function, definitions, elementwise, shape_reads):
     kept = set()
     while True:
         live = [n for n in reads if id(n) not in readers or readers[id(n)] in kept]
-        for_value = {n.id for n in live if id(n) not in shape_reads}
+        value_reads = collections.Counter(n.id for n in live if id(n) not in shape_reads)
         for_shape = {n.id for n in live if id(n) in shape_reads}
-        pending = [n for n in for_shape if n in elementwise and n not in for_value]
+        pending = [n for n in for_shape if n in derived and n not in value_reads]
         while pending:
-            for operand in elementwise[pending.pop()]:
+            for operand in derived[pending.pop()]:
                 if operand not in for_shape:
                     for_shape.add(operand)
-                    if operand in elementwise and operand not in for_value:
+                    if operand in derived and operand not in value_reads:
                         pending.append(operand)
         new = {n for n in definitions
-               if n in for_value or (n in for_shape and n not in elementwise)}
+               if n in value_reads or (n in for_shape and n not in derived)}
         if new == kept:
-            return kept
+            return kept, value_reads
         kept = new
 
 
@@ -189,6 +216,20 @@ def _elementwise_operands(stmt):
     return names if names and len(names) + len(numbers) == len(operands) else None
 
 
+def _product_operands(stmt):
+    """The names `name = x @ y` (or `np.matmul(x, y)`) reads."""
+    value = stmt.value
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
+        operands = [value.left, value.right]
+    elif isinstance(value, gast.Call) and _static(value.func) is np.matmul and \
+            len(value.args) == 2 and not value.keywords:
+        operands = value.args
+    else:
+        return None
+    names = [o.id for o in operands if isinstance(o, gast.Name)]
+    return names if len(names) == 2 else None
+
+
 def _is_elementwise(function):
     """A ufunc of one result that maps elements to elements (not `np.matmul`, whose
     signature says it maps matrices)."""
@@ -216,19 +257,12 @@ def _bound(function):
 
 
 class _StandIn(gast.NodeTransformer):
-    """Each read for the shape of a left-out value goes to its operands."""
+    """Each read for the shape of a value with a stand-in goes to the stand-in."""
 
-    def __init__(self, stand_ins, shape_reads):
-        self.stand_ins = stand_ins
-        self.shape_reads = shape_reads
+    def __init__(self, stand_in, names, shape_reads):
+        self.stand_in, self.names, self.shape_reads = stand_in, names, shape_reads
 
     def visit_Name(self, node):
-        if id(node) not in self.shape_reads or node.id not in self.stand_ins:
-            return node
-        sources = self.stand_ins[node.id]
-        if len(sources) == 1:
-            stand_in = nodes.load(sources[0])
-        else:
-            stand_in = gast.Call(func=nodes.bound("result_like", numpy_rules.result_like),
-                                 args=[nodes.load(s) for s in sources], keywords=[])
-        return anno.set(stand_in, "stands_in_for", node.id)
+        if id(node) in self.shape_reads and node.id in self.names:
+            return self.stand_in(node.id)
+        return node

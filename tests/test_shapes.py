@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, source
-from ast_ad.rules.numpy import float_type, materialize, result_like, uniform_adjoint
+from ast_ad.rules.linalg import matmul_like
+from ast_ad.rules.numpy import float_type, materialize, mean_count, result_like, uniform_adjoint
 from tests.conftest import make_function
 
 np = pytest.importorskip("numpy")
@@ -200,3 +201,75 @@ def test_matmul_called_as_a_function_is_no_elementwise_operation(shapes):
     a, b = (rng.uniform(-1.0, 1.0, shape) for shape in shapes)
     for ours, theirs in zip(differentiate(f, wrt=(0, 1))(a, b), autograd.grad(twin, (0, 1))(a, b)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@st.composite
+def _matmul_shapes(draw):
+    """The shapes of two operands `np.matmul` takes: vectors, matrices, broadcast stacks."""
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    stacks = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
+    left = draw(st.sampled_from([(k,), stacks.input_shapes[0] + (n, k)]))
+    right = draw(st.sampled_from([(k,), stacks.input_shapes[1] + (k, m)]))
+    return left, right
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes=_matmul_shapes(), dtypes=st.lists(st.sampled_from(DTYPES), min_size=2,
+                                                max_size=2))
+def test_matmul_like_has_the_shape_and_gradient_type_of_the_product(shapes, dtypes):
+    x, y = (np.ones(shape, dtype) for shape, dtype in zip(shapes, dtypes))
+    like, product = matmul_like(x, y), np.matmul(x, y)
+    assert np.shape(like) == np.shape(product) and float_type(like) == float_type(product)
+    inner = matmul_like(result_like(x, 2.0), y)  # stand-ins nest
+    assert np.shape(inner) == np.shape(product)
+
+
+LAYER = """
+    def f(W, b, X):
+        H = np.tanh(X @ W + b)
+        return np.sum(H * H)
+    """
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4,), (5, 3)), ((3, 4), (5, 4), (1, 3)),
+                                    ((3,), (), (5, 3)), ((3, 4), (4,), (3,)),
+                                    ((2, 3, 4), (4,), (5, 3))], ids=str)
+def test_a_product_read_once_is_not_named(shapes):
+    """Its shape is read through `matmul_like`, even where the bias broadcasts it larger."""
+    f = make_function(LAYER, namespace={"np": np})
+    twin = make_function(LAYER, namespace={"np": anp})
+    gradient = differentiate(f, wrt=(0, 1))
+    assert "np.tanh(X @ W + b)" in source(gradient).split("\n\n")[0]
+    assert "matmul_like(X, W)" in source(gradient)
+    rng = np.random.default_rng(5)
+    W, b, X = (rng.uniform(-1.0, 1.0, shape) for shape in shapes)
+    for ours, theirs in zip(gradient(W, b, X), autograd.grad(twin, (0, 1))(W, b, X)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    v = rng.uniform(-1.0, 1.0, shapes[0])
+    hessian_vector = differentiate(differentiate(f), mode="forward")(W, b, X, W_dot=v)
+    expected = autograd.grad(lambda W: np.sum(autograd.grad(twin)(W, b, X) * v))(W)
+    np.testing.assert_allclose(hessian_vector, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_the_adjoint_through_a_layer_goes_into_the_activation_line():
+    """No name holds a layer's adjoint to the end: `x_bar` for a product `x @ W2` is read
+    once, by the tanh's adjoint."""
+    f = make_function("""
+        def f(W1, W2, X):
+            H = np.tanh(X @ W1)
+            return np.sum((H @ W2) ** 2)
+        """, namespace={"np": np})
+    text = source(differentiate(f, wrt=(0, 1)))
+    assert "H_bar" not in text
+    assert "matmul_adjoint_left(v2_bar, H, W2) * (1.0 - H * H)" in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), data=st.data())
+def test_mean_count_is_how_many_entries_each_mean_averages(shape, data):
+    axes = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1) |
+                     st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True)
+                     .map(tuple))
+    x = np.ones(shape)
+    assert mean_count(x, axes) == x.size // np.mean(x, axis=axes).size
+    assert mean_count(result_like(x, 1.0), axes) == mean_count(x, axes)

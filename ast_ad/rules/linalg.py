@@ -11,8 +11,8 @@ generated array code can be differentiated again.
 import gast
 import numpy as np
 
-from ast_ad.rules import adjoint, d, linear, tangent
-from ast_ad.rules.numpy import float_type, unbroadcast
+from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
+from ast_ad.rules.numpy import ShapeAndType, float_type, shape_of, type_of, unbroadcast
 
 
 @adjoint(("array", gast.MatMult), np.matmul)
@@ -53,6 +53,18 @@ def matmul_adjoint_right(g, x, y):
         return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.asarray(g)[..., None])[..., 0],
                            y)
     return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
+
+
+def matmul_like(x, y):
+    """What an adjoint needs of `x @ y` it did not keep: its shape and type."""
+    x_shape, y_shape = shape_of(x), shape_of(y)
+    if len(x_shape) == 1:
+        shape = y_shape[:-2] + y_shape[-1:] if len(y_shape) > 1 else ()
+    elif len(y_shape) == 1:
+        shape = x_shape[:-1]
+    else:
+        shape = np.broadcast_shapes(x_shape[:-2], y_shape[:-2]) + (x_shape[-2], y_shape[-1])
+    return ShapeAndType(shape, np.result_type(type_of(x), type_of(y)))
 
 
 @adjoint(np.dot)
@@ -243,3 +255,4 @@ def trace_adjoint_(r, g, x):
 linear(np.matmul, np.dot, np.outer, np.inner, np.trace, trace_adjoint, solve_columns,
        times_columns, times_columns_transposed, matmul_adjoint_left,
        matmul_adjoint_right, dot_adjoint_left, dot_adjoint_right)
+nondifferentiable(matmul_like)

@@ -10,6 +10,8 @@ Conventions at kinks follow autograd and PyTorch: `abs` has slope `sign(x)` (0 a
 """
 
 # ruff: noqa: F811 - a primitive's reverse and forward templates share its name
+import math
+
 import gast
 import numpy as np
 
@@ -83,6 +85,14 @@ def sum_adjoint(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, np.shape(x))
 
 
+def mean_count(x, axis=None):
+    """How many entries of `x` each mean of `np.mean(x, axis)` averages."""
+    shape = shape_of(x)
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
 def float_type(x):
     """The floating type of `x`'s gradient: its own, or float64 for integers and numbers."""
     dtype = getattr(x, "dtype", None)
@@ -102,10 +112,16 @@ def result_like(*parts):
                 break
         else:
             return first
-    return _ShapeAndType(np.broadcast_shapes(*map(np.shape, parts)),
-                         np.result_type(*[p if isinstance(p, (np.ndarray, np.generic, int,
-                                                              float, complex))
-                                          else np.asarray(p) for p in parts]))
+    return ShapeAndType(np.broadcast_shapes(*map(shape_of, parts)),
+                        np.result_type(*map(type_of, parts)))
+
+
+def type_of(x):
+    """What `np.result_type` needs of `x`: `x` itself, but a stand-in's type, and a list as
+    an array."""
+    if isinstance(x, (np.ndarray, np.generic, int, float, complex)):
+        return x
+    return x.dtype if isinstance(x, ShapeAndType) else np.asarray(x)
 
 
 def uniform_adjoint(g, like):
@@ -127,7 +143,7 @@ def materialize(g, like):
     return g if shape_of(g) == shape else np.full(shape, g)
 
 
-class _ShapeAndType:
+class ShapeAndType:
     """An array's shape and type, as `np.shape`, `np.ndim`, `np.size` and `float_type`
     read them, without its values."""
 
@@ -445,7 +461,7 @@ def sum_(y, x, axis=None, keepdims=False):
 
 @adjoint(np.mean)
 def mean(y, x, axis=None, keepdims=False):
-    d[x] = sum_adjoint(d[y], x, axis, keepdims) * (np.size(y) / np.size(x))
+    d[x] = sum_adjoint(d[y] / mean_count(x, axis), x, axis, keepdims)
 
 
 @tangent(np.mean)
@@ -674,7 +690,7 @@ linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dim
        uniform_adjoint, materialize,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint)
 
-nondifferentiable(result_like, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
+nondifferentiable(result_like, mean_count, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
                   np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin,
                   np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater, np.less,
                   np.logical_and, np.logical_or, np.logical_not)
