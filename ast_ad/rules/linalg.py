@@ -28,7 +28,7 @@ def matmul(z, x, y):
 
 def matmul_adjoint_left(g, x, y):
     """The adjoint of `x` in `x @ y`: vectors, matrices and stacks of matrices."""
-    x_dims, y_dims = _dims(x), _dims(y)
+    x_dims, y_dims = _dims(x, y)
     if x_dims == 2 and y_dims == 2:  # the common cases first, without a wasted call
         return np.matmul(g, np.asarray(y).T)
     if y_dims == 1:
@@ -40,7 +40,7 @@ def matmul_adjoint_left(g, x, y):
 
 def matmul_adjoint_right(g, x, y):
     """The adjoint of `y` in `x @ y`: vectors, matrices and stacks of matrices."""
-    x_dims, y_dims = _dims(x), _dims(y)
+    x_dims, y_dims = _dims(x, y)
     if x_dims == 2:
         if y_dims == 2:
             return np.matmul(np.asarray(x).T, g)
@@ -81,7 +81,7 @@ def dot(z, x, y):
 def dot_adjoint_left(g, x, y):
     """The adjoint of `x` in `np.dot(x, y)`, which multiplies when either is a scalar and
     contracts the last axis of `x` with the second to last of `y`."""
-    x_dims, y_dims = _dims(x), _dims(y)
+    x_dims, y_dims = _dims(x, y)
     if x_dims == 0 or y_dims == 0:
         return unbroadcast(g * y, x)
     if y_dims <= 2:
@@ -92,7 +92,7 @@ def dot_adjoint_left(g, x, y):
 
 def dot_adjoint_right(g, x, y):
     """The adjoint of `y` in `np.dot(x, y)`."""
-    x_dims, y_dims = _dims(x), _dims(y)
+    x_dims, y_dims = _dims(x, y)
     if x_dims == 0 or y_dims == 0:
         return unbroadcast(g * x, y)
     if y_dims <= 2:
@@ -101,9 +101,12 @@ def dot_adjoint_right(g, x, y):
     return np.moveaxis(np.tensordot(x, g, axes=(leading, leading)), 0, -2)
 
 
-def _dims(x):
-    """`np.ndim(x)`, without its detour for arrays."""
-    return x.ndim if type(x) is np.ndarray else np.ndim(x)
+def _dims(x, y):
+    """`np.ndim` of both, without its detour for arrays: these helpers run for every
+    product of a gradient, and each call they make adds to its time."""
+    if type(x) is np.ndarray and type(y) is np.ndarray:
+        return x.ndim, y.ndim
+    return np.ndim(x), np.ndim(y)
 
 
 # The adjoint helpers of a product p(x, y) are bilinear, each the transpose of p in one

@@ -108,7 +108,7 @@ def result_like(*parts):
     if type(first) is np.ndarray:
         shape, dtype = first.shape, first.dtype
         for part in parts[1:]:
-            if type(part) is not np.ndarray or part.shape != shape or part.dtype != dtype:
+            if type(part) is not np.ndarray or part.shape != shape or part.dtype is not dtype:
                 break
         else:
             return first
@@ -129,7 +129,7 @@ def uniform_adjoint(g, like):
     itself when `like` is an array (its operands were arrays of one shape and type), as
     every array the summand's adjoints meet then has that shape and broadcasts it; else
     `g` filled into the result's shape."""
-    if type(like) is np.ndarray and shape_of(g) == ():
+    if type(like) is np.ndarray and (type(g) is float or shape_of(g) == ()):
         return float_type(like).type(g)
     return sum_adjoint(g, like)
 
