@@ -21,6 +21,11 @@ _KINDS = {} if numpy is None else {id(numpy.concatenate): "concatenate",
                                    id(numpy.stack): "stack", id(numpy.array): "array"}
 
 
+def is_pack_function(function):
+    """`np.concatenate`, `np.stack` or `np.array`, whatever it is given."""
+    return id(function) in _KINDS
+
+
 def is_pack(application):
     return (id(application.primal) in _KINDS and len(application.args) >= 1
             and isinstance(application.args[0], (gast.List, gast.Tuple)))

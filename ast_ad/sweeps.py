@@ -12,7 +12,7 @@ import types
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad import nodes, packs
 from ast_ad import rules
 from ast_ad.errors import NonDifferentiableError
 
@@ -92,6 +92,10 @@ class Application:
             else type(self.stmt.value).__name__
         decorator = "adjoint" if table is rules.ADJOINTS else "tangent"
         example = "d[x] = d[y] * ..." if table is rules.ADJOINTS else "d[y] = d[x] * ..."
+        if packs.is_pack_function(self.primal):
+            return (f"`{name}` takes its pieces written out, as in `{name}([a, b])`, for "
+                    "ast_ad to split its adjoint among them; a list built elsewhere is not "
+                    "supported")
         if any(self.primal is key for key in table):
             return (f"ast_ad's rules for `{name}` do not take these {len(self.args)} "
                     f"arguments and keywords {sorted(self.keywords)}")

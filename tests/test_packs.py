@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ast_ad import UnsupportedSyntaxError, differentiate
+from ast_ad import NonDifferentiableError, UnsupportedSyntaxError, differentiate
 from tests.conftest import make_function
 
 np = pytest.importorskip("numpy")
@@ -105,4 +105,20 @@ def g(x, k=0):
     {body}
 """, "g")
     with pytest.raises(UnsupportedSyntaxError, match=message):
+        differentiate(g)(np.ones(2))
+
+
+@pytest.mark.parametrize("function", ["concatenate", "stack", "array"])
+def test_pieces_in_a_list_built_elsewhere_are_refused_clearly(function):
+    g = make_function(f"""
+import numpy as np
+
+def g(x):
+    pieces = []
+    for i in range(3):
+        pieces.append(x * i)
+    return np.sum(np.{function}(pieces))
+""", "g")
+    with pytest.raises(NonDifferentiableError,
+                       match=rf":8: `np\.{function}` takes its pieces written out"):
         differentiate(g)(np.ones(2))
