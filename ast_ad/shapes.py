@@ -129,9 +129,23 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints):
         call.func = nodes.bound("uniform_adjoint", numpy_rules.uniform_adjoint)
         call.args, call.keywords = call.args[:2], []
     for stmt in first_contributions:
-        like = nodes.load(primal_of[stmt.targets[0].id])
-        stmt.value = gast.Call(func=nodes.bound("materialize", numpy_rules.materialize),
-                               args=[stmt.value, like], keywords=[])
+        operand = primal_of[stmt.targets[0].id]
+        if not _computes_with(stmt.value, operand):
+            stmt.value = _call("materialize", numpy_rules.materialize,
+                               [stmt.value, nodes.load(operand)])
+
+
+def _computes_with(expression, name):
+    """Whether the arithmetic of `expression` takes `name` as an operand (`g / (1.0 + v1)`
+    for `v1`): its result then is an array with `name`'s shape or more, or a number as
+    `name` is, and `materialize(expression, name)` would give it back unchanged."""
+    if isinstance(expression, gast.Name):
+        return expression.id == name
+    if isinstance(expression, gast.BinOp) and isinstance(expression.op, _ELEMENTWISE_OPERATORS):
+        return _computes_with(expression.left, name) or _computes_with(expression.right, name)
+    if isinstance(expression, gast.UnaryOp) and isinstance(expression.op, gast.USub):
+        return _computes_with(expression.operand, name)
+    return False
 
 
 def _is_full_sum(call):
