@@ -1,10 +1,11 @@
 """Arrays built from a display of pieces: `np.concatenate([a, b])`, `np.stack((a, b))`,
-`np.array([x, y])`.
+`np.array([x, y])`, `np.hstack([a, b])`, `np.vstack([a, b])`.
 
 The display stays in the trace as one statement. In reverse mode each piece's adjoint is
 its part of the result's adjoint: `v_bar[0]` for a stacked piece, `concatenate_part(...)`
-for a concatenated one. In forward mode the result's tangent is the same call on the
-pieces' tangents, with zeros for pieces that carry none.
+for a concatenated one, `joined_part(...)` for one of `hstack` or `vstack`. In forward
+mode the result's tangent is the same call on the pieces' tangents, with zeros for
+pieces that carry none.
 """
 
 import gast
@@ -18,7 +19,8 @@ except ImportError:  # without NumPy there is nothing to pack
     numpy = None
 
 _KINDS = {} if numpy is None else {id(numpy.concatenate): "concatenate",
-                                   id(numpy.stack): "stack", id(numpy.array): "array"}
+                                   id(numpy.stack): "stack", id(numpy.array): "array",
+                                   id(numpy.hstack): "hstack", id(numpy.vstack): "vstack"}
 
 
 def is_pack_function(function):
@@ -37,12 +39,17 @@ def adjoints(application, result_bar, origin):
     pieces = application.args[0]
     axis = _axis(application, kind, origin)
     for i, piece in enumerate(pieces.elts):
+        args = [anno.copy_tree(result_bar), anno.copy_tree(pieces), nodes.constant(i)]
         if kind == "concatenate":
             from ast_ad.rules.numpy import concatenate_part
 
-            args = [anno.copy_tree(result_bar), anno.copy_tree(pieces), nodes.constant(i)]
             part = gast.Call(func=nodes.bound("concatenate_part", concatenate_part), args=args,
                              keywords=[gast.keyword(arg="axis", value=nodes.constant(axis))])
+        elif kind in ("hstack", "vstack"):
+            from ast_ad.rules.numpy import joined_part
+
+            part = gast.Call(func=nodes.bound("joined_part", joined_part),
+                             args=args + [nodes.constant(kind)], keywords=[])
         else:
             part = gast.Subscript(value=anno.copy_tree(result_bar), slice=_stacked_index(i, axis),
                                   ctx=gast.Load())
@@ -70,8 +77,8 @@ def tangent(application, tangent_of):
 
 def _axis(application, kind, origin):
     """The axis, which must be written as a number (or None, to concatenate flattened)."""
-    if kind == "array":
-        return 0
+    if kind in ("array", "hstack", "vstack"):
+        return 0  # none given: `joined_part` finds the axis of the last two
     given = application.keywords.get("axis")
     if given is None and len(application.args) > 1:
         given = application.args[1]

@@ -81,8 +81,9 @@ class Application:
                     and any(isinstance(e, gast.Name) and e.id in active for e in atom.elts):
                 raise origin.unsupported(self.stmt, "a differentiated value inside a list or "
                                                     "tuple display reaches a derivative only "
-                                                    "through np.concatenate, np.stack and "
-                                                    "np.array; pass it as an argument of its own")
+                                                    "through np.concatenate, np.stack, "
+                                                    "np.hstack, np.vstack and np.array; pass "
+                                                    "it as an argument of its own")
         return template, inputs
 
     def _no_rule_message(self, table):

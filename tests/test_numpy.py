@@ -73,9 +73,10 @@ PRODUCTS = {  # primal -> (expression in a and b, their shapes)
 HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left",
            "matmul_adjoint_right", "dot_adjoint_left", "dot_adjoint_right",
            "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into",
-           "broadcast_like", "trace_adjoint", "uniform_adjoint", "materialize"}
-# The helpers are checked through the rules that use them (concatenate_part: test_packs;
-# uniform_adjoint and materialize: test_shapes).
+           "broadcast_like", "trace_adjoint", "uniform_adjoint", "materialize", "joined_part",
+           "joined_part_adjoint"}
+# The helpers are checked through the rules that use them (concatenate_part and
+# joined_part: test_packs; uniform_adjoint and materialize: test_shapes).
 
 
 def _numpy_rules(table):

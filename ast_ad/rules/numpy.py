@@ -179,9 +179,38 @@ def concatenate_part_adjoint(h, g, pieces, i, axis=0):
 
 
 def _concatenate_index(pieces, i, axis):
-    start = sum(np.shape(piece)[axis] for piece in pieces[:i])
-    stop = start + np.shape(pieces[i])[axis]
-    return (slice(None),) * (axis % np.ndim(pieces[i])) + (slice(start, stop),)
+    return _joined_index([np.shape(piece) for piece in pieces], i, axis % np.ndim(pieces[i]))
+
+
+def _joined_index(shapes, i, axis):
+    """Where piece `i`, of these shapes joined along `axis` (not negative), sits."""
+    start = sum(shape[axis] for shape in shapes[:i])
+    return (slice(None),) * axis + (slice(start, start + shapes[i][axis]),)
+
+
+def joined_part(g, pieces, i, how):
+    """The part of `g`, the adjoint of `np.hstack(pieces)` or `np.vstack(pieces)` (`how`),
+    due to `pieces[i]`, at that piece's shape."""
+    shapes, axis = _joined(pieces, how)
+    return np.reshape(g[_joined_index(shapes, i, axis)], np.shape(pieces[i]))
+
+
+def joined_part_adjoint(h, g, pieces, i, how):
+    """`h`, the adjoint of `joined_part(g, pieces, i, how)`, in its place among zeros."""
+    shapes, axis = _joined(pieces, how)
+    result = np.zeros(np.shape(g), dtype=np.result_type(g, h))
+    result[_joined_index(shapes, i, axis)] = np.reshape(h, shapes[i])
+    return result
+
+
+def _joined(pieces, how):
+    """The shapes `np.hstack` or `np.vstack` gives the pieces before it concatenates them
+    (`np.atleast_1d`, `np.atleast_2d`), and the axis it concatenates them along."""
+    shapes = [np.shape(piece) for piece in pieces]
+    if how == "vstack":
+        return [(1,) * (2 - len(shape)) + shape for shape in shapes], 0
+    shapes = [shape or (1,) for shape in shapes]
+    return shapes, 0 if len(shapes[0]) == 1 else 1
 
 
 def _flat_span(pieces, i):
@@ -683,12 +712,33 @@ def concatenate_part_adjoint_(r, h, g, pieces, i, axis=0):
     d[r] = concatenate_part_adjoint(d[h], g, pieces, i, axis)
 
 
+@adjoint(joined_part)
+def joined_part_(p, g, pieces, i, how):
+    d[g] = joined_part_adjoint(d[p], g, pieces, i, how)
+
+
+@tangent(joined_part)
+def joined_part_(p, g, pieces, i, how):
+    d[p] = joined_part(d[g], pieces, i, how)
+
+
+@adjoint(joined_part_adjoint)
+def joined_part_adjoint_(r, h, g, pieces, i, how):
+    d[h] = joined_part(d[r], pieces, i, how)
+
+
+@tangent(joined_part_adjoint)
+def joined_part_adjoint_(r, h, g, pieces, i, how):
+    d[r] = joined_part_adjoint(d[h], g, pieces, i, how)
+
+
 # ---------------------------------------------------------------- linear and non-differentiable
 
 linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
        uniform_adjoint, materialize,
-       getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint)
+       getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
+       joined_part, joined_part_adjoint)
 
 nondifferentiable(result_like, mean_count, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
                   np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin,
