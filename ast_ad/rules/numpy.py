@@ -740,7 +740,7 @@ linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dim
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint)
 
-nondifferentiable(result_like, mean_count, np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like,
-                  np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax, np.argmin,
-                  np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater, np.less,
-                  np.logical_and, np.logical_or, np.logical_not)
+nondifferentiable(result_like, mean_count, np.shape, np.ndim, np.size, np.zeros, np.ones,
+                  np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
+                  np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
+                  np.less, np.logical_and, np.logical_or, np.logical_not)
