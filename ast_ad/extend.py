@@ -19,7 +19,9 @@ and a forward (tangent) template for each primitive:
         d[y] = d[x] / (1.0 + math.exp(-x))
 
 Templates may call only functions that have rules themselves, so that the code they
-generate can be differentiated again.
+generate can be differentiated again. A template right for one value of a parameter
+names it in the decorator, `@adjoint(np.linalg.norm, ord=None)`: calls that give the
+parameter another value do not take that template.
 """
 
 from ast_ad.rules import adjoint, d, nondifferentiable, tangent

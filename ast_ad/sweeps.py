@@ -71,8 +71,8 @@ class Application:
         """
         template = None
         if arrays and isinstance(self.primal, type):
-            template = rules.lookup(table, ("array", self.primal), len(self.args), {})
-        template = template or rules.lookup(table, self.primal, len(self.args), self.keywords)
+            template = rules.lookup(table, ("array", self.primal), self.args, {})
+        template = template or rules.lookup(table, self.primal, self.args, self.keywords)
         if template is None:
             raise origin.error(self.stmt, self._no_rule_message(table), NonDifferentiableError)
         inputs = template.bind_inputs(self.args, self.keywords)
@@ -98,8 +98,11 @@ class Application:
                     "ast_ad to split its adjoint among them; a list built elsewhere is not "
                     "supported")
         if any(self.primal is key for key in table):
+            fixed = {f"{k}={v!r}" for t in rules.lookup_all(table, self.primal)
+                     for k, v in t.fixed.items()}
+            only = f"; they take {', '.join(sorted(fixed))} only" if fixed else ""
             return (f"ast_ad's rules for `{name}` do not take these {len(self.args)} "
-                    f"arguments and keywords {sorted(self.keywords)}")
+                    f"arguments and keywords {sorted(self.keywords)}{only}")
         reason = anno.get(self.stmt.value, "not_inlined")
         reason = f"\nIt could not be inlined either: {reason}" if reason else ""
         return (f"ast_ad has no derivative rule for `{name}`, which receives a "

@@ -25,7 +25,7 @@ from ast_ad.parse import MISSING, Scope
 
 
 class Template:
-    def __init__(self, function):
+    def __init__(self, function, fixed=None):
         self.function = function
         tree = gast.parse(textwrap.dedent(inspect.getsource(function))).body[0]
         args = tree.args.args
@@ -34,18 +34,21 @@ class Template:
         defaults = tree.args.defaults
         self.defaults = dict(zip(self.inputs[len(self.inputs) - len(defaults):], defaults))
         self.body = [s for s in tree.body if not isinstance(s, gast.Expr)]
+        self.fixed = fixed or {}  # parameter -> the one value the template is right for
         self.locals = {s.targets[0].id for s in self.body if isinstance(s.targets[0], gast.Name)}
         self.derivatives = {n.slice.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
                             and isinstance(n.value, gast.Name) and n.value.id == "d"}
         self.scope = Scope(function)
 
-    def accepts(self, n_args, keywords):
-        """Whether a call with `n_args` positional arguments and these keywords fits."""
-        if n_args > len(self.inputs):
+    def accepts(self, args, keywords):
+        """Whether a call with these positional arguments and keywords (atoms) fits."""
+        if len(args) > len(self.inputs):
             return False
-        given = set(self.inputs[:n_args]) | set(keywords)
+        given = dict(zip(self.inputs, args), **keywords)
         return set(keywords) <= set(self.inputs) and all(
-            name in given or name in self.defaults for name in self.inputs)
+            name in given or name in self.defaults for name in self.inputs) and all(
+            _is_constant(given[name], value) for name, value in self.fixed.items()
+            if name in given)
 
     def bind_inputs(self, args, keywords):
         """The atom for each input parameter, from a call's arguments and the defaults."""
@@ -54,6 +57,11 @@ class Template:
         for name, default in self.defaults.items():
             bound.setdefault(name, anno.copy_tree(default))
         return bound
+
+
+def _is_constant(atom, value):
+    return isinstance(atom, gast.Constant) and type(atom.value) is type(value) and \
+        atom.value == value
 
 
 def expand(template, result, inputs, derivative, namer):

@@ -26,9 +26,9 @@ class _Derivative:
 d = _Derivative()
 
 
-def _register(table, primals):
+def _register(table, primals, fixed):
     def decorator(function):
-        template = Template(function)
+        template = Template(function, fixed)
         for primal in primals:
             table.setdefault(primal, []).append(template)
         return function
@@ -36,14 +36,16 @@ def _register(table, primals):
     return decorator
 
 
-def adjoint(*primals):
-    """Register a reverse-mode template for each of `primals` (see ast_ad.extend)."""
-    return _register(ADJOINTS, primals)
+def adjoint(*primals, **fixed):
+    """Register a reverse-mode template for each of `primals` (see ast_ad.extend); `fixed`
+    keywords name parameters a call must leave at these values for the template to fit
+    (`ord=None`: the rule of the 2-norm alone)."""
+    return _register(ADJOINTS, primals, fixed)
 
 
-def tangent(*primals):
-    """Register a forward-mode template for each of `primals`."""
-    return _register(TANGENTS, primals)
+def tangent(*primals, **fixed):
+    """Register a forward-mode template for each of `primals`, as `adjoint`."""
+    return _register(TANGENTS, primals, fixed)
 
 
 def nondifferentiable(*primals):
@@ -63,13 +65,17 @@ def is_linear(primal):
         return False
 
 
-def lookup(table, primal, n_args, keywords):
-    """The template of `table` for a call of `primal`, or None."""
+def lookup(table, primal, args, keywords):
+    """The template of `table` for a call of `primal` on these atoms, or None."""
+    return next((t for t in lookup_all(table, primal) if t.accepts(args, keywords)), None)
+
+
+def lookup_all(table, primal):
+    """Every template of `table` for `primal`."""
     try:
-        candidates = table.get(primal, [])
+        return table.get(primal, [])
     except TypeError:  # an unhashable callable has no rule
-        return None
-    return next((t for t in candidates if t.accepts(n_args, keywords)), None)
+        return []
 
 
 def is_nondifferentiable(primal):

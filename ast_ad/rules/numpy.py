@@ -529,6 +529,16 @@ def norm(y, x):
     d[y] = np.sum(x * d[x]) / y
 
 
+@adjoint(np.linalg.norm, ord=None)
+def norm(y, x, ord=None, axis=None, keepdims=False):  # along axes: of vectors, or Frobenius'
+    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * x
+
+
+@tangent(np.linalg.norm, ord=None)
+def norm(y, x, ord=None, axis=None, keepdims=False):
+    d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) / y
+
+
 @adjoint(np.where)
 def where(z, condition, x, y):
     d[x] = unbroadcast(np.where(condition, d[z], 0.0), x)
