@@ -172,9 +172,9 @@ class Expressions:
     def method(self, expr):
         """`list.append(v)` and `list.pop()`; an array's methods call NumPy's functions."""
         if expr.func.attr in _ARRAY_METHODS:
-            function = self.numpy(expr, expr.func.attr)
+            function = self.numpy(expr, _ARRAY_METHODS[expr.func.attr])
             args = [expr.func.value] + expr.args
-            if expr.func.attr == "reshape" and len(expr.args) > 1:
+            if expr.func.attr in ("reshape", "transpose") and len(expr.args) > 1:
                 args = [expr.func.value, gast.Tuple(elts=expr.args, ctx=gast.Load())]
             return self.call(gast.Call(func=function, args=args, keywords=expr.keywords))
         expected = {"append": 1, "pop": 0}
@@ -259,7 +259,11 @@ def parameters(tree):
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
-_ARRAY_METHODS = ("sum", "mean", "dot", "reshape", "transpose")
+# An array's methods, and the NumPy functions they are (`x.flatten()` copies where
+# `np.ravel(x)` may not: the same values).
+_ARRAY_METHODS = {name: name for name in ("sum", "mean", "prod", "max", "min", "dot", "reshape",
+                                          "transpose", "swapaxes", "squeeze", "ravel", "clip")}
+_ARRAY_METHODS["flatten"] = "ravel"
 _ARRAY_ATTRIBUTES = {"T": "transpose", "shape": "shape", "ndim": "ndim", "size": "size"}
 
 

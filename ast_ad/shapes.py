@@ -138,7 +138,7 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints):
 
 def _computes_with(expression, name):
     """Whether the arithmetic of `expression` takes `name` as an operand (`g / (1.0 + v1)`
-    for `v1`): its result then is an array with `name`'s shape or more, or a number as
+    or `g * np.cos(v1)` for `v1`): its result then is an array with `name`'s shape or more, or a number as
     `name` is, and `materialize(expression, name)` would give it back unchanged."""
     if isinstance(expression, gast.Name):
         return expression.id == name
@@ -146,6 +146,8 @@ def _computes_with(expression, name):
         return _computes_with(expression.left, name) or _computes_with(expression.right, name)
     if isinstance(expression, gast.UnaryOp) and isinstance(expression.op, gast.USub):
         return _computes_with(expression.operand, name)
+    if isinstance(expression, gast.Call) and _is_elementwise(_static(expression.func)):
+        return any(_computes_with(arg, name) for arg in expression.args)
     return False
 
 
@@ -197,7 +199,12 @@ def _static(function):
     if anno.get(function, "bind") is not None:
         return anno.get(function, "bind")
     static = anno.get(function, "static")
-    return static.value if static is not None else None
+    if static is not None:
+        return static.value
+    if isinstance(function, gast.Attribute):  # `np.cos` in a rule's template: `np` is bound
+        owner = _static(function.value)
+        return getattr(owner, function.attr, None) if owner is not None else None
+    return None
 
 
 def _assignments(function):

@@ -249,6 +249,31 @@ def test_indexing_methods_and_float32():
     assert single.dtype == np.float32 and single.shape == x.shape
 
 
+def test_more_array_methods():
+    methods, functions = (make_function(f"""
+        import numpy as np
+
+        def g(x, w):
+            return {body}
+        """) for body in (
+        "x.max(axis=0).sum() + x.min() * x.prod(axis=1).mean() + x.ravel()[2] * w[0, 0] + "
+        "x.flatten()[1] * x.clip(-0.5, 0.5).sum() + x[None].squeeze(0).swapaxes(0, 1)[0].sum() "
+        "+ x.reshape(3, 4)[1, 2] + (x.transpose(1, 0) * w.T).sum()",
+        "np.sum(np.max(x, axis=0)) + np.min(x) * np.mean(np.prod(x, axis=1)) + np.ravel(x)[2] * "
+        "w[0, 0] + np.ravel(x)[1] * np.sum(np.clip(x, -0.5, 0.5)) + np.sum(np.swapaxes("
+        "np.squeeze(x[None], 0), 0, 1)[0]) + np.reshape(x, (3, 4))[1, 2] + "
+        "np.sum(np.transpose(x, (1, 0)) * np.transpose(w))"))
+    rng = np.random.default_rng(4)
+    x, w = rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (4, 3))
+    ours = differentiate(methods, wrt=(0, 1))(x, w)
+    theirs = autograd.grad(_twin(functions), (0, 1))(x, w)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12)
+    direction = rng.uniform(-1, 1, (4, 3))
+    along = differentiate(methods, mode="forward")(x, w, x_dot=direction)
+    np.testing.assert_allclose(along, np.sum(ours[0] * direction), rtol=1e-9, atol=1e-12)
+
+
 def test_unused_array_argument_has_a_zero_gradient_of_its_shape():
     g = make_function("import numpy as np\ndef g(x, y):\n    return np.sum(x * x)\n")
     y = np.ones((2, 5))

@@ -661,6 +661,16 @@ def transpose(y, x):
     d[y] = np.transpose(d[x])
 
 
+@adjoint(np.transpose)
+def transpose(y, x, axes):
+    d[x] = np.transpose(d[y], np.argsort(axes))
+
+
+@tangent(np.transpose)
+def transpose(y, x, axes):
+    d[y] = np.transpose(d[x], axes)
+
+
 @adjoint(np.reshape)
 def reshape(y, x, shape):
     d[x] = np.reshape(d[y], np.shape(x))
