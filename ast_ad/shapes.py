@@ -138,8 +138,9 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints):
 
 def _computes_with(expression, name):
     """Whether the arithmetic of `expression` takes `name` as an operand (`g / (1.0 + v1)`
-    or `g * np.cos(v1)` for `v1`): its result then is an array with `name`'s shape or more, or a number as
-    `name` is, and `materialize(expression, name)` would give it back unchanged."""
+    or `g * np.cos(v1)` for `v1`): its result then is an array with `name`'s shape or
+    more, or a number as `name` is, and `materialize(expression, name)` would give it back
+    unchanged."""
     if isinstance(expression, gast.Name):
         return expression.id == name
     if isinstance(expression, gast.BinOp) and isinstance(expression.op, _ELEMENTWISE_OPERATORS):
