@@ -239,6 +239,19 @@ def test_matmul_like_has_the_shape_and_gradient_type_of_the_product(shapes, dtyp
     assert np.shape(inner) == np.shape(product)
 
 
+@pytest.mark.parametrize("shapes", [((3, 4), (5, 2)), ((4,), (5,)), ((), (3,)), ((3,), ())],
+                         ids=str)
+def test_a_product_left_out_still_checks_its_shapes(shapes):
+    """Only the product's shape is read, so `matmul_like` raises as `@` would have."""
+    f = make_function("""
+        def f(a, b):
+            return np.sum(a @ b)
+        """, namespace={"np": np})
+    assert "matmul_like" in source(differentiate(f, wrt=(0, 1)))
+    with pytest.raises(ValueError, match="matmul"):
+        differentiate(f, wrt=(0, 1))(*(np.ones(shape) for shape in shapes))
+
+
 LAYER = """
     def f(W, b, X):
         H = np.tanh(X @ W + b)

@@ -58,6 +58,8 @@ def matmul_adjoint_right(g, x, y):
 def matmul_like(x, y):
     """What an adjoint needs of `x @ y` it did not keep: its shape and type."""
     x_shape, y_shape = shape_of(x), shape_of(y)
+    if not x_shape or not y_shape or x_shape[-1] != y_shape[-2 if len(y_shape) > 1 else 0]:
+        raise ValueError(f"matmul: operands of shapes {x_shape} and {y_shape} do not multiply")
     if len(x_shape) == 1:
         shape = y_shape[:-2] + y_shape[-1:] if len(y_shape) > 1 else ()
     elif len(y_shape) == 1:
