@@ -239,9 +239,12 @@ class _Lowerer(Expressions):
             return self.indexed_loop(stmt, [self.reference(stmt.iter.args[0])],
                                      [stmt.target.id], backwards=[True])
         iterable = self.atom(stmt.iter)
-        if isinstance(stmt.iter, gast.Call) and anno.get(iterable, "static") is None and \
-                not self.is_range(stmt.iter):  # an iterator runs once: keep its items
+        computed = anno.get(iterable, "static") is None and not self.is_range(stmt.iter)
+        if computed and self.calls_builtin(stmt.iter):  # an iterator runs once: keep its items
             iterable = self.atom(_call_builtin("list", [iterable]))
+        if computed and isinstance(iterable, gast.Name):
+            # An array or list computed here: its items may carry derivatives.
+            return self.indexed_loop(stmt, [iterable], [stmt.target.id])
         target = self.new_version(stmt.target.id)
         loop = gast.For(target=nodes.store(target), iter=iterable, body=[], orelse=[],
                         type_comment=None)
@@ -263,6 +266,13 @@ class _Lowerer(Expressions):
             return self.indexed_loop(stmt, sequences, names[1:], index=names[0],
                                      backwards=backwards)
         return self.indexed_loop(stmt, sequences, names, backwards=backwards)
+
+    def calls_builtin(self, node):
+        """Whether `node` calls one of Python's builtins (`reversed`, `map`): an iterator."""
+        if not isinstance(node, gast.Call) or not self.is_static(node.func):
+            return False
+        function = anno.get(self.reference(node.func), "static").value
+        return getattr(function, "__module__", None) == "builtins"
 
     def reverses_local(self, node):
         """Whether `node` is `reversed(xs)` of a local sequence `xs`."""

@@ -632,6 +632,16 @@ def list_iterate_built(a, n):
     return s + len(ys)
 
 
+def list_iterate_slice(a, n):
+    ys = []
+    for i in range(n):
+        ys.append(a * (i + 1.0))
+    s = 0.0
+    for y in ys[1:]:  # a list computed here, not a name of the function's
+        s = s + y * y * a
+    return s
+
+
 def list_sum_in_loop(a, n):
     total = 0.0
     ys = []
@@ -732,7 +742,7 @@ CORPUS = [
     (calls_closure, (0.6, 0.2)), (calls_nested_helpers, (0.6, 0.7)),
     (enumerate_weights, (0.6, 0.7)), (zip_pairs, (0.6, 0.7)), (index_into_tuple, (0.6, 0.7)),
     (list_build_and_read, (0.6, 5)), (list_last_element, (0.6, 0.8, 5)),
-    (list_iterate_built, (0.6, 5)), (list_sum_in_loop, (0.6, 5)),
+    (list_iterate_built, (0.6, 5)), (list_iterate_slice, (0.6, 5)), (list_sum_in_loop, (0.6, 5)),
     (list_appended_in_branch, (0.6, 0.8, 5)), (loop_with_break, (0.6, 8)),
     (loop_with_break, (0.1, 2)), (loop_with_continue, (0.6, 0.8, 7)),
     (loop_over_sequence_with_break, (0.6, 0.8)), (while_with_break_and_continue, (0.3,)),

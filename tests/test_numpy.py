@@ -620,17 +620,35 @@ def used_after_the_loop_in_a_branch(x, s):
     else:
         out = np.sum(x)
     return out
+
+def over_rows_of_a_product(x, s):
+    total = 0.0
+    for row in np.outer(x, x) * s:
+        total = total + np.sum(np.sin(row))
+    return total
+
+def over_rows_of_a_call(x, s):
+    total = 0.0
+    for k, row in enumerate(np.tanh(np.outer(x, x) + s)):
+        total = total + k * np.sum(row * row)
+    return total
 """
 
 
-@pytest.mark.parametrize("name", ["used_after_the_loop", "used_after_the_loop_in_a_branch"])
+@pytest.mark.parametrize("name", ["used_after_the_loop", "used_after_the_loop_in_a_branch",
+                                  "over_rows_of_a_product", "over_rows_of_a_call"])
 @pytest.mark.parametrize("s", [0.7, 0.3, -0.4])
 def test_arrays_a_loop_defines_and_later_code_reads(name, s):
+    """Loops over an array the function computes too: each row's adjoint has its place."""
     f = make_function(LOOP_VALUES, name)
     x = np.random.default_rng(13).uniform(-1, 1, 3)
-    for mine, theirs in zip(differentiate(f, wrt=(0, 1))(x, s),
-                            autograd.grad(_twin(f), (0, 1))(x, s)):
+    ours = differentiate(f, wrt=(0, 1))(x, s)
+    for mine, theirs in zip(ours, autograd.grad(_twin(f), (0, 1))(x, s)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+    assert np.any(ours[0] != 0.0)
+    direction = np.linspace(-1.0, 1.0, 3)
+    along = differentiate(f, mode="forward")(x, s, x_dot=direction)
+    np.testing.assert_allclose(along, np.sum(ours[0] * direction), rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("b_shape", [(3,), (3, 2), (2, 3, 1)])
