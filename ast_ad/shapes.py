@@ -27,7 +27,7 @@ from ast_ad.rules import numpy as numpy_rules
 _ELEMENTWISE_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 # The functions that read an argument only for its shape, and which argument.
 _SHAPE_READERS = {numpy_rules.unbroadcast: 1, numpy_rules.sum_adjoint: 1,
-                  numpy_rules.broadcast_like: 1, numpy_rules.mean_count: 0, np.shape: 0,
+                  numpy_rules.mean_adjoint: 1, numpy_rules.broadcast_like: 1, np.shape: 0,
                   np.ndim: 0, np.size: 0}
 
 

@@ -74,7 +74,7 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "matmul_adjoint_right", "dot_adjoint_left", "dot_adjoint_right",
            "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into",
            "broadcast_like", "trace_adjoint", "uniform_adjoint", "materialize", "joined_part",
-           "joined_part_adjoint"}
+           "joined_part_adjoint", "mean_adjoint"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes).
 

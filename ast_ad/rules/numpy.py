@@ -85,6 +85,12 @@ def sum_adjoint(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, np.shape(x))
 
 
+def mean_adjoint(g, x, axis=None, keepdims=False):
+    """`g`, the adjoint of `np.mean(x, axis, keepdims)`, shared among the entries each mean
+    averaged, over `x`'s shape."""
+    return sum_adjoint(g / mean_count(x, axis), x, axis, keepdims)
+
+
 def mean_count(x, axis=None):
     """How many entries of `x` each mean of `np.mean(x, axis)` averages."""
     shape = shape_of(x)
@@ -490,7 +496,7 @@ def sum_(y, x, axis=None, keepdims=False):
 
 @adjoint(np.mean)
 def mean(y, x, axis=None, keepdims=False):
-    d[x] = sum_adjoint(d[y] / mean_count(x, axis), x, axis, keepdims)
+    d[x] = mean_adjoint(d[y], x, axis, keepdims)
 
 
 @tangent(np.mean)
@@ -609,6 +615,16 @@ def sum_adjoint_(y, g, x, axis=None, keepdims=False):
 @tangent(sum_adjoint)
 def sum_adjoint_(y, g, x, axis=None, keepdims=False):
     d[y] = sum_adjoint(d[g], x, axis, keepdims)
+
+
+@adjoint(mean_adjoint)
+def mean_adjoint_(y, g, x, axis=None, keepdims=False):
+    d[g] = np.mean(d[y], axis=axis, keepdims=keepdims)
+
+
+@tangent(mean_adjoint)
+def mean_adjoint_(y, g, x, axis=None, keepdims=False):
+    d[y] = mean_adjoint(d[g], x, axis, keepdims)
 
 
 @adjoint(broadcast_like, uniform_adjoint, materialize)
@@ -756,11 +772,11 @@ def joined_part_adjoint_(r, h, g, pieces, i, how):
 
 linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
-       uniform_adjoint, materialize,
+       mean_adjoint, uniform_adjoint, materialize,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint)
 
-nondifferentiable(result_like, mean_count, np.shape, np.ndim, np.size, np.zeros, np.ones,
+nondifferentiable(result_like, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
                   np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
                   np.less, np.logical_and, np.logical_or, np.logical_not)
