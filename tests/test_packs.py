@@ -133,3 +133,14 @@ def g(x):
     with pytest.raises(NonDifferentiableError,
                        match=rf":8: `np\.{function}` takes its pieces written out"):
         differentiate(g)(np.ones(2))
+
+
+def test_an_array_given_whole_to_np_array_is_refused_with_a_way_out():
+    g = make_function("""
+import numpy as np
+
+def g(x):
+    return np.sum(np.array(x * 2.0))
+""", "g")
+    with pytest.raises(NonDifferentiableError, match=r"write `np\.copy\(x\)`"):
+        differentiate(g)(np.ones(2))

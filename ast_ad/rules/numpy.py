@@ -586,6 +586,16 @@ def squeeze(y, x, axis=None):
     d[y] = np.squeeze(d[x], axis)
 
 
+@adjoint(np.copy)
+def copy(y, x):
+    d[x] = d[y]
+
+
+@tangent(np.copy)
+def copy(y, x):
+    d[y] = d[x]
+
+
 @adjoint(np.ravel)
 def ravel(y, x):
     d[x] = np.reshape(d[y], np.shape(x))
@@ -770,7 +780,7 @@ def joined_part_adjoint_(r, h, g, pieces, i, how):
 
 # ---------------------------------------------------------------- linear and non-differentiable
 
-linear(np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
+linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
        mean_adjoint, uniform_adjoint, materialize,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
