@@ -85,7 +85,7 @@ class _Reverse:
             left=gast.List(elts=[nodes.constant(0.0)], ctx=gast.Load()), op=gast.Mult(),
             right=gast.Call(func=_builtin("len"), args=[nodes.load(name)], keywords=[])))
             for name in sorted(self.sequences)]
-        returns = [self.zero_like(p) if p not in has_adjoint else self.node(p)
+        returns = [self.zero_like(p) if p not in has_adjoint else self.gradient(p)
                    if self.seed_inside else
                    gast.BinOp(left=nodes.load(self.seed), op=gast.Mult(), right=self.node(p))
                    for p in self.wrt]
@@ -100,6 +100,12 @@ class _Reverse:
 
             function = leave_out_shape_only_values(function, self.names.chosen())
         return bind_statics(function, self.namer)
+
+    def gradient(self, parameter):
+        """The adjoint of `parameter` as returned: of its floating type, in array code."""
+        if not self.arrays or parameter in self.sequences:
+            return self.node(parameter)
+        return _numpy_rule("cast_like", self.node(parameter), nodes.load(parameter))
 
     def node(self, name):
         """The adjoint of `name`; the output's is the seed (1, scaled at the end, if it can)."""

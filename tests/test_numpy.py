@@ -74,7 +74,7 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "matmul_adjoint_right", "dot_adjoint_left", "dot_adjoint_right",
            "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into",
            "broadcast_like", "trace_adjoint", "uniform_adjoint", "materialize", "joined_part",
-           "joined_part_adjoint", "mean_adjoint"}
+           "joined_part_adjoint", "mean_adjoint", "cast_like"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes).
 
@@ -90,6 +90,20 @@ def test_every_numpy_rule_has_a_case():
     covered = set(CASES) | set(PRODUCTS)
     helpers = {p for p in registered if getattr(p, "__name__", None) in HELPERS}
     assert registered - helpers - {np.copy} == covered, registered ^ covered
+
+
+@pytest.mark.parametrize("body", ["np.sum(np.sin(a) * b)", "np.sum(np.tanh(b[:2, None] @ a[None]))",
+                                  "np.mean(a[1:] * b[1:] + a[:-1])", "np.sum(a * 2.0 + b * a)"])
+def test_a_float32_argument_gets_a_float32_gradient_among_float64_values(body):
+    """As in JAX: the gradient has the argument's type, whatever it met on the way."""
+    g = make_function(f"import numpy as np\n\ndef g(a, b):\n    return {body}\n")
+    rng = np.random.default_rng(8)
+    a, b = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+    ours = differentiate(g, wrt=(0, 1))(a.astype(np.float32), b)
+    assert ours[0].dtype == np.float32 and ours[1].dtype == np.float64
+    theirs = autograd.grad(_twin(g), (0, 1))(a.astype(np.float32).astype(np.float64), b)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5, atol=1e-6)
 
 
 def test_copy():

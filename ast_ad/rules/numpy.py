@@ -85,6 +85,15 @@ def sum_adjoint(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, np.shape(x))
 
 
+def cast_like(g, x):
+    """`g`, the gradient of the argument `x`, of `x`'s floating type, as JAX gives it: the
+    float64 values a float32 argument meets do not make its gradient float64."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype is not x.dtype and \
+            x.dtype.kind == "f":
+        return g.astype(x.dtype)
+    return g
+
+
 def mean_adjoint(g, x, axis=None, keepdims=False):
     """`g`, the adjoint of `np.mean(x, axis, keepdims)`, shared among the entries each mean
     averaged, over `x`'s shape."""
@@ -627,6 +636,16 @@ def sum_adjoint_(y, g, x, axis=None, keepdims=False):
     d[y] = sum_adjoint(d[g], x, axis, keepdims)
 
 
+@adjoint(cast_like)
+def cast_like_(y, g, x):
+    d[g] = cast_like(d[y], g)
+
+
+@tangent(cast_like)
+def cast_like_(y, g, x):
+    d[y] = cast_like(d[g], x)
+
+
 @adjoint(mean_adjoint)
 def mean_adjoint_(y, g, x, axis=None, keepdims=False):
     d[g] = np.mean(d[y], axis=axis, keepdims=keepdims)
@@ -782,7 +801,7 @@ def joined_part_adjoint_(r, h, g, pieces, i, how):
 
 linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
-       mean_adjoint, uniform_adjoint, materialize,
+       mean_adjoint, uniform_adjoint, materialize, cast_like,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint)
 
