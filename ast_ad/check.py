@@ -149,6 +149,12 @@ def _check_statement(stmt, origin):
     targets = {gast.Assign: lambda s: s.targets, gast.AugAssign: lambda s: [s.target],
                gast.AnnAssign: lambda s: [s.target]}
     for target in targets.get(type(stmt), lambda s: [])(stmt):
+        if isinstance(target, gast.Subscript):
+            raise origin.unsupported(stmt, "writing into an array or list in place "
+                                           "(`y[i] = v`, `y[i] += v`) is not supported; build "
+                                           "the value whole instead: `np.where(mask, v, y)`, "
+                                           "`np.stack([...])` or `np.concatenate([...])`, or "
+                                           "append to a list")
         if not isinstance(target, gast.Name) or len(getattr(stmt, "targets", [0])) > 1:
             raise origin.unsupported(stmt, "assign to one plain name at a time "
                                            "(`y = ...`); unpacking needs a tuple of the same "

@@ -25,6 +25,8 @@ UNSUPPORTED = [
     ("y = sum([t for t in (x,)])", "comprehension", "write"),
     ("a, b = x", "unpacking", "one plain name"),
     ("x.attr = 1.0", "attribute", "one plain name"),
+    ("ys = []\n    ys.append(x)\n    ys[0] = x * x", "writing into", "np.where"),
+    ("ys = []\n    ys.append(x)\n    ys[0] += x", "writing into", "build the value whole"),
     ("y = (x, x)", "tuples", "unpacking assignments"),
     ("y = x << 2", "LShift", "+ - * /"),
     ("y = 0.0 < x < 1.0", "chained", "two values"),
