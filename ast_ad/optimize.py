@@ -14,7 +14,8 @@ comments, `if`, `for` and `while` blocks, and a final return. Passes:
   any call made as a statement are kept for their effect);
 - inlining of a temporary (`v3`, `v3_bar`) read once, by a later statement of its
   block or a loop's header, back into it, unless it is one of our helpers' shape
-  arguments;
+  arguments; and of an adjoint taken back through a product, read once by a later
+  line of arithmetic (`matmul_adjoint_left(g, H, W2) * (1.0 - H * H)`);
 - a reversed loop that runs once per call reads its stacks by iteration,
   `for x in reversed(x_stack):`, rather than popping them, and the passes run again;
 - signs moved where IEEE arithmetic gives the same bits: a negated temporary read once

@@ -24,7 +24,7 @@ _KINDS = {} if numpy is None else {id(numpy.concatenate): "concatenate",
 
 
 def is_pack_function(function):
-    """`np.concatenate`, `np.stack` or `np.array`, whatever it is given."""
+    """One of the functions that take a display of pieces, whatever it is given."""
     return id(function) in _KINDS
 
 

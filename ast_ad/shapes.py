@@ -8,6 +8,11 @@ such a read can go to the operands instead: `v6 = 100.0 * v5` and `v5 = v4 ** 2`
 `unbroadcast(g, v4)`, and `v10 = v6 + v9` gives `sum_adjoint(out_bar, result_like(v4,
 v8))`. The elementwise operations nothing else reads then go from the primal sweep.
 
+A product `x @ y` has the shape `matmul_like(x, y)` gives: read only for its shape it is
+left out too, and a temporary product read once for its value gets the stand-in as well,
+so that the optimizer can write it into the line that reads it (`np.tanh(X @ W + b)`)
+and no name holds it to the end.
+
 Input and output: a reverse-mode FunctionDef on arrays, before its statics are bound.
 Only top-level statements that assign a name once are left out, and only when every
 name they read keeps its value to the end of the function.
@@ -53,8 +58,8 @@ def leave_out_shape_only_values(function, adjoints):
     shape_reads = _shape_reads(function)
     kept, value_reads = _kept(function, definitions, {**elementwise, **products}, shape_reads)
     left_out = {n for n in elementwise if n not in kept}
-    # A product read once for its value, by the next line, is best not named: it may be
-    # a layer's worth of memory, held until the function returns.
+    # A product read once for its value is best not named: it may be a layer's worth of
+    # memory, held until the function returns.
     user_names = anno.get(function, "user_names") or set()
     stand_ins = left_out | {n for n in products if n not in kept or (
         value_reads.get(n) == 1 and naming.is_temporary(n, user_names))}
