@@ -64,5 +64,7 @@ def format_message(message, filename, lineno):
         lines.append(rest)
     if filename and filename.startswith("<ast_ad "):
         lines.append("This is code ast_ad generated. For a second derivative, take the outer "
-                     "derivative in forward mode: differentiate(grad_f, mode=\"forward\").")
+                     "derivative in forward mode: differentiate(grad_f, mode=\"forward\"); "
+                     "through the adjoint list of a list the function builds, neither mode "
+                     "can differentiate again yet.")
     return "\n".join(lines)

@@ -126,6 +126,9 @@ class _Forward:
         if not application.differentiable():  # a name active elsewhere (`x_bar = zeros`)
             return [anno.copy_location(nodes.assign(tangent(application.result),
                                                     self.zero(application.result)), stmt)]
+        if packs.is_pack_of_list(application, active):  # `np.stack(pieces)`
+            value = packs.tangent_of_list(application, tangent(application.args[0].id))
+            return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
         if packs.is_pack(application):
             value = packs.tangent(application, lambda atom: tangent(atom.id) if isinstance(
                 atom, gast.Name) and atom.id in active else None)

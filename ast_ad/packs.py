@@ -33,27 +33,43 @@ def is_pack(application):
             and isinstance(application.args[0], (gast.List, gast.Tuple)))
 
 
+def is_pack_of_list(application, lists):
+    """A call such as `np.stack(pieces)` of one of the function's `lists`, built by
+    `append`."""
+    return (id(application.primal) in _KINDS and len(application.args) >= 1
+            and isinstance(application.args[0], gast.Name) and application.args[0].id in lists)
+
+
 def adjoints(application, result_bar, origin):
     """`(piece, its adjoint)` for each piece of the display, in order."""
+    for i, piece in enumerate(application.args[0].elts):
+        yield piece, part(application, result_bar, nodes.constant(i), origin)
+
+
+def part(application, result_bar, index, origin):
+    """The part of the result's adjoint due to the piece at `index` (a number or a name)."""
     kind = _KINDS[id(application.primal)]
-    pieces = application.args[0]
-    axis = _axis(application, kind, origin)
-    for i, piece in enumerate(pieces.elts):
-        args = [anno.copy_tree(result_bar), anno.copy_tree(pieces), nodes.constant(i)]
-        if kind == "concatenate":
-            from ast_ad.rules.numpy import concatenate_part
+    pieces, axis = application.args[0], _axis(application, kind, origin)
+    args = [anno.copy_tree(result_bar), anno.copy_tree(pieces), anno.copy_tree(index)]
+    if kind == "concatenate":
+        from ast_ad.rules.numpy import concatenate_part
 
-            part = gast.Call(func=nodes.bound("concatenate_part", concatenate_part), args=args,
-                             keywords=[gast.keyword(arg="axis", value=nodes.constant(axis))])
-        elif kind in ("hstack", "vstack"):
-            from ast_ad.rules.numpy import joined_part
+        return gast.Call(func=nodes.bound("concatenate_part", concatenate_part), args=args,
+                         keywords=[gast.keyword(arg="axis", value=nodes.constant(axis))])
+    if kind in ("hstack", "vstack"):
+        from ast_ad.rules.numpy import joined_part
 
-            part = gast.Call(func=nodes.bound("joined_part", joined_part),
-                             args=args + [nodes.constant(kind)], keywords=[])
-        else:
-            part = gast.Subscript(value=anno.copy_tree(result_bar), slice=_stacked_index(i, axis),
-                                  ctx=gast.Load())
-        yield piece, part
+        return gast.Call(func=nodes.bound("joined_part", joined_part),
+                         args=args + [nodes.constant(kind)], keywords=[])
+    return gast.Subscript(value=anno.copy_tree(result_bar), slice=_stacked_index(index, axis),
+                          ctx=gast.Load())
+
+
+def tangent_of_list(application, tangents):
+    """The call again, on the list of the pieces' tangents."""
+    call = anno.copy_tree(application.stmt.value)
+    call.args[0] = nodes.load(tangents)
+    return call
 
 
 def tangent(application, tangent_of):
@@ -95,9 +111,9 @@ def _stacked_index(i, axis):
     """`i`, `:, i` or `..., i, :`: where piece `i` sits along `axis` of the stacked array."""
     every = gast.Slice(lower=None, upper=None, step=None)
     if axis == 0:
-        return nodes.constant(i)
+        return anno.copy_tree(i)
     if axis > 0:
-        parts = [every] * axis + [nodes.constant(i)]
+        parts = [every] * axis + [i]
     else:
-        parts = [nodes.constant(Ellipsis), nodes.constant(i)] + [every] * (-axis - 1)
+        parts = [nodes.constant(Ellipsis), i] + [every] * (-axis - 1)
     return gast.Tuple(elts=[anno.copy_tree(p) for p in parts], ctx=gast.Load())

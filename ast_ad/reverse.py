@@ -364,7 +364,10 @@ class _Reverse:
             self.contribute(block, has_adjoint, summed, _numpy_rule(
                 "sum_adjoint", result_bar, nodes.load(summed.id), nodes.constant(0)), stmt)
         elif application.primal == "sum":
-            block.append(self.adjoint_sum(application.args[0].id, result_bar, stmt))
+            block.append(self.add_to_each(application.args[0].id, lambda k: result_bar, stmt))
+        elif packs.is_pack_of_list(application, self.sequences):  # `np.stack(pieces)`
+            block.append(self.add_to_each(application.args[0].id, lambda k: packs.part(
+                application, result_bar, nodes.load(k), self.origin), stmt))
         elif packs.is_pack(application):
             for piece, adjoint in packs.adjoints(application, result_bar, self.origin):
                 self.contribute(block, has_adjoint, piece, adjoint, stmt)
@@ -376,13 +379,15 @@ class _Reverse:
             self.fresh.discard(result)
         return block if len(block) > 1 else []
 
-    def adjoint_sum(self, sequence, result_bar, stmt):
-        """`for k in range(len(L_bar)): L_bar[k] += s_bar`."""
+    def add_to_each(self, sequence, value, stmt):
+        """`for k in range(len(L_bar)): L_bar[k] += value(k)`: the adjoint of `sum(L)`
+        (`value` the sum's adjoint), or of `np.stack(L)` (`value` the part of the result's
+        adjoint due to `L[k]`)."""
         k = self.namer.claim("k")
         adjoint = self.names(sequence)
         element = gast.Subscript(value=nodes.load(adjoint), slice=nodes.load(k),
                                  ctx=gast.Store())
-        body = [gast.AugAssign(target=element, op=gast.Add(), value=result_bar)]
+        body = [gast.AugAssign(target=element, op=gast.Add(), value=value(k))]
         items = gast.Call(func=_builtin("range"), args=[_call("len", nodes.load(adjoint))],
                           keywords=[])
         loop = gast.For(target=nodes.store(k), iter=items, body=body, orelse=[],

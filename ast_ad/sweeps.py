@@ -95,9 +95,9 @@ class Application:
         example = "d[x] = d[y] * ..." if table is rules.ADJOINTS else "d[y] = d[x] * ..."
         if packs.is_pack_function(self.primal):
             return (f"`{name}` takes its pieces written out, as in `{name}([a, b])`, for "
-                    "ast_ad to split its adjoint among them; pieces built elsewhere (a list, "
-                    "or the rows of an array) are not supported; for a copy of an array, "
-                    "write `np.copy(x)`")
+                    "ast_ad to split its adjoint among them, or a list the function builds "
+                    "with `append`; pieces given otherwise (a list argument, the rows of an "
+                    "array) are not supported; for a copy of an array, write `np.copy(x)`")
         if any(self.primal is key for key in table):
             fixed = {f"{k}={v!r}" for t in rules.lookup_all(table, self.primal)
                      for k, v in t.fixed.items()}
