@@ -338,12 +338,13 @@ def _inline_at(block, reads, i, temporaries, inlined):
     if use is None:
         return None
     name, value = block[i].targets[0].id, block[i].value
-    if _is_arithmetic(value) or _is_product_adjoint(value):
-        host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
-    else:  # `t = -unbroadcast(...)`: its sign goes to a sum, or it stays a name
+    host = None
+    if _is_negation(value):  # `t = -g`: its sign goes to a sum or a number where it can
         host = _absorb_sign(anno.copy_tree(block[use]), name, value.operand)
-        if host is None:
-            return None
+    if host is None and (_is_arithmetic(value) or _is_product_adjoint(value)):
+        host = nodes.Substitute({name: value}).visit(anno.copy_tree(block[use]))
+    if host is None:  # `t = -unbroadcast(...)` that nothing above takes the sign of
+        return None
     line = host if not isinstance(host, gast.For) else \
         gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
                  type_comment=None)  # its header: `for i in range(n):`

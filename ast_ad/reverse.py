@@ -29,10 +29,11 @@ from ast_ad import annotations as anno
 from ast_ad import nodes
 from ast_ad import packs
 from ast_ad import rules
+from ast_ad.expressions import parameters
 from ast_ad.naming import Derived, Namer
 from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
                            describe, is_application, returned_name, NothingBroadcast,
-                           scalar_names, sequences, shaped_alike, zero_like)
+                           scalar_names, sequences, shape_classes, shaped_alike, zero_like)
 from ast_ad.templates import expand
 
 _LOOPS = (gast.For, gast.While)
@@ -64,6 +65,7 @@ class _Reverse:
                                                              for p in self.wrt)
         self.scalars = scalar_names(tree.body) if self.arrays else set()
         self.nothing_broadcast = NothingBroadcast(self.scalars) if self.arrays else None
+        self.classes = shape_classes(tree.body, parameters(tree)) if self.arrays else {}
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.resets = set()  # names whose adjoint restarts after their definition
         self.fresh = set()  # array adjoints last assigned an array no other name shares
@@ -98,7 +100,8 @@ class _Reverse:
         if self.arrays:
             from ast_ad.shapes import leave_out_shape_only_values  # NumPy is there, then
 
-            function = leave_out_shape_only_values(function, self.names.chosen())
+            function = leave_out_shape_only_values(function, self.names.chosen(),
+                                                   self.classes)
         return bind_statics(function, self.namer)
 
     def gradient(self, parameter):
@@ -402,7 +405,7 @@ class _Reverse:
             return result_bar if parameter == template.result else None
 
         stmt = application.stmt
-        alike = shaped_alike(application) if self.arrays else set()
+        alike = shaped_alike(application, self.classes) if self.arrays else set()
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):
             if application.result in self.scalars:

@@ -36,10 +36,11 @@ _SHAPE_READERS = {numpy_rules.unbroadcast: 1, numpy_rules.sum_adjoint: 1,
                   np.ndim: 0, np.size: 0}
 
 
-def leave_out_shape_only_values(function, adjoints):
+def leave_out_shape_only_values(function, adjoints, classes):
     """`function` without the elementwise values its adjoint reads only for their shape,
     nor the top-level values nothing reads (the primal output among them); `adjoints`
-    maps names to the names of their adjoints."""
+    maps names to the names of their adjoints, `classes` names of one shape for certain
+    to their class (see `sweeps.shape_classes`)."""
     counts = _assignments(function)
     parameters = {a.id for a in function.args.args + function.args.kwonlyargs}
     lasting = {n for n, count in counts.items() if count == 1 and n not in parameters} | \
@@ -80,6 +81,9 @@ def leave_out_shape_only_values(function, adjoints):
             node = _call("matmul_like", linalg_rules.matmul_like, map(stand_in, products[name]))
         else:
             found = sources(name)
+            kinds = {classes.get(source) for source in found}
+            if len(kinds) == 1 and None not in kinds:
+                found = found[:1]  # operands of one shape: any one stands in
             node = stand_in(found[0]) if len(found) == 1 else \
                 _call("result_like", numpy_rules.result_like, map(stand_in, found))
         return anno.set(node, "stands_in_for", name)

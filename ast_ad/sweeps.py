@@ -175,19 +175,87 @@ class NothingBroadcast(gast.NodeTransformer):
         return node
 
 
-def shaped_alike(application):
-    """The operand and result of `x * 2.0`, `x ** 2`, `np.maximum(x, 0.0)`: an elementwise
-    operation reading one name and numbers has that name's shape; else nothing."""
+def shaped_alike(application, classes):
+    """The names among the result and operands of an elementwise operation that have the
+    result's shape: the operand of `x * 2.0`, `x ** 2`, `np.maximum(x, 0.0)` (one name and
+    numbers), and those of one of the `shape_classes` with the result."""
+    names = _elementwise_names(application)
+    if names is None:
+        return set()
+    if len(set(names)) == 1:
+        return {names[0], application.result}
+    kind = classes.get(application.result)
+    alike = {n for n in names if kind is not None and classes.get(n) == kind}
+    return alike | {application.result} if alike else set()
+
+
+def shape_classes(body, parameters):
+    """Names of one shape for certain, by class: slices of one array that keep as many
+    entries along its first axis (`x[1:]` and `x[:-1]`), and the elementwise operations on
+    names of one class and numbers (`x[1:] - x[:-1] ** 2`). Only names that keep their
+    value: parameters never assigned, and names assigned once."""
+    found = applications(body)
+    assignments = {}
+    for application in found:
+        assignments[application.result] = assignments.get(application.result, 0) + 1
+    classes = {p: ("name", p) for p in parameters if p not in assignments}
+    for application in found:
+        name = application.result
+        if assignments[name] != 1:
+            continue
+        classes[name] = ("name", name)
+        if application.primal == "getitem":
+            base, index = application.args
+            kept = _entries_kept(index)
+            if isinstance(base, gast.Name) and base.id in classes and kept is not None:
+                classes[name] = (classes[base.id], kept)
+            continue
+        names = _elementwise_names(application)
+        kinds = {classes.get(n) for n in names or ()}
+        if len(kinds) == 1 and None not in kinds:
+            classes[name] = kinds.pop()
+    return classes
+
+
+def _elementwise_names(application):
+    """The names an elementwise operation on names and numbers reads; else None."""
     primal = application.primal
     elementwise = primal in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.USub) \
         or (type(primal).__name__ == "ufunc" and primal.signature is None)
     names = [a.id for a in application.atoms() if isinstance(a, gast.Name)]
     numbers = [a for a in application.atoms()
                if isinstance(a, gast.Constant) and type(a.value) in (int, float)]
-    if not elementwise or application.keywords or len(names) != 1 or \
+    if not elementwise or application.keywords or not names or \
             len(names) + len(numbers) != len(application.atoms()):
-        return set()
-    return {names[0], application.result}
+        return None
+    return names
+
+
+def _entries_kept(index):
+    """How many entries along the first axis the slice `index` keeps of n: `("drop", k)`
+    for n - k (`1:`, `:-1`, `1:-1`), `("first", k)` for min(n, k) (`:3`, `-3:`); or None."""
+    if not isinstance(index, gast.Slice) or index.step is not None:
+        return None
+    lower, upper = _integer(index.lower), _integer(index.upper)
+    if (index.lower is not None and lower is None) or (index.upper is not None and upper is None):
+        return None
+    if (lower is None or lower >= 0) and (upper is None or upper < 0):
+        return ("drop", (lower or 0) - (upper or 0))
+    if not lower and upper is not None and upper >= 0:
+        return ("first", upper)
+    if lower is not None and lower < 0 and upper is None:
+        return ("first", -lower)
+    return None
+
+
+def _integer(node):
+    """The int a constant (`1`, `-1`) is, else None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _integer(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    return None
 
 
 def _makes_scalar(application, scalars):

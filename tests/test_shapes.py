@@ -153,7 +153,10 @@ def test_rosenbrock_multiplies_constants_into_a_number():
             return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
         """, namespace={"np": np})
     text = source(differentiate(f))
-    assert "uniform_adjoint(out_bar, result_like(" in text
+    # x[1:] and x[:-1] have one shape, and so has all that is computed from them: no
+    # adjoint is summed back, and the seed is a number when x is an array.
+    assert "uniform_adjoint(out_bar, v4)" in text
+    assert "unbroadcast" not in text and "result_like" not in text
     # The adjoints of the two kept operands compute with them (`v6_bar * 100.0 * 2 * v4`):
     # arrays already, of their shapes.
     assert "materialize(" not in text
@@ -301,3 +304,56 @@ def test_mean_count_is_how_many_entries_each_mean_averages(shape, data):
     x = np.ones(shape)
     assert mean_count(x, axes) == x.size // np.mean(x, axis=axes).size
     assert mean_count(result_like(x, 1.0), axes) == mean_count(x, axes)
+
+
+SLICES = st.one_of(
+    st.tuples(st.none() | st.integers(0, 4), st.none() | st.integers(-4, -1)),
+    st.tuples(st.none() | st.just(0), st.integers(0, 4)),
+    st.tuples(st.integers(-4, -1), st.none()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(0, 7), first=SLICES, second=SLICES)
+def test_slices_of_one_class_keep_as_many_entries(n, first, second):
+    """The static rule behind dropping `unbroadcast` between `x[1:]` and `x[:-1]`."""
+    import gast
+
+    from ast_ad.sweeps import _entries_kept
+
+    def kept(bounds):
+        node = gast.parse(f"x[{bounds[0] if bounds[0] is not None else ''}:"
+                          f"{bounds[1] if bounds[1] is not None else ''}]").body[0].value
+        return _entries_kept(node.slice)
+
+    x = np.arange(n)
+    assert kept(first) is not None and kept(second) is not None
+    if kept(first) == kept(second):
+        assert len(x[slice(*first)]) == len(x[slice(*second)])
+
+
+FINITE_DIFFERENCES = {
+    "first difference": "np.sum((x[1:] - x[:-1]) ** 2 * w[1:])",
+    "second difference": "np.sum(np.sin(x[2:] - 2.0 * x[1:-1] + x[:-2]))",
+    "ends": "np.sum(x[:2] * np.exp(x[-2:]))",
+    "a smaller weight": "np.sum((x[1:] - x[:-1]) * w[:1])",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FINITE_DIFFERENCES))
+@pytest.mark.parametrize("shape", [(1,), (2,), (3,), (6,), (5, 2)], ids=str)
+def test_differences_of_slices_match_autograd(name, shape):
+    text = f"""
+        def f(x, w):
+            return {FINITE_DIFFERENCES[name]}
+        """
+    f = make_function(text, namespace={"np": np})
+    twin = make_function(text, namespace={"np": anp})
+    rng = np.random.default_rng(len(name) + len(shape))
+    x, w = rng.uniform(-1.0, 1.0, shape), rng.uniform(-1.0, 1.0, shape)
+    for ours, theirs in zip(differentiate(f, wrt=(0, 1))(x, w),
+                            autograd.grad(twin, (0, 1))(x, w)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    direction = rng.uniform(-1.0, 1.0, shape)
+    along = differentiate(f, mode="forward")(x, w, x_dot=direction)
+    np.testing.assert_allclose(along, np.sum(differentiate(f)(x, w) * direction), rtol=1e-9,
+                               atol=1e-12)
