@@ -80,10 +80,11 @@ def leave_out_shape_only_values(function, adjoints, classes):
         if name in products:
             node = _call("matmul_like", linalg_rules.matmul_like, map(stand_in, products[name]))
         else:
-            found = sources(name)
-            kinds = {classes.get(source) for source in found}
-            if len(kinds) == 1 and None not in kinds:
-                found = found[:1]  # operands of one shape: any one stands in
+            found, kinds = [], set()
+            for source in sources(name):  # of names of one shape, one stands in for all
+                if classes.get(source) is None or classes[source] not in kinds:
+                    found.append(source)
+                    kinds.add(classes.get(source))
             node = stand_in(found[0]) if len(found) == 1 else \
                 _call("result_like", numpy_rules.result_like, map(stand_in, found))
         return anno.set(node, "stands_in_for", name)
@@ -91,7 +92,7 @@ def leave_out_shape_only_values(function, adjoints, classes):
     _StandIn(stand_in, stand_ins, shape_reads).visit(function)
     dropped = {id(stmt) for name, stmt in definitions.items() if name not in kept}
     function.body = [stmt for stmt in function.body if id(stmt) not in dropped]
-    _seed_full_sums_with_numbers(function, left_out, adjoints)
+    _seed_full_sums_with_numbers(function, left_out, adjoints, classes)
     return function
 
 
@@ -99,7 +100,7 @@ def _call(name, value, args):
     return gast.Call(func=nodes.bound(name, value), args=list(args), keywords=[])
 
 
-def _seed_full_sums_with_numbers(function, left_out, adjoints):
+def _seed_full_sums_with_numbers(function, left_out, adjoints, classes):
     """The adjoint of a full sum of a left-out value is a number where it can be.
 
     Every array the adjoints of the summand and of the values left out with it meet has
@@ -108,7 +109,9 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints):
     Rosenbrock's `v6_bar * 100.0` and `v5_bar * 2`, and `v9_bar * 2` in `v9_bar * 2 * v8`.
     `uniform_adjoint` decides when the function runs: the number if `result_like` found
     the operands alike, the filled array otherwise. An operand's adjoint such a number
-    reaches first is made an array again (`materialize`), so nothing else sees one.
+    reaches first is made an array again (`materialize`), so nothing else sees one, unless
+    it is one already: computed with the operand or a name of its shape, there or in a
+    contribution added to it next (`z_bar = z_bar + v1_bar * v1`, with `v1 = np.exp(z)`).
     """
     seeds = [node for node in gast.walk(function) if isinstance(node, gast.Call)
              and _static(node.func) is numpy_rules.sum_adjoint and _is_full_sum(node)
@@ -140,24 +143,44 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints):
         call.args, call.keywords = call.args[:2], []
     for stmt in first_contributions:
         operand = primal_of[stmt.targets[0].id]
-        if not _computes_with(stmt.value, operand):
+        shaped = {operand} | {n for n, kind in classes.items()
+                              if kind is not None and kind == classes.get(operand)}
+        if not (_computes_with(stmt.value, shaped) or
+                _next_contribution_computes_with(function.body, stmt, shaped)):
             stmt.value = _call("materialize", numpy_rules.materialize,
                                [stmt.value, nodes.load(operand)])
 
 
-def _computes_with(expression, name):
-    """Whether the arithmetic of `expression` takes `name` as an operand (`g / (1.0 + v1)`
-    or `g * np.cos(v1)` for `v1`): its result then is an array with `name`'s shape or
-    more, or a number as `name` is, and `materialize(expression, name)` would give it back
-    unchanged."""
+def _computes_with(expression, names):
+    """Whether the arithmetic of `expression` takes one of `names` as an operand (`g / (1.0
+    + v1)` or `g * np.cos(v1)` for `v1`): its result then is an array with that name's
+    shape or more, or a number as the name is, and `materialize(expression, name)` would
+    give it back unchanged."""
     if isinstance(expression, gast.Name):
-        return expression.id == name
+        return expression.id in names
     if isinstance(expression, gast.BinOp) and isinstance(expression.op, _ELEMENTWISE_OPERATORS):
-        return _computes_with(expression.left, name) or _computes_with(expression.right, name)
+        return _computes_with(expression.left, names) or _computes_with(expression.right, names)
     if isinstance(expression, gast.UnaryOp) and isinstance(expression.op, gast.USub):
-        return _computes_with(expression.operand, name)
+        return _computes_with(expression.operand, names)
     if isinstance(expression, gast.Call) and _is_elementwise(_static(expression.func)):
-        return any(_computes_with(arg, name) for arg in expression.args)
+        return any(_computes_with(arg, names) for arg in expression.args)
+    return False
+
+
+def _next_contribution_computes_with(body, first, names):
+    """Whether the top-level statement `first`, `x_bar = ...`, is followed, before anything
+    else reads `x_bar`, by `x_bar = x_bar + e` where `e` computes with one of `names`."""
+    if not any(stmt is first for stmt in body):
+        return False
+    target = first.targets[0].id
+    for stmt in body[[id(s) for s in body].index(id(first)) + 1:]:
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Assign) and nodes.assigned_name(stmt) == target and \
+                isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
+                isinstance(value.left, gast.Name) and value.left.id == target:
+            return _computes_with(value.right, names)
+        if target in nodes.loaded_names(stmt) or nodes.assigned_name(stmt) == target:
+            return False
     return False
 
 
