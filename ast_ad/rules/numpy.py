@@ -235,47 +235,49 @@ def _flat_span(pieces, i):
 
 # ---------------------------------------------------------------- operators on arrays
 
+_LN2, _LN10 = 0.6931471805599453, 2.302585092994046  # numbers, so float32 stays float32
 
-@adjoint(("array", gast.Add))
+
+@adjoint(("array", gast.Add), np.add)
 def add(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(d[z], y)
 
 
-@tangent(("array", gast.Add))
+@tangent(("array", gast.Add), np.add)
 def add(z, x, y):
     d[z] = broadcast_like(d[x] + d[y], z)
 
 
-@adjoint(("array", gast.Sub))
+@adjoint(("array", gast.Sub), np.subtract)
 def sub(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = -unbroadcast(d[z], y)
 
 
-@tangent(("array", gast.Sub))
+@tangent(("array", gast.Sub), np.subtract)
 def sub(z, x, y):
     d[z] = broadcast_like(d[x] - d[y], z)
 
 
-@adjoint(("array", gast.Mult))
+@adjoint(("array", gast.Mult), np.multiply)
 def mul(z, x, y):
     d[x] = unbroadcast(d[z] * y, x)
     d[y] = unbroadcast(d[z] * x, y)
 
 
-@tangent(("array", gast.Mult))
+@tangent(("array", gast.Mult), np.multiply)
 def mul(z, x, y):
     d[z] = d[x] * y + x * d[y]
 
 
-@adjoint(("array", gast.Div))
+@adjoint(("array", gast.Div), np.divide)
 def div(z, x, y):
     d[x] = unbroadcast(d[z] / y, x)
     d[y] = -unbroadcast(d[z] * z / y, y)
 
 
-@tangent(("array", gast.Div))
+@tangent(("array", gast.Div), np.divide)
 def div(z, x, y):
     d[z] = (d[x] - z * d[y]) / y
 
@@ -364,6 +366,58 @@ def arctan(y, x):
     d[y] = d[x] / (1.0 + x * x)
 
 
+@adjoint(np.arcsinh)
+def arcsinh(y, x):
+    d[x] = d[y] / np.sqrt(x * x + 1.0)
+
+
+@tangent(np.arcsinh)
+def arcsinh(y, x):
+    d[y] = d[x] / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arccosh)
+def arccosh(y, x):
+    d[x] = d[y] / np.sqrt(x * x - 1.0)
+
+
+@tangent(np.arccosh)
+def arccosh(y, x):
+    d[y] = d[x] / np.sqrt(x * x - 1.0)
+
+
+@adjoint(np.arctanh)
+def arctanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(np.arctanh)
+def arctanh(y, x):
+    d[y] = d[x] / (1.0 - x * x)
+
+
+@adjoint(np.arctan2)
+def arctan2(z, y, x):
+    d[y] = unbroadcast(d[z] * x / (x * x + y * y), y)
+    d[x] = unbroadcast(-d[z] * y / (x * x + y * y), x)
+
+
+@tangent(np.arctan2)
+def arctan2(z, y, x):
+    d[z] = (d[y] * x - d[x] * y) / (x * x + y * y)
+
+
+@adjoint(np.hypot)
+def hypot(z, x, y):
+    d[x] = unbroadcast(d[z] * x / z, x)
+    d[y] = unbroadcast(d[z] * y / z, y)
+
+
+@tangent(np.hypot)
+def hypot(z, x, y):
+    d[z] = (d[x] * x + d[y] * y) / z
+
+
 @adjoint(np.sinh)
 def sinh(y, x):
     d[x] = d[y] * np.cosh(x)
@@ -412,6 +466,67 @@ def expm1(y, x):
 @tangent(np.expm1)
 def expm1(y, x):
     d[y] = d[x] * (y + 1.0)
+
+
+@adjoint(np.exp2)
+def exp2(y, x):
+    d[x] = d[y] * y * _LN2
+
+
+@tangent(np.exp2)
+def exp2(y, x):
+    d[y] = d[x] * y * _LN2
+
+
+@adjoint(np.logaddexp)
+def logaddexp(z, x, y):
+    d[x] = unbroadcast(d[z] * np.exp(x - z), x)
+    d[y] = unbroadcast(d[z] * np.exp(y - z), y)
+
+
+@tangent(np.logaddexp)
+def logaddexp(z, x, y):
+    d[z] = d[x] * np.exp(x - z) + d[y] * np.exp(y - z)
+
+
+@adjoint(np.log2)
+def log2(y, x):
+    d[x] = d[y] / (x * _LN2)
+
+
+@tangent(np.log2)
+def log2(y, x):
+    d[y] = d[x] / (x * _LN2)
+
+
+@adjoint(np.log10)
+def log10(y, x):
+    d[x] = d[y] / (x * _LN10)
+
+
+@tangent(np.log10)
+def log10(y, x):
+    d[y] = d[x] / (x * _LN10)
+
+
+@adjoint(np.reciprocal)
+def reciprocal(y, x):
+    d[x] = -d[y] * y * y
+
+
+@tangent(np.reciprocal)
+def reciprocal(y, x):
+    d[y] = -d[x] * y * y
+
+
+@adjoint(np.cbrt)
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@tangent(np.cbrt)
+def cbrt(y, x):
+    d[y] = d[x] / (3.0 * y * y)
 
 
 @adjoint(np.log)
