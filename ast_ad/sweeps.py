@@ -193,15 +193,18 @@ def shape_classes(body, parameters):
     """Names of one shape for certain, by class: slices of one array that keep as many
     entries along its first axis (`x[1:]` and `x[:-1]`), and the elementwise operations on
     names of one class and numbers (`x[1:] - x[:-1] ** 2`). Only names that keep their
-    value: parameters never assigned, and names assigned once."""
+    value: parameters never assigned, and names assigned once, outside any loop."""
     found = applications(body)
     assignments = {}
     for application in found:
         assignments[application.result] = assignments.get(application.result, 0) + 1
+    in_loops = {Application(s).result for stmt in body for loop in gast.walk(stmt)
+                if isinstance(loop, (gast.For, gast.While))
+                for s in gast.walk(loop) if is_application(s)}
     classes = {p: ("name", p) for p in parameters if p not in assignments}
     for application in found:
         name = application.result
-        if assignments[name] != 1:
+        if assignments[name] != 1 or name in in_loops:
             continue
         classes[name] = ("name", name)
         if application.primal == "getitem":

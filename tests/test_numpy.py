@@ -313,7 +313,7 @@ def test_more_array_methods():
         """) for body in (
         "x.max(axis=0).sum() + x.min() * x.prod(axis=1).mean() + x.ravel()[2] * w[0, 0] + "
         "x.flatten()[1] * x.clip(-0.5, 0.5).sum() + x[None].squeeze(0).swapaxes(0, 1)[0].sum() "
-        "+ x.reshape(3, 4)[1, 2] + (x.transpose(1, 0) * w.T).sum()",
+        "+ x.reshape(3, 4)[1, 2] + (x.transpose(-1, 0) * w.T).sum()",
         "np.sum(np.max(x, axis=0)) + np.min(x) * np.mean(np.prod(x, axis=1)) + np.ravel(x)[2] * "
         "w[0, 0] + np.ravel(x)[1] * np.sum(np.clip(x, -0.5, 0.5)) + np.sum(np.swapaxes("
         "np.squeeze(x[None], 0), 0, 1)[0]) + np.reshape(x, (3, 4))[1, 2] + "

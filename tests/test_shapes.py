@@ -360,3 +360,29 @@ def test_differences_of_slices_match_autograd(name, shape):
     along = differentiate(f, mode="forward")(x, w, x_dot=direction)
     np.testing.assert_allclose(along, np.sum(differentiate(f)(x, w) * direction), rtol=1e-9,
                                atol=1e-12)
+
+
+def test_names_a_loop_assigns_have_no_shape_class():
+    """A name assigned once inside a loop may hold values of other shapes on other
+    iterations (`x = X[i:]`): only names outside loops are of one shape for certain."""
+    from ast_ad.expressions import parameters
+    from ast_ad.lower import lower
+    from ast_ad.parse import parse_function
+    from ast_ad.sweeps import shape_classes
+
+    f = make_function("""
+        def f(X, n):
+            a = X[1:]
+            b = X[:-1]
+            s = np.sum(a * b)
+            for i in range(n):
+                x = X[i:] * 1.0
+                c = x[1:]
+                d = X[1:]
+                s = s + np.sum(c * d)
+            return s
+        """, namespace={"np": np})
+    tree = lower(parse_function(f))
+    classes = shape_classes(tree.body, parameters(tree))
+    assert classes["a"] == classes["b"] and classes["a"] is not None
+    assert not {"x", "c", "d"} & set(classes)

@@ -823,7 +823,7 @@ def transpose(y, x):
 
 @adjoint(np.transpose)
 def transpose(y, x, axes):
-    d[x] = np.transpose(d[y], np.argsort(axes))
+    d[x] = np.transpose(d[y], np.argsort(np.mod(axes, np.ndim(x))))
 
 
 @tangent(np.transpose)
