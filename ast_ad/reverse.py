@@ -58,6 +58,7 @@ class _Reverse:
         self.active = active_names(tree.body, self.wrt)
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
+        self.made_in_loops = self.lists_made_in_loops(tree.body)
         # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself. So
         # in array code, where the seed's first use fills an array anyway, and scaling the
         # gradients at the end would cost a pass over each.
@@ -177,10 +178,29 @@ class _Reverse:
         return anno.set(anno.copy_location(push, loop), "stack", True)
 
     def appended(self, loop):
-        """The lists that `loop` appends to, differentiated or not: recomputing an
-        iteration appends again, so each is first cut back to its length then."""
+        """The lists made before `loop` that it appends to, differentiated or not:
+        recomputing an iteration appends again, so each is first cut back to its length
+        then. (A list the iteration makes, it makes again.)"""
+        made = {s.targets[0].id for s in gast.walk(loop) if is_application(s)
+                and Application(s).primal == "list"}
         return sorted({s.value.func.value.id for s in gast.walk(loop) if is_application(s)
-                       and isinstance(s, gast.Expr) and s.value.func.attr == "append"})
+                       and isinstance(s, gast.Expr) and s.value.func.attr == "append"} - made)
+
+    def lists_made_in_loops(self, body):
+        """The lists a loop makes (`ks = []`), which each iteration makes again. A list of
+        differentiated values among them would need an adjoint list for each iteration:
+        not supported yet in reverse mode."""
+        made = set()
+        for inner in (s for stmt in body for loop in gast.walk(stmt)
+                      if isinstance(loop, _LOOPS) for s in gast.walk(loop)):
+            if is_application(inner) and Application(inner).primal == "list":
+                if inner.targets[0].id in self.sequences:
+                    raise self.origin.unsupported(
+                        inner, "a list of differentiated values made inside a loop is not "
+                               "supported in reverse mode yet; make it before the loop, or "
+                               "differentiate with mode=\"forward\"")
+                made.add(inner.targets[0].id)
+        return made
 
     def truncate(self, loop, name):
         """`del name[<its length when this iteration began>:]`, before the iteration reruns."""
@@ -218,6 +238,8 @@ class _Reverse:
                                           "not kept; assign it to a name")
         value, stack = application.args[0], application.result
         undo = anno.copy_location(gast.Expr(value=nodes.method_call(stack, "pop")), stmt)
+        if stack in self.made_in_loops:
+            return []  # the iteration makes the list again: nothing to give back
         if application.result not in self.sequences:
             return [nodes.quote(stmt), undo]
         block = [nodes.quote(stmt)]
@@ -356,6 +378,8 @@ class _Reverse:
             container, index = application.args  # an array: its adjoint scatters back
             if container.id in self.active:
                 self.contribute_element(block, has_adjoint, container, index, result_bar, stmt)
+        elif application.primal == "getitem" and isinstance(application.args[1], gast.Slice):
+            block.append(self.add_to_slice(*application.args, result_bar, stmt))
         elif application.primal == "getitem":
             container, index = application.args
             element = gast.Subscript(value=nodes.load(self.names(container.id)),
@@ -395,6 +419,23 @@ class _Reverse:
                           keywords=[])
         loop = gast.For(target=nodes.store(k), iter=items, body=body, orelse=[],
                         type_comment=None)
+        return anno.copy_location(loop, stmt)
+
+    def add_to_slice(self, sequence, index, result_bar, stmt):
+        """`for k, g in zip(range(len(L_bar))[1:3], v_bar): L_bar[k] += g`: the adjoint of a
+        list's slice, item by item (`L_bar[1:3] += v_bar` would join the lists)."""
+        k, g = self.namer.claim("k"), self.namer.claim("g")
+        adjoint = self.names(sequence.id)
+        positions = gast.Subscript(value=_call("range", _call("len", nodes.load(adjoint))),
+                                   slice=anno.copy_tree(index), ctx=gast.Load())
+        element = gast.Subscript(value=nodes.load(adjoint), slice=nodes.load(k),
+                                 ctx=gast.Store())
+        loop = gast.For(target=gast.Tuple(elts=[nodes.store(k), nodes.store(g)],
+                                          ctx=gast.Store()),
+                        iter=_call("zip", positions, result_bar),
+                        body=[gast.AugAssign(target=element, op=gast.Add(),
+                                             value=nodes.load(g))],
+                        orelse=[], type_comment=None)
         return anno.copy_location(loop, stmt)
 
     def adjoint_rule(self, application, block, has_adjoint, result_bar):

@@ -642,6 +642,25 @@ def list_iterate_slice(a, n):
     return s
 
 
+def list_slice_read(a, b):
+    zs = []
+    zs.append(a)
+    zs.append(a * b)
+    zs.append(b)
+    ws = zs[::2]  # a slice's adjoint adds item by item into the list's
+    return sum(ws) * zs[1] + ws[0] + sum(zs[1:]) * a
+
+
+def list_of_indices_made_in_loop(a, n):
+    s = 0.0
+    for i in range(n):
+        ks = []  # made again by each iteration: nothing to cut back
+        ks.append(i)
+        ks.append(i + 1)
+        s = s + a * len(ks) * ks[1] + s * a
+    return s
+
+
 def list_sum_in_loop(a, n):
     total = 0.0
     ys = []
@@ -742,7 +761,9 @@ CORPUS = [
     (calls_closure, (0.6, 0.2)), (calls_nested_helpers, (0.6, 0.7)),
     (enumerate_weights, (0.6, 0.7)), (zip_pairs, (0.6, 0.7)), (index_into_tuple, (0.6, 0.7)),
     (list_build_and_read, (0.6, 5)), (list_last_element, (0.6, 0.8, 5)),
-    (list_iterate_built, (0.6, 5)), (list_iterate_slice, (0.6, 5)), (list_sum_in_loop, (0.6, 5)),
+    (list_iterate_built, (0.6, 5)), (list_iterate_slice, (0.6, 5)),
+    (list_slice_read, (0.6, 0.8)), (list_of_indices_made_in_loop, (0.6, 4)),
+    (list_sum_in_loop, (0.6, 5)),
     (list_appended_in_branch, (0.6, 0.8, 5)), (loop_with_break, (0.6, 8)),
     (loop_with_break, (0.1, 2)), (loop_with_continue, (0.6, 0.8, 7)),
     (loop_over_sequence_with_break, (0.6, 0.8)), (while_with_break_and_continue, (0.3,)),

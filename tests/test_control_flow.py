@@ -103,7 +103,8 @@ def test_reverse_over_reverse_through_a_branch():
 # another keeps them) and without the adjoint lists of a list the function builds.
 NOT_REVERSIBLE_TWICE = {"nested_loops", "for_nested_in_while", "return_from_nested_loops",
                         "list_build_and_read", "list_last_element", "list_iterate_built",
-                        "list_sum_in_loop", "list_appended_in_branch", "list_iterate_slice"}
+                        "list_sum_in_loop", "list_appended_in_branch", "list_iterate_slice",
+                        "list_slice_read"}
 
 
 @pytest.mark.parametrize("function, args", CORPUS,
