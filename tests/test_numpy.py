@@ -113,6 +113,15 @@ def test_a_float32_argument_gets_a_float32_gradient_among_float64_values(body):
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5, atol=1e-6)
 
 
+def test_a_0d_argument_gets_a_0d_gradient_and_an_empty_mean_none():
+    g = make_function("import numpy as np\n\ndef g(s, x):\n"
+                      "    return np.sum(s * x) + np.mean(x[5:] * s)\n")
+    for dtype in (np.float64, np.float32):
+        s_bar, x_bar = differentiate(g, wrt=(0, 1))(np.array(2.0, dtype), np.ones(3))
+        assert type(s_bar) is np.ndarray and s_bar.shape == () and s_bar.dtype == dtype
+        assert s_bar == 3.0 and np.all(x_bar == 2.0)
+
+
 # Rules autograd has none of: checked against the same function written otherwise.
 APART = {np.copy: ("np.copy(a * b)", "a * b", ANY),
          np.cbrt: ("np.cbrt(a * b)", "(a * b) ** (1.0 / 3.0)", POSITIVE)}
@@ -247,6 +256,27 @@ def test_every_smooth_rule_to_second_order(primal):
     summed = make_function("def s(a, b):\n    return np.sum(gradient(a, b) * direction)\n",
                            namespace={"np": np, "gradient": gradient, "direction": direction})
     np.testing.assert_allclose(differentiate(summed)(a, b), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, shapes", [
+    ("np.clip(x * 2.0, None, 0.5)", [(5,), ()]), ("np.clip(x * 2.0, b, 0.5) * x", [(5,), ()]),
+    ("np.clip(x, b, None)", [(3,), (2, 3)]), ("np.clip(x * x, -1.0, b)", [(2, 3), (3,)])])
+def test_clip_with_bounds_differentiated_or_none(call, shapes):
+    """autograd has no rule for a bound of `np.clip`: central differences, away from the
+    kinks."""
+    g = make_function(f"import numpy as np\n\ndef g(x, b):\n    return np.sum(np.sin({call}))\n")
+    rng = np.random.default_rng(12)
+    x, b = (rng.uniform(-1, 1, shape) for shape in shapes)
+    ours = differentiate(g, wrt=(0, 1))(x, b)
+    for i, value in enumerate((x, b)):
+        assert np.shape(ours[i]) == np.shape(value)
+        direction = [rng.uniform(-1, 1, np.shape(v)) if j == i else np.zeros(np.shape(v))
+                     for j, v in enumerate((x, b))]
+        numeric = central_difference(g, [x, b], direction, step=1e-6)
+        np.testing.assert_allclose(np.sum(ours[i] * direction[i]), numeric, rtol=1e-6,
+                                   atol=1e-9)
+        along = differentiate(g, wrt=i, mode="forward")(x, b, **{"xb"[i] + "_dot": direction[i]})
+        np.testing.assert_allclose(along, numeric, rtol=1e-6, atol=1e-9)
 
 
 PRODUCT_CASES = [(primal, shapes) for primal, (_, all_shapes) in PRODUCTS.items()

@@ -85,19 +85,30 @@ def sum_adjoint(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, np.shape(x))
 
 
+def within(x, low, high):
+    """Where `np.clip(x, low, high)` passes `x` through (a bound of None: none)."""
+    if low is None:
+        return x <= high
+    if high is None:
+        return x >= low
+    return (x >= low) & (x <= high)
+
+
 def cast_like(g, x):
-    """`g`, the gradient of the argument `x`, of `x`'s floating type, as JAX gives it: the
-    float64 values a float32 argument meets do not make its gradient float64."""
-    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype is not x.dtype and \
-            x.dtype.kind == "f":
-        return g.astype(x.dtype)
+    """`g`, the gradient of the argument `x`, an array of `x`'s floating type, as JAX gives
+    it: the float64 values a float32 argument meets do not make its gradient float64, nor
+    does a 0-d argument get a number."""
+    if type(x) is np.ndarray and x.dtype.kind == "f" and \
+            (type(g) is not np.ndarray or g.dtype != x.dtype):
+        return np.asarray(g, dtype=x.dtype)
     return g
 
 
 def mean_adjoint(g, x, axis=None, keepdims=False):
     """`g`, the adjoint of `np.mean(x, axis, keepdims)`, shared among the entries each mean
     averaged, over `x`'s shape."""
-    return sum_adjoint(g / mean_count(x, axis), x, axis, keepdims)
+    # A mean of no entries has an adjoint of none, whatever it is divided by.
+    return sum_adjoint(g / (mean_count(x, axis) or 1), x, axis, keepdims)
 
 
 def mean_count(x, axis=None):
@@ -682,12 +693,14 @@ def where(z, condition, x, y):
 
 @adjoint(np.clip)
 def clip(y, x, low, high):
-    d[x] = d[y] * ((x >= low) & (x <= high))
+    d[x] = unbroadcast(d[y] * within(x, low, high), x)
+    d[low] = unbroadcast(d[y] * (x < low), low)
+    d[high] = unbroadcast(d[y] * (x > high), high)
 
 
 @tangent(np.clip)
 def clip(y, x, low, high):
-    d[y] = d[x] * ((x >= low) & (x <= high))
+    d[y] = d[x] * within(x, low, high) + d[low] * (x < low) + d[high] * (x > high)
 
 
 @adjoint(np.swapaxes)
@@ -920,7 +933,7 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint)
 
-nondifferentiable(result_like, np.shape, np.ndim, np.size, np.zeros, np.ones,
+nondifferentiable(result_like, within, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
                   np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
                   np.less, np.logical_and, np.logical_or, np.logical_not)
