@@ -59,6 +59,9 @@ class _Reverse:
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
         self.made_in_loops = self.lists_made_in_loops(tree.body)
+        for loop in (node for stmt in tree.body for node in gast.walk(stmt)
+                     if isinstance(node, _LOOPS)):
+            self.refuse_values_left_by_earlier_iterations(loop)
         # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself. So
         # in array code, where the seed's first use fills an array anyway, and scaling the
         # gradients at the end would cost a pass over each.
@@ -185,6 +188,43 @@ class _Reverse:
                 and Application(s).primal == "list"}
         return sorted({s.value.func.value.id for s in gast.walk(loop) if is_application(s)
                        and isinstance(s, gast.Expr) and s.value.func.attr == "append"} - made)
+
+    def refuse_values_left_by_earlier_iterations(self, loop):
+        """A name the loop assigns in a branch and reads where that branch may not have run
+        in this iteration holds an earlier iteration's value: a value carried from one
+        iteration to the next that the loop does not carry (it has none before the loop)."""
+        assigned = {n.id for s in loop.body for n in gast.walk(s)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        carried = set(anno.get(loop, "carries") or ())
+
+        def visit(block, definite):
+            for stmt in block:
+                if isinstance(stmt, gast.If):
+                    check(stmt.test, definite)
+                    definite = visit(stmt.body, set(definite)) & visit(stmt.orelse, set(definite))
+                    continue
+                if isinstance(stmt, _LOOPS):
+                    check(stmt.iter if isinstance(stmt, gast.For) else stmt.test, definite)
+                    inner = set(definite)
+                    if isinstance(stmt, gast.For):
+                        inner |= {n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)}
+                    definite = visit(stmt.body, inner)  # as the primal reads it after
+                    continue
+                check(stmt, definite)
+                definite |= {n.id for n in gast.walk(stmt)
+                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            return definite
+
+        def check(node, definite):
+            for name in nodes.loaded_names(node):
+                if name in assigned and name not in carried and name not in definite:
+                    raise self.origin.unsupported(
+                        node, f"`{name}` may hold the value an earlier iteration of the loop "
+                              "gave it (it is assigned in a branch); reverse mode needs it "
+                              f"to have a value before the loop (`{name} = 0.0`), or "
+                              "differentiate with mode=\"forward\"")
+
+        visit(loop.body, set())
 
     def lists_made_in_loops(self, body):
         """The lists a loop makes (`ks = []`), which each iteration makes again. A list of

@@ -661,6 +661,16 @@ def list_of_indices_made_in_loop(a, n):
     return s
 
 
+def value_kept_from_an_earlier_iteration(a, n):
+    t = 0.0  # carried: later iterations read the value the first gave it
+    s = 0.0
+    for i in range(n):
+        if i == 0:
+            t = a * 2.0
+        s = s + math.sin(t * a)
+    return s
+
+
 def list_sum_in_loop(a, n):
     total = 0.0
     ys = []
@@ -763,6 +773,7 @@ CORPUS = [
     (list_build_and_read, (0.6, 5)), (list_last_element, (0.6, 0.8, 5)),
     (list_iterate_built, (0.6, 5)), (list_iterate_slice, (0.6, 5)),
     (list_slice_read, (0.6, 0.8)), (list_of_indices_made_in_loop, (0.6, 4)),
+    (value_kept_from_an_earlier_iteration, (0.6, 3)),
     (list_sum_in_loop, (0.6, 5)),
     (list_appended_in_branch, (0.6, 0.8, 5)), (loop_with_break, (0.6, 8)),
     (loop_with_break, (0.1, 2)), (loop_with_continue, (0.6, 0.8, 7)),

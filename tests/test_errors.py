@@ -25,6 +25,8 @@ UNSUPPORTED = [
     ("y = sum([t for t in (x,)])", "comprehension", "write"),
     ("a, b = x", "unpacking", "one plain name"),
     ("x.attr = 1.0", "attribute", "one plain name"),
+    ("for i in range(2):\n        if i == 0:\n            a = x * 2.0\n        x = x * a",
+     "earlier iteration", "before the loop"),
     ("for i in range(2):\n        ys = []\n        ys.append(x)\n        x = ys[0] * x",
      "made inside a loop", "mode=\"forward\""),
     ("ys = []\n    ys.append(x)\n    ys[0] = x * x", "writing into", "np.where"),
