@@ -238,6 +238,11 @@ class _Lowerer(Expressions):
         if self.reverses_local(stmt.iter):
             return self.indexed_loop(stmt, [self.reference(stmt.iter.args[0])],
                                      [stmt.target.id], backwards=[True])
+        if self.is_builtin_call(stmt.iter, reversed) and len(stmt.iter.args) == 1 and \
+                not self.is_range(stmt.iter.args[0]):
+            sequence = self.atom(stmt.iter.args[0])  # computed here: read it from its end
+            if isinstance(sequence, gast.Name) and anno.get(sequence, "static") is None:
+                return self.indexed_loop(stmt, [sequence], [stmt.target.id], backwards=[True])
         iterable = self.atom(stmt.iter)
         computed = anno.get(iterable, "static") is None and not self.is_range(stmt.iter)
         if computed and self.calls_builtin(stmt.iter):  # an iterator runs once: keep its items

@@ -712,6 +712,12 @@ def over_rows_of_a_product(x, s):
         total = total + np.sum(np.sin(row))
     return total
 
+def over_rows_reversed(x, s):
+    total = 0.0
+    for row in reversed(np.outer(x, x) * s):
+        total = total * 0.5 + np.sum(np.sin(row))
+    return total
+
 def over_rows_of_a_call(x, s):
     total = 0.0
     for k, row in enumerate(np.tanh(np.outer(x, x) + s)):
@@ -721,7 +727,8 @@ def over_rows_of_a_call(x, s):
 
 
 @pytest.mark.parametrize("name", ["used_after_the_loop", "used_after_the_loop_in_a_branch",
-                                  "over_rows_of_a_product", "over_rows_of_a_call"])
+                                  "over_rows_of_a_product", "over_rows_of_a_call",
+                                  "over_rows_reversed"])
 @pytest.mark.parametrize("s", [0.7, 0.3, -0.4])
 def test_arrays_a_loop_defines_and_later_code_reads(name, s):
     """Loops over an array the function computes too: each row's adjoint has its place."""
