@@ -184,8 +184,7 @@ class _Reverse:
         """The lists made before `loop` that it appends to, differentiated or not:
         recomputing an iteration appends again, so each is first cut back to its length
         then. (A list the iteration makes, it makes again.)"""
-        made = {s.targets[0].id for s in gast.walk(loop) if is_application(s)
-                and Application(s).primal == "list"}
+        made = {s.targets[0].id for s in _lists_made(loop)}
         return sorted({s.value.func.value.id for s in gast.walk(loop) if is_application(s)
                        and isinstance(s, gast.Expr) and s.value.func.attr == "append"} - made)
 
@@ -231,15 +230,14 @@ class _Reverse:
         differentiated values among them would need an adjoint list for each iteration:
         not supported yet in reverse mode."""
         made = set()
-        for inner in (s for stmt in body for loop in gast.walk(stmt)
-                      if isinstance(loop, _LOOPS) for s in gast.walk(loop)):
-            if is_application(inner) and Application(inner).primal == "list":
-                if inner.targets[0].id in self.sequences:
-                    raise self.origin.unsupported(
-                        inner, "a list of differentiated values made inside a loop is not "
-                               "supported in reverse mode yet; make it before the loop, or "
-                               "differentiate with mode=\"forward\"")
-                made.add(inner.targets[0].id)
+        for making in (s for stmt in body for loop in gast.walk(stmt)
+                       if isinstance(loop, _LOOPS) for s in _lists_made(loop)):
+            if making.targets[0].id in self.sequences:
+                raise self.origin.unsupported(
+                    making, "a list of differentiated values made inside a loop is not "
+                            "supported in reverse mode yet; make it before the loop, or "
+                            "differentiate with mode=\"forward\"")
+            made.add(making.targets[0].id)
         return made
 
     def truncate(self, loop, name):
@@ -497,6 +495,11 @@ class _Reverse:
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:
                 block.append(anno.copy_location(nodes.assign(target, value), stmt))
+
+
+def _lists_made(node):
+    """The statements in `node` that make a list: `ks = []`."""
+    return [s for s in gast.walk(node) if is_application(s) and Application(s).primal == "list"]
 
 
 def _numpy_rule(name, *args):
