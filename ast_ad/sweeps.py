@@ -190,9 +190,12 @@ def shaped_alike(application, classes):
 
 
 def shape_classes(body, parameters):
-    """Names of one shape for certain, by class: slices of one array that keep as many
-    entries along its first axis (`x[1:]` and `x[:-1]`), and the elementwise operations on
-    names of one class and numbers (`x[1:] - x[:-1] ** 2`). Only names that keep their
+    """Names of one shape for certain, by class. A class is the set of shapes broadcast
+    together: a name's own, or a slice's, where slices of one array that keep as many
+    entries along its first axis (`x[1:]` and `x[:-1]`) share one; an elementwise
+    operation on names and numbers has the union of its operands' classes, as broadcasting
+    a set of shapes gives one shape in any order, once or twice
+    (`y * z - np.log1p(np.exp(z))` has the class of `y * z`). Only names that keep their
     value: parameters never assigned, and names assigned once, outside any loop."""
     found = applications(body)
     assignments = {}
@@ -201,22 +204,21 @@ def shape_classes(body, parameters):
     in_loops = {Application(s).result for stmt in body for loop in gast.walk(stmt)
                 if isinstance(loop, (gast.For, gast.While))
                 for s in gast.walk(loop) if is_application(s)}
-    classes = {p: ("name", p) for p in parameters if p not in assignments}
+    classes = {p: frozenset([("name", p)]) for p in parameters if p not in assignments}
     for application in found:
         name = application.result
         if assignments[name] != 1 or name in in_loops:
             continue
-        classes[name] = ("name", name)
+        classes[name] = frozenset([("name", name)])
         if application.primal == "getitem":
             base, index = application.args
             kept = _entries_kept(index)
             if isinstance(base, gast.Name) and base.id in classes and kept is not None:
-                classes[name] = (classes[base.id], kept)
+                classes[name] = frozenset([(classes[base.id], kept)])
             continue
         names = _elementwise_names(application)
-        kinds = {classes.get(n) for n in names or ()}
-        if len(kinds) == 1 and None not in kinds:
-            classes[name] = kinds.pop()
+        if names and all(n in classes for n in names):
+            classes[name] = frozenset().union(*(classes[n] for n in names))
     return classes
 
 

@@ -83,6 +83,9 @@ def test_the_summand_of_a_loss_is_not_computed():
     assert "result_like(" in text
     # z's adjoint is made an array by its next contribution, `v1_bar * v1` (v1 = exp(z))
     assert "materialize" not in text
+    # y * z has the shape of the summand, which broadcasts y and z too: only the adjoints
+    # to z, and to exp(z), are summed back
+    assert text.count("unbroadcast(") == 2 and text.count("result_like(") == 1
 
 
 def test_a_value_read_for_more_than_its_shape_is_kept():

@@ -98,6 +98,8 @@ def cast_like(g, x):
     """`g`, the gradient of the argument `x`, an array of `x`'s floating type, as JAX gives
     it: the float64 values a float32 argument meets do not make its gradient float64, nor
     does a 0-d argument get a number."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype is x.dtype:
+        return g  # the common case, first
     if type(x) is np.ndarray and x.dtype.kind == "f" and \
             (type(g) is not np.ndarray or g.dtype != x.dtype):
         return np.asarray(g, dtype=x.dtype)
