@@ -231,16 +231,12 @@ class _Lowerer(Expressions):
         stmt.body = self.without_jumps(stmt.body)
         if isinstance(stmt.target, gast.Tuple):
             return self.enumerate_or_zip(stmt)
-        if isinstance(stmt.iter, gast.Name) and stmt.iter.id in self.locals:
-            # A local sequence may hold differentiated values: loop over its index, so that
-            # each element's adjoint has a place (and the loop can run backwards).
-            return self.indexed_loop(stmt, [self.reference(stmt.iter)], [stmt.target.id])
-        if self.reverses_local(stmt.iter):
-            return self.indexed_loop(stmt, [self.reference(stmt.iter.args[0])],
-                                     [stmt.target.id], backwards=[True])
+        # A sequence of the function's own, a name or computed here, may hold differentiated
+        # values: loop over its index, so that each item's adjoint has a place (and the
+        # loop can run backwards); `reversed(xs)` reads it from its end.
         if self.is_builtin_call(stmt.iter, reversed) and len(stmt.iter.args) == 1 and \
                 not self.is_range(stmt.iter.args[0]):
-            sequence = self.atom(stmt.iter.args[0])  # computed here: read it from its end
+            sequence = self.atom(stmt.iter.args[0])
             if isinstance(sequence, gast.Name) and anno.get(sequence, "static") is None:
                 return self.indexed_loop(stmt, [sequence], [stmt.target.id], backwards=[True])
         iterable = self.atom(stmt.iter)
@@ -248,7 +244,6 @@ class _Lowerer(Expressions):
         if computed and self.calls_builtin(stmt.iter):  # an iterator runs once: keep its items
             iterable = self.atom(_call_builtin("list", [iterable]))
         if computed and isinstance(iterable, gast.Name):
-            # An array or list computed here: its items may carry derivatives.
             return self.indexed_loop(stmt, [iterable], [stmt.target.id])
         target = self.new_version(stmt.target.id)
         loop = gast.For(target=nodes.store(target), iter=iterable, body=[], orelse=[],
@@ -278,11 +273,6 @@ class _Lowerer(Expressions):
             return False
         function = anno.get(self.reference(node.func), "static").value
         return getattr(function, "__module__", None) == "builtins"
-
-    def reverses_local(self, node):
-        """Whether `node` is `reversed(xs)` of a local sequence `xs`."""
-        return self.is_builtin_call(node, reversed) and len(node.args) == 1 and \
-            isinstance(node.args[0], gast.Name) and node.args[0].id in self.locals
 
     def indexed_loop(self, stmt, sequences, elements, index=None, backwards=None):
         """`for index in range(len(...)):` reading each of `elements` from its sequence,
