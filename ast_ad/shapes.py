@@ -143,8 +143,7 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints, classes):
         call.args, call.keywords = call.args[:2], []
     for stmt in first_contributions:
         operand = primal_of[stmt.targets[0].id]
-        shaped = {operand} | {n for n, kind in classes.items()
-                              if kind is not None and kind == classes.get(operand)}
+        shaped = {operand} | {n for n, kind in classes.items() if kind == classes.get(operand)}
         if not (_computes_with(stmt.value, shaped) or
                 _next_contribution_computes_with(function.body, stmt, shaped)):
             stmt.value = _call("materialize", numpy_rules.materialize,
@@ -170,10 +169,11 @@ def _computes_with(expression, names):
 def _next_contribution_computes_with(body, first, names):
     """Whether the top-level statement `first`, `x_bar = ...`, is followed, before anything
     else reads `x_bar`, by `x_bar = x_bar + e` where `e` computes with one of `names`."""
-    if not any(stmt is first for stmt in body):
+    position = next((i for i, stmt in enumerate(body) if stmt is first), None)
+    if position is None:
         return False
     target = first.targets[0].id
-    for stmt in body[[id(s) for s in body].index(id(first)) + 1:]:
+    for stmt in body[position + 1:]:
         value = getattr(stmt, "value", None)
         if isinstance(stmt, gast.Assign) and nodes.assigned_name(stmt) == target and \
                 isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \

@@ -226,7 +226,7 @@ def _elementwise_names(application):
     """The names an elementwise operation on names and numbers reads; else None."""
     primal = application.primal
     elementwise = primal in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.USub) \
-        or (type(primal).__name__ == "ufunc" and primal.signature is None)
+        or (type(primal).__name__ == "ufunc" and primal.nout == 1 and primal.signature is None)
     names = [a.id for a in application.atoms() if isinstance(a, gast.Name)]
     numbers = [a for a in application.atoms()
                if isinstance(a, gast.Constant) and type(a.value) in (int, float)]
