@@ -2,9 +2,13 @@
 
 import itertools
 import linecache
+import os
 import textwrap
 
 import pytest
+
+# Every pass's output is checked against the trace IR's grammar while the tests run.
+os.environ.setdefault("AST_AD_VERIFY", "1")
 
 _counter = itertools.count()
 
