@@ -105,14 +105,19 @@ def _check_node(node, origin):
             allowed_tuples.add(id(child))  # a shape or axes
         if isinstance(child, gast.Subscript) and isinstance(child.slice, gast.Tuple):
             allowed_tuples.add(id(child.slice))  # x[i, 1:]
+        if isinstance(child, gast.For) and isinstance(child.iter, gast.List):
+            allowed_tuples.add(id(child.iter))  # for v in [a, b]
+        if isinstance(child, gast.Assign) and isinstance(child.value, gast.List):
+            allowed_tuples.add(id(child.value))  # xs = [a, b]
         if isinstance(child, gast.Call):  # np.stack([a, b]), np.zeros((n, 3))
             allowed_tuples.update(id(a) for a in child.args + [k.value for k in child.keywords]
                                   if isinstance(a, (gast.List, gast.Tuple)))
     for child in gast.walk(node):
         if isinstance(child, gast.List) and child.elts and id(child) not in allowed_tuples:
-            raise origin.unsupported(child, "a list display is supported only as the argument "
-                                            "of a call, as in `np.stack([a, b])`; elsewhere "
-                                            "start from `[]` and append")
+            raise origin.unsupported(child, "a list display is supported as the argument of "
+                                            "a call, as in `sum([a, b])`, the value of an "
+                                            "assignment and the sequence of a `for` loop; "
+                                            "elsewhere, name it first: `xs = [a, b]`")
         if isinstance(child, gast.Tuple) and id(child) not in allowed_tuples:
             raise origin.unsupported(child, "tuples are supported only in unpacking "
                                             "assignments such as `a, b = b, a + b`")

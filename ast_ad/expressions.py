@@ -16,8 +16,8 @@ from ast_ad import nodes
 from ast_ad import rules
 from ast_ad.check import check
 from ast_ad.errors import DifferentiationError
-from ast_ad.jumps import move_code_after_jumps
-from ast_ad.parse import MISSING, parse_function
+from ast_ad.jumps import without_early_returns
+from ast_ad.parse import MISSING, parse_function, seen_through
 
 
 class Expressions:
@@ -59,6 +59,8 @@ class Expressions:
             return anno.set(expr, "callee", anno.get(expr.func, "static").value)
         if isinstance(expr, gast.Call):
             return self.call(expr)
+        if isinstance(expr, gast.List) and expr.elts:
+            return self.built_list(expr.elts)
         if isinstance(expr, gast.List):
             return gast.List(elts=[], ctx=gast.Load())
         if isinstance(expr, gast.Tuple):  # a shape or axes: constants only (checked)
@@ -78,6 +80,15 @@ class Expressions:
                 branches = branches[::-1]
             return self.choice(first, *branches)
         raise self.origin.unsupported(expr, f"`{type(expr).__name__}` is not supported")
+
+    def built_list(self, elements):
+        """A list display as the trace builds lists: `v1 = []`, then `v1.append(e)` for each
+        element, so that each has its place in the list's adjoint."""
+        name = self.namer.temporary()
+        self.emit(nodes.assign(name, gast.List(elts=[], ctx=gast.Load())))
+        for element in elements:
+            self.emit(gast.Expr(value=nodes.method_call(name, "append", self.atom(element))))
+        return nodes.load(name)
 
     def index(self, index):
         """An index whose parts are atoms: `i`, `1:n`, `i, 1:`."""
@@ -109,8 +120,11 @@ class Expressions:
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
                                                 "call a module-level function")
-        args = [self.argument(arg) for arg in expr.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value)) for k in expr.keywords]
+        # A builtin (`sum`, `enumerate`) or a helper of the user's takes a list display as
+        # a list; NumPy's functions take it as the pieces of an array (`np.stack([a, b])`).
+        argument = self.argument if _takes_pieces(function.value) else self.list_argument
+        args = [argument(arg) for arg in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=argument(k.value)) for k in expr.keywords]
         call = anno.set(gast.Call(func=callee, args=args, keywords=keywords), "callee",
                         function.value)
         if not _inlinable(function.value):
@@ -119,17 +133,22 @@ class Expressions:
             tree = check(parse_function(function.value))
         except DifferentiationError as error:  # fine as long as no differentiated value enters
             return anno.set(call, "not_inlined", str(error))
-        if any(_is_display(a) for a in args + [k.value for k in keywords]):
-            raise self.origin.unsupported(expr, f"a list or tuple display cannot be passed to "
-                                                f"`{tree.name}`, which ast_ad inlines; pass "
-                                                f"each value as an argument of its own")
-        return self.inline(expr, tree, function.value, args, keywords)
+        return self.inline(expr, tree, seen_through(function.value), args, keywords)
 
     def argument(self, expr):
         """An atom; a display (`[a, b]`, `(n, 3)`) stays one, of atoms, unless constant."""
         if isinstance(expr, gast.List) or (isinstance(expr, gast.Tuple) and not all(
                 isinstance(e, gast.Constant) for e in expr.elts)):
             return type(expr)(elts=[self.atom(e) for e in expr.elts], ctx=gast.Load())
+        return self.atom(expr)
+
+    def list_argument(self, expr):
+        """An atom; a list display becomes a list (a tuple of values cannot yet)."""
+        if isinstance(expr, gast.Tuple) and not all(isinstance(e, gast.Constant)
+                                                    for e in expr.elts):
+            raise self.origin.unsupported(expr, "a tuple of values cannot be passed here yet; "
+                                                "pass a list, `[a, b]`, or each value as an "
+                                                "argument of its own")
         return self.atom(expr)
 
     def inline(self, expr, tree, function, args, keywords):
@@ -139,19 +158,24 @@ class Expressions:
                 expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
                       "differentiated function calls, and cannot inline recursion; write the "
                       "recursion as a loop")
+        tree.body = without_early_returns(tree.body, self.namer.claim)
         callee = type(self)(tree, self.namer, self.inlining, self.found)
         callee.trace = self.trace
         for name, value in self.bind_arguments(expr, tree, function, args, keywords).items():
+            if isinstance(value, gast.Name) and anno.get(value, "static") is None:
+                callee.current[name] = value.id  # the caller's value itself, as Python passes it
+                continue
             callee.current[name] = self.namer.claim(name)
             callee.line_node = expr
             callee.emit(nodes.assign(callee.current[name], value))
         callee.out = self.namer.temporary()
-        for stmt in move_code_after_jumps(tree.body):
+        for stmt in tree.body:
             callee.statement(stmt)
         return nodes.load(callee.out)
 
     def bind_arguments(self, expr, tree, function, args, keywords):
         """The atom each parameter of an inlined function receives, defaults included."""
+        function = anno.get(tree, "parameters_of")  # a wrapper's are the wrapped function's
         positional = [a.id for a in tree.args.posonlyargs + tree.args.args]
         bound = dict(zip(positional, args))
         bound.update({k.arg: k.value for k in keywords})
@@ -178,15 +202,15 @@ class Expressions:
                 args = [expr.func.value, gast.Tuple(elts=expr.args, ctx=gast.Load())]
             return self.call(gast.Call(func=function, args=args, keywords=expr.keywords))
         expected = {"append": 1, "pop": 0}
-        if expr.func.attr not in expected or len(expr.args) != expected[expr.func.attr] \
-                or expr.keywords:
-            raise self.origin.unsupported(expr, "methods of local values are not supported "
-                                                "yet, except a list's append(v) and pop() and "
-                                                f"an array's {', '.join(_ARRAY_METHODS)}")
-        base = self.atom(expr.func.value)
+        if expr.func.attr in expected and (len(expr.args) != expected[expr.func.attr]
+                                           or expr.keywords):
+            raise self.origin.unsupported(expr, f"a list's `{expr.func.attr}` is supported "
+                                                "as append(v) and pop() only")
+        base = self.atom(expr.func.value)  # any other method: an object's, run as it is
         args = [self.atom(arg) for arg in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
         func = gast.Attribute(value=base, attr=expr.func.attr, ctx=gast.Load())
-        return gast.Call(func=func, args=args, keywords=[])
+        return gast.Call(func=func, args=args, keywords=keywords)
 
     def is_range(self, call):
         return self.is_builtin_call(call, range)
@@ -282,6 +306,7 @@ def _is_numpy(value):
 
 
 def _inlinable(function):
+    function = seen_through(function)
     if not isinstance(function, types.FunctionType):
         return False
     return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
@@ -299,5 +324,8 @@ class Static:
         self.value = value
 
 
-def _is_display(node):
-    return isinstance(node, (gast.List, gast.Tuple))
+def _takes_pieces(function):
+    """Whether `function` takes a display's items as the pieces of an array or a shape
+    (`np.stack([a, b])`, `np.zeros((n, 3))`), not as a list: not a builtin nor a helper
+    of the user's."""
+    return getattr(function, "__module__", None) != "builtins" and not _inlinable(function)

@@ -39,7 +39,7 @@ class _Forward:
         seed_names = Derived(self.namer, "_dot")
         self.seeds = [seed_names(p) for p in self.wrt]
         # A list's tangent is a list the caller gives: one sweep gives one direction.
-        lists = sequences(tree.body, anno.get(tree, "arrays", False))
+        self.lists = lists = sequences(tree.body, anno.get(tree, "arrays", False))
         self.required = [seed_names(p) for p in self.wrt if p in lists]
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
@@ -134,7 +134,8 @@ class _Forward:
                 atom, gast.Name) and atom.id in active else None)
             return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
         template, inputs = application.template(rules.TANGENTS, self.origin, active,
-                                                anno.get(self.tree, "arrays", False))
+                                                anno.get(self.tree, "arrays", False),
+                                                self.lists)
         block, assigned = [], False
         for target, value in expand(template, application.result, inputs, derivative,
                                     self.namer):

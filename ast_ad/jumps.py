@@ -16,6 +16,20 @@ import gast
 from ast_ad import annotations as anno
 
 
+def without_early_returns(block, claim):
+    """`block`, a function's body, with each path ending in its one `return`: returns in
+    loops leave them by a flag (`claim` gives its name and the result's), and the code
+    after a branch that returns moves into the other branch. The one normalisation of
+    returns, for the differentiated function and for each helper inlined into it."""
+    if any(isinstance(s, (gast.For, gast.While)) and has_return(s.body)
+           for stmt in block for s in gast.walk(stmt)):
+        flag, result = claim("returned"), claim("result")
+        start = [_assign(flag, _constant(False), block[0]),
+                 _assign(result, _constant(None), block[0])]  # bound on every path
+        block = start + returns_out_of_loops(block, flag, result)
+    return move_code_after_jumps(block)
+
+
 def move_code_after_jumps(block, jumps=(gast.Return,)):
     """`if c: return a` then `rest` becomes `if c: return a else: rest` (likewise for
     `break` and `continue` in a loop body); code after a jump, never run, goes."""

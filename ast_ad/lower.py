@@ -46,8 +46,7 @@ import builtins
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad.jumps import (contains, has_return, move_code_after_jumps, replace_jumps,
-                          returns_out_of_loops)
+from ast_ad.jumps import contains, move_code_after_jumps, replace_jumps, without_early_returns
 from ast_ad import nodes
 from ast_ad.expressions import Expressions, Static, parameters
 from ast_ad.naming import Namer
@@ -56,14 +55,9 @@ from ast_ad.naming import Namer
 def lower(tree):
     """The evaluation trace of a checked FunctionDef, as a new FunctionDef."""
     tree = anno.copy_tree(tree)
-    if any(isinstance(s, (gast.For, gast.While)) and has_return(s.body)
-           for stmt in tree.body for s in gast.walk(stmt)):
-        names = Namer(nodes.all_names(tree))
-        flag, result = names.claim("returned"), names.claim("result")
-        tree.body = [_start_flag(flag, tree)] + returns_out_of_loops(
-            tree.body, flag, result)
+    tree.body = without_early_returns(tree.body, Namer(nodes.all_names(tree)).claim)
     lowerer = _Lowerer(tree)
-    tree.body = lowerer.block(move_code_after_jumps(tree.body))
+    tree.body = lowerer.block(tree.body)
     tree.body = [anno.copy_location(nodes.assign(name, nodes.constant(None)), tree.body[0])
                  for name in sorted(lowerer.found["declared"])] + tree.body
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
@@ -81,14 +75,6 @@ def _reject_inplace_on_aliases(found):
             raise origin.unsupported(stmt, f"`{name}` may be an array that another name also "
                                            "refers to, and `+=` would change both; write "
                                            f"`{name} = {name} + ...` instead")
-
-
-def _start_flag(flag, tree):
-    """`returned = False`, before anything else."""
-    target = gast.Name(id=flag, ctx=gast.Store(), annotation=None, type_comment=None)
-    assign = gast.Assign(targets=[target], value=gast.Constant(value=False, kind=None),
-                         type_comment=None)
-    return anno.copy_location(assign, tree.body[0])
 
 
 def _rename_shadowed_statics(tree, namer):

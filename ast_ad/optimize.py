@@ -36,7 +36,7 @@ import operator
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad import naming, nodes
+from ast_ad import effects, naming, nodes
 from ast_ad.codegen import to_source
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -475,11 +475,13 @@ def _is_product_adjoint(node):
 
 
 def _is_arithmetic(node):
-    """Operators, numbers, names and calls of the user's functions: nothing of ours."""
+    """Operators, numbers, names and pure calls of the user's functions: nothing of ours,
+    and nothing with effects, which may not move."""
     for part in gast.walk(node):
         if isinstance(part, (gast.List, gast.Subscript)):
             return False
-        if isinstance(part, gast.Call) and (nodes.is_method_call(part) or _is_ours(part.func)):
+        if isinstance(part, gast.Call) and (nodes.is_method_call(part) or _is_ours(part.func)
+                                            or effects.has_effects(part)):
             return False
     return True
 
@@ -532,8 +534,10 @@ def _coalesce_copies(block, counts):
 
 
 def _has_effect(stmt):
-    """A method call (a list's pop) must run even if its result is not used."""
-    return nodes.calls_method(getattr(stmt, "value", None))
+    """A method call (a list's pop) or a call with effects (a random draw) must run even if
+    its result is not used."""
+    value = getattr(stmt, "value", None)
+    return nodes.calls_method(value) or (value is not None and effects.has_effects(value))
 
 
 

@@ -42,8 +42,19 @@ class Scope:
         return getattr(builtins, name, MISSING)
 
 
+def seen_through(function):
+    """The Python function behind the decorators ast_ad knows: `staticmethod`,
+    `classmethod`, `functools.lru_cache` and `functools.cache`, which change no value."""
+    if isinstance(function, (staticmethod, classmethod)):
+        return seen_through(function.__func__)
+    if hasattr(function, "cache_info") and hasattr(function, "__wrapped__"):
+        return seen_through(function.__wrapped__)
+    return function
+
+
 def parse_function(function):
     """The gast FunctionDef of `function`, annotated with its origin and scope."""
+    function = seen_through(function)
     if not isinstance(function, types.FunctionType):
         raise DifferentiationError(
             f"ast_ad differentiates Python functions defined with `def`; got {function!r}.\n"
@@ -56,8 +67,8 @@ def parse_function(function):
             f"{function.__code__.co_filename}:{function.__code__.co_firstlineno}.\n"
             "Its source is one expression inside a line of other code; write it as a `def`."
         )
-    try:
-        lines, first_line = inspect.getsourcelines(function)
+    try:  # the function's own code: not the function a `functools.wraps` wrapper calls
+        lines, first_line = inspect.getsourcelines(function.__code__)
     except (OSError, TypeError) as error:
         raise DifferentiationError(
             f"ast_ad cannot find the source of {function.__qualname__} "
@@ -75,7 +86,72 @@ def parse_function(function):
     tree.decorator_list = []
     gast.increment_lineno(tree, first_line - 1)
     origin = Origin(function.__code__.co_filename, function.__name__, indent)
+    anno.set(tree, "parameters_of", function)
+    if tree.args.vararg or tree.args.kwarg:
+        _forward_wrapped_parameters(tree, function, origin)
+        tree.name = function.__name__  # the name functools.wraps gave it
+        anno.set(tree, "parameters_of", function.__wrapped__)
     anno.set(tree, "origin", origin)
     anno.set(tree, "scope", Scope(function))
     anno.set(tree, "user_names", nodes.all_names(tree))
     return tree
+
+
+def _forward_wrapped_parameters(tree, function, origin):
+    """A decorator's wrapper, `def wrapper(*args, **kwargs): ... f(*args, **kwargs) ...`,
+    takes the parameters of the function it wraps (`functools.wraps` records it), passed
+    on by name, so that ast_ad differentiates what the wrapper computes."""
+    wrapped = getattr(function, "__wrapped__", None)
+    if wrapped is None:
+        raise origin.unsupported(tree, "`*args`/`**kwargs` are not supported; name each "
+                                       "parameter so `wrt` can refer to it (for a "
+                                       "decorator's wrapper, decorate it with "
+                                       "`functools.wraps(f)`, so that ast_ad can see f's)")
+    inner = parse_function(wrapped).args
+    if inner.vararg or inner.kwarg:
+        raise origin.unsupported(tree, "the function this wrapper wraps takes "
+                                       "`*args`/`**kwargs`; name each parameter")
+    taken = nodes.all_names(tree) - {a.id for a in (tree.args.vararg, tree.args.kwarg) if a}
+    positional = [a.id for a in inner.posonlyargs + inner.args]
+    clash = taken & set(positional + [a.id for a in inner.kwonlyargs])
+    if clash:
+        raise origin.unsupported(tree, f"this wrapper's own names ({', '.join(sorted(clash))}) "
+                                       "are also parameters of the function it wraps; rename "
+                                       "them")
+    rewrite = _Forwarding(tree.args.vararg and tree.args.vararg.id,
+                          tree.args.kwarg and tree.args.kwarg.id, positional,
+                          [a.id for a in inner.kwonlyargs], origin)
+    tree.body = [rewrite.visit(stmt) for stmt in tree.body]
+    tree.args = anno.copy_tree(inner)
+
+
+class _Forwarding(gast.NodeTransformer):
+    """`f(*args, **kwargs)` as `f(x, y, k=k)`; any other use of `args` or `kwargs` is refused."""
+
+    def __init__(self, varargs, kwargs, positional, keyword_only, origin):
+        self.varargs, self.kwargs = varargs, kwargs
+        self.positional, self.keyword_only, self.origin = positional, keyword_only, origin
+
+    def visit_Call(self, node):
+        args = []
+        for arg in node.args:
+            if isinstance(arg, gast.Starred) and getattr(arg.value, "id", None) == self.varargs:
+                args.extend(nodes.load(name) for name in self.positional)
+            else:
+                args.append(arg)
+        keywords = []
+        for keyword in node.keywords:
+            if keyword.arg is None and getattr(keyword.value, "id", None) == self.kwargs:
+                keywords.extend(gast.keyword(arg=name, value=nodes.load(name))
+                                for name in self.keyword_only)
+            else:
+                keywords.append(keyword)
+        node.args, node.keywords = args, keywords
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id in (self.varargs, self.kwargs):
+            raise self.origin.unsupported(node, f"a wrapper may only pass `{node.id}` on, "
+                                                f"as `f(*args, **kwargs)`; ast_ad cannot "
+                                                "differentiate other uses of it")
+        return node

@@ -26,12 +26,12 @@ import builtins
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad import effects, nodes
 from ast_ad import packs
 from ast_ad import rules
 from ast_ad.expressions import parameters
 from ast_ad.naming import Derived, Namer
-from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
+from ast_ad.sweeps import (Application, active_names, applications, bind_statics, derivative_function,
                            describe, is_application, returned_name, NothingBroadcast,
                            scalar_names, sequences, shape_classes, shaped_alike, zero_like)
 from ast_ad.templates import expand
@@ -59,6 +59,7 @@ class _Reverse:
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
         self.made_in_loops = self.lists_made_in_loops(tree.body)
+        self.own_lists = {a.result for a in applications(tree.body) if a.primal == "list"}
         for loop in (node for stmt in tree.body for node in gast.walk(stmt)
                      if isinstance(node, _LOOPS)):
             self.refuse_values_left_by_earlier_iterations(loop)
@@ -122,22 +123,27 @@ class _Reverse:
 
     # ------------------------------------------------------------ primal sweep
 
-    def primal(self, block, push, recompute=False):
+    def primal(self, block, push, reversing=None, loop=None):
         """`block` as the primal sweep runs it: loops push what they overwrite (`push`).
 
-        `recompute` leaves out the copies that end a loop iteration: recomputing an
-        iteration must not overwrite the values it carries.
+        `reversing` is the loop whose iteration `block` runs again, in the adjoint sweep:
+        the copies that end its iteration are left out (they would overwrite the values
+        it carries), and `effects.policy` says which statements run again; `loop` is the
+        innermost loop around `block`.
         """
         result = []
         for stmt in block:
-            if recompute and anno.get(stmt, "carried"):
+            if reversing is loop and loop is not None and anno.get(stmt, "carried"):
                 continue
             if isinstance(stmt, gast.If):
-                new = gast.If(test=anno.copy_tree(stmt.test), body=self.primal(stmt.body, push),
-                              orelse=self.primal(stmt.orelse, push))
+                new = gast.If(test=anno.copy_tree(stmt.test),
+                              body=self.primal(stmt.body, push, reversing, loop),
+                              orelse=self.primal(stmt.orelse, push, reversing, loop))
                 result.append(anno.copy_location(new, stmt))
             elif isinstance(stmt, _LOOPS):
-                result.extend(self.primal_loop(stmt, push))
+                result.extend(self.primal_loop(stmt, push, reversing))
+            elif loop is not None and effects.policy(stmt, self.own_lists) != effects.RECOMPUTE:
+                result.extend(self.stored(stmt, reversing, loop))
             else:
                 result.append(anno.copy_tree(stmt))
                 name = nodes.assigned_name(stmt)
@@ -146,8 +152,26 @@ class _Reverse:
                         nodes.assign(self.names(name), self.zero_like(name)), stmt))
         return result
 
-    def primal_loop(self, loop, push):
-        body = self.primal(loop.body, push)
+    def stored(self, stmt, reversing, loop):
+        """`stmt`, of a loop's body, as the store policy has it: a value with effects is
+        pushed when made and popped when its iteration runs again; an effect alone runs in
+        the primal sweep only."""
+        if reversing is None:
+            if effects.policy(stmt, self.own_lists) == effects.RUN_ONCE:
+                return [anno.copy_tree(stmt)]
+            return [anno.copy_tree(stmt), self.push(loop, nodes.assigned_name(stmt))]
+        if effects.policy(stmt, self.own_lists) == effects.RUN_ONCE:
+            return []
+        if loop is not reversing:
+            raise self.origin.unsupported(
+                stmt, "reverse mode cannot yet read back a value with effects (a random "
+                      "draw, a call ast_ad does not know) made in a loop nested in another; "
+                      "make the values before the loops, or differentiate with "
+                      "mode=\"forward\"")
+        return [self.pop(loop, nodes.assigned_name(stmt))]
+
+    def primal_loop(self, loop, push, reversing=None):
+        body = self.primal(loop.body, push, reversing, loop)
         if push:
             body = [self.push(loop, name) for name in anno.get(loop, "carries")
                     if (id(loop), name) in self.stacks] + body
@@ -331,7 +355,7 @@ class _Reverse:
         pops = [self.pop(loop, name) for name in reversed(carried)]
         # The iteration's appends run again in the recomputation: drop them first.
         pops += [self.truncate(loop, name) for name in self.appended(loop)]
-        body = pops + self.primal(loop.body, push=False, recompute=True) + sweep
+        body = pops + self.primal(loop.body, False, loop, loop) + sweep
         if isinstance(loop, gast.For):
             items = gast.Call(func=_builtin("reversed"), args=[anno.copy_tree(loop.iter)],
                               keywords=[])
@@ -478,7 +502,7 @@ class _Reverse:
 
     def adjoint_rule(self, application, block, has_adjoint, result_bar):
         template, inputs = application.template(rules.ADJOINTS, self.origin, self.active,
-                                                self.arrays)
+                                                self.arrays, self.sequences)
 
         def derivative(parameter):
             return result_bar if parameter == template.result else None

@@ -32,8 +32,11 @@ class Application:
             self.primal, self.args = "list", []
         elif isinstance(value, gast.Subscript):
             self.primal, self.args = "getitem", [value.value, value.slice]
-        elif nodes.is_method_call(value):
+        elif nodes.is_method_call(value) and value.func.attr == "pop":
             self.primal, self.args = "pop", [value.func.value]
+        elif nodes.is_method_call(value):  # an object's method: no rule, maybe effects
+            self.primal, self.args = ("method", value.func.attr), [value.func.value] + value.args
+            self.keywords = {k.arg: k.value for k in value.keywords}
         elif nodes.is_atom(value):
             self.primal, self.args = "copy", [value]
         elif isinstance(value, gast.BinOp):
@@ -62,7 +65,7 @@ class Application:
     def differentiable(self):
         return self.primal in _STRUCTURAL or not rules.is_nondifferentiable(self.primal)
 
-    def template(self, table, origin, active, arrays=False):
+    def template(self, table, origin, active, arrays=False, lists=frozenset()):
         """The rule's template, and the atom bound to each of its inputs.
 
         In a function on arrays an operator takes its broadcasting template. A display
@@ -77,6 +80,12 @@ class Application:
             raise origin.error(self.stmt, self._no_rule_message(table), NonDifferentiableError)
         inputs = template.bind_inputs(self.args, self.keywords)
         for parameter, atom in inputs.items():
+            if isinstance(atom, gast.Name) and atom.id in lists and atom.id in active and \
+                    parameter in template.derivatives and not isinstance(self.primal, type):
+                raise origin.unsupported(self.stmt, f"`{atom.id}` is a list of differentiated "
+                                                    "values, which this function takes as "
+                                                    "one array; make it one first, with "
+                                                    f"`np.stack({atom.id})`")
             if isinstance(atom, (gast.List, gast.Tuple)) and parameter in template.derivatives \
                     and any(isinstance(e, gast.Name) and e.id in active for e in atom.elts):
                 raise origin.unsupported(self.stmt, "a differentiated value inside a list or "
@@ -119,8 +128,8 @@ _STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "sum")
 
 def is_application(stmt):
     """Assignments, and the pushes that assign a stack."""
-    return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr)
-                                             and nodes.is_method_call(stmt.value))
+    return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr) and nodes.is_method_call(
+        stmt.value) and stmt.value.func.attr in ("append", "pop"))
 
 
 def sequences(body, arrays=False):

@@ -65,6 +65,15 @@ def is_linear(primal):
         return False
 
 
+def is_registered(primal):
+    """Whether `primal` has a rule, or is declared without a derivative: a primitive of
+    ast_ad's, and so pure."""
+    try:
+        return primal in ADJOINTS or primal in TANGENTS or primal in NONDIFFERENTIABLE
+    except TypeError:  # an unhashable callable has no rule
+        return False
+
+
 def lookup(table, primal, args, keywords):
     """The template of `table` for a call of `primal` on these atoms, or None."""
     return next((t for t in lookup_all(table, primal) if t.accepts(args, keywords)), None)

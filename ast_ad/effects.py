@@ -1,0 +1,99 @@
+"""Effects, and the one policy for what a reversed loop stores and what it recomputes.
+
+A call has *effects* when running it again could give another value or change the world:
+a random draw, a print, a logger, a method of an object the function does not
+differentiate. Only the rule registry's primitives, Python's arithmetic builtins, `math`,
+NumPy's functions (not `numpy.random`) and ast_ad's own helpers are pure; everything
+else is assumed to have effects. The calls of an inlined helper are its own statements,
+analysed like the function's.
+
+The policy, for the iterations a reversed loop runs again (see `reverse`):
+
+- a pure value is recomputed from the values the loop stored for the iteration;
+- a value with effects is stored when the primal sweep makes it, and read back;
+- a statement that is only an effect (`print(...)`, `log.append(...)` on a list the
+  function did not make) runs once, in the primal sweep.
+
+Every pass asks this module, and no pass may remove, repeat or reorder a call with effects.
+"""
+
+import builtins
+import types
+
+import gast
+
+from ast_ad import annotations as anno
+from ast_ad import nodes, rules
+
+RECOMPUTE, STORE, RUN_ONCE = "recompute", "store", "run once"
+
+# Builtins that compute a value from their arguments and change nothing.
+_PURE_BUILTINS = frozenset(getattr(builtins, name) for name in (
+    "abs", "all", "any", "bool", "complex", "divmod", "enumerate", "float", "int",
+    "isinstance", "len", "list", "max", "min", "pow", "range", "reversed", "round", "slice",
+    "sorted", "sum", "tuple", "zip", "str", "repr", "format"))
+_PURE_MODULES = ("math", "cmath", "operator", "numpy", "ast_ad")
+_IMPURE_MODULES = ("numpy.random",)
+
+
+def is_pure_function(function):
+    """Whether calling `function` computes a value and changes nothing."""
+    if rules.is_registered(function):
+        return True
+    try:
+        if function in _PURE_BUILTINS:
+            return True
+    except TypeError:  # unhashable
+        return False
+    module = getattr(function, "__module__", None) or ""
+    if _within(module, _IMPURE_MODULES) or not _within(module, _PURE_MODULES):
+        return False
+    owner = getattr(function, "__self__", None)  # a Generator's `normal` is the generator's
+    return owner is None or isinstance(owner, types.ModuleType)
+
+
+def _within(module, packages):
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def has_effects(value):
+    """Whether `value`, a trace statement's right side or an expression of generated code,
+    calls something with effects."""
+    return any(isinstance(node, gast.Call) and not _is_pure_call(node)
+               for node in gast.walk(value))
+
+
+def _is_pure_call(call):
+    callee = anno.get(call, "callee")
+    if callee is None and isinstance(call.func, gast.Name):
+        callee = anno.get(call.func, "bind")
+    if callee is not None:
+        return is_pure_function(callee)
+    if nodes.is_method_call(call):
+        # A list's `append` and `pop` are the trace's own mutations, which the sweeps
+        # undo; any other method is an object's, with effects.
+        return call.func.attr in ("append", "pop")
+    return True  # written by a rule's template, which calls only pure functions
+
+
+def is_effect_only(stmt, own_lists=()):
+    """A statement run for its effect alone: a call whose value is dropped, other than the
+    `append` and `pop` of a list the function made (`own_lists`), which the sweeps undo."""
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+        return False
+    if anno.get(stmt, "comment") is not None or anno.get(stmt, "stack"):
+        return False
+    call = stmt.value
+    if isinstance(call.func, gast.Attribute) and call.func.attr in ("append", "pop") and \
+            isinstance(call.func.value, gast.Name) and call.func.value.id in own_lists:
+        return False
+    return True
+
+
+def policy(stmt, own_lists=()):
+    """What a reversed loop does with `stmt` of an iteration it runs again."""
+    if is_effect_only(stmt, own_lists):
+        return RUN_ONCE
+    if isinstance(stmt, gast.Assign) and has_effects(stmt.value):
+        return STORE
+    return RECOMPUTE

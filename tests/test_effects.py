@@ -1,0 +1,147 @@
+"""Calls with effects run as often as in the function, and their values are never drawn again."""
+
+import random
+
+import numpy as np
+import pytest
+
+from ast_ad import UnsupportedSyntaxError, differentiate, source
+from ast_ad.testing import central_difference
+from tests.conftest import make_function
+
+MODES = ("reverse", "forward")
+
+
+def _fresh(make_args):
+    """The same arguments, and the same random state, for each call."""
+    def call(function, x):
+        random.seed(7)
+        return function(x, *make_args())
+    return call
+
+
+def _assert_gradient(f, make_args, x=1.3, mode="reverse"):
+    call = _fresh(make_args)
+    expected = central_difference(lambda v: call(f, v), [x], [1.0])
+    got = call(differentiate(f, mode=mode), x)
+    assert got == pytest.approx(expected, rel=1e-6, abs=1e-9)
+
+
+DRAWS_IN_LOOPS = {
+    "the random module": ("""
+        def f(x):
+            s = x
+            for i in range(3):
+                s = s * random.gauss(0.0, 1.0) + x
+            return s
+        """, lambda: ()),
+    "a random.Random argument": ("""
+        def f(x, rng):
+            s = x
+            for i in range(3):
+                s = s * rng.gauss(0.0, 1.0) + x
+            return s
+        """, lambda: (random.Random(4),)),
+    "a NumPy Generator argument": ("""
+        def f(x, rng):
+            s = x
+            k = 0
+            while k < 3:
+                s = s * rng.normal() + x * s
+                k = k + 1
+            return s
+        """, lambda: (np.random.default_rng(4),)),
+    "a draw in a branch": ("""
+        def f(x, rng):
+            s = x
+            for i in range(4):
+                if i % 2 == 0:
+                    s = s * rng.uniform(0.5, 1.5)
+                s = s * x
+            return s
+        """, lambda: (random.Random(2),)),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", sorted(DRAWS_IN_LOOPS))
+def test_values_drawn_in_a_loop_are_stored_not_drawn_again(case, mode):
+    text, make_args = DRAWS_IN_LOOPS[case]
+    f = make_function(text, namespace={"random": random})
+    _assert_gradient(f, make_args, mode=mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_adjoint_leaves_the_random_state_as_the_function_does(mode):
+    f = make_function("""
+        def f(x):
+            s = x
+            for i in range(3):
+                s = s * random.random()
+            unused = random.random()
+            return s
+        """, namespace={"random": random})
+    random.seed(3)
+    f(1.0)
+    after_function = random.random()
+    random.seed(3)
+    differentiate(f, mode=mode)(1.0)
+    assert random.random() == after_function
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_print_and_a_log_run_once_per_iteration(mode, capsys):
+    log = []
+    f = make_function("""
+        def record(value):
+            log.append(value)
+
+        def f(x):
+            s = x
+            for i in range(3):
+                print("step", i)
+                record(s)
+                s = s * x
+            return s
+        """, name="f", namespace={"log": log})
+    assert differentiate(f, mode=mode)(1.5) == pytest.approx(4 * 1.5 ** 3)
+    assert capsys.readouterr().out == "step 0\nstep 1\nstep 2\n"
+    assert log == [1.5, 1.5 ** 2, 1.5 ** 3]
+
+
+def test_a_stored_draw_reads_back_in_the_generated_code():
+    f = make_function("""
+        def f(x, rng):
+            s = x
+            for i in range(3):
+                s = s * rng.gauss(0.0, 1.0) + x
+            return s
+        """)
+    text = source(differentiate(f))
+    assert text.count("rng.gauss") == 1
+    assert "v2_stack.append(v2)" in text
+
+
+def test_a_draw_in_a_nested_loop_is_refused_in_reverse_mode():
+    f = make_function("""
+        def f(x, rng):
+            s = x
+            for i in range(2):
+                for j in range(2):
+                    s = s * rng.random() + x
+            return s
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match="nested in another"):
+        differentiate(f)
+    _assert_gradient(f, lambda: (random.Random(1),), mode="forward")
+
+
+def test_a_method_of_a_differentiated_value_without_a_rule_is_refused():
+    from ast_ad import NonDifferentiableError
+
+    f = make_function("""
+        def f(x):
+            return x.conjugate() * 2.0
+        """)
+    with pytest.raises(NonDifferentiableError, match="x.conjugate"):
+        differentiate(f)
