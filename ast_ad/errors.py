@@ -52,6 +52,11 @@ class Origin:
         return cls(format_message(message, filename, lineno))
 
 
+ARRAY_OUTPUT_ADVICE = ("differentiate needs a scalar output, as jax.grad does; for the "
+                       "derivatives of an array output use ast_ad.jacobian(f) or "
+                       "ast_ad.vjp(f, ...)")
+
+
 def format_message(message, filename, lineno):
     """`file:line: message`, then the quoted source line."""
     shown = os.path.basename(filename) if filename and not filename.startswith("<") else filename

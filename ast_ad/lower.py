@@ -61,6 +61,8 @@ def lower(tree):
     tree.body = [anno.copy_location(nodes.assign(name, nodes.constant(None)), tree.body[0])
                  for name in sorted(lowerer.found["declared"])] + tree.body
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
+    if not lowerer.found["arrays"] and _indexes_arithmetic(tree):
+        lowerer.found["arrays"] = True  # only an array is both: the code is array code
     anno.set(tree, "arrays", lowerer.found["arrays"])
     if lowerer.found["arrays"]:
         _reject_inplace_on_aliases(lowerer.found)
@@ -75,6 +77,31 @@ def _reject_inplace_on_aliases(found):
             raise origin.unsupported(stmt, f"`{name}` may be an array that another name also "
                                            "refers to, and `+=` would change both; write "
                                            f"`{name} = {name} + ...` instead")
+
+
+def _indexes_arithmetic(tree):
+    """Whether code that never names NumPy indexes a value it computes with arithmetic
+    (`z = w * b; z[0]`, `for y in ys * 2.0`) or uses in it: a list does neither, so the
+    value is an array, where NumPy is installed."""
+    indexed, arithmetic, made = set(), set(), set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            indexed.add(node.value.id)
+        elif isinstance(node, (gast.BinOp, gast.UnaryOp)):
+            operands = [node.operand] if isinstance(node, gast.UnaryOp) else [node.left,
+                                                                               node.right]
+            arithmetic.update(o.id for o in operands if isinstance(o, gast.Name))
+        elif isinstance(node, gast.Assign) and isinstance(node.value, (gast.BinOp, gast.UnaryOp)):
+            arithmetic.add(node.targets[0].id)
+        elif isinstance(node, gast.Assign) and isinstance(node.value, gast.List):
+            made.add(node.targets[0].id)
+    if not (indexed & arithmetic) - made:
+        return False
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _rename_shadowed_statics(tree, namer):

@@ -35,6 +35,7 @@ from ast_ad.sweeps import (Application, active_names, applications, bind_statics
                            describe, is_application, returned_name, NothingBroadcast,
                            scalar_names, sequences, shape_classes, shaped_alike, zero_like)
 from ast_ad.templates import expand
+from ast_ad.errors import ARRAY_OUTPUT_ADVICE
 
 _LOOPS = (gast.For, gast.While)
 
@@ -43,7 +44,7 @@ def reverse(tree, wrt, seed_inside=False):
     """The adjoint of lowered `tree` with respect to `wrt`: a parameter name, or a list of
     them (the adjoint function then returns a tuple). With `seed_inside` the seed enters
     the sweep itself, so that it may be an array like a non-scalar output."""
-    return _Reverse(tree, wrt, seed_inside).function()
+    return _Reverse(tree, wrt, seed_inside).function(seed_inside)
 
 
 class _Reverse:
@@ -81,7 +82,7 @@ class _Reverse:
         self.counters = {}  # while loop -> the name counting its trips
         self.loop_depth = 0  # of the statement being reversed
 
-    def function(self):
+    def function(self, seed_inside=False):
         body = self.tree.body[:-1]
         has_adjoint = {self.out} | self.sequences
         sweep = self.adjoint_block(body, has_adjoint)
@@ -98,6 +99,8 @@ class _Reverse:
                    for p in self.wrt]
         sweep = list_adjoints + sweep
         name = self.namer.claim(f"grad_{self.tree.name}")
+        if self.arrays and not seed_inside and self.out not in self.scalars:
+            primal.append(self.require_scalar_output())
         function = derivative_function(self.tree, name, [self.seed],
                                        stacks + primal + [nodes.comment("")] + sweep, returns,
                                        describe(self.tree, self.wrt, "Gradient"),
@@ -108,6 +111,23 @@ class _Reverse:
             function = leave_out_shape_only_values(function, self.names.chosen(),
                                                    self.classes)
         return bind_statics(function, self.namer)
+
+    def require_scalar_output(self):
+        """A gradient is of a scalar output, as `jax.grad`'s: an output the code shows to
+        be an array is refused now; one it does not is checked when the gradient runs."""
+        from ast_ad.rules.numpy import require_scalar
+
+        definitions = [s for stmt in self.tree.body for s in gast.walk(stmt)
+                       if isinstance(s, gast.Assign) and nodes.assigned_name(s) == self.out]
+        line = definitions[-1] if definitions else self.tree.body[-1]
+        if any(_makes_array(Application(s)) for s in definitions):
+            raise self.origin.error(line, f"{self.tree.name} returns an array; "
+                                          f"{ARRAY_OUTPUT_ADVICE}")
+        filename, lineno, _, _ = self.origin.location(line)
+        check = gast.Call(func=nodes.bound("require_scalar", require_scalar),
+                          args=[nodes.load(self.out), nodes.constant(filename),
+                                nodes.constant(lineno)], keywords=[])
+        return anno.copy_location(gast.Expr(value=check), line)
 
     def gradient(self, parameter):
         """The adjoint of `parameter` as returned: of its floating type, in array code."""
@@ -442,6 +462,11 @@ class _Reverse:
                 self.contribute_element(block, has_adjoint, container, index, result_bar, stmt)
         elif application.primal == "getitem" and isinstance(application.args[1], gast.Slice):
             block.append(self.add_to_slice(*application.args, result_bar, stmt))
+        elif application.primal == "getitem" and result in self.sequences:
+            raise self.origin.unsupported(stmt, "a list of lists that hold differentiated "
+                                                "values is not supported in reverse mode; "
+                                                "keep one list per sequence of values, or "
+                                                "make them one array")
         elif application.primal == "getitem":
             container, index = application.args
             element = gast.Subscript(value=nodes.load(self.names(container.id)),
@@ -578,3 +603,11 @@ def _defined(stmt):
 def _builtin(name):
     return nodes.bound(name, getattr(builtins, name))
 
+
+
+def _makes_array(application):
+    """Whether `application` surely gives an array: the pieces of one put together, or an
+    outer product."""
+    import numpy
+
+    return packs.is_pack(application) or application.primal is numpy.outer

@@ -73,7 +73,7 @@ class Application:
         template does not take (the shape-only `pieces` of `concatenate_part`).
         """
         template = None
-        if arrays and isinstance(self.primal, type):
+        if arrays and (isinstance(self.primal, type) or self.primal is builtins.abs):
             template = rules.lookup(table, ("array", self.primal), self.args, {})
         template = template or rules.lookup(table, self.primal, self.args, self.keywords)
         if template is None:

@@ -59,6 +59,7 @@ CASES = {
     np.hypot: ("np.hypot(a, b)", POSITIVE), np.exp2: ("np.exp2(a * b)", ANY),
     np.logaddexp: ("np.logaddexp(a, b * a)", ANY), np.log2: ("np.log2(a * b)", POSITIVE),
     np.log10: ("np.log10(a * b)", POSITIVE), np.reciprocal: ("np.reciprocal(a * b)", POSITIVE),
+    ("array", abs): ("abs(a - b) * a", ANY),
 }
 MATRICES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4))]
 STACKS = [((2, 2, 3), (2, 3, 4)), ((1, 2, 3), (3, 3, 2)), ((4, 2, 3), (3,)), ((3,), (4, 3, 2)),
@@ -73,7 +74,8 @@ PRODUCTS = {  # primal -> (expression in a and b, their shapes)
                                                ((2, 2, 3), (2, 3, 4))]),
     np.outer: ("np.outer(a[0], b[0]) ** 2", VECTORS),
     np.trace: ("np.trace(np.outer(a[0], a[0])) * np.sum(b)", VECTORS),
-    np.inner: ("np.inner(a[0], a[0] * 2.0) * np.sum(b)", VECTORS),
+    np.inner: ("np.inner(a, b) ** 2", [((3,), (3,)), ((2, 3), (4, 3)), ((2, 3), (3,)),
+                                        ((2, 2, 3), (4, 3))]),
     np.linalg.inv: ("np.linalg.inv(a + 4.0 * np.eye(3)) * np.sum(b)", SQUARE),
     np.linalg.solve: ("np.linalg.solve(a + 4.0 * np.eye(3), b)", SQUARE),
 }
@@ -81,7 +83,8 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "matmul_adjoint_right", "dot_adjoint_left", "dot_adjoint_right",
            "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into",
            "broadcast_like", "trace_adjoint", "uniform_adjoint", "materialize", "joined_part",
-           "joined_part_adjoint", "mean_adjoint", "cast_like"}
+           "joined_part_adjoint", "mean_adjoint", "cast_like", "inner_adjoint_left",
+           "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes).
 
@@ -146,7 +149,7 @@ def _twin(function):
     return types.FunctionType(function.__code__, dict(function.__globals__, np=anp))
 
 
-KINKED = (np.abs, np.absolute, np.maximum, np.minimum, np.where, np.clip, np.max, np.amax,
+KINKED = (np.abs, np.absolute, ("array", abs), np.maximum, np.minimum, np.where, np.clip, np.max, np.amax,
           np.min, np.amin)
 
 

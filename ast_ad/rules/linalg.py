@@ -220,8 +220,8 @@ def trace(y, x):
 
 @adjoint(np.inner)
 def inner(z, x, y):
-    d[x] = d[z] * y
-    d[y] = d[z] * x
+    d[x] = inner_adjoint_left(d[z], x, y)
+    d[y] = inner_adjoint_right(d[z], x, y)
 
 
 @tangent(np.inner)
@@ -229,15 +229,95 @@ def inner(z, x, y):
     d[z] = np.inner(d[x], y) + np.inner(x, d[y])
 
 
+def inner_adjoint_left(g, x, y):
+    """The adjoint of `x` in `np.inner(x, y)`, which sums over the last axes of both
+    (a number times an array where either is 0-d)."""
+    x_dims, y_dims = np.ndim(x), np.ndim(y)
+    if x_dims == 1 and y_dims == 1:
+        return g * y
+    if x_dims == 0:
+        return np.sum(g * y)
+    if y_dims == 0:
+        return g * y
+    return np.tensordot(g, y, axes=(list(range(x_dims - 1, x_dims + y_dims - 2)),
+                                    list(range(y_dims - 1))))
+
+
+def inner_adjoint_right(g, x, y):
+    """The adjoint of `y` in `np.inner(x, y)`."""
+    x_dims, y_dims = np.ndim(x), np.ndim(y)
+    if x_dims == 1 and y_dims == 1:
+        return g * x
+    if y_dims == 0:
+        return np.sum(g * x)
+    if x_dims == 0:
+        return g * x
+    return np.tensordot(g, x, axes=(list(range(x_dims - 1)), list(range(x_dims - 1))))
+
+
+@adjoint(inner_adjoint_left)
+def inner_adjoint_left_(h, g, x, y):
+    d[g] = np.inner(d[h], y)
+    d[y] = inner_adjoint_right(g, d[h], y)
+
+
+@tangent(inner_adjoint_left)
+def inner_adjoint_left_(h, g, x, y):
+    d[h] = inner_adjoint_left(d[g], x, y) + inner_adjoint_left(g, x, d[y])
+
+
+@adjoint(inner_adjoint_right)
+def inner_adjoint_right_(h, g, x, y):
+    d[g] = np.inner(x, d[h])
+    d[x] = inner_adjoint_left(g, x, d[h])
+
+
+@tangent(inner_adjoint_right)
+def inner_adjoint_right_(h, g, x, y):
+    d[h] = inner_adjoint_right(d[g], x, y) + inner_adjoint_right(g, d[x], y)
+
+
 @adjoint(np.outer)
 def outer(z, x, y):
-    d[x] = np.matmul(d[z], y)
-    d[y] = np.matmul(x, d[z])
+    d[x] = outer_adjoint_left(d[z], x, y)
+    d[y] = outer_adjoint_right(d[z], x, y)
 
 
 @tangent(np.outer)
 def outer(z, x, y):
     d[z] = np.outer(d[x], y) + np.outer(x, d[y])
+
+
+def outer_adjoint_left(g, x, y):
+    """The adjoint of `x` in `np.outer(x, y)`, which flattens both: of `x`'s shape."""
+    return np.reshape(np.matmul(g, np.ravel(y)), np.shape(x))
+
+
+def outer_adjoint_right(g, x, y):
+    """The adjoint of `y` in `np.outer(x, y)`."""
+    return np.reshape(np.matmul(np.ravel(x), g), np.shape(y))
+
+
+@adjoint(outer_adjoint_left)
+def outer_adjoint_left_(h, g, x, y):
+    d[g] = np.outer(d[h], y)
+    d[y] = outer_adjoint_right(g, d[h], y)
+
+
+@tangent(outer_adjoint_left)
+def outer_adjoint_left_(h, g, x, y):
+    d[h] = outer_adjoint_left(d[g], x, y) + outer_adjoint_left(g, x, d[y])
+
+
+@adjoint(outer_adjoint_right)
+def outer_adjoint_right_(h, g, x, y):
+    d[g] = np.outer(x, d[h])
+    d[x] = outer_adjoint_left(g, x, d[h])
+
+
+@tangent(outer_adjoint_right)
+def outer_adjoint_right_(h, g, x, y):
+    d[h] = outer_adjoint_right(d[g], x, y) + outer_adjoint_right(g, d[x], y)
 
 
 def trace_adjoint(g, x):
@@ -258,6 +338,7 @@ def trace_adjoint_(r, g, x):
 
 
 linear(np.matmul, np.dot, np.outer, np.inner, np.trace, trace_adjoint, solve_columns,
+       inner_adjoint_left, inner_adjoint_right, outer_adjoint_left, outer_adjoint_right,
        times_columns, times_columns_transposed, matmul_adjoint_left,
        matmul_adjoint_right, dot_adjoint_left, dot_adjoint_right)
 nondifferentiable(matmul_like)
