@@ -14,6 +14,7 @@ from ast_ad.lower import lower, parameters
 from ast_ad.optimize import optimize
 from ast_ad.parse import parse_function
 from ast_ad.reverse import reverse
+from ast_ad.sweeps import guard_arguments
 
 _MODES = {"reverse": reverse, "forward": forward}
 _SOURCES = weakref.WeakKeyDictionary()
@@ -83,6 +84,7 @@ def _transform(function, wrt, mode, optimized, seed_inside=False):
     _debug(mode, derivative)
     if optimized:
         derivative = optimize(derivative)
+    derivative = guard_arguments(derivative, names, anno.get(trace, "arrays", False))
     text = to_source(derivative)
     seeds = {arg.id: 1.0 for arg, default in zip(derivative.args.kwonlyargs,
                                                   derivative.args.kw_defaults)

@@ -60,6 +60,7 @@ class _Forward:
         function = derivative_function(self.tree, name, self.seeds, body, returns,
                                        describe(self.tree, self.wrt, "Tangent"),
                                        self.single, self.required)
+        anno.set(function, "lists", {p for p in self.wrt if p in self.lists})
         return bind_statics(function, self.namer)
 
     def shaped_seeds(self):

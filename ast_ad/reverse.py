@@ -36,6 +36,7 @@ from ast_ad.sweeps import (Application, active_names, applications, bind_statics
                            scalar_names, sequences, shape_classes, shaped_alike, zero_like)
 from ast_ad.templates import expand
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
+from ast_ad.runtime import require_scalar
 
 _LOOPS = (gast.For, gast.While)
 
@@ -105,6 +106,7 @@ class _Reverse:
                                        stacks + primal + [nodes.comment("")] + sweep, returns,
                                        describe(self.tree, self.wrt, "Gradient"),
                                        self.single)
+        anno.set(function, "lists", {p for p in self.wrt if p in self.sequences})
         if self.arrays:
             from ast_ad.shapes import leave_out_shape_only_values  # NumPy is there, then
 
@@ -115,8 +117,6 @@ class _Reverse:
     def require_scalar_output(self):
         """A gradient is of a scalar output, as `jax.grad`'s: an output the code shows to
         be an array is refused now; one it does not is checked when the gradient runs."""
-        from ast_ad.rules.numpy import require_scalar
-
         definitions = [s for stmt in self.tree.body for s in gast.walk(stmt)
                        if isinstance(s, gast.Assign) and nodes.assigned_name(s) == self.out]
         line = definitions[-1] if definitions else self.tree.body[-1]

@@ -94,17 +94,6 @@ def within(x, low, high):
     return (x >= low) & (x <= high)
 
 
-def require_scalar(out, filename, lineno):
-    """Raise if the output `out` of a function being differentiated, returned at
-    `filename:lineno`, is an array: its gradient would silently be that of its sum."""
-    if np.ndim(out) != 0:
-        from ast_ad.errors import ARRAY_OUTPUT_ADVICE, DifferentiationError, format_message
-
-        raise DifferentiationError(format_message(
-            f"the function returns an array of shape {np.shape(out)}; {ARRAY_OUTPUT_ADVICE}",
-            filename, lineno))
-
-
 def cast_like(g, x):
     """`g`, the gradient of the argument `x`, an array of `x`'s floating type, as JAX gives
     it: the float64 values a float32 argument meets do not make its gradient float64, nor

@@ -1,0 +1,54 @@
+"""Checks that generated code makes when it runs, where the transform could not decide.
+
+They raise `DifferentiationError` naming the user's parameter or line, where the
+generated code would otherwise fail inside NumPy, or give a number for a value the
+function cannot take. Each costs one call, made only where needed.
+"""
+
+import numbers
+
+from ast_ad.errors import ARRAY_OUTPUT_ADVICE, DifferentiationError, format_message
+
+
+def require_scalar(out, filename, lineno):
+    """Raise if the output `out` of a function being differentiated, returned at
+    `filename:lineno`, is an array: its gradient would silently be that of its sum."""
+    if getattr(out, "ndim", 0) != 0:
+        raise DifferentiationError(format_message(
+            f"the function returns an array of shape {out.shape}; {ARRAY_OUTPUT_ADVICE}",
+            filename, lineno))
+
+
+def require_number(value, name, function):
+    """Raise unless `value`, given for the differentiated parameter `name` of `function`,
+    is a number: what the transform of code on numbers planned for."""
+    if type(value) not in _NUMBERS and not _is_number(value):
+        _refuse(value, name, function, "a number")
+
+
+def require_array(value, name, function):
+    """Raise unless `value`, given for the differentiated parameter `name` of `function`,
+    is a NumPy array or a number: what the transform of array code planned for."""
+    kind = type(value)
+    if kind not in _NUMBERS and kind.__module__ != "numpy" and not _is_number(value):
+        _refuse(value, name, function, "a NumPy array or a number")
+
+
+_NUMBERS = frozenset((float, int))
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def _refuse(value, name, function, planned):
+    raise DifferentiationError(
+        f"{function} was given {_kind(value)} for `{name}`, which it differentiates; it "
+        f"was made for {planned}. Containers of parameters (dicts, tuples, lists of "
+        "arrays) and other objects are not supported yet: pass each array as a parameter "
+        "of its own")
+
+
+def _kind(value):
+    name = type(value).__name__
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
