@@ -153,7 +153,7 @@ class Expressions:
 
     def inline(self, expr, tree, function, args, keywords):
         """Lower the body of the called user function into this trace; its value's name."""
-        if tree.name in self.inlining and function.__code__.co_name in self.inlining:
+        if anno.get(tree, "code") in self.inlining:
             raise self.origin.unsupported(
                 expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
                       "differentiated function calls, and cannot inline recursion; write the "

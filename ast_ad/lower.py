@@ -142,7 +142,7 @@ class _Lowerer(Expressions):
         self.origin = anno.get(tree, "origin")
         self.scope = anno.get(tree, "scope")
         self.inlined = namer is not None  # lowering a callee into its caller's trace
-        self.inlining = inlining | {tree.name}
+        self.inlining = inlining | {anno.get(tree, "code")}  # the code of each function inlined
         self.namer = namer or Namer(nodes.all_names(tree))
         self.seen = set()  # variables already given their first version
         # Shared with inlined callees: whether the code uses NumPy, the branch merges not
@@ -177,6 +177,13 @@ class _Lowerer(Expressions):
             values = [self.atom(v) for v in stmt.value.elts]  # all read before any is written
             for target, value in zip(stmt.targets[0].elts, values):
                 self.bind(target.id, value)
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.List) and \
+                stmt.value.elts:  # `xs = [a, b]`: the list made under its own name
+            elements = [self.atom(e) for e in stmt.value.elts]
+            self.bind(stmt.targets[0].id, gast.List(elts=[], ctx=gast.Load()))
+            for element in elements:
+                self.emit(gast.Expr(value=nodes.method_call(
+                    self.version(stmt.targets[0].id), "append", element)))
         elif isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
             self.bind(target.id, self.rhs(stmt.value))

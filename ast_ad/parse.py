@@ -87,12 +87,16 @@ def parse_function(function):
     gast.increment_lineno(tree, first_line - 1)
     origin = Origin(function.__code__.co_filename, function.__name__, indent)
     anno.set(tree, "parameters_of", function)
+    anno.set(tree, "code", function.__code__)
     if tree.args.vararg or tree.args.kwarg:
         _forward_wrapped_parameters(tree, function, origin)
         tree.name = function.__name__  # the name functools.wraps gave it
         anno.set(tree, "parameters_of", function.__wrapped__)
     anno.set(tree, "origin", origin)
-    anno.set(tree, "scope", Scope(function))
+    scope = Scope(function)
+    signature = anno.get(tree, "parameters_of")  # a wrapper's are the wrapped function's
+    scope.defaults, scope.kwdefaults = signature.__defaults__, signature.__kwdefaults__
+    anno.set(tree, "scope", scope)
     anno.set(tree, "user_names", nodes.all_names(tree))
     return tree
 

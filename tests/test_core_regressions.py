@@ -1,0 +1,241 @@
+"""Classes of programs that once gave a wrong gradient with no error, each now right or
+refused clearly: one test per class, in both modes, against central differences."""
+
+import functools
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ast_ad import DifferentiationError, UnsupportedSyntaxError, differentiate
+from ast_ad.testing import central_difference
+from tests.conftest import make_function
+
+MODES = ("reverse", "forward")
+
+
+def _numeric(f, args, wrt):
+    """∂f/∂args[wrt] along all ones, by central differences."""
+    point = np.asarray(args[wrt], dtype=float)
+
+    def along(t):
+        moved = list(args)
+        moved[wrt] = point + t if np.ndim(point) else float(point + t)
+        return f(*moved)
+
+    return central_difference(along, [0.0], [1.0])
+
+
+def _assert_right(f, args, wrt=0, modes=MODES):
+    expected = _numeric(f, args, wrt)
+    for mode in modes:
+        got = differentiate(f, wrt=wrt, mode=mode)(*args)
+        along_ones = np.sum(got)  # forward mode's default seed is the direction of ones
+        assert along_ones == pytest.approx(expected, rel=1e-6, abs=1e-8), mode
+
+
+HELPER_WITH_RETURN_IN_LOOP = """
+    def first_above(x, limit):
+        s = x
+        for i in range(10):
+            s = s * 1.5
+            if s > limit:
+                return s
+        return s * 0.0 + 99.0
+    """
+
+
+@pytest.mark.parametrize("caller", [
+    "def f(x):\n    return first_above(x, 3.0) * x",
+    "def f(x):\n    t = 0.0\n    for k in range(3):\n        t = t + first_above(x, 2.0 + k)\n"
+    "    return t",
+])
+def test_a_helper_returning_from_inside_a_loop(caller):
+    f = make_function(textwrap.dedent(HELPER_WITH_RETURN_IN_LOOP) + "\n" + caller, name="f")
+    _assert_right(f, (1.0,))
+    second = differentiate(differentiate(f), mode="forward")
+    assert second(1.0) == pytest.approx(
+        central_difference(differentiate(f), [1.0], [1.0]), rel=1e-6)
+
+
+@pytest.mark.parametrize("body", [
+    "t = 0.0\n    for i, v in enumerate([x, y]):\n        t = t + v * (i + 1)\n    return t",
+    "return sum([x, y * x])",
+    "t = 0.0\n    for a, b in zip([x, y], [y, x]):\n        t = t + a * b\n    return t",
+    "t = 0.0\n    for v in reversed([x, y * 2.0]):\n        t = t * 0.5 + v\n    return t",
+    "t = 0.0\n    for v in [x, y * x]:\n        t = t + v * v\n    return t",
+    "xs = [x, y]\n    return xs[0] * xs[1]",
+])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_display_given_to_a_builtin_or_a_loop(body, wrt):
+    f = make_function(f"def f(x, y):\n    {body}\n")
+    _assert_right(f, (1.2, 0.7), wrt)
+
+
+def _scaled(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return 3.0 * function(*args, **kwargs)
+    return wrapper
+
+
+def test_a_functools_wraps_decorator_is_seen_through():
+    namespace = {"scaled": _scaled}
+    f = make_function("""
+        @scaled
+        def f(x, k=2.0):
+            return x * x * k
+        """, namespace=namespace)
+    _assert_right(f, (1.2,))
+    g = make_function("""
+        def g(x):
+            return f(x) + x
+        """, namespace={"f": f})
+    _assert_right(g, (1.2,))
+
+
+def test_a_wrapper_that_uses_its_arguments_otherwise_is_refused():
+    def logged(function):
+        @functools.wraps(function)
+        def wrapper(*args):
+            return function(*args) + len(args)
+        return wrapper
+
+    f = make_function("""
+        @logged
+        def f(x):
+            return x * x
+        """, namespace={"logged": logged})
+    with pytest.raises(UnsupportedSyntaxError, match="may only pass `args` on"):
+        differentiate(f)
+
+
+def test_a_wrapper_without_functools_wraps_is_refused_with_a_way_out():
+    def plain(function):
+        def wrapper(*args):
+            return function(*args)
+        return wrapper
+
+    f = make_function("""
+        @plain
+        def f(x):
+            return x * x
+        """, namespace={"plain": plain})
+    with pytest.raises(UnsupportedSyntaxError, match="functools.wraps"):
+        differentiate(f)
+
+
+def test_lru_cache_and_staticmethod_are_seen_through():
+    helper = make_function("def helper(x):\n    return x * x * x\n")
+    f = make_function("def f(x):\n    return cached(x) + static(x)\n",
+                      namespace={"cached": functools.lru_cache(helper),
+                                 "static": staticmethod(helper)})
+    _assert_right(f, (1.1,))
+    _assert_right(functools.lru_cache(helper), (1.1,))
+
+
+@pytest.mark.parametrize("body", ["return np.array([x, 2.0]) * x", "return np.sin(x) * 2.0"])
+def test_an_array_output_is_refused_when_the_gradient_runs(body):
+    f = make_function(f"import numpy as np\n\ndef f(x):\n    {body}\n")
+    with pytest.raises(DifferentiationError, match=r"returns an array of shape \(2,\).*jacobian"):
+        differentiate(f)(np.array([1.0, 2.0]) if "sin" in body else 1.5)
+
+
+def test_an_array_output_the_code_shows_is_refused_at_transform_time():
+    f = make_function("import numpy as np\n\ndef f(x):\n    return np.stack([x, 2.0 * x])\n")
+    with pytest.raises(DifferentiationError, match="f returns an array.*jacobian"):
+        differentiate(f)
+
+
+SHAPES = st.sampled_from([((3,), (3,)), ((2, 3), (4, 3)), ((2, 3), (3,)), ((3,), (2, 3)),
+                          ((), (2, 3)), ((2, 3), ()), ((2, 2, 3), (3,))])
+
+
+@settings(max_examples=12, deadline=None)
+@given(shapes=SHAPES, seed=st.integers(0, 2**16), product=st.sampled_from(["inner", "outer"]),
+       wrt=st.sampled_from([0, 1]))
+def test_inner_and_outer_of_arrays_of_any_shape(shapes, seed, product, wrt):
+    f = make_function(f"import numpy as np\n\ndef f(x, y):\n"
+                      f"    return np.sum(np.sin(np.{product}(x, y)))\n")
+    rng = np.random.default_rng(seed)
+    args = [rng.normal(size=s) if s else float(rng.normal()) for s in shapes]
+    gradient = differentiate(f, wrt=wrt)(*args)
+    assert np.shape(gradient) == np.shape(args[wrt])
+    direction = rng.normal(size=np.shape(args[wrt]))
+    moved = list(args)
+
+    def along(t):
+        moved[wrt] = args[wrt] + t * direction
+        return f(*moved)
+
+    numeric = central_difference(along, [0.0], [1.0])
+    assert np.sum(gradient * direction) == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+    tangent = differentiate(f, wrt=wrt, mode="forward")(*args, **{"xy"[wrt] + "_dot": direction})
+    assert tangent == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+    # Second order, forward over reverse: the Hessian times `direction`.
+    hessian_along = differentiate(differentiate(f, wrt=wrt), wrt=wrt, mode="forward")(
+        *args, **{"xy"[wrt] + "_dot": direction})
+
+    def gradient_along(t):
+        moved[wrt] = args[wrt] + t * direction
+        return differentiate(f, wrt=wrt)(*moved)
+
+    expected = (gradient_along(1e-5) - gradient_along(-1e-5)) / 2e-5
+    np.testing.assert_allclose(hessian_along, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_builtin_abs_of_an_array():
+    f = make_function("import numpy as np\n\ndef f(a):\n    return np.sum(abs(a) * a)\n")
+    a = np.array([-1.0, 2.0, -0.5])
+    np.testing.assert_allclose(differentiate(f)(a), 2 * np.abs(a))
+    assert differentiate(f, mode="forward")(a) == pytest.approx(np.sum(2 * np.abs(a)))
+
+
+@pytest.mark.parametrize("body", [
+    "z = w * b\n    return z[0] + z[1]",
+    "t = 0.0\n    for y in b * 2.0:\n        t = t + w * y\n    return t",
+])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_code_that_never_names_numpy_given_arrays(body, wrt):
+    f = make_function(f"def f(w, b):\n    {body}\n")
+    _assert_right(f, (1.5, np.array([1.0, 2.0])), wrt)
+
+
+def test_a_list_argument_used_twice_by_a_helper():
+    f = make_function("""
+        def dot(xs, ys):
+            t = 0.0
+            for i in range(len(xs)):
+                t = t + xs[i] * ys[i]
+            return t
+
+        def f(xs):
+            return dot(xs, xs)
+        """, name="f")
+    assert differentiate(f)([1.0, 2.0, 3.0]) == pytest.approx([2.0, 4.0, 6.0])
+
+
+def test_a_list_of_lists_is_refused_in_reverse_mode():
+    f = make_function("def f(xss):\n    return xss[0][0] * xss[1][1]\n")
+    with pytest.raises(UnsupportedSyntaxError, match="list of lists"):
+        differentiate(f)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("value", [{"a": 1.0}, (1.0, 2.0), object()], ids=type)
+def test_an_argument_the_transform_did_not_plan_for(value, mode):
+    f = make_function("def f(p, q):\n    return p * q\n")
+    with pytest.raises(DifferentiationError, match="given .* for `p`"):
+        differentiate(f, mode=mode)(value, 2.0)
+    g = make_function("import numpy as np\n\ndef g(p, q):\n    return np.sum(p * q)\n")
+    with pytest.raises(DifferentiationError, match="given .* for `p`"):
+        differentiate(g, mode=mode)(value, np.ones(2))
+
+
+def test_an_argument_not_differentiated_is_used_as_it_is():
+    import random
+
+    f = make_function("def f(x, rng):\n    return x * rng.uniform(1.0, 2.0)\n")
+    assert differentiate(f)(1.0, random.Random(3)) == random.Random(3).uniform(1.0, 2.0)
