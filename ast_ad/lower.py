@@ -58,7 +58,8 @@ def lower(tree):
     tree.body = without_early_returns(tree.body, Namer(nodes.all_names(tree)).claim)
     lowerer = _Lowerer(tree)
     tree.body = lowerer.block(tree.body)
-    tree.body = [anno.copy_location(nodes.assign(name, nodes.constant(None)), tree.body[0])
+    tree.body = [anno.set(anno.copy_location(nodes.assign(name, nodes.constant(None)),
+                                             tree.body[0]), "declaration", True)
                  for name in sorted(lowerer.found["declared"])] + tree.body
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     if not lowerer.found["arrays"] and _indexes_arithmetic(tree):
