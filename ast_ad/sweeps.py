@@ -298,13 +298,22 @@ def _is_reduction(primal):
 
 
 def active_names(body, wrt):
-    """The names that depend on `wrt` through differentiable operations (around loops too)."""
-    active = set(wrt)
-    while True:
-        grown = {a.result for a in applications(body) if a.reads(active) and a.differentiable()}
-        if grown <= active:
-            return active
-        active |= grown
+    """The names that depend on `wrt` through differentiable operations (around loops too):
+    a worklist over the uses of each name, so each statement is looked at once per input
+    that becomes active, not once per round."""
+    readers = {}  # name -> the differentiable applications that read it
+    for application in applications(body):
+        if application.differentiable():
+            for atom in application.atoms():
+                if isinstance(atom, gast.Name):
+                    readers.setdefault(atom.id, []).append(application)
+    active, work = set(wrt), list(wrt)
+    while work:
+        for application in readers.get(work.pop(), ()):
+            if application.result not in active:
+                active.add(application.result)
+                work.append(application.result)
+    return active
 
 
 def returned_name(body):
