@@ -1,0 +1,308 @@
+"""Checks one program: ast_ad's first derivatives in both modes and its second derivative
+in two orders, against the reference, with the effects of each call against the
+function's own.
+
+Each check ends right, wrong, refused or crashed (or skipped, where no point had a
+reference); the program's outcome is the worst of its checks.
+"""
+
+import re
+import signal
+import threading
+import time
+import traceback
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ast_ad import DifferentiationError, differentiate
+from tests.fuzz.reference import BadPoint, autograd_twin, call, reference_at
+
+SEVERITY = {"skipped": -1, "right": 0, "refused": 1, "wrong": 2, "crashed": 3}
+FIRST_RTOL = 1e-6
+SECOND_RTOL = 1e-4
+EFFECT_RTOL = 1e-9
+POINTS = 4
+DIRECTION = np.array([1.0, -0.5, 0.25, 2.0])
+SECONDS_PER_STEP = 60
+LOCATION = re.compile(r"^(?P<file>[^\s:]+\.py|<ast_ad [^>]*>):(?P<line>\d+): ")
+
+
+@dataclass
+class Check:
+    name: str
+    outcome: str
+    summary: str = ""
+    details: str = ""
+
+    @property
+    def signature(self):
+        """What two checks failing for one reason have in common: numbers and names out."""
+        summary = re.sub(r"\d+(\.\d+)?(e-?\d+)?", "N", self.summary.split(" = ")[0])
+        return f"{self.name}: {self.outcome}: {summary}"
+
+
+@dataclass
+class Result:
+    seed: int
+    index: int
+    outcome: str
+    checks: list
+    source: str
+    point: dict = None
+    reference: str = "none"
+    seconds: float = 0.0
+    notes: list = field(default_factory=list)
+
+    def refusals(self):
+        return sorted({c.summary for c in self.checks if c.outcome == "refused"})
+
+    def failures(self):
+        return [c for c in self.checks if c.outcome in ("wrong", "crashed")]
+
+
+class Timeout(BaseException):
+    """A step ran too long; a BaseException, so that no `except Exception` swallows it."""
+
+
+@contextmanager
+def time_limit(seconds):
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise Timeout(f"no answer within {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None):
+    """The result of every check of `program` (or of those named in `only`), which
+    `files` loads as a module."""
+    started = time.perf_counter()
+    result = Result(program.seed, program.index, "right", [], program.source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            module = files.load(program.module_name, program.source)
+            module.f
+        except Exception as error:
+            result.checks.append(_crash("load", error))
+        else:
+            try:
+                _check_module(program, module, result, seconds_per_step, only)
+            finally:
+                files.unload(module)
+    outcomes = [c.outcome for c in result.checks] or ["skipped"]
+    result.outcome = max(outcomes, key=SEVERITY.get)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _check_module(program, module, result, seconds, only):
+    derivatives = _transform(program, module.f, result.checks, seconds, only)
+    try:
+        with time_limit(seconds):
+            reference = _reference(program, module.f, result)
+    except (Exception, Timeout) as error:
+        result.checks.append(_crash("program", error, "the program itself raised: "))
+        return
+    for name, derivative in derivatives.items():
+        if reference is None:
+            result.checks.append(Check(name, "skipped", "no point had a reference"))
+            continue
+        result.checks.append(_evaluate(program, name, derivative, reference, seconds))
+
+
+def _transform(program, f, checks, seconds, only=None):
+    """The derivatives ast_ad writes; refusals and crashes are checks of their own."""
+    positions = tuple(program.parameters.index(n) for n in program.differentiated)
+    k = program.parameters.index(program.second_wrt)
+    made = {}
+    if only is not None and only & {"forward over reverse", "reverse over reverse"}:
+        only = only | {"reverse wrt x"}
+
+    def make(name, build, generated=False):
+        if only is not None and name not in only:
+            return
+        try:
+            with time_limit(seconds):
+                made[name] = build()
+        except DifferentiationError as error:
+            checks.append(_refusal(name, error, program, generated))
+        except (Exception, Timeout) as error:
+            checks.append(_crash(name, error))
+
+    make("reverse", lambda: differentiate(f, wrt=positions))
+    make("forward", lambda: differentiate(f, wrt=positions, mode="forward"))
+    make("reverse wrt x", lambda: differentiate(f, wrt=0))
+    gradient = made.get("reverse wrt x")
+    if gradient is not None:
+        make("forward over reverse",
+             lambda: differentiate(gradient, wrt=k, mode="forward"), generated=True)
+        make("reverse over reverse", lambda: differentiate(gradient, wrt=k), generated=True)
+    return made
+
+
+def _reference(program, f, result):
+    twin = autograd_twin(program)
+    for point in program.points(POINTS):
+        try:
+            reference = reference_at(f, twin, program, point)
+        except BadPoint as reason:
+            result.notes.append(f"point {_show_point(point)} left out: {reason}")
+            continue
+        result.point, result.reference = point, reference.source
+        return reference
+    return None
+
+
+def _evaluate(program, name, derivative, reference, seconds):
+    """One derivative at the reference's point: its numbers and its effects."""
+    second = name.endswith("over reverse")
+    keywords, expected = _expected(program, name, reference)
+    try:
+        with time_limit(seconds):
+            got, effects = call(derivative, program, reference.point, **keywords)
+    except (Exception, Timeout) as error:
+        return _crash(name, error, "the derivative raised: ")
+    rtol = SECOND_RTOL if second else FIRST_RTOL
+    if isinstance(expected, tuple):
+        if not isinstance(got, tuple) or len(got) != len(expected):
+            return Check(name, "wrong", "not a tuple of one derivative per parameter",
+                         f"expected {expected!r}\ngot {got!r}")
+        parts = zip(program.differentiated, got, expected)
+    else:
+        parts = [(program.second_wrt if second else "x", got, expected)]
+    for parameter, value, wanted in parts:
+        slack = 10 * float(np.max(reference.errors.get("second" if second else parameter, 0.0)))
+        problem = _difference(value, wanted, rtol, slack)
+        if problem:
+            return Check(name, "wrong", f"d/d{parameter} {problem}",
+                         f"expected {wanted!r}\ngot {value!r}\n"
+                         f"reference: {reference.source}")
+    problem = _effects_differ(effects, reference.effects)
+    if problem:
+        return Check(name, "wrong", f"effects: {problem}",
+                     f"the function's: {reference.effects!r}\nthe derivative's: {effects!r}")
+    return Check(name, "right")
+
+
+def _expected(program, name, reference):
+    """The seeds to pass (a direction for an array) and the derivative they should give."""
+    k = program.second_wrt
+    if name == "reverse":
+        return {}, tuple(reference.gradient[n] for n in program.differentiated)
+    if name == "forward":
+        keywords = {f"{n}_dot": _direction(program) for n in program.differentiated if n == "w"}
+        return keywords, tuple(_along(program, reference.gradient[n])
+                               for n in program.differentiated)
+    if name == "reverse wrt x":
+        return {}, reference.gradient["x"]
+    if name == "forward over reverse":
+        keywords = {f"{k}_dot": _direction(program)} if k == "w" else {}
+        return keywords, _along(program, reference.second)
+    return {}, reference.second
+
+
+def _direction(program):
+    return DIRECTION[:program.array_length].copy()
+
+
+def _along(program, derivative):
+    if np.ndim(derivative) == 0:
+        return derivative
+    return float(np.dot(derivative, _direction(program)))
+
+
+def _difference(got, expected, rtol, slack):
+    """What is wrong with `got`, or None when it is `expected` within the tolerance."""
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return f"is {type(got).__name__}, not a number or an array"
+    expected = np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return f"has shape {got.shape}, not {expected.shape}"
+    if not np.all(np.isfinite(got)):
+        return "is not finite"
+    error = np.max(np.abs(got - expected)) if got.size else 0.0
+    tolerance = rtol * (1.0 + np.max(np.abs(expected), initial=0.0)) + slack
+    if error > tolerance:
+        return f"off by {error:.3g} = {_relative(error, expected):.3g} relative"
+    return None
+
+
+def _relative(error, expected):
+    return error / max(np.max(np.abs(expected), initial=0.0), 1e-300)
+
+
+def _effects_differ(got, expected):
+    printed, log = got
+    printed_expected, log_expected = expected
+    if not _same_numbers(printed.split(), printed_expected.split()):
+        return "printed text differs"
+    if log_expected is not None and not _same_numbers(log, log_expected):
+        return "log differs"
+    return None
+
+
+def _same_numbers(got, expected):
+    """Equal item by item, numbers to within rounding (code may reassociate them)."""
+    if len(got) != len(expected):
+        return False
+    for a, b in zip(got, expected):
+        try:
+            a, b = float(a), float(b)
+        except (TypeError, ValueError):
+            if a != b:
+                return False
+            continue
+        if not (a == b or abs(a - b) <= EFFECT_RTOL * (1.0 + abs(b))):
+            return False
+    return True
+
+
+def _refusal(name, error, program, generated):
+    """A refusal names the user's file and line (or, for a second derivative, the line of
+    the generated gradient); one that does not is a crash."""
+    first = str(error).split("\n", 1)[0]
+    match = LOCATION.match(first)
+    own_file = match and match["file"] == f"{program.module_name}.py"
+    if not (own_file or (match and generated and match["file"].startswith("<ast_ad"))):
+        return _crash(name, error, "an error without the program's file and line: ")
+    return Check(name, "refused", first[match.end():], str(error))
+
+
+def _crash(name, error, prefix=""):
+    frames = traceback.extract_tb(error.__traceback__)
+    inner = [f for f in frames if "/ast_ad/" in f.filename] or frames
+    where = f" (at {_frame(inner[-1])})" if inner else ""
+    message = str(error).split("\n", 1)[0]
+    summary = f"{prefix}{type(error).__name__}: {message}{where}"
+    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return Check(name, "crashed", summary, details)
+
+
+def _frame(frame):
+    path = frame.filename
+    short = path[path.rindex("/ast_ad/") + 1:] if "/ast_ad/" in path else path
+    return f"{short}:{frame.lineno} in {frame.name}"
+
+
+def _show_point(point):
+    return ", ".join(f"{k}={_show_value(v)}" for k, v in point.items())
+
+
+def _show_value(value):
+    if isinstance(value, np.ndarray):
+        return f"np.array({value.tolist()!r})"
+    return repr(value)

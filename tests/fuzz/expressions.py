@@ -1,0 +1,242 @@
+"""Expression productions: scalars, bounded scalars, 1-D arrays and conditions.
+
+Every function is applied on a safe domain (exp of a bounded value, log of 1 + e * e, a
+division by 1 + e * e), so any real input keeps every value finite. "bounded" expressions
+stay within a few units whatever their operands: loops update their carried values with
+them, so that no value grows with the trip count.
+"""
+
+from tests.fuzz.grammar import GRAMMAR
+from tests.fuzz.writer import MAX_EXPRESSION_DEPTH
+
+production = GRAMMAR.production
+
+
+def _sub(w, depth, kind="scalar"):
+    return w.expression(kind, depth)
+
+
+def _leaf(w, kind="scalar"):
+    """A name or a number: for an operand written several times, to keep lines short."""
+    return w.expression(kind, MAX_EXPRESSION_DEPTH)
+
+
+# -- scalar leaves ----------------------------------------------------------------------
+
+@production("scalar", weight=8, leaf=True)
+def name(w, depth):
+    return w.pick(w.scalars())
+
+
+@production("scalar", weight=2, leaf=True)
+def number(w, depth):
+    return w.constant()
+
+
+@production("scalar", weight=1, leaf=True, when=lambda w: w.ints())
+def integer_name(w, depth):
+    return w.pick([f"{w.pick(w.ints())}", f"(0.5 * {w.pick(w.ints())})"])
+
+
+@production("scalar", weight=0.5, leaf=True)
+def module_constant(w, depth):
+    return w.pick(["math.pi", "math.e"]) + " * 0.25"
+
+
+# -- scalar operations ------------------------------------------------------------------
+
+@production("scalar", weight=6)
+def arithmetic(w, depth):
+    return f"({_sub(w, depth)} {w.pick('+-*')} {_sub(w, depth)})"
+
+
+@production("scalar", weight=1)
+def negation(w, depth):
+    return f"(-{_sub(w, depth)})"
+
+
+@production("scalar", weight=2)
+def safe_division(w, depth):
+    b = _leaf(w)
+    denominator = w.pick([f"(1.0 + {b} * {b})", f"(2.0 + math.cos({b}))", "3.0"])
+    return f"{_sub(w, depth)} / {denominator}"
+
+
+@production("scalar", weight=4)
+def bounded_value(w, depth):
+    return w.expression("bounded", depth)
+
+
+@production("scalar", weight=1.5)
+def safe_exponential(w, depth):
+    inner = w.pick(["math.sin", "math.tanh", "math.cos"])
+    outer = w.pick(["math.exp", "math.exp", "math.expm1"])
+    return f"{outer}({inner}({_sub(w, depth)}))"
+
+
+@production("scalar", weight=1.5)
+def safe_logarithm(w, depth):
+    e = _leaf(w)
+    return w.pick([f"math.log(1.0 + {e} * {e})", f"math.log1p({e} * {e})",
+                   f"math.sqrt(1.0 + {e} * {e})", f"math.log(2.0 + math.sin({e}))"])
+
+
+@production("scalar", weight=1)
+def power(w, depth):
+    e = _leaf(w)
+    return w.pick([f"{e} ** 2", f"{e} ** 3", f"math.pow({e}, 2)",
+                   f"(1.0 + {e} * {e}) ** 0.5"])
+
+
+@production("scalar", weight=0.5)
+def hypotenuse(w, depth):
+    return f"math.hypot({_sub(w, depth)}, 1.0)"
+
+
+@production("scalar", weight=1)
+def kinked_builtin(w, depth):
+    a, b = _sub(w, depth), _sub(w, depth)
+    return w.pick([f"abs({a})", f"max({a}, {b})", f"min({a}, {b})"])
+
+
+@production("scalar", weight=0.3)
+def float_call(w, depth):
+    return f"float({_sub(w, depth)})"
+
+
+@production("scalar", weight=1.5)
+def conditional_expression(w, depth):
+    return f"({_sub(w, depth)} if {w.condition(depth)} else {_sub(w, depth)})"
+
+
+@production("scalar", weight=2, when=lambda w: w.lists())
+def list_read(w, depth):
+    xs = w.pick(w.lists())
+    length = w.list_length(xs)
+    choices = [f"sum({xs})", f"(0.5 * len({xs}))"]
+    if length:
+        choices += [f"{xs}[0]", f"{xs}[-1]", f"{xs}[{length - 1}]"]
+        if w.ints():
+            choices.append(f"{xs}[{w.pick(w.ints())} % len({xs})]")
+    return w.pick(choices)
+
+
+@production("scalar", weight=1)
+def display_sum(w, depth):
+    items = ", ".join(_sub(w, depth) for _ in range(w.rng.randint(1, 3)))
+    # A tuple of differentiated values is outside the subset (only constants): rare.
+    return f"sum(({items},))" if w.chance(0.1) else f"sum([{items}])"
+
+
+@production("scalar", weight=2, when=lambda w: w.helpers)
+def helper_call(w, depth):
+    helper = w.pick(w.helpers)
+    args = [_sub(w, depth) if kind == "scalar" else w.pick(w.ints() + ["2"])
+            for kind in helper.kinds]
+    return f"{helper.name}({', '.join(args)})"
+
+
+@production("scalar", weight=1, leaf=True, when=lambda w: w.features.random_parameter)
+def random_draw(w, depth):
+    return w.pick(["rng.random()", "rng.gauss(0, 1)", "(0.5 * rng.gauss(0, 1))"])
+
+
+@production("scalar", weight=3, when=lambda w: w.features.numpy)
+def array_reduction(w, depth):
+    a = _sub(w, depth, "array")
+    n = w.features.array_length
+    b, c = _sub(w, depth, "array"), _leaf(w, "array")
+    choices = [f"np.sum({a})", f"np.mean({a})", f"{a}[{w.rng.randrange(-n, n)}]",
+               f"np.dot({a}, {b})", f"({a} @ {b})", f"np.sum({c}[1:] * {c}[:-1])",
+               f"{a}.sum()", f"np.max({a})"]
+    if w.ints():
+        choices.append(f"{a}[{w.pick(w.ints())} % {n}]")
+    return w.pick(choices)
+
+
+# -- bounded scalars ---------------------------------------------------------------------
+
+@production("bounded", weight=4, leaf=True)
+def smooth_call(w, depth):
+    return f"{w.pick(['math.sin', 'math.cos', 'math.tanh', 'math.atan'])}({_sub(w, depth)})"
+
+
+@production("bounded", weight=1, leaf=True)
+def squashed_ratio(w, depth):
+    e = _leaf(w)
+    return f"{e} / (1.0 + {e} * {e})"
+
+
+@production("bounded", weight=1, leaf=True)
+def bounded_product(w, depth):
+    return f"{w.expression('bounded', depth)} * {w.expression('bounded', depth)}"
+
+
+@production("bounded", weight=0.5, leaf=True)
+def bounded_exponential(w, depth):
+    return f"math.exp(math.sin({_sub(w, depth)}))"
+
+
+# -- arrays of the program's one length ---------------------------------------------------
+
+@production("array", weight=5, leaf=True, when=lambda w: w.arrays())
+def array_name(w, depth):
+    return w.pick(w.arrays())
+
+
+@production("array", weight=1.5, leaf=True)
+def array_display(w, depth):
+    items = ", ".join(_sub(w, depth) for _ in range(w.features.array_length))
+    return f"np.array([{items}])"
+
+
+@production("array", weight=3)
+def array_elementwise(w, depth):
+    a, b = _sub(w, depth, "array"), _leaf(w, "array")
+    return w.pick([f"np.sin({a})", f"np.cos({a})", f"np.tanh({a})", f"np.exp(np.sin({a}))",
+                   f"np.arctan({a})", f"np.log1p({b} * {b})", f"{a} / (1.0 + {b} * {b})",
+                   f"np.sqrt(1.0 + {b} * {b})"])
+
+
+@production("array", weight=3)
+def array_arithmetic(w, depth):
+    a = _sub(w, depth, "array")
+    other = _sub(w, depth, w.pick(["array", "scalar"]))
+    op = w.pick("+-*")
+    return w.pick([f"({a} {op} {other})", f"({other} {op} {a})"])
+
+
+@production("array", weight=0.5)
+def array_select(w, depth):
+    a, b = _sub(w, depth, "array"), _sub(w, depth, "array")
+    return w.pick([f"np.where({a} > 0.0, {a}, {b})", f"np.maximum({a}, {b})"])
+
+
+# -- conditions -------------------------------------------------------------------------
+
+@production("condition", weight=4, leaf=True)
+def comparison(w, depth):
+    a = _sub(w, depth)
+    other = w.pick([f"{round(w.rng.uniform(-1, 1), 2)}", _sub(w, depth)])
+    return f"{a} {w.pick(['>', '<', '>=', '<='])} {other}"
+
+
+@production("condition", weight=2, leaf=True, when=lambda w: w.ints())
+def integer_test(w, depth):
+    i = w.pick(w.ints())
+    return w.pick([f"{i} % 2 == 0", f"{i} > 1", f"{i} == 0", f"{i} != 1"])
+
+
+@production("condition", weight=0.5, leaf=True, when=lambda w: w.lists())
+def length_test(w, depth):
+    return f"len({w.pick(w.lists())}) > {w.rng.randint(0, 3)}"
+
+
+@production("condition", weight=1)
+def conjunction(w, depth):
+    return f"({w.condition(depth)}) {w.pick(['and', 'or'])} ({w.condition(depth)})"
+
+
+@production("condition", weight=0.5)
+def negated_condition(w, depth):
+    return f"not ({w.condition(depth)})"

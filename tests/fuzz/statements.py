@@ -1,0 +1,253 @@
+"""Statement productions: assignments, branches, every loop form, jumps, lists, arrays and
+calls with effects.
+
+A loop never appends to a list it iterates (Python would not stop), a `while` counts its
+trips first thing in its body (so `continue` cannot skip the count), and a value a loop
+carries is updated only with bounded terms.
+"""
+
+from tests.fuzz.grammar import GRAMMAR
+from tests.fuzz.writer import MAX_EXPRESSION_DEPTH
+
+production = GRAMMAR.production
+
+
+def _nests(w):
+    return w.can_nest()
+
+
+def _returns_weight(w):
+    """Returns inside loops are what helpers are for; elsewhere they are rarer."""
+    if w.in_helper and w.in_loop():
+        return 3.0
+    return 1.0 if w.in_loop() else 0.6
+
+
+# -- assignments ------------------------------------------------------------------------
+
+@production("statement", weight=4)
+def new_scalar(w):
+    target = w.fresh("t")
+    value = w.expression("bounded" if w.in_loop() else "scalar")
+    w.line(f"{target} = {value}")
+    w.define(target, "scalar")
+
+
+@production("statement", weight=6)
+def update(w):
+    target = w.pick(w.scalars())
+    bounded = w.expression("bounded")
+    if w.in_loop():
+        forms = [f"{target} = {bounded}", f"{target} += 0.5 * {bounded}",
+                 f"{target} -= {bounded}", f"{target} *= {bounded}",
+                 f"{target} = 0.5 * {target} + {bounded}"]
+    else:
+        value, leaf = w.expression("scalar"), w.expression("scalar", MAX_EXPRESSION_DEPTH)
+        forms = [f"{target} = {value}", f"{target} += {value}", f"{target} -= {value}",
+                 f"{target} *= {bounded}", f"{target} /= (1.0 + {leaf} * {leaf})"]
+    if w.features.numpy and w.chance(0.6):
+        # Where NumPy is named, ast_ad refuses `+=` on a name that may be an array.
+        forms = forms[:1] + [f"{target} = {target} + {bounded}"]
+    w.line(w.pick(forms))
+
+
+@production("statement", weight=1, when=lambda w: len(w.scalars()) >= 2)
+def swap(w):
+    a, b = w.rng.sample(w.scalars(), 2)
+    w.line(f"{a}, {b} = {b}, {w.expression('bounded')}")
+
+
+# -- branches ---------------------------------------------------------------------------
+
+@production("statement", weight=3, when=_nests)
+def if_statement(w):
+    w.line(f"if {w.condition()}:")
+    w.body()
+    shape = w.pick(["if", "else", "else", "elif"])
+    if shape == "elif":
+        w.line(f"elif {w.condition()}:")
+        w.body(2)
+    if shape in ("else", "elif"):
+        w.line("else:")
+        w.body(2)
+
+
+@production("statement", weight=_returns_weight)
+def early_return(w):
+    w.line(f"if {w.condition()}:")
+    with w.block():
+        if w.chance(0.3):
+            w.statement()
+        w.line(f"return {w.expression()}")
+
+
+# -- loops ------------------------------------------------------------------------------
+
+@production("statement", weight=3, when=_nests)
+def for_range(w):
+    i = w.fresh("i")
+    bound = w.pick([str(w.rng.randint(0, 4))] + (["n"] if "n" in w.ints() else [])
+                   + [f"len({xs})" for xs in w.lists()])
+    header = w.pick([f"range({bound})", f"range({bound})", f"range(1, {bound})",
+                     f"range({bound}, 0, -1)", f"range(0, {bound}, 2)"])
+    w.line(f"for {i} in {header}:")
+    with w.loop("for"):
+        w.body(define=[(i, "int")])
+
+
+@production("statement", weight=2, when=lambda w: _nests(w) and w.lists())
+def for_list(w):
+    xs, v = w.pick(w.lists()), w.fresh("v")
+    w.line(f"for {v} in {w.pick([xs, f'reversed({xs})'])}:")
+    with w.loop("for", iterating=[xs]):
+        w.body(define=[(v, "scalar")])
+
+
+@production("statement", weight=1.5, when=lambda w: _nests(w) and w.lists())
+def for_enumerate(w):
+    xs, i, v = w.pick(w.lists()), w.fresh("i"), w.fresh("v")
+    w.line(f"for {i}, {v} in enumerate({xs}):")
+    with w.loop("enumerate", iterating=[xs]):
+        w.body(define=[(i, "int"), (v, "scalar")])
+
+
+@production("statement", weight=1.5, when=lambda w: _nests(w) and w.lists())
+def for_zip(w):
+    first = w.pick(w.lists())
+    second = w.pick(w.lists() + [f"reversed({first})"])
+    u, v = w.fresh("u"), w.fresh("v")
+    w.line(f"for {u}, {v} in zip({first}, {second}):")
+    with w.loop("zip", iterating=[first, second.removeprefix("reversed(").rstrip(")")]):
+        w.body(define=[(u, "scalar"), (v, "scalar")])
+
+
+@production("statement", weight=1.5, when=_nests)
+def for_display(w):
+    items = [w.expression("scalar", 1) for _ in range(w.rng.randint(1, 3))]
+    # A tuple of differentiated values is outside the subset (only constants): rare.
+    tuple_display = w.chance(0.1)
+    display = f"({', '.join(items)},)" if tuple_display else f"[{', '.join(items)}]"
+    v = w.fresh("v")
+    if w.chance(0.5):
+        i = w.fresh("i")
+        w.line(f"for {i}, {v} in enumerate({display}):")
+        with w.loop("enumerate"):
+            w.body(define=[(i, "int"), (v, "scalar")])
+    else:
+        w.line(f"for {v} in {display}:")
+        with w.loop("for"):
+            w.body(define=[(v, "scalar")])
+
+
+@production("statement", weight=0.7, when=_nests)
+def for_constants(w):
+    v = w.fresh("c")
+    constants = ", ".join(w.constant(-1.0, 1.5) for _ in range(w.rng.randint(1, 3)))
+    w.line(f"for {v} in ({constants},):")
+    with w.loop("for"):
+        w.body(define=[(v, "scalar")])
+
+
+@production("statement", weight=1.5, when=lambda w: _nests(w) and w.features.numpy)
+def for_array(w):
+    a, v = w.expression("array", 2), w.fresh("v")
+    if w.chance(0.5):
+        i = w.fresh("i")
+        w.line(f"for {i}, {v} in enumerate({a}):")
+        with w.loop("enumerate"):
+            w.body(define=[(i, "int"), (v, "scalar")])
+    else:
+        w.line(f"for {v} in {a}:")
+        with w.loop("for"):
+            w.body(define=[(v, "scalar")])
+
+
+@production("statement", weight=2, when=_nests)
+def while_loop(w):
+    k = w.fresh("k")
+    w.line(f"{k} = 0")
+    bound = w.pick([str(w.rng.randint(1, 4))] + (["n"] if "n" in w.ints() else []))
+    test = f"{k} < {bound}"
+    if w.chance(0.5):
+        test += f" and ({w.condition(1)})"
+    w.line(f"while {test}:")
+    with w.loop("while"):
+        with w.block():
+            w.line(f"{k} += 1")
+            w.define(k, "int")
+            for _ in range(w.rng.randint(1, 3)):
+                if w.budget <= 0:
+                    break
+                w.statement()
+
+
+@production("statement", weight=2.5, when=lambda w: w.in_loop())
+def jump(w):
+    # `break` out of a loop over enumerate or zip is outside the subset (limits.md): rare.
+    breaks = 0.1 if w.loops[-1] in ("enumerate", "zip") else 0.5
+    w.line(f"if {w.condition()}:")
+    with w.block():
+        if w.chance(0.25):
+            w.statement()
+        w.line("break" if w.chance(breaks) else "continue")
+
+
+# -- lists ------------------------------------------------------------------------------
+
+def _new_list_weight(w):
+    """A list of differentiated values made in a loop is outside reverse mode's subset."""
+    return 0.2 if w.in_loop() else 1.5
+
+
+@production("statement", weight=_new_list_weight, when=lambda w: len(w.lists()) < 3)
+def new_list(w):
+    xs = w.fresh("xs")
+    w.line(f"{xs} = []")
+    w.define(xs, "list")
+    for _ in range(w.rng.randint(0, 2)):
+        w.line(f"{xs}.append({w.expression()})")
+        w.appended(xs)
+
+
+@production("statement", weight=2, when=lambda w: w.appendable_lists())
+def append(w):
+    xs = w.pick(w.appendable_lists())
+    w.line(f"{xs}.append({w.expression('bounded' if w.in_loop() else 'scalar')})")
+    w.appended(xs)
+
+
+# -- arrays -----------------------------------------------------------------------------
+
+@production("statement", weight=2, when=lambda w: w.features.numpy and len(w.arrays()) < 3)
+def new_array(w):
+    a = w.fresh("a")
+    w.line(f"{a} = {w.expression('array')}")
+    w.define(a, "array")
+
+
+@production("statement", weight=1.5, when=lambda w: w.features.numpy and w.arrays())
+def update_array(w):
+    a = w.pick(w.arrays())
+    value = w.expression("array")
+    w.line(w.pick([f"{a} = np.tanh({value})", f"{a} = 0.5 * {a} + np.sin({value})",
+                   f"{a} = {a} * np.cos({value})"]))
+
+
+# -- calls with effects -----------------------------------------------------------------
+
+@production("statement", weight=0.8, when=lambda w: w.features.printing)
+def print_value(w):
+    value = w.expression()
+    w.line(w.pick([f"print({value})", f"print('value', {value})"]))
+
+
+@production("statement", weight=0.8, when=lambda w: w.features.log_parameter)
+def log_value(w):
+    w.line(f"log.append({w.expression('bounded' if w.in_loop() else 'scalar')})")
+
+
+@production("statement", weight=0.8, when=lambda w: w.features.random_parameter)
+def random_value(w):
+    target = w.fresh("z")
+    w.line(f"{target} = {w.pick(['rng.gauss(0, 1)', 'rng.random()', 'rng.uniform(-1, 1)'])}")
+    w.define(target, "scalar")
