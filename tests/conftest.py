@@ -6,9 +6,26 @@ import os
 import textwrap
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # Every pass's output is checked against the trace IR's grammar while the tests run.
 os.environ.setdefault("AST_AD_VERIFY", "1")
+
+# Property tests check a fixed sample of examples in an ordinary run: derandomized, so every
+# run checks the same programs and a failure comes back on the next run. AST_AD_LONG=1 runs
+# each of them on many more examples, drawn afresh each time, for a deliberate long run.
+LONG = os.environ.get("AST_AD_LONG", "") not in ("", "0")
+settings.register_profile("ast_ad", deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ast_ad_long", deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ast_ad_long" if LONG else "ast_ad")
+
+
+def examples(quick, long, **others):
+    """The settings of a property test: `quick` examples in an ordinary run, `long` under
+    AST_AD_LONG=1 (at least as many as the test ran before it was sampled)."""
+    return settings(max_examples=long if LONG else quick, **others)
 
 _counter = itertools.count()
 

@@ -1,13 +1,15 @@
 """Elementwise values an array adjoint reads only for their shape are left out."""
 
+import functools
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, source
 from ast_ad.rules.linalg import matmul_like
 from ast_ad.rules.numpy import float_type, materialize, mean_count, result_like, uniform_adjoint
-from tests.conftest import make_function
+from tests.conftest import examples, make_function
 
 np = pytest.importorskip("numpy")
 autograd = pytest.importorskip("autograd")
@@ -17,7 +19,14 @@ hnp = pytest.importorskip("hypothesis.extra.numpy")
 DTYPES = [np.float64, np.float32, np.int64, np.int32]
 
 
-@settings(max_examples=60, deadline=None)
+@functools.lru_cache(maxsize=None)
+def _shared(text, **namespace):
+    """`make_function(text)` over `namespace`, made once: the shapes and types a test checks
+    share one function, and so its transforms (`differentiate` caches per function)."""
+    return make_function(text, namespace=namespace)
+
+
+@examples(60, 600)
 @given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3),
        dtypes=st.lists(st.sampled_from(DTYPES), min_size=3, max_size=3),
        scalar=st.sampled_from([None, 2.0, 3]))
@@ -59,8 +68,8 @@ SHAPES = [((3,), (3,)), ((2, 1), (1, 3)), ((4, 3), (3,)), ((3,), ())]
 @pytest.mark.parametrize("shapes", SHAPES, ids=str)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_gradients_match_autograd_with_broadcasting_and_types(name, shapes, dtype):
-    f = make_function(SOURCES[name], namespace={"np": np})
-    twin = make_function(SOURCES[name], namespace={"np": anp})
+    f = _shared(SOURCES[name], np=np)
+    twin = _shared(SOURCES[name], np=anp)
     rng = np.random.default_rng(len(name))
     a, b = (rng.uniform(0.2, 1.5, size).astype(dtype) for size in shapes)
     for i in (0, 1):
@@ -131,7 +140,7 @@ UNIFORM = {
 
 
 @pytest.mark.parametrize("name", sorted(UNIFORM))
-@settings(max_examples=15, deadline=None)
+@examples(15, 150)
 @given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
        dtype=st.sampled_from([np.float64, np.float32]))
 def test_sums_seeded_with_a_number_match_autograd(name, shapes, dtype):
@@ -140,8 +149,8 @@ def test_sums_seeded_with_a_number_match_autograd(name, shapes, dtype):
         def f(a, b):
             return {UNIFORM[name]}
         """
-    f = make_function(text, namespace={"np": np})
-    twin = make_function(text, namespace={"np": anp})
+    f = _shared(text, np=np)
+    twin = _shared(text, np=anp)
     rng = np.random.default_rng(7)
     a, b = (rng.uniform(-1.0, 1.0, shape).astype(dtype) for shape in shapes.input_shapes)
     gradients = differentiate(f, wrt=(0, 1))(a, b)
@@ -183,20 +192,20 @@ def test_an_adjoint_the_number_reaches_alone_is_made_an_array():
 
 @pytest.mark.parametrize("shape", [(4,), (3, 1), (1, 3)], ids=str)
 def test_second_order_through_a_number_seed(shape):
-    f = make_function("""
+    f = _shared("""
         def f(x):
             return np.sum(3.0 * x * x - 2.0 * x)
-        """, namespace={"np": np})
+        """, np=np)
     x = np.linspace(-1.0, 1.0, 4 if shape == (4,) else 3).reshape(shape)
     gradient = differentiate(f)
     assert "uniform_adjoint" in source(gradient)
     np.testing.assert_allclose(gradient(x), 6.0 * x - 2.0, rtol=1e-12)
     forward_over_reverse = differentiate(gradient, mode="forward")(x)
     np.testing.assert_allclose(forward_over_reverse, np.full(shape, 6.0), rtol=1e-12)
-    summed = make_function("""
+    summed = _shared("""
         def g(x):
             return np.sum(gradient(x) * x)
-        """, namespace={"np": np, "gradient": gradient})
+        """, np=np, gradient=gradient)
     np.testing.assert_allclose(differentiate(summed)(x), 12.0 * x - 2.0, rtol=1e-12)
 
 
@@ -219,8 +228,8 @@ def test_matmul_called_as_a_function_is_no_elementwise_operation(shapes):
         def f(a, b):
             return np.sum(np.matmul(a, b)) + np.sum(np.matmul(a, b) * 2.0)
         """
-    f = make_function(text, namespace={"np": np})
-    twin = make_function(text, namespace={"np": anp})
+    f = _shared(text, np=np)
+    twin = _shared(text, np=anp)
     rng = np.random.default_rng(3)
     a, b = (rng.uniform(-1.0, 1.0, shape) for shape in shapes)
     for ours, theirs in zip(differentiate(f, wrt=(0, 1))(a, b), autograd.grad(twin, (0, 1))(a, b)):
@@ -237,7 +246,7 @@ def _matmul_shapes(draw):
     return left, right
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60, 600)
 @given(shapes=_matmul_shapes(), dtypes=st.lists(st.sampled_from(DTYPES), min_size=2,
                                                 max_size=2))
 def test_matmul_like_has_the_shape_and_gradient_type_of_the_product(shapes, dtypes):
@@ -252,10 +261,10 @@ def test_matmul_like_has_the_shape_and_gradient_type_of_the_product(shapes, dtyp
                          ids=str)
 def test_a_product_left_out_still_checks_its_shapes(shapes):
     """Only the product's shape is read, so `matmul_like` raises as `@` would have."""
-    f = make_function("""
+    f = _shared("""
         def f(a, b):
             return np.sum(a @ b)
-        """, namespace={"np": np})
+        """, np=np)
     assert "matmul_like" in source(differentiate(f, wrt=(0, 1)))
     with pytest.raises(ValueError, match="matmul"):
         differentiate(f, wrt=(0, 1))(*(np.ones(shape) for shape in shapes))
@@ -273,8 +282,8 @@ LAYER = """
                                     ((2, 3, 4), (4,), (5, 3))], ids=str)
 def test_a_product_read_once_is_not_named(shapes):
     """Its shape is read through `matmul_like`, even where the bias broadcasts it larger."""
-    f = make_function(LAYER, namespace={"np": np})
-    twin = make_function(LAYER, namespace={"np": anp})
+    f = _shared(LAYER, np=np)
+    twin = _shared(LAYER, np=anp)
     gradient = differentiate(f, wrt=(0, 1))
     assert "np.tanh(X @ W + b)" in source(gradient).split("\n\n")[0]
     assert "matmul_like(X, W)" in source(gradient)
@@ -301,7 +310,7 @@ def test_the_adjoint_through_a_layer_goes_into_the_activation_line():
     assert "matmul_adjoint_left(v2_bar, H, W2) * (1.0 - H * H)" in text
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40, 400)
 @given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), data=st.data())
 def test_mean_count_is_how_many_entries_each_mean_averages(shape, data):
     axes = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1) |
@@ -318,7 +327,7 @@ SLICES = st.one_of(
     st.tuples(st.integers(-4, -1), st.none()))
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200, 2000)
 @given(n=st.integers(0, 7), first=SLICES, second=SLICES)
 def test_slices_of_one_class_keep_as_many_entries(n, first, second):
     """The static rule behind dropping `unbroadcast` between `x[1:]` and `x[:-1]`."""
@@ -352,8 +361,8 @@ def test_differences_of_slices_match_autograd(name, shape):
         def f(x, w):
             return {FINITE_DIFFERENCES[name]}
         """
-    f = make_function(text, namespace={"np": np})
-    twin = make_function(text, namespace={"np": anp})
+    f = _shared(text, np=np)
+    twin = _shared(text, np=anp)
     rng = np.random.default_rng(len(name) + len(shape))
     x, w = rng.uniform(-1.0, 1.0, shape), rng.uniform(-1.0, 1.0, shape)
     for ours, theirs in zip(differentiate(f, wrt=(0, 1))(x, w),
