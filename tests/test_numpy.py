@@ -1,16 +1,17 @@
 """Every NumPy rule, on random shapes with broadcasting, against autograd."""
 
+import functools
 import textwrap
 import types
 
 import gast
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import NonDifferentiableError, differentiate, rules
 from ast_ad.testing import central_difference
-from tests.conftest import make_function
+from tests.conftest import examples, make_function
 
 np = pytest.importorskip("numpy")
 autograd = pytest.importorskip("autograd")
@@ -140,6 +141,14 @@ def test_rules_autograd_lacks(primal):
     _compare(g, rng.uniform(low, high, (2, 3)), rng.uniform(low, high, 3), reference=twin)
 
 
+@functools.lru_cache(maxsize=None)
+def _shared(source, name=None):
+    """`make_function(source, name)`, made once: the shapes and values a test checks share one
+    function, and so its transforms (`differentiate` caches per function)."""
+    return make_function(source, name)
+
+
+@functools.lru_cache(maxsize=None)
 def _function(expression):
     return make_function(f"import numpy as np\n\ndef g(a, b):\n"
                          f"    return np.sum(np.sin({expression}))\n")
@@ -185,7 +194,7 @@ def test_float32_stays_float32_in_both_modes(primal):
 
 
 @pytest.mark.parametrize("primal", list(CASES), ids=lambda p: getattr(p, "__name__", str(p)))
-@settings(max_examples=10, deadline=None)
+@examples(10, 100)
 @given(data=st.data())
 def test_elementwise_and_reductions_with_broadcasting(primal, data):
     low, high = CASES[primal][1]
@@ -208,7 +217,7 @@ def test_elementwise_and_reductions_with_broadcasting(primal, data):
     _compare(FUNCTIONS[primal], *values, kinked=primal in KINKED)
 
 
-@settings(max_examples=25, deadline=None)
+@examples(12, 250)
 @given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=3), data=st.data())
 def test_norm_along_axes(shape, data):
     """The 2-norm of vectors along an axis, or Frobenius' over two, kept or not."""
@@ -735,7 +744,7 @@ def over_rows_of_a_call(x, s):
 @pytest.mark.parametrize("s", [0.7, 0.3, -0.4])
 def test_arrays_a_loop_defines_and_later_code_reads(name, s):
     """Loops over an array the function computes too: each row's adjoint has its place."""
-    f = make_function(LOOP_VALUES, name)
+    f = _shared(LOOP_VALUES, name)
     x = np.random.default_rng(13).uniform(-1, 1, 3)
     ours = differentiate(f, wrt=(0, 1))(x, s)
     for mine, theirs in zip(ours, autograd.grad(_twin(f), (0, 1))(x, s)):
@@ -748,7 +757,7 @@ def test_arrays_a_loop_defines_and_later_code_reads(name, s):
 
 @pytest.mark.parametrize("b_shape", [(3,), (3, 2), (2, 3, 1)])
 def test_solve_with_a_stack_of_matrices(b_shape):
-    f = make_function("""
+    f = _shared("""
         import numpy as np
 
         def f(A, b):
