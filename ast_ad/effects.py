@@ -71,8 +71,8 @@ def _is_pure_call(call):
         return is_pure_function(callee)
     if nodes.is_method_call(call):
         # A list's `append` and `pop` are the trace's own mutations, which the sweeps
-        # undo; any other method is an object's, with effects.
-        return call.func.attr in ("append", "pop")
+        # undo, unless the list is an argument; any other method is an object's.
+        return call.func.attr in ("append", "pop") and not anno.get(call, "effect")
     return True  # written by a rule's template, which calls only pure functions
 
 

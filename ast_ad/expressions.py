@@ -63,8 +63,10 @@ class Expressions:
             return self.built_list(expr.elts)
         if isinstance(expr, gast.List):
             return gast.List(elts=[], ctx=gast.Load())
-        if isinstance(expr, gast.Tuple):  # a shape or axes: constants only (checked)
-            return nodes.constant(tuple(self.rhs(e).value for e in expr.elts))
+        if isinstance(expr, gast.Tuple) and all(_is_constant(e) for e in expr.elts):
+            return nodes.constant(tuple(self.rhs(e).value for e in expr.elts))  # a shape
+        if isinstance(expr, gast.Tuple):  # a sequence of values, as a list would be
+            return self.built_list(expr.elts)
         if isinstance(expr, gast.Subscript):
             container = self.atom(expr.value)
             return gast.Subscript(value=container, slice=self.index(expr.slice), ctx=gast.Load())
@@ -122,7 +124,7 @@ class Expressions:
                                                 "call a module-level function")
         # A builtin (`sum`, `enumerate`) or a helper of the user's takes a list display as
         # a list; NumPy's functions take it as the pieces of an array (`np.stack([a, b])`).
-        argument = self.argument if _takes_pieces(function.value) else self.list_argument
+        argument = self.argument if _takes_pieces(function.value) else self.atom
         args = [argument(arg) for arg in expr.args]
         keywords = [gast.keyword(arg=k.arg, value=argument(k.value)) for k in expr.keywords]
         call = anno.set(gast.Call(func=callee, args=args, keywords=keywords), "callee",
@@ -142,15 +144,6 @@ class Expressions:
             return type(expr)(elts=[self.atom(e) for e in expr.elts], ctx=gast.Load())
         return self.atom(expr)
 
-    def list_argument(self, expr):
-        """An atom; a list display becomes a list (a tuple of values cannot yet)."""
-        if isinstance(expr, gast.Tuple) and not all(isinstance(e, gast.Constant)
-                                                    for e in expr.elts):
-            raise self.origin.unsupported(expr, "a tuple of values cannot be passed here yet; "
-                                                "pass a list, `[a, b]`, or each value as an "
-                                                "argument of its own")
-        return self.atom(expr)
-
     def inline(self, expr, tree, function, args, keywords):
         """Lower the body of the called user function into this trace; its value's name."""
         if anno.get(tree, "code") in self.inlining:
@@ -161,9 +154,15 @@ class Expressions:
         tree.body = without_early_returns(tree.body, self.namer.claim)
         callee = type(self)(tree, self.namer, self.inlining, self.found)
         callee.trace = self.trace
+        assigned = {n.id for stmt in tree.body for n in gast.walk(stmt)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         for name, value in self.bind_arguments(expr, tree, function, args, keywords).items():
-            if isinstance(value, gast.Name) and anno.get(value, "static") is None:
-                callee.current[name] = value.id  # the caller's value itself, as Python passes it
+            if isinstance(value, gast.Name) and anno.get(value, "static") is None and \
+                    name not in assigned:
+                # A parameter the helper never assigns is the caller's value itself, as
+                # Python passes it (one list, not two); a loop's carried copies of one it
+                # assigns would write the caller's variable.
+                callee.current[name] = value.id
                 continue
             callee.current[name] = self.namer.claim(name)
             callee.line_node = expr
@@ -210,7 +209,12 @@ class Expressions:
         args = [self.atom(arg) for arg in expr.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
         func = gast.Attribute(value=base, attr=expr.func.attr, ctx=gast.Load())
-        return gast.Call(func=func, args=args, keywords=keywords)
+        call = gast.Call(func=func, args=args, keywords=keywords)
+        if expr.func.attr in expected and getattr(base, "id", None) in self.found["parameters"]:
+            # A list the caller gave (a log): changing it is an effect of the function.
+            self.found["changed_parameters"].add(base.id)
+            anno.set(call, "effect", True)
+        return call
 
     def is_range(self, call):
         return self.is_builtin_call(call, range)
@@ -311,6 +315,13 @@ def _inlinable(function):
         return False
     return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
         not rules.is_nondifferentiable(function)
+
+
+def _is_constant(node):
+    """A number or a negated number: `3`, `-1`."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _is_number(node.operand)
+    return isinstance(node, gast.Constant)
 
 
 def _is_number(node):

@@ -61,6 +61,7 @@ class _Forward:
                                        describe(self.tree, self.wrt, "Tangent"),
                                        self.single, self.required)
         anno.set(function, "lists", {p for p in self.wrt if p in self.lists})
+        anno.set(function, "independent", {p for p in self.wrt if out not in self.active[p]})
         return bind_statics(function, self.namer)
 
     def shaped_seeds(self):

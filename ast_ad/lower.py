@@ -62,6 +62,8 @@ def lower(tree):
                                              tree.body[0]), "declaration", True)
                  for name in sorted(lowerer.found["declared"])] + tree.body
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
+    _refuse_reading_changed_parameters(tree, lowerer.found["changed_parameters"],
+                                       lowerer.origin)
     if not lowerer.found["arrays"] and _indexes_arithmetic(tree):
         lowerer.found["arrays"] = True  # only an array is both: the code is array code
     anno.set(tree, "arrays", lowerer.found["arrays"])
@@ -78,6 +80,21 @@ def _reject_inplace_on_aliases(found):
             raise origin.unsupported(stmt, f"`{name}` may be an array that another name also "
                                            "refers to, and `+=` would change both; write "
                                            f"`{name} = {name} + ...` instead")
+
+
+def _refuse_reading_changed_parameters(tree, changed, origin):
+    """A list argument the function appends to is changed as an effect, never undone; the
+    function may not also read its items, whose adjoints would have no place."""
+    for node in gast.walk(tree):
+        read = node.value if isinstance(node, gast.Subscript) else \
+            node.iter if isinstance(node, gast.For) else \
+            node.args[0] if isinstance(node, gast.Call) and node.args and \
+            getattr(anno.get(node, "callee"), "__name__", None) == "sum" else None
+        if isinstance(read, gast.Name) and read.id in changed:
+            raise origin.unsupported(node, f"`{read.id}` is an argument the function appends "
+                                           "to, as an effect, and also reads: ast_ad cannot "
+                                           "differentiate through it; make a list of its own "
+                                           f"(`items = []`) and append to both")
 
 
 def _indexes_arithmetic(tree):
@@ -151,7 +168,9 @@ class _Lowerer(Expressions):
         # a branch or a loop binds (`maybe_unbound`), and those of them that a merge or a
         # loop must read on every path, so that start as None (`declared`).
         self.found = found or {"arrays": False, "merges": {}, "aliases": set(),
-                               "augmented": [], "maybe_unbound": set(), "declared": set()}
+                               "augmented": [], "maybe_unbound": set(), "declared": set(),
+                               "parameters": set(parameters(tree)),
+                               "changed_parameters": set()}
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}

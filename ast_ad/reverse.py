@@ -30,13 +30,13 @@ from ast_ad import effects, nodes
 from ast_ad import packs
 from ast_ad import rules
 from ast_ad.expressions import parameters
-from ast_ad.naming import Derived, Namer
+from ast_ad.naming import Derived, Namer, is_temporary
 from ast_ad.sweeps import (Application, active_names, applications, bind_statics, derivative_function,
                            describe, is_application, returned_name, NothingBroadcast,
                            scalar_names, sequences, shape_classes, shaped_alike, zero_like)
 from ast_ad.templates import expand
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
-from ast_ad.runtime import require_scalar
+from ast_ad.runtime import require_scalar, zero_gradient
 
 _LOOPS = (gast.For, gast.While)
 
@@ -61,7 +61,9 @@ class _Reverse:
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
         self.made_in_loops = self.lists_made_in_loops(tree.body)
+        self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in applications(tree.body) if a.primal == "list"}
+        self.refuse_lists_made_in_branches(tree.body)
         for loop in (node for stmt in tree.body for node in gast.walk(stmt)
                      if isinstance(node, _LOOPS)):
             self.refuse_values_left_by_earlier_iterations(loop)
@@ -94,7 +96,7 @@ class _Reverse:
             left=gast.List(elts=[nodes.constant(0.0)], ctx=gast.Load()), op=gast.Mult(),
             right=gast.Call(func=_builtin("len"), args=[nodes.load(name)], keywords=[])))
             for name in sorted(self.sequences)]
-        returns = [self.zero_like(p) if p not in has_adjoint else self.gradient(p)
+        returns = [self.zero_gradient(p) if p not in has_adjoint else self.gradient(p)
                    if self.seed_inside else
                    gast.BinOp(left=nodes.load(self.seed), op=gast.Mult(), right=self.node(p))
                    for p in self.wrt]
@@ -128,6 +130,16 @@ class _Reverse:
                           args=[nodes.load(self.out), nodes.constant(filename),
                                 nodes.constant(lineno)], keywords=[])
         return anno.copy_location(gast.Expr(value=check), line)
+
+    def zero_gradient(self, parameter):
+        """The gradient of a parameter the output does not depend on: zeros of its shape,
+        which in code on numbers only the argument knows (an array, unread by the code)."""
+        if self.arrays or parameter in self.sequences:
+            return self.zero_like(parameter)
+        call = gast.Call(func=nodes.bound("zero_gradient", zero_gradient),
+                         args=[nodes.load(parameter), nodes.constant(parameter),
+                               nodes.constant(f"grad_{self.tree.name}")], keywords=[])
+        return call
 
     def gradient(self, parameter):
         """The adjoint of `parameter` as returned: of its floating type, in array code."""
@@ -283,6 +295,21 @@ class _Reverse:
                             "differentiate with mode=\"forward\"")
             made.add(making.targets[0].id)
         return made
+
+    def refuse_lists_made_in_branches(self, body):
+        """A list's adjoint is made when the adjoint sweep starts, of the list's length
+        then: a list of differentiated values made in a branch may not exist there."""
+        top = {nodes.assigned_name(s) for s in body}
+        for stmt in (s for b in body if isinstance(b, gast.If) for s in gast.walk(b)):
+            if is_application(stmt) and Application(stmt).primal == "list" and \
+                    stmt.targets[0].id in self.sequences and stmt.targets[0].id not in top:
+                name = stmt.targets[0].id
+                what = "list display" if is_temporary(name, self.user_names) else \
+                    f"list (`{name} = []`)"
+                raise self.origin.unsupported(
+                    stmt, f"a {what} of differentiated values inside a branch is not "
+                          "supported in reverse mode yet; make the list before the `if`, "
+                          "or differentiate with mode=\"forward\"")
 
     def truncate(self, loop, name):
         """`del name[<its length when this iteration began>:]`, before the iteration reruns."""
@@ -473,6 +500,8 @@ class _Reverse:
                                      slice=anno.copy_tree(index), ctx=gast.Store())
             block.append(anno.copy_location(
                 gast.AugAssign(target=element, op=gast.Add(), value=result_bar), stmt))
+        elif application.primal == "sum" and not isinstance(application.args[0], gast.Name):
+            pass  # a sum of numbers
         elif application.primal == "sum" and application.args[0].id not in self.sequences:
             summed = application.args[0]  # an array, summed over its first axis
             self.contribute(block, has_adjoint, summed, _numpy_rule(

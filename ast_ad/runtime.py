@@ -34,6 +34,17 @@ def require_array(value, name, function):
         _refuse(value, name, function, "a NumPy array or a number")
 
 
+def zero_gradient(value, name, function):
+    """The gradient of the argument `value` of parameter `name`, on which the output does not
+    depend: 0.0 for a number, zeros for an array, as `jax.grad` gives."""
+    require_array(value, name, function)
+    if hasattr(value, "shape") and value.shape != ():
+        import numpy
+
+        return numpy.zeros(value.shape, numpy.result_type(value, 1.0))
+    return 0.0
+
+
 _NUMBERS = frozenset((float, int))
 
 

@@ -130,7 +130,8 @@ _STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "sum")
 def is_application(stmt):
     """Assignments, and the pushes that assign a stack."""
     return isinstance(stmt, gast.Assign) or (isinstance(stmt, gast.Expr) and nodes.is_method_call(
-        stmt.value) and stmt.value.func.attr in ("append", "pop"))
+        stmt.value) and stmt.value.func.attr in ("append", "pop")
+        and not anno.get(stmt.value, "effect"))
 
 
 def sequences(body, arrays=False):
@@ -407,12 +408,21 @@ def guard_arguments(function, wrt, arrays):
     guarded = [p for p in wrt if p not in lists and (arrays or p not in read)]
     if not guarded:
         return function
-    helper = require_array if arrays else require_number
+    # The output does not depend on an `independent` argument, which may then be an array
+    # in code on numbers too.
+    independent = anno.get(function, "independent") or ()
     bindings = anno.get(function, "bindings")
-    check = Namer(nodes.all_names(function) | set(bindings)).claim(helper.__name__)
-    bindings[check] = helper
-    function.body[1:1] = [anno.copy_location(gast.Expr(value=gast.Call(
-        func=nodes.load(check), args=[nodes.load(p), nodes.constant(p),
-                                      nodes.constant(function.name)],
-        keywords=[])), function.body[0]) for p in guarded]
+    names = Namer(nodes.all_names(function) | set(bindings))
+    checks = []
+    for p in guarded:
+        helper = require_array if arrays or p in independent else require_number
+        check = next((k for k, v in bindings.items() if v is helper), None)
+        if check is None:
+            check = names.claim(helper.__name__)
+            bindings[check] = helper
+        checks.append(anno.copy_location(gast.Expr(value=gast.Call(
+            func=nodes.load(check), args=[nodes.load(p), nodes.constant(p),
+                                          nodes.constant(function.name)],
+            keywords=[])), function.body[0]))
+    function.body[1:1] = checks
     return function

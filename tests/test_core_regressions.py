@@ -239,3 +239,71 @@ def test_an_argument_not_differentiated_is_used_as_it_is():
 
     f = make_function("def f(x, rng):\n    return x * rng.uniform(1.0, 2.0)\n")
     assert differentiate(f)(1.0, random.Random(3)) == random.Random(3).uniform(1.0, 2.0)
+
+
+# Found by the fuzzer.
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_list_argument_appended_to_is_changed_once_and_never_undone(mode):
+    f = make_function("""
+        def f(x, y, log):
+            log.append(y)
+            s = x
+            for i in range(2):
+                log.append(s)
+                s = s * y
+            return s
+        """)
+    log = []
+    assert differentiate(f, wrt=1, mode=mode)(1.0, 2.0, log) == pytest.approx(4.0)
+    assert log == [2.0, 1.0, 2.0]
+    g = make_function("def g(x, log):\n    log.append(x)\n    return log[0] * x\n")
+    with pytest.raises(UnsupportedSyntaxError, match="appends to, as an effect, and also reads"):
+        differentiate(g)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_array_the_output_does_not_depend_on(mode):
+    f = make_function("def f(x, w):\n    return x * x\n")
+    w = np.ones(3)
+    gradient = differentiate(f, wrt=(0, 1), mode=mode)(1.5, w)
+    assert gradient[0] == pytest.approx(3.0)
+    np.testing.assert_array_equal(gradient[1], np.zeros(3) if mode == "reverse" else 0.0)
+
+
+def test_a_helper_that_reassigns_its_parameter_in_a_loop_leaves_the_callers_alone():
+    f = make_function("""
+        def h1(p, q):
+            for v in [1.07, p, p]:
+                p, q = (q, 1.0)
+            return q
+
+        def f(x, y):
+            t = h1(y, x)
+            return x * y + t
+        """, name="f")
+    _assert_right(f, (-1.0, 1.3), 0)
+    _assert_right(f, (-1.0, 1.3), 1)
+
+
+@pytest.mark.parametrize("body", [
+    "t = 0.0\n    for i, v in enumerate((y, x)):\n        t = t + v * (i + 1)\n    return t",
+    "return sum((1.85,)) * x + y",
+])
+def test_tuple_displays_as_sequences(body):
+    f = make_function(f"def f(x, y):\n    {body}\n")
+    _assert_right(f, (1.2, 0.7), 0)
+
+
+def test_a_list_made_in_a_branch_is_refused_in_reverse_mode():
+    f = make_function("""
+        def f(x, y):
+            if x > 0.0:
+                xs = []
+                xs.append(y)
+                return xs[0] * x
+            return y
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match="inside a branch"):
+        differentiate(f, wrt=1)
+    _assert_right(f, (0.5, 1.2), 1, modes=("forward",))

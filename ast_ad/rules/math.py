@@ -8,6 +8,7 @@ and `max` send the whole adjoint to the argument Python returns (the first on a 
 import math
 
 from ast_ad.rules import adjoint, d, nondifferentiable, tangent
+from ast_ad import runtime
 
 # ---------------------------------------------------------------- trigonometric
 
@@ -270,3 +271,8 @@ def float_(y, x):
 
 nondifferentiable(math.floor, math.ceil, math.trunc, round, int, bool, len, math.isnan,
                   math.isinf, math.isfinite)
+
+
+# The checks generated code makes: their values do not depend on their arguments' values.
+nondifferentiable(runtime.require_number, runtime.require_array, runtime.require_scalar,
+                  runtime.zero_gradient)
