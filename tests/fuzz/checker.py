@@ -109,9 +109,10 @@ def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None):
 
 def _check_module(program, module, result, seconds, only):
     derivatives = _transform(program, module.f, result.checks, seconds, only)
+    second_order = only is None or any(name.endswith("over reverse") for name in only)
     try:
         with time_limit(seconds):
-            reference = _reference(program, module.f, result)
+            reference = _reference(program, module.f, result, second_order)
     except (Exception, Timeout) as error:
         result.checks.append(_crash("program", error, "the program itself raised: "))
         return
@@ -152,11 +153,11 @@ def _transform(program, f, checks, seconds, only=None):
     return made
 
 
-def _reference(program, f, result):
+def _reference(program, f, result, second_order):
     twin = autograd_twin(program)
     for point in program.points(POINTS):
         try:
-            reference = reference_at(f, twin, program, point)
+            reference = reference_at(f, twin, program, point, second_order)
         except BadPoint as reason:
             result.notes.append(f"point {_show_point(point)} left out: {reason}")
             continue

@@ -124,8 +124,9 @@ def _assemble(program, name, parts):
     return np.array(parts) if name == "w" else parts[0]
 
 
-def reference_at(function, twin, program, point):
-    """The reference at `point`, or BadPoint where it has none.
+def reference_at(function, twin, program, point, second_order=True):
+    """The reference at `point`, or BadPoint where it has none; its second derivative is
+    None unless `second_order`.
 
     Exceptions other than BadPoint come from the program itself (not from ast_ad)."""
     value = _value(function, program, point)
@@ -137,24 +138,27 @@ def reference_at(function, twin, program, point):
         errors[name] = _assemble(program, name, [e for _, e in found])
     k = program.second_wrt
     try:
-        gradient, second, first_x = _autograd(twin, program, point)
+        gradient, second, first_x = _autograd(twin, program, point, second_order)
     except BadPoint:
         raise
     except Exception:  # autograd cannot run this program: differences alone decide
         gradient = None
     if gradient is None:
-        return _by_differences(function, program, point, value, effects, differences, errors)
+        return _by_differences(function, program, point, value, effects, differences, errors,
+                               second_order)
     for name in program.differentiated:
         _agree(gradient[name], differences[name], errors[name], FIRST_AGREEMENT, name)
-    for coordinate, expected in zip(coordinates(program, k), np.ravel(second)):
+    for coordinate, expected in zip(coordinates(program, k) if second_order else [],
+                                    np.ravel(second)):
         estimate, error = richardson(
             lambda t: float(first_x(*program.arguments(shifted(point, coordinate, t)))),
             OUTER_STEP)
         _agree(expected, estimate, error, SECOND_AGREEMENT, f"second {coordinate}")
-    return Reference(point, value, effects, gradient, second, "autograd", {})
+    return Reference(point, value, effects, gradient, second if second_order else None,
+                     "autograd", {})
 
 
-def _autograd(twin, program, point):
+def _autograd(twin, program, point, second_order):
     names = program.differentiated
     positions = [program.parameters.index(n) for n in names]
     args = program.arguments(point)
@@ -171,7 +175,8 @@ def _autograd(twin, program, point):
         gradient = {n: _as_float(p) for n, p in zip(names, parts)}
         first_x = autograd.grad(twin, 0)
         k = program.parameters.index(program.second_wrt)
-        second = _as_float(autograd.grad(first_x, k)(*program.arguments(point)))
+        second = _as_float(autograd.grad(first_x, k)(*program.arguments(point))) \
+            if second_order else 0.0
     for part in list(gradient.values()) + [second]:
         if not np.all(np.isfinite(part)):
             raise BadPoint("autograd's derivative is not finite")
@@ -196,12 +201,15 @@ def _agree(expected, estimate, error, tolerance, what):
                        f"{expected} against {estimate}")
 
 
-def _by_differences(function, program, point, value, effects, differences, errors):
+def _by_differences(function, program, point, value, effects, differences, errors,
+                    second_order):
     """First and second derivatives from differences alone, where autograd cannot run."""
     for name in program.differentiated:
         scale = 1.0 + np.max(np.abs(differences[name]))
         if np.max(errors[name]) > FIRST_AGREEMENT * scale:
             raise BadPoint(f"the differences in {name} do not settle")
+    if not second_order:
+        return Reference(point, value, effects, differences, None, "differences", errors)
     parts, second_errors = [], []
     for coordinate in coordinates(program, program.second_wrt):
         def first_x(t, coordinate=coordinate):

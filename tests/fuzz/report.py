@@ -10,11 +10,13 @@ CHECK_ORDER = {name: i for i, name in enumerate(
 
 def program_text(result, verbose=False):
     """A program, its point, and what each of its checks found, for a replay."""
-    lines = [f"=== program {result.index} (seed {result.seed}): {result.outcome} ===",
-             f"replay: python -m tests.fuzz --seed {result.seed} --index {result.index}"
-             " --verbose",
-             result.source.rstrip(),
-             ""]
+    if isinstance(result.seed, int):
+        lines = [f"=== program {result.index} (seed {result.seed}): {result.outcome} ===",
+                 f"replay: python -m tests.fuzz --seed {result.seed} --index {result.index}"
+                 " --verbose"]
+    else:
+        lines = [f"=== {result.seed}: {result.outcome} ==="]
+    lines += [result.source.rstrip(), ""]
     if result.point is not None:
         lines.append(f"point: {_show_point(result.point)}   reference: {result.reference}")
     if verbose:

@@ -17,7 +17,10 @@ def _nests(w):
 
 
 def _returns_weight(w):
-    """Returns inside loops are what helpers are for; elsewhere they are rarer."""
+    """Returns inside loops are what helpers are for; elsewhere they are rarer. Leaving a
+    loop over enumerate or zip early is outside the subset (limits.md): rare."""
+    if any(kind in ("enumerate", "zip") for kind in w.loops):
+        return 0.1
     if w.in_helper and w.in_loop():
         return 3.0
     return 1.0 if w.in_loop() else 0.6
@@ -195,8 +198,9 @@ def jump(w):
 # -- lists ------------------------------------------------------------------------------
 
 def _new_list_weight(w):
-    """A list of differentiated values made in a loop is outside reverse mode's subset."""
-    return 0.2 if w.in_loop() else 1.5
+    """A list of differentiated values made in a loop or a branch is outside reverse
+    mode's subset (limits.md): rare there."""
+    return 0.2 if w.depth > 0 else 1.5
 
 
 @production("statement", weight=_new_list_weight, when=lambda w: len(w.lists()) < 3)
