@@ -124,8 +124,7 @@ def list_read(w, depth):
 @production("scalar", weight=1)
 def display_sum(w, depth):
     items = ", ".join(_sub(w, depth) for _ in range(w.rng.randint(1, 3)))
-    # A tuple of differentiated values is outside the subset (only constants): rare.
-    return f"sum(({items},))" if w.chance(0.1) else f"sum([{items}])"
+    return w.pick([f"sum([{items}])", f"sum(({items},))"])
 
 
 @production("scalar", weight=2, when=lambda w: w.helpers)

@@ -127,9 +127,7 @@ def for_zip(w):
 @production("statement", weight=1.5, when=_nests)
 def for_display(w):
     items = [w.expression("scalar", 1) for _ in range(w.rng.randint(1, 3))]
-    # A tuple of differentiated values is outside the subset (only constants): rare.
-    tuple_display = w.chance(0.1)
-    display = f"({', '.join(items)},)" if tuple_display else f"[{', '.join(items)}]"
+    display = w.pick([f"[{', '.join(items)}]", f"({', '.join(items)},)"])
     v = w.fresh("v")
     if w.chance(0.5):
         i = w.fresh("i")
