@@ -99,7 +99,7 @@ def test_order_mode_and_index_wrt(model, module):
     assert by_index.stdout == source(differentiate(module.f, wrt=1))
 
 
-@pytest.mark.parametrize("args, status, message", [
+MISTAKES = [
     (["missing.py:f"], 2, "no such file"),
     (["{model}/model.py"], 2, "PATH.py:FUNC"),
     (["{model}/model.py:nothing"], 2, "no function named 'nothing'"),
@@ -113,13 +113,49 @@ def test_order_mode_and_index_wrt(model, module):
     (["{model}/model.py:f", "--wrt", "x3"], 1, "no parameter named 'x3'"),
     (["{model}/model.py:h"], 1, "model.py:15: ast_ad cannot differentiate this: `try`"),
     (["{model}/model.py:f", "--at", "0", "5"], 1, "ZeroDivisionError"),
-])
-def test_mistakes_are_one_line_on_stderr(model, args, status, message):
+]
+
+
+def run_here(model, monkeypatch, capsys, *args):
+    """What `run` gives, from `main` in this process: the status, stdout and stderr."""
+    monkeypatch.chdir(model / "elsewhere")
+    monkeypatch.setattr(sys, "path", list(sys.path))  # main puts the file's folder on it
+    before = set(sys.modules)
+    try:
+        status = main(list(args))
+    except SystemExit as exit:  # argparse's own errors
+        status = exit.code
+    finally:
+        for name in ("model", "constants", "broken"):  # the files main imported
+            if name not in before:
+                sys.modules.pop(name, None)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _assert_one_line(status, stderr, expected_status, message):
+    assert status == expected_status
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert message in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("args, status, message", MISTAKES)
+def test_mistakes_are_one_line_on_stderr(model, monkeypatch, capsys, args, status, message):
+    """Through `main`, in this process (a process for each costs more than the checks)."""
+    code, _, stderr = run_here(model, monkeypatch, capsys,
+                               *[arg.format(model=model) for arg in args])
+    _assert_one_line(code, stderr, status, message)
+
+
+@pytest.mark.parametrize("args, status, message",
+                         [MISTAKES[3], MISTAKES[9], MISTAKES[11]], ids=["import", "argparse",
+                                                                         "refused"])
+def test_the_command_exits_with_the_status_and_one_line(model, args, status, message):
+    """The command itself, for a mistake of each kind: a file that cannot be imported, a bad
+    option argparse reports, a function ast_ad refuses."""
     result = run(model, *[arg.format(model=model) for arg in args])
-    assert result.returncode == status
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    _assert_one_line(result.returncode, result.stderr, status, message)
 
 
 def test_main_returns_the_exit_status(tmp_path, capsys):

@@ -8,12 +8,13 @@ an internal one.
 
 import math
 import random
+import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ast_ad import DifferentiationError, differentiate
-from tests.conftest import make_function
+from tests.conftest import examples, make_function
 
 VARIABLES = ["x", "y", "a", "b"]
 
@@ -80,7 +81,33 @@ def _difference(f, point, i, h=1e-6):
     return (f(*up) - f(*down)) / (2 * h)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each construct the programs are made of, as it shows in their source.
+CONSTRUCTS = {
+    "if": r"^ +if \w > ", "else": r"^ +else:$", "for over a range": r"for i\d in range",
+    "for nested in a for": r"for i[12] in range", "break": r"^ +break$",
+    "continue": r"^ +continue$", "return in a loop": r"^ +return x \* y$",
+    "unpacking": r"^ +\w, \w = ", "for over a list": r"for w in L:",
+    "for over a reversed list": r"for w in reversed\(L\):",
+    "for over a zip": r"for w, u in zip\(L, reversed\(L\)\):",
+    "append": r"L\.append\(", "last item": r"L\[-1\]", "call": r"math\.sin\(",
+    "*=": r" \*= math\.tanh\(", "+=": r" \+= ",
+}
+# Programs that between them have every construct (break, continue and a return in a loop
+# are rare in a sample), checked in every run besides the sample drawn.
+EVERY_CONSTRUCT = [2841, 663, 2512, 1014]
+
+
+def test_the_explicit_programs_have_every_construct():
+    sources = "".join(_program(seed)[0] for seed in EVERY_CONSTRUCT)
+    for construct, pattern in CONSTRUCTS.items():
+        assert re.search(pattern, sources, re.M), construct
+
+
+@examples(12, 300)
+@example(seed=EVERY_CONSTRUCT[0])
+@example(seed=EVERY_CONSTRUCT[1])
+@example(seed=EVERY_CONSTRUCT[2])
+@example(seed=EVERY_CONSTRUCT[3])
 @given(seed=st.integers(0, 10**9))
 def test_random_programs(seed):
     source, point = _program(seed)
