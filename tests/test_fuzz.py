@@ -10,7 +10,9 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from tests.fuzz.checker import check_program
@@ -27,10 +29,32 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAST_LINE = re.compile(r"^(\d+) programs: (\d+) right, (\d+) wrong, (\d+) refused, "
                        r"(\d+) crashed$")
 
-# Sample programs that fail today -> the reproduction (below) each reduces to.
-KNOWN = {}
 
-REPRODUCTIONS = {}
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A bug the fuzzer found, reduced: `f`'s source, the point, and what goes wrong."""
+    name: str
+    body: str
+    point: dict
+    reason: str
+    second_wrt: str = "x"
+
+
+REPRODUCTIONS = [
+    Reproduction("return-in-two-loops", """
+        def f(x, y):
+            for i in range(0):
+                return x
+            for i in range(2):
+                return y
+            return x
+        """, {"x": 0.5, "y": 0.25},
+        "reverse mode: the second loop's return is taken for the first's; d/dy is 0, not 1"),
+]
+
+# Sample programs that fail today -> the reproduction each reduces to.
+KNOWN = {}
 
 
 def test_sample_has_no_wrong_or_crashed_program():
@@ -41,17 +65,19 @@ def test_sample_has_no_wrong_or_crashed_program():
     assert not failing, "\n\n".join(program_text(r) for r in failing)
 
 
-@pytest.mark.parametrize("name", sorted(REPRODUCTIONS))
-def test_reproduction(name):
-    body, point, second_wrt, _ = REPRODUCTIONS[name]
-    program = written(name, body, point, second_wrt)
+@pytest.mark.parametrize("case", [
+    pytest.param(r, id=r.name, marks=pytest.mark.xfail(strict=True, reason=r.reason))
+    for r in REPRODUCTIONS])
+def test_reproduction(case):
+    point = {k: np.array(v) if isinstance(v, list) else v for k, v in case.point.items()}
+    program = written(case.name, case.body, point, case.second_wrt)
     with ProgramFiles() as files:
         result = check_program(program, files)
     assert result.outcome in ("right", "refused"), program_text(result, verbose=True)
 
 
 def test_known_programs_have_reproductions():
-    assert set(KNOWN.values()) <= set(REPRODUCTIONS)
+    assert set(KNOWN.values()) <= {r.name for r in REPRODUCTIONS}
 
 
 def test_every_production_is_used():

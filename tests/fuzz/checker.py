@@ -55,6 +55,7 @@ class Result:
     reference: str = "none"
     seconds: float = 0.0
     notes: list = field(default_factory=list)
+    second_wrt: str = "x"
 
     def refusals(self):
         return sorted({c.summary for c in self.checks if c.outcome == "refused"})
@@ -88,17 +89,20 @@ def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None):
     """The result of every check of `program` (or of those named in `only`), which
     `files` loads as a module."""
     started = time.perf_counter()
-    result = Result(program.seed, program.index, "right", [], program.source)
+    result = Result(program.seed, program.index, "right", [], program.source,
+                    second_wrt=program.second_wrt)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             module = files.load(program.module_name, program.source)
-            module.f
         except Exception as error:
             result.checks.append(_crash("load", error))
         else:
             try:
-                _check_module(program, module, result, seconds_per_step, only)
+                if hasattr(module, "f"):
+                    _check_module(program, module, result, seconds_per_step, only)
+                else:
+                    result.checks.append(Check("load", "crashed", "the module has no f"))
             finally:
                 files.unload(module)
     outcomes = [c.outcome for c in result.checks] or ["skipped"]
@@ -159,7 +163,7 @@ def _reference(program, f, result, second_order):
         try:
             reference = reference_at(f, twin, program, point, second_order)
         except BadPoint as reason:
-            result.notes.append(f"point {_show_point(point)} left out: {reason}")
+            result.notes.append(f"point {show_point(point)} left out: {reason}")
             continue
         result.point, result.reference = point, reference.source
         return reference
@@ -247,12 +251,15 @@ def _relative(error, expected):
 
 
 def _effects_differ(got, expected):
-    printed, log = got
-    printed_expected, log_expected = expected
+    printed, log, logged = got
+    printed_expected, log_expected, logged_expected = expected
     if not _same_numbers(printed.split(), printed_expected.split()):
         return "printed text differs"
     if log_expected is not None and not _same_numbers(log, log_expected):
         return "log differs"
+    if logged_expected is not None and not _same_numbers(logged.split(),
+                                                         logged_expected.split()):
+        return "logged text differs"
     return None
 
 
@@ -299,11 +306,11 @@ def _frame(frame):
     return f"{short}:{frame.lineno} in {frame.name}"
 
 
-def _show_point(point):
-    return ", ".join(f"{k}={_show_value(v)}" for k, v in point.items())
+def show_point(point):
+    return ", ".join(f"{k}={show_value(v)}" for k, v in point.items())
 
 
-def _show_value(value):
+def show_value(value):
     if isinstance(value, np.ndarray):
         return f"np.array({value.tolist()!r})"
     return repr(value)

@@ -130,14 +130,33 @@ def display_sum(w, depth):
 @production("scalar", weight=2, when=lambda w: w.helpers)
 def helper_call(w, depth):
     helper = w.pick(w.helpers)
-    args = [_sub(w, depth) if kind == "scalar" else w.pick(w.ints() + ["2"])
-            for kind in helper.kinds]
-    return f"{helper.name}({', '.join(args)})"
+    args = [_argument(w, depth, kind) for kind in helper.kinds]
+    return f"{helper.call}({', '.join(args)})"
 
 
-@production("scalar", weight=1, leaf=True, when=lambda w: w.features.random_parameter)
+def _argument(w, depth, kind):
+    if kind == "scalar":
+        return _sub(w, depth)
+    if kind == "int":
+        return w.pick(w.ints() + ["2"])
+    known = [xs for xs in w.lists() if w.list_length(xs) > 0]
+    items = ", ".join(_sub(w, depth) for _ in range(w.rng.randint(1, 3)))
+    return w.pick(known + [f"[{items}]", f"({items},)"])
+
+
+@production("scalar", weight=1, leaf=True, when=lambda w: w.has("rng"))
 def random_draw(w, depth):
     return w.pick(["rng.random()", "rng.gauss(0, 1)", "(0.5 * rng.gauss(0, 1))"])
+
+
+@production("scalar", weight=1, leaf=True, when=lambda w: w.has("gen"))
+def generator_draw(w, depth):
+    return w.pick(["gen.normal()", "gen.random()", "gen.uniform(-1.0, 1.0)"])
+
+
+@production("scalar", weight=1, leaf=True, when=lambda w: w.features.module_random)
+def module_random_draw(w, depth):
+    return w.pick(["random.random()", "random.gauss(0, 1)"])
 
 
 @production("scalar", weight=3, when=lambda w: w.features.numpy)

@@ -1,12 +1,16 @@
 """One random program: module-level helpers and the function `f` the fuzzer differentiates,
-with the point where it is checked.
+with the points where it is checked.
 
 A program is a pure function of `(seed, index)`, so any one can be written again for a
 replay. `f` takes the scalars `x` and `y` (and, in NumPy programs, sometimes an array `w`),
-which are differentiated, and may take `n` (an int for loop bounds), `rng` (a
-`random.Random`, seeded afresh for every call) and `log` (a list it appends to).
+which are differentiated, and may take parameters that are not: `n` (an int for loop
+bounds), `rng` (a `random.Random`), `gen` (a NumPy Generator), `log` (a list it appends
+to) and `logger` (a `logging.Logger`). Each call gets them afresh, seeded, so that a
+program that draws random numbers is a function of its differentiated arguments.
 """
 
+import io
+import logging
 import random
 import re
 import textwrap
@@ -17,8 +21,29 @@ import numpy as np
 from tests.fuzz import expressions, statements  # noqa: F401  (they register the grammar)
 from tests.fuzz.writer import Features, Helper, Writer
 
-HEADER = "import math\nimport random\n\nimport numpy as np\n"
+HEADER = "import functools\nimport math\nimport random\n\nimport numpy as np\n"
 RANDOM_SEED = 20240601
+EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05}
+DIFFERENTIATED = ("x", "y", "w")
+# How helpers are decorated: plainly, by decorators ast_ad sees through, as methods.
+DECORATIONS = {"plain": 14, "lru_cache": 1.5, "cache": 1, "wrapper": 1, "staticmethod": 1.5,
+               "classmethod": 0.5}
+WRAPPER = '''def scaled(function):
+    """A decorator whose wrapper passes its arguments on."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return 2.0 * function(*args, **kwargs)
+    return wrapper
+'''
+
+
+class CapturedLogger(logging.Logger):
+    """A logger of its own (not in logging's registry) writing to a string."""
+
+    def __init__(self):
+        super().__init__("fuzz", logging.INFO)
+        self.stream = io.StringIO()
+        self.addHandler(logging.StreamHandler(self.stream))
 
 
 @dataclass
@@ -64,18 +89,22 @@ class Program:
         return point
 
     def arguments(self, point):
-        """Fresh positional arguments at `point`: a new seeded `rng` and an empty `log`."""
-        made = {"rng": lambda: random.Random(RANDOM_SEED), "log": list}
+        """Fresh positional arguments at `point`, for one call: new seeded generators, an
+        empty log and logger; `random` itself is seeded again too."""
+        random.seed(RANDOM_SEED)
+        made = {"rng": lambda: random.Random(RANDOM_SEED),
+                "gen": lambda: np.random.default_rng(RANDOM_SEED),
+                "log": list, "logger": CapturedLogger}
         return [made[name]() if name in made else _copy(point[name])
                 for name in self.parameters]
 
 
 def written(name, body, point, second_wrt="x"):
     """A program written by hand, such as a bug's reproduction: `def f` takes `x` first,
-    then any of `y`, `w` (differentiated) and `n`, `rng`, `log`; it is checked at `point`."""
+    then any of `y`, `w` (differentiated) and the extras; it is checked at `point`."""
     body = textwrap.dedent(body).lstrip("\n")
     parameters = re.search(r"^def f\((.*)\):", body, re.M).group(1).split(", ")
-    differentiated = [p for p in parameters if p in ("x", "y", "w")]
+    differentiated = [p for p in parameters if p in DIFFERENTIATED]
     extras = [p for p in parameters if p not in differentiated]
     length = len(point["w"]) if "w" in point else 3
     return Program(name, 0, body, differentiated, extras, second_wrt, length,
@@ -90,64 +119,81 @@ def generate(seed, index):
     """The program number `index` of the run seeded with `seed`."""
     rng = random.Random(f"program {seed} {index}")
     features = _features(rng)
-    helpers = []
-    for number in range(len(features.helpers)):
-        kinds = features.helpers[number]
-        helper = Helper(f"h{number + 1}", kinds)
-        helpers.append((helper, _helper_source(rng, features, helper, helpers)))
-    main = _main_source(rng, features, [h for h, _ in helpers])
+    helpers, sources = [], []
+    for number in range(rng.choices([0, 1, 2], [0.55, 0.3, 0.15])[0]):
+        helper, source = _helper(rng, features, f"h{number + 1}", helpers)
+        helpers.append(helper)
+        sources.append(source)
+    sources.append(_main_source(rng, features, helpers))
+    if any("@scaled" in s for s in sources):
+        sources.insert(0, WRAPPER)
     differentiated = ["x", "y"] + (["w"] if features.array_parameter else [])
-    extras = ([("n")] if features.count_parameter else []) + \
-        (["rng"] if features.random_parameter else []) + \
-        (["log"] if features.log_parameter else [])
-    body = "\n\n".join([source for _, source in helpers] + [main])
-    return Program(seed, index, body, differentiated, extras,
+    return Program(seed, index, "\n\n".join(sources), differentiated, list(features.extras),
                    second_wrt=rng.choice(differentiated), array_length=features.array_length)
 
 
 def _features(rng):
     numpy = rng.random() < 0.3
-    helpers = [("scalar", "scalar") if rng.random() < 0.6 else ("scalar", "scalar", "int")
-               for _ in range(rng.choices([0, 1, 2], [0.55, 0.3, 0.15])[0])]
     return Features(numpy=numpy, array_length=rng.choice([2, 3, 4]),
                     array_parameter=numpy and rng.random() < 0.6,
-                    count_parameter=rng.random() < 0.3,
-                    random_parameter=rng.random() < 0.15,
-                    log_parameter=rng.random() < 0.1,
-                    printing=rng.random() < 0.1,
-                    helpers=helpers)
+                    extras=tuple(name for name, p in EXTRAS.items() if rng.random() < p),
+                    module_random=rng.random() < 0.06,
+                    printing=rng.random() < 0.1)
 
 
-def _helper_source(rng, features, helper, earlier):
-    names = ["p", "q", "k"][:len(helper.kinds)]
-    helper_features = Features(printing=features.printing)
+def _helper(rng, features, name, earlier):
+    """A helper of scalars (one may be an int for its loops, or a list), decorated or not."""
+    kinds = rng.choice([("scalar", "scalar")] * 3 + [("scalar", "scalar", "int"),
+                                                      ("list", "scalar")])
+    names = {("list", "scalar"): ["ps", "q"]}.get(kinds, ["p", "q", "k"][:len(kinds)])
+    decoration = rng.choices(list(DECORATIONS), list(DECORATIONS.values()))[0]
+    if "list" in kinds and decoration in ("lru_cache", "cache"):
+        decoration = "plain"  # a list is no key of a cache
+    # A cached helper runs once for the same arguments: its prints would not repeat.
+    cached = decoration in ("lru_cache", "cache")
+    helper_features = Features(printing=features.printing and not cached)
     writer = Writer(rng, helper_features, budget=_budget(rng, 2, 7), in_helper=True,
-                    helpers=[h for h, _ in earlier])
-    for name, kind in zip(names, helper.kinds):
-        writer.define(name, kind)
+                    helpers=earlier)
+    for parameter, kind in zip(names, kinds):
+        writer.define(parameter, kind, length=1)
+        if kind == "list":
+            writer.frozen.add(parameter)
     _statements(writer)
     writer.line(f"return {writer.expression()}")
-    return f"def {helper.name}({', '.join(names)}):\n" + "\n".join(writer.lines) + "\n"
+    body = "\n".join(writer.lines) + "\n"
+    return _decorated(name, names, kinds, body, decoration)
+
+
+def _decorated(name, names, kinds, body, decoration):
+    if decoration in ("staticmethod", "classmethod"):
+        owner = name.upper()
+        first = ["cls"] if decoration == "classmethod" else []
+        text = (f"class {owner}:\n    @{decoration}\n"
+                f"    def {name}({', '.join(first + names)}):\n"
+                + textwrap.indent(body, "    "))
+        return Helper(f"{owner}.{name}", kinds), text
+    line = {"plain": "", "lru_cache": "@functools.lru_cache\n", "cache": "@functools.cache\n",
+            "wrapper": "@scaled\n"}[decoration]
+    return Helper(name, kinds), f"{line}def {name}({', '.join(names)}):\n{body}"
 
 
 def _main_source(rng, features, helpers):
     writer = Writer(rng, features, budget=_budget(rng, 4, 22), helpers=helpers)
-    params = ["x", "y"]
-    writer.define("x", "scalar")
-    writer.define("y", "scalar")
-    if features.array_parameter:
-        params.append("w")
-        writer.define("w", "array")
-    for flag, name in [(features.count_parameter, "n"), (features.random_parameter, "rng"),
-                       (features.log_parameter, "log")]:
-        if flag:
-            params.append(name)
-    if features.count_parameter:
-        writer.define("n", "int")
+    params = ["x", "y"] + (["w"] if features.array_parameter else []) + list(features.extras)
+    for name in params:
+        kind = {"w": "array", "n": "int"}.get(name, "scalar")
+        if name in ("x", "y", "w", "n"):
+            writer.define(name, kind)
     _statements(writer)
     live = rng.sample(writer.scalars(), min(len(writer.scalars()), rng.randint(1, 3)))
     writer.line(f"return {' + '.join(live + [writer.expression()])}")
-    return f"def f({', '.join(params)}):\n" + "\n".join(writer.lines) + "\n"
+    decoration = ""
+    if rng.random() < 0.04:
+        decoration = "@scaled\n"
+    elif rng.random() < 0.03 and not features.extras and not features.array_parameter \
+            and not features.printing and not features.module_random:
+        decoration = "@functools.lru_cache\n"  # only where a cached call changes nothing
+    return f"{decoration}def f({', '.join(params)}):\n" + "\n".join(writer.lines) + "\n"
 
 
 def _budget(rng, least, most):

@@ -7,6 +7,7 @@ derivative is defined; it is rejected, and the checker tries another.
 """
 
 import contextlib
+import functools
 import io
 import math
 import random
@@ -61,19 +62,21 @@ AUTOGRAD_MATH = autograd_math()
 def autograd_twin(program):
     """The program's `f`, executed from the same text with `math` and `np` for autograd."""
     namespace = {"__name__": f"{program.module_name}_autograd", "math": AUTOGRAD_MATH,
-                 "np": anp, "random": random}
+                 "np": anp, "random": random, "functools": functools}
     exec(compile(program.body, f"<{program.module_name} under autograd>", "exec"), namespace)
     return namespace["f"]
 
 
 def call(function, program, point, **keywords):
-    """`function` at `point` with fresh effects: its result, and (printed text, log)."""
-    args = program.arguments(point)
+    """`function` at `point` with fresh effects: its result, and its effects (the text it
+    printed, what it appended to `log`, what it sent to `logger`)."""
+    args = dict(zip(program.parameters, program.arguments(point)))
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        result = function(*args, **keywords)
-    log = args[program.parameters.index("log")] if "log" in program.parameters else None
-    return result, (printed.getvalue(), log)
+        result = function(*args.values(), **keywords)
+    logger = args.get("logger")
+    return result, (printed.getvalue(), args.get("log"),
+                    logger.stream.getvalue() if logger is not None else None)
 
 
 def coordinates(program, name):

@@ -1,7 +1,7 @@
 """What a run prints: chosen programs in full, then the failure classes, the refusals by
 message, and last the outcome line."""
 
-from tests.fuzz.checker import _show_point
+from tests.fuzz.checker import show_point
 
 CHECK_ORDER = {name: i for i, name in enumerate(
     ["load", "program", "reverse", "forward", "reverse wrt x", "forward over reverse",
@@ -18,7 +18,8 @@ def program_text(result, verbose=False):
         lines = [f"=== {result.seed}: {result.outcome} ==="]
     lines += [result.source.rstrip(), ""]
     if result.point is not None:
-        lines.append(f"point: {_show_point(result.point)}   reference: {result.reference}")
+        lines.append(f"point: {show_point(result.point)}   reference: {result.reference}")
+    lines.append(f"second order: d/d{result.second_wrt} of df/dx")
     if verbose:
         lines += [f"note: {note}" for note in result.notes]
     for check in sorted(result.checks, key=lambda c: CHECK_ORDER.get(c.name, 0)):

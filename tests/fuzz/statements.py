@@ -124,18 +124,29 @@ def for_zip(w):
         w.body(define=[(u, "scalar"), (v, "scalar")])
 
 
-@production("statement", weight=1.5, when=_nests)
-def for_display(w):
+def _display(w):
     items = [w.expression("scalar", 1) for _ in range(w.rng.randint(1, 3))]
-    display = w.pick([f"[{', '.join(items)}]", f"({', '.join(items)},)"])
-    v = w.fresh("v")
-    if w.chance(0.5):
+    return w.pick([f"[{', '.join(items)}]", f"({', '.join(items)},)"])
+
+
+@production("statement", weight=2, when=_nests)
+def for_display(w):
+    display, v = _display(w), w.fresh("v")
+    form = w.pick(["for", "for", "enumerate", "reversed", "zip"])
+    if form == "enumerate":
         i = w.fresh("i")
         w.line(f"for {i}, {v} in enumerate({display}):")
         with w.loop("enumerate"):
             w.body(define=[(i, "int"), (v, "scalar")])
+    elif form == "zip":
+        u = w.fresh("u")
+        other = w.pick(w.lists() + [_display(w), f"reversed({display})"])
+        w.line(f"for {u}, {v} in zip({display}, {other}):")
+        with w.loop("zip", iterating=[other]):
+            w.body(define=[(u, "scalar"), (v, "scalar")])
     else:
-        w.line(f"for {v} in {display}:")
+        sequence = f"reversed({display})" if form == "reversed" else display
+        w.line(f"for {v} in {sequence}:")
         with w.loop("for"):
             w.body(define=[(v, "scalar")])
 
@@ -204,6 +215,11 @@ def _new_list_weight(w):
 @production("statement", weight=_new_list_weight, when=lambda w: len(w.lists()) < 3)
 def new_list(w):
     xs = w.fresh("xs")
+    if w.chance(0.4):
+        items = [w.expression() for _ in range(w.rng.randint(1, 3))]
+        w.line(f"{xs} = [{', '.join(items)}]")
+        w.define(xs, "list", len(items))
+        return
     w.line(f"{xs} = []")
     w.define(xs, "list")
     for _ in range(w.rng.randint(0, 2)):
@@ -243,13 +259,29 @@ def print_value(w):
     w.line(w.pick([f"print({value})", f"print('value', {value})"]))
 
 
-@production("statement", weight=0.8, when=lambda w: w.features.log_parameter)
+@production("statement", weight=0.8, when=lambda w: w.has("log"))
 def log_value(w):
     w.line(f"log.append({w.expression('bounded' if w.in_loop() else 'scalar')})")
 
 
-@production("statement", weight=0.8, when=lambda w: w.features.random_parameter)
+@production("statement", weight=0.8, when=lambda w: w.has("logger"))
+def logger_value(w):
+    level = w.pick(["info", "warning"])
+    w.line(f"logger.{level}('value %.9f', {w.expression()})")
+
+
+DRAWS = {"rng": ["rng.gauss(0, 1)", "rng.random()", "rng.uniform(-1, 1)"],
+         "gen": ["gen.normal()", "gen.random()", "gen.uniform(-1.0, 1.0)"],
+         "random": ["random.gauss(0, 1)", "random.random()"]}
+
+
+def _sources_of_draws(w):
+    return [s for s in ("rng", "gen") if w.has(s)] + (["random"] if w.features.module_random
+                                                       else [])
+
+
+@production("statement", weight=0.8, when=_sources_of_draws)
 def random_value(w):
     target = w.fresh("z")
-    w.line(f"{target} = {w.pick(['rng.gauss(0, 1)', 'rng.random()', 'rng.uniform(-1, 1)'])}")
+    w.line(f"{target} = {w.pick(DRAWS[w.pick(_sources_of_draws(w))])}")
     w.define(target, "scalar")

@@ -23,22 +23,22 @@ class Scope:
 
 @dataclass(frozen=True)
 class Helper:
-    """A module-level function the program may call: its name and parameter kinds."""
-    name: str
+    """A function the program may call: how a call names it, and its parameters' kinds."""
+    call: str
     kinds: tuple
 
 
 @dataclass
 class Features:
-    """What one program may use, drawn once per program."""
+    """What one program may use, drawn once per program. `extras` are the parameters that
+    are not differentiated: `n` (an int), `rng` (a random.Random), `gen` (a NumPy
+    Generator), `log` (a list to append to), `logger` (a logging.Logger)."""
     numpy: bool = False
     array_length: int = 3
     array_parameter: bool = False
-    count_parameter: bool = False
-    random_parameter: bool = False
-    log_parameter: bool = False
+    extras: tuple = ()
+    module_random: bool = False
     printing: bool = False
-    helpers: list = field(default_factory=list)
 
 
 class Writer:
@@ -55,6 +55,7 @@ class Writer:
         self.scopes = [Scope()]
         self.loops = []
         self.iterating = set()
+        self.frozen = set()
         self.counter = 0
 
     # -- choices --------------------------------------------------------------------
@@ -95,7 +96,9 @@ class Writer:
         return self.visible("array")
 
     def appendable_lists(self):
-        return [name for name in self.lists() if name not in self.iterating]
+        """Lists a loop does not iterate and that are the function's own."""
+        return [name for name in self.lists()
+                if name not in self.iterating and name not in self.frozen]
 
     def list_length(self, name):
         """How many items `name` has for certain here."""
@@ -117,6 +120,9 @@ class Writer:
 
     def in_loop(self):
         return bool(self.loops)
+
+    def has(self, extra):
+        return extra in self.features.extras
 
     def can_nest(self):
         return self.depth < MAX_BLOCK_DEPTH and self.budget > 1
