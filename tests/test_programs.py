@@ -6,9 +6,10 @@ the lowered trace computes what the original does; generated code is determinist
 and prints the same through astor and through `ast.unparse`.
 """
 
+import re
 
 import gast
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, source
@@ -20,7 +21,7 @@ from ast_ad.optimize import optimize
 from ast_ad.parse import parse_function
 from ast_ad.reverse import reverse
 from ast_ad.testing import check_grads
-from tests.conftest import make_function
+from tests.conftest import examples, make_function
 
 # Each wraps its arguments so that any real input stays in the function's domain.
 UNARY = ["math.sin({0})", "math.cos({0})", "math.tan(0.5 * math.tanh({0}))", "math.tanh({0})",
@@ -65,10 +66,84 @@ def programs(draw):
 
 
 points = st.tuples(*[st.floats(-2.0, 2.0, allow_nan=False) for _ in range(3)])
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = examples(15, 300)
+SECOND_ORDER = examples(8, 300)  # eleven transforms an example
+
+# Programs that between them apply every operation above and make every kind of statement
+# the strategy makes, given to each property besides the sample it draws.
+EVERY_OPERATION = [
+    """import math
+
+def g(a, b, c):
+    t = math.sin(a) * math.cos(b)
+    a += math.tan(0.5 * math.tanh(c)) - math.tanh(t)
+    return math.atan(a) + math.exp(math.sin(b))
+""",
+    """import math
+
+def g(a, b, c):
+    b *= math.cos(math.log(1.5 + math.cos(c)))
+    return math.sqrt(1.0 + a * a) * math.log1p(b * b)
+""",
+    """import math
+
+def g(a, b, c):
+    t = math.expm1(math.tanh(a)) / (2.0 + math.sin(b))
+    b -= math.atan2(math.asin(0.5 * math.tanh(c)), 2.0 + math.cos(t))
+    return b
+""",
+    """import math
+
+def g(a, b, c):
+    u = (1.5 + math.sin(math.acos(0.5 * math.sin(b)))) ** math.cos(math.sinh(math.tanh(a)))
+    return math.cosh(math.sin(u)) + math.log2(2.0 + math.sin(c))
+""",
+    """import math
+
+def g(a, b, c):
+    a = math.log10(2.0 + math.cos(a)) * math.hypot(c, 1.0)
+    return a + (1.0 + b * b) ** 0.5
+""",
+    """import math
+
+def g(a, b, c):
+    t = pow(2.0 + math.cos(-a), math.sin(+b))
+    c *= math.cos(math.hypot(t ** 2, 1.5 + math.sin(c ** 3)))
+    return c
+""",
+    """import math
+
+def g(a, b, c):
+    u = math.log(2.0 + math.cos(2.0 * c), 3.0 + math.sin(b / 3.0)) * (3 - 1.25 * a)
+    u += float(u) * math.log(2.0 + math.sin(0.5 * a), 3.0)
+    return math.pow(1.0 + u * u, 0.3)
+""",
+]
 
 
-@SETTINGS
+def every_operation(with_point=True):
+    """The test, given each of EVERY_OPERATION (at a point inside every domain) first."""
+    def decorate(test):
+        for program in EVERY_OPERATION:
+            arguments = {"program": program}
+            if with_point:
+                arguments["point"] = (0.3, -0.7, 1.1)
+            test = example(**arguments)(test)
+        return test
+    return decorate
+
+
+def test_the_explicit_programs_apply_every_operation():
+    text = "".join(EVERY_OPERATION)
+    for template in UNARY + BINARY:
+        pattern = re.escape(template).replace(r"\{0\}", ".+?").replace(r"\{1\}", ".+?")
+        assert re.search(pattern, text), template
+    for statement in ("    t = ", "    u = ", "    a = ", " += ", " -= ", " *= math.cos("):
+        assert statement in text, statement
+
+
+@SECOND_ORDER
+@every_operation()
 @given(program=programs(), point=points)
 def test_derivatives_match_finite_differences(program, point):
     g = make_function(program)
@@ -76,6 +151,7 @@ def test_derivatives_match_finite_differences(program, point):
 
 
 @SETTINGS
+@every_operation()
 @given(program=programs(), point=points)
 def test_forward_and_reverse_agree(program, point):
     g = make_function(program)
@@ -86,6 +162,7 @@ def test_forward_and_reverse_agree(program, point):
 
 
 @SETTINGS
+@every_operation()
 @given(program=programs(), point=points)
 def test_lowered_trace_computes_the_original(program, point):
     g = make_function(program)
@@ -94,6 +171,7 @@ def test_lowered_trace_computes_the_original(program, point):
 
 
 @SETTINGS
+@every_operation(with_point=False)
 @given(program=programs())
 def test_generated_code_is_deterministic_and_printers_agree(program):
     first = source(differentiate(make_function(program), wrt=(0, 2)))
@@ -107,6 +185,7 @@ def test_generated_code_is_deterministic_and_printers_agree(program):
 
 
 @SETTINGS
+@every_operation()
 @given(program=programs(), point=points)
 def test_optimized_gradients_equal_the_line_by_line_ones(program, point):
     """Only a value computed once where the trace computed it twice (its adjoint then sums

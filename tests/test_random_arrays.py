@@ -18,12 +18,12 @@ import re
 import types
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import Phase, example, given, note
 from hypothesis import strategies as st
 
 from ast_ad import differentiate
 from ast_ad.testing import central_difference
-from tests.conftest import make_function
+from tests.conftest import examples, make_function
 
 np = pytest.importorskip("numpy")
 autograd = pytest.importorskip("autograd")
@@ -388,9 +388,17 @@ def _check_program(seed):
     return True
 
 
+# Programs whose derivatives take paths a sample reaches only now and then: forward mode
+# over an index or a sum of a value that carries no tangent, a statement whose derivative
+# is zero, and the optimizer's rarer rewrites.
+RARE_PATHS = [4, 96, 147]
+
+
 @pytest.mark.filterwarnings("ignore:Output seems independent of input")
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # a smaller seed is no simpler
+@examples(12, 200, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking:
+@example(seed=RARE_PATHS[0])  # a smaller seed is no simpler program
+@example(seed=RARE_PATHS[1])
+@example(seed=RARE_PATHS[2])
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_array_programs(seed):
     note(_program(seed)[0])
