@@ -16,6 +16,11 @@ def _sub(w, depth, kind="scalar"):
     return w.expression(kind, depth)
 
 
+def _atom(text):
+    """`text` ready to be indexed or to have a method called: parenthesized unless a name."""
+    return text if text.isidentifier() else f"({text})"
+
+
 def _leaf(w, kind="scalar"):
     """A name or a number: for an operand written several times, to keep lines short."""
     return w.expression(kind, MAX_EXPRESSION_DEPTH)
@@ -163,12 +168,12 @@ def module_random_draw(w, depth):
 def array_reduction(w, depth):
     a = _sub(w, depth, "array")
     n = w.features.array_length
-    b, c = _sub(w, depth, "array"), _leaf(w, "array")
-    choices = [f"np.sum({a})", f"np.mean({a})", f"{a}[{w.rng.randrange(-n, n)}]",
+    b, c = _sub(w, depth, "array"), _atom(_leaf(w, "array"))
+    choices = [f"np.sum({a})", f"np.mean({a})", f"{_atom(a)}[{w.rng.randrange(-n, n)}]",
                f"np.dot({a}, {b})", f"({a} @ {b})", f"np.sum({c}[1:] * {c}[:-1])",
-               f"{a}.sum()", f"np.max({a})"]
+               f"{_atom(a)}.sum()", f"np.max({a})"]
     if w.ints():
-        choices.append(f"{a}[{w.pick(w.ints())} % {n}]")
+        choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)
 
 
