@@ -166,6 +166,8 @@ class _Forward:
             return nodes.assign(tangent(application.result), gast.List(elts=[], ctx=gast.Load()))
         if application.primal == "pop":
             return nodes.assign(tangent(application.result), nodes.method_call(stack, "pop"))
+        if not application.args:  # a pop whose value is dropped: the tangents' too
+            return gast.Expr(value=nodes.method_call(stack, "pop"))
         value = application.args[0]
         pushed = nodes.load(tangent(value.id)) if isinstance(value, gast.Name) and \
             value.id in active else self.zero(value.id) if isinstance(value, gast.Name) \

@@ -373,6 +373,10 @@ class _Lowerer(Expressions):
                 items = stmt.iter  # a list of the function's own: no second name for it
             else:
                 items = user_name("items")
+                if self.calls_builtin(stmt.iter) and not self.is_range(stmt.iter):
+                    raise self.origin.unsupported(stmt, "`break` in a loop over an iterator "
+                                                        "such as `reversed(...)` is not "
+                                                        "supported yet; loop over an index")
                 self.statement(assign(items, stmt.iter))
             self.statement(assign(index, gast.Constant(value=0, kind=None)))
             length = gast.Call(func=gast.Name(id="len", ctx=gast.Load(), annotation=None,

@@ -80,7 +80,8 @@ class _Reverse:
         self.fresh = set()  # array adjoints last assigned an array no other name shares
         # An array's zero adjoint needs the array, which exists only where it was defined:
         # those defined in a branch get theirs there, in the primal sweep.
-        self.conditional = _defined_in_blocks(tree.body) if self.arrays else set()
+        self.conditional = _defined_in_blocks(tree.body) - set(parameters(tree)) \
+            if self.arrays else set()
         self.zero_at_definition = set()
         self.counters = {}  # while loop -> the name counting its trips
         self.loop_depth = 0  # of the statement being reversed

@@ -307,3 +307,45 @@ def test_a_list_made_in_a_branch_is_refused_in_reverse_mode():
     with pytest.raises(UnsupportedSyntaxError, match="inside a branch"):
         differentiate(f, wrt=1)
     _assert_right(f, (0.5, 1.2), 1, modes=("forward",))
+
+
+def test_an_array_carried_by_a_loop_that_may_not_run():
+    f = make_function("""
+        import numpy as np
+
+        def f(y, w, n):
+            for i in range(1, n):
+                w = np.sin(w)
+            return y * np.sum(w)
+        """)
+    w = np.array([0.1, -0.7])
+    for n in (1, 3):
+        gradient = differentiate(f, wrt=(0, 1))(1.5, w, n)
+        expected = np.cos(np.sin(w)) * np.cos(w) * 1.5 if n == 3 else np.full(2, 1.5)
+        np.testing.assert_allclose(gradient[1], expected)
+
+
+def test_break_in_a_loop_over_an_iterator_is_refused():
+    f = make_function("""
+        def f(x, y):
+            t = 0.0
+            for v in reversed([x * 0.5, y, x]):
+                if t > 2.0:
+                    break
+                t = t + v * x
+            return t
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match="loop over an index"):
+        differentiate(f)
+
+
+def test_forward_mode_through_a_pop_whose_value_is_dropped():
+    f = make_function("""
+        def f(x, y):
+            xs = []
+            xs.append(x * y)
+            xs.append(y)
+            xs.pop()
+            return xs[0] * x
+        """)
+    assert differentiate(f, wrt=1, mode="forward")(1.3, 0.4) == pytest.approx(1.3 * 1.3)
