@@ -4,13 +4,13 @@ import math
 
 import gast
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, rules
 from ast_ad.rules.operators import log_of_base
 from ast_ad.testing import check_grads
-from tests.conftest import make_function
+from tests.conftest import examples, make_function
 
 # primitive -> (the expression, in a and b, that applies it; the domain of a and b)
 UNIT = (-0.9, 0.9)
@@ -56,7 +56,7 @@ FUNCTIONS = {primal: make_function(f"import math\ndef g(a, b):\n    return {expr
 
 
 @pytest.mark.parametrize("primal", list(CASES), ids=lambda p: getattr(p, "__name__", str(p)))
-@settings(max_examples=15, deadline=None)
+@examples(15, 150)
 @given(data=st.data())
 def test_rule_matches_finite_differences(primal, data):
     _, (low, high) = CASES[primal]

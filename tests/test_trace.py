@@ -4,11 +4,12 @@ import math
 import pathlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import DifferentiationError, differentiate, source, trace
 from ast_ad.trace import Row
+from tests.conftest import examples
 from tests.test_transforms import programs
 
 
@@ -132,7 +133,7 @@ def test_bad_calls_raise_differentiation_errors(call, message):
         call()
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(12, 200)
 @given(g=programs(), point=st.tuples(*[st.floats(-2.0, 2.0, allow_nan=False)] * 2),
        mode=st.sampled_from(["reverse", "forward"]))
 def test_trace_of_random_programs_agrees_with_the_function_and_its_derivative(g, point, mode):

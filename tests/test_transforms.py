@@ -3,13 +3,13 @@
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import (DifferentiationError, UnsupportedSyntaxError, differentiate, hessian,
                     jacobian, jvp, value_and_grad, vjp)
 from ast_ad.testing import central_difference
-from tests.conftest import make_function
+from tests.conftest import examples, make_function
 
 
 def f(x1, x2):
@@ -220,7 +220,7 @@ def programs(draw):
 
 
 reals = st.floats(-2.0, 2.0, allow_nan=False)
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = examples(12, 250)
 
 
 def near(a, b, rtol=1e-6, atol=1e-8):
