@@ -57,7 +57,7 @@ class _Reverse:
         self.seed = self.namer.claim("out_bar")  # the contract's name, whatever the output is
         self.out = returned_name(tree.body)
         self.names = Derived(self.namer, "_bar")
-        self.active = active_names(tree.body, self.wrt)
+        self.active = active_names(tree.body, self.wrt, self.out)
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
         self.made_in_loops = self.lists_made_in_loops(tree.body)

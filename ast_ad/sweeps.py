@@ -298,23 +298,35 @@ def _is_reduction(primal):
         numpy.linalg.norm, numpy.size, numpy.ndim))
 
 
-def active_names(body, wrt):
-    """The names that depend on `wrt` through differentiable operations (around loops too):
-    a worklist over the uses of each name, so each statement is looked at once per input
-    that becomes active, not once per round."""
-    readers = {}  # name -> the differentiable applications that read it
+def active_names(body, wrt, out=None):
+    """The names that depend on `wrt` through differentiable operations (around loops too)
+    and, if `out` is given, that `out` depends on: a worklist each way over the trace's
+    def-use chains, so each statement is looked at once per name that becomes active."""
+    readers, writers = {}, {}  # name -> the differentiable applications reading, writing it
     for application in applications(body):
         if application.differentiable():
+            writers.setdefault(application.result, []).append(application)
             for atom in application.atoms():
                 if isinstance(atom, gast.Name):
                     readers.setdefault(atom.id, []).append(application)
-    active, work = set(wrt), list(wrt)
+    forward = _reached(wrt, readers, lambda a: [a.result])
+    if out is None:
+        return forward
+    return forward & _reached([out], writers, lambda a: [
+        atom.id for atom in a.atoms() if isinstance(atom, gast.Name)])
+
+
+def _reached(start, edges, ends):
+    """The names reached from `start` along `edges` (name -> applications), each leading to
+    the names `ends(application)` gives."""
+    reached, work = set(start), list(start)
     while work:
-        for application in readers.get(work.pop(), ()):
-            if application.result not in active:
-                active.add(application.result)
-                work.append(application.result)
-    return active
+        for application in edges.get(work.pop(), ()):
+            for name in ends(application):
+                if name not in reached:
+                    reached.add(name)
+                    work.append(name)
+    return reached
 
 
 def returned_name(body):

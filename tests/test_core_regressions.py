@@ -349,3 +349,18 @@ def test_forward_mode_through_a_pop_whose_value_is_dropped():
             return xs[0] * x
         """)
     assert differentiate(f, wrt=1, mode="forward")(1.3, 0.4) == pytest.approx(1.3 * 1.3)
+
+
+def test_a_parameter_read_only_by_values_the_output_does_not_need():
+    f = make_function("""
+        def f(x, w):
+            k = 0
+            while k < 2:
+                k += 1
+                unused = w
+                x = x * 1.5
+            return x * x
+        """)
+    gradient = differentiate(f, wrt=(0, 1))(0.5, np.ones(3))
+    assert gradient[0] == pytest.approx(2 * 0.5 * 1.5 ** 4)
+    np.testing.assert_array_equal(gradient[1], np.zeros(3))
