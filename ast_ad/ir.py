@@ -317,23 +317,17 @@ class _Checker:
             static = anno.get(node, "static")
             if static is not None and not isinstance(static, Static):
                 self.fail(node, "`static` holds a Static")
-            carried = anno.get(node, "carried")
-            if carried is not None and not isinstance(node, gast.Assign):
-                self.fail(node, "`carried` marks an assignment")
-            carries = anno.get(node, "carries")
-            if carries is not None and not isinstance(node, _LOOPS):
-                self.fail(node, "`carries` marks a loop")
-            callee = anno.get(node, "callee")
-            if callee is not None and not isinstance(node, gast.Call):
-                self.fail(node, "`callee` marks a call")
-            bind = anno.get(node, "bind")
-            if bind is not None and not isinstance(node, gast.Name):
-                self.fail(node, "`bind` marks a name")
-            if anno.get(node, "comment") is not None and not isinstance(node, gast.Expr):
-                self.fail(node, "`comment` marks a statement")
+            for key, kinds in _ANNOTATED.items():
+                if anno.get(node, key) is not None and not isinstance(node, kinds):
+                    self.fail(node, f"`{key}` marks a {kinds[0].__name__}")
         for key in ("origin", "scope"):
             if anno.get(self.tree, key) is None:
                 self.fail(self.tree, f"a function carries its `{key}`")
+
+
+# The annotations on nodes of one kind only, and that kind.
+_ANNOTATED = {"carried": (gast.Assign,), "carries": _LOOPS, "callee": (gast.Call,),
+              "bind": (gast.Name,), "comment": (gast.Expr,), "declaration": (gast.Assign,)}
 
 
 def _stored(node):

@@ -83,5 +83,5 @@ def test_a_name_bound_in_one_branch_only_is_caught():
 def test_a_malformed_annotation_is_caught():
     trace = _trace("def f(x):\n    y = x * 2.0\n    return y\n")
     anno.set(trace.body[0], "carries", ["y"])
-    with pytest.raises(ir.IRError, match="`carries` marks a loop"):
+    with pytest.raises(ir.IRError, match="`carries` marks a For"):
         ir.verify_trace(trace, "test")
