@@ -14,6 +14,7 @@ import pathlib
 import random
 
 import numpy as np
+from plotting import loglog_svg
 from timing import seconds
 
 from ast_ad import differentiate
@@ -98,47 +99,15 @@ def numpy_version(rng):
     return rows
 
 
-def svg_plot(rows, array_rows=(), width=520, height=340, margin=60):
+def svg_plot(rows, array_rows=()):
     """A log-log plot of gradient time over f's time against n, as SVG text."""
-    xs = [math.log10(n) for n, _, _ in rows]
-    ys = [math.log10(v) for _, r, fw in list(rows) + list(array_rows) for v in (r, fw)]
-    low, high = math.floor(min(ys)), math.ceil(max(ys))
-
-    def point(x, y):
-        px = margin + (x - xs[0]) / (xs[-1] - xs[0]) * (width - 2 * margin)
-        py = height - margin - (y - low) / (high - low) * (height - 2 * margin)
-        return f"{px:.1f},{py:.1f}"
-
-    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             'font-family="sans-serif" font-size="12">',
-             f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<text x="{width / 2}" y="20" text-anchor="middle">gradient time / f time, '
-             'f: R^n -> R (log-log)</text>']
-    for decade in range(low, high + 1):
-        y = point(xs[0], decade).split(",")[1]
-        lines.append(f'<line x1="{margin}" x2="{width - margin}" y1="{y}" y2="{y}" '
-                     'stroke="#ddd"/>')
-        lines.append(f'<text x="{margin - 8}" y="{y}" text-anchor="end">1e{decade}</text>')
-    for x, (n, _, _) in zip(xs, rows):
-        px = point(x, low).split(",")[0]
-        lines.append(f'<text x="{px}" y="{height - margin + 18}" text-anchor="middle">'
-                     f'n = {n}</text>')
     series = [(rows, 1, "#1f77b4", "reverse, list", ""),
               (rows, 2, "#d62728", "forward, list", ""),
-              (array_rows, 1, "#1f77b4", "reverse, NumPy", ' stroke-dasharray="6 4"'),
-              (array_rows, 2, "#d62728", "forward, NumPy", ' stroke-dasharray="6 4"')]
-    for data, column, colour, label, dash in series:
-        if not data:
-            continue
-        points = " ".join(point(x, math.log10(row[column])) for x, row in zip(xs, data))
-        lines.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                     f'stroke-width="2"{dash}/>')
-        last = point(xs[-1], math.log10(data[-1][column]))
-        lines.append(f'<text x="{float(last.split(",")[0]) - 4}" '
-                     f'y="{float(last.split(",")[1]) - 8}" text-anchor="end" '
-                     f'fill="{colour}">{label}</text>')
-    lines.append("</svg>")
-    return "\n".join(lines) + "\n"
+              (array_rows, 1, "#1f77b4", "reverse, NumPy", "6 4"),
+              (array_rows, 2, "#d62728", "forward, NumPy", "6 4")]
+    return loglog_svg([([(row[0], row[column]) for row in data], colour, label, dash)
+                       for data, column, colour, label, dash in series if data],
+                      "gradient time / f time, f: R^n -> R (log-log)")
 
 
 if __name__ == "__main__":
