@@ -28,6 +28,8 @@ POINTS = 4
 DIRECTION = np.array([1.0, -0.5, 0.25, 2.0])
 SECONDS_PER_STEP = 60
 LOCATION = re.compile(r"^(?P<file>[^\s:]+\.py|<ast_ad [^>]*>):(?P<line>\d+): ")
+# The names the generator makes (t1, xs2_1, h1, ...) and the parameters.
+GENERATED_NAME = re.compile(r"\b(?:[a-z]{1,2}\d+(?:_\d+)*|[pqxyw]|items)\b")
 
 
 @dataclass
@@ -58,10 +60,18 @@ class Result:
     second_wrt: str = "x"
 
     def refusals(self):
-        return sorted({c.summary for c in self.checks if c.outcome == "refused"})
+        """The refusals' messages, with the program's own names put as NAME."""
+        return sorted({_without_names(c.summary)
+                       for c in self.checks if c.outcome == "refused"})
 
     def failures(self):
         return [c for c in self.checks if c.outcome in ("wrong", "crashed")]
+
+
+def _without_names(message):
+    """`message` with the program's names in backquotes put as NAME, so that one refusal
+    of many programs is counted once."""
+    return re.sub(r"`[^`]*`", lambda m: GENERATED_NAME.sub("NAME", m.group()), message)
 
 
 class Timeout(BaseException):

@@ -267,7 +267,7 @@ def log_value(w):
 @production("statement", weight=0.8, when=lambda w: w.has("logger"))
 def logger_value(w):
     level = w.pick(["info", "warning"])
-    w.line(f"logger.{level}('value %.9f', {w.expression()})")
+    w.line(f"logger.{level}('value %s', {w.expression()})")
 
 
 DRAWS = {"rng": ["rng.gauss(0, 1)", "rng.random()", "rng.uniform(-1, 1)"],
