@@ -187,6 +187,8 @@ def _evaluate(program, name, derivative, reference, seconds):
     try:
         with time_limit(seconds):
             got, effects = call(derivative, program, reference.point, **keywords)
+    except DifferentiationError as error:  # where only the values can tell (limits.md)
+        return _refusal(name, error, program, second, "the derivative raised an error ")
     except (Exception, Timeout) as error:
         return _crash(name, error, "the derivative raised: ")
     rtol = SECOND_RTOL if second else FIRST_RTOL
@@ -289,14 +291,14 @@ def _same_numbers(got, expected):
     return True
 
 
-def _refusal(name, error, program, generated):
+def _refusal(name, error, program, generated, prefix="an error "):
     """A refusal names the user's file and line (or, for a second derivative, the line of
     the generated gradient); one that does not is a crash."""
     first = str(error).split("\n", 1)[0]
     match = LOCATION.match(first)
     own_file = match and match["file"] == f"{program.module_name}.py"
     if not (own_file or (match and generated and match["file"].startswith("<ast_ad"))):
-        return _crash(name, error, "an error without the program's file and line: ")
+        return _crash(name, error, f"{prefix}without the program's file and line: ")
     return Check(name, "refused", first[match.end():], str(error))
 
 
