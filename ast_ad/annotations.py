@@ -21,17 +21,27 @@ def set(node, key, value):  # noqa: A001 - mirrors get()
 
 
 def copy_tree(node):
-    """A deep copy of the nodes that shares annotation values (modules cannot be copied)."""
+    """A deep copy of the nodes that shares annotation values (modules cannot be copied).
+
+    Each node is made empty and given its fields (None for a missing one), its position
+    and a copy of its annotations, as its class's constructor would: the passes copy
+    whole loop nests, and the constructor's keywords cost more than the copy itself.
+    """
     if isinstance(node, list):
         return [copy_tree(item) for item in node]
     if not isinstance(node, gast.AST):
         return node
-    new = type(node)(**{field: copy_tree(getattr(node, field, None)) for field in node._fields})
-    for attribute in node._attributes:
+    kind = type(node)
+    new = kind.__new__(kind)
+    state = new.__dict__
+    for field in kind._fields:
+        value = getattr(node, field, None)
+        state[field] = copy_tree(value) if isinstance(value, (list, gast.AST)) else value
+    for attribute in kind._attributes:
         if hasattr(node, attribute):
-            setattr(new, attribute, getattr(node, attribute))
+            state[attribute] = getattr(node, attribute)
     if hasattr(node, _KEY):
-        setattr(new, _KEY, dict(getattr(node, _KEY)))
+        state[_KEY] = dict(getattr(node, _KEY))
     return new
 
 

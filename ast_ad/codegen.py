@@ -33,7 +33,7 @@ _MARKER_LINE = re.compile(r"^( *)__ast_ad_comment_(\d+)__$", re.MULTILINE)
 def to_source(node, printer=None):
     """Source text of a gast statement or FunctionDef; comment markers become comments."""
     texts = []
-    tree = _with_markers(anno.copy_tree(node), texts)
+    tree = _with_markers(anno.copy_tree(node), texts) if _has_comments(node) else node
     tree = gast.gast_to_ast(tree)
     ast.fix_missing_locations(tree)
     printer = printer or ("astor" if astor is not None else "ast")
@@ -52,6 +52,13 @@ def to_source(node, printer=None):
         return f"{indent}# {texts[index]}" if texts[index] else ""
 
     return _MARKER_LINE.sub(comment, text)
+
+
+def _has_comments(node):
+    """Whether a block under `node` holds a comment, which needs a marker: without one
+    the tree prints as it is, and need not be copied first."""
+    return any(nodes.is_comment(stmt) for _, _, block in nodes.statement_blocks(node)
+               for stmt in block)
 
 
 def _with_markers(node, texts):

@@ -150,3 +150,85 @@ def loaded_names(node):
 
 def all_names(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+# Quicker forms of the walks above, for the passes that ask them of every statement on
+# every round: gast.walk visits in breadth-first order through `iter_fields`, which these
+# need not, and a field that never holds a node (a name's `id`) is not looked at.
+
+_NEVER_NODES = {"id", "attr", "kind", "type_comment", "is_async", "level", "module",
+                "conversion"}
+_FIELDS = {}
+
+
+def _fields(kind):
+    """The fields of nodes of class `kind` that may hold nodes."""
+    try:
+        return _FIELDS[kind]
+    except KeyError:
+        fields = tuple(f for f in kind._fields if f not in _NEVER_NODES and
+                       not (kind is gast.Constant and f == "value"))
+        _FIELDS[kind] = fields
+        return fields
+
+
+def subnodes(node):
+    """`node` and every node under it, in no particular order."""
+    found, stack = [], [node]
+    push, pop, AST = stack.append, stack.pop, gast.AST
+    while stack:
+        node = pop()
+        found.append(node)
+        kind = type(node)
+        for field in _FIELDS.get(kind) or _fields(kind):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    return found
+
+
+def read_names(node):
+    """The names `node` reads, one entry a read, as `loaded_names` but in no order."""
+    return [n.id for n in subnodes(node)
+            if type(n) is gast.Name and type(n.ctx) is gast.Load]
+
+
+def names_in(node):
+    """The set of names in `node`, as `all_names`."""
+    return {n.id for n in subnodes(node) if type(n) is gast.Name}
+
+
+def calls_a_method(node):
+    """`calls_method`, quicker."""
+    return node is not None and any(type(n) is gast.Call and is_method_call(n)
+                                    for n in subnodes(node))
+
+
+def changes_a_value(stmt):
+    """`mutates`, quicker."""
+    if is_comment(stmt):
+        return False
+    return isinstance(stmt, (gast.Expr, gast.Delete)) or \
+        calls_a_method(getattr(stmt, "value", None)) or \
+        (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
+
+
+def statement_blocks(tree):
+    """`blocks`, quicker: the same blocks in the same order, looking at statements only
+    (a block lies only under a statement, or under an `except` clause)."""
+    todo = collections.deque([tree])
+    while todo:
+        node = todo.popleft()
+        for field in _fields(type(node)):
+            value = getattr(node, field, None)
+            if isinstance(value, list) and value and \
+                    isinstance(value[0], (gast.stmt, gast.excepthandler)):
+                todo.extend(value)
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                yield node, field, block
