@@ -66,8 +66,8 @@ def programs(draw):
 
 
 points = st.tuples(*[st.floats(-2.0, 2.0, allow_nan=False) for _ in range(3)])
-SETTINGS = examples(15, 300)
-SECOND_ORDER = examples(8, 300)  # eleven transforms an example
+SETTINGS = examples(12, 300)
+SECOND_ORDER = examples(6, 300)  # eleven transforms an example
 
 # Programs that between them apply every operation above and make every kind of statement
 # the strategy makes, given to each property besides the sample it draws.

@@ -104,7 +104,7 @@ def test_the_explicit_programs_have_every_construct():
         assert re.search(pattern, sources, re.M), construct
 
 
-@examples(12, 300)
+@examples(10, 300)
 @example(seed=EVERY_CONSTRUCT[0])
 @example(seed=EVERY_CONSTRUCT[1])
 @example(seed=EVERY_CONSTRUCT[2])
