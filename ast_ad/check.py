@@ -105,8 +105,8 @@ def _check_node(node, origin):
             allowed_tuples.add(id(child))  # a shape or axes
         if isinstance(child, gast.Subscript) and isinstance(child.slice, gast.Tuple):
             allowed_tuples.add(id(child.slice))  # x[i, 1:]
-        if isinstance(child, gast.For) and isinstance(child.iter, gast.List):
-            allowed_tuples.add(id(child.iter))  # for v in [a, b]
+        if isinstance(child, gast.For) and isinstance(child.iter, (gast.List, gast.Tuple)):
+            allowed_tuples.add(id(child.iter))  # for v in [a, b], for v in (a, b)
         if isinstance(child, gast.Assign) and isinstance(child.value, gast.List):
             allowed_tuples.add(id(child.value))  # xs = [a, b]
         if isinstance(child, gast.Call):  # np.stack([a, b]), np.zeros((n, 3))
@@ -119,8 +119,10 @@ def _check_node(node, origin):
                                             "assignment and the sequence of a `for` loop; "
                                             "elsewhere, name it first: `xs = [a, b]`")
         if isinstance(child, gast.Tuple) and id(child) not in allowed_tuples:
-            raise origin.unsupported(child, "tuples are supported only in unpacking "
-                                            "assignments such as `a, b = b, a + b`")
+            raise origin.unsupported(child, "a tuple display is supported in unpacking "
+                                            "assignments such as `a, b = b, a + b`, as the "
+                                            "argument of a call and as the sequence of a "
+                                            "`for` loop")
         if isinstance(child, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
                               gast.boolop)):
             _check_operator(child, node, origin)

@@ -122,6 +122,12 @@ class Expressions:
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
                                                 "call a module-level function")
+        if isinstance(function.value, types.MethodType) and \
+                isinstance(function.value.__self__, type) and \
+                isinstance(expr.func, gast.Attribute):  # `K.make(x)`, a classmethod
+            func = gast.Attribute(value=expr.func, attr="__func__", ctx=gast.Load())
+            return self.call(gast.Call(func=func, args=[expr.func.value] + expr.args,
+                                       keywords=expr.keywords))
         # A builtin (`sum`, `enumerate`) or a helper of the user's takes a list display as
         # a list; NumPy's functions take it as the pieces of an array (`np.stack([a, b])`).
         argument = self.argument if _takes_pieces(function.value) else self.atom

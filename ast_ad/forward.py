@@ -85,7 +85,7 @@ class _Forward:
                 result.append(anno.copy_location(new, stmt))
             elif isinstance(stmt, (gast.For, gast.While)):
                 new = anno.copy_tree(stmt)
-                new.body = self.block(stmt.body)
+                new.body = self.target_tangents(stmt) + self.block(stmt.body)
                 result.append(new)
             else:
                 result.append(anno.copy_tree(stmt))
@@ -93,6 +93,16 @@ class _Forward:
                     for p in self.wrt:
                         result.extend(self.tangent_statements(Application(stmt), p))
         return result
+
+    def target_tangents(self, loop):
+        """A loop's target takes a constant each iteration (a differentiated sequence is
+        read by index), so its tangent starts at zero, if the body makes it differentiated."""
+        target = getattr(loop, "target", None)
+        if not isinstance(target, gast.Name):
+            return []
+        return [anno.copy_location(nodes.assign(self.tangents[p](target.id),
+                                                self.zero(target.id)), loop)
+                for p in self.wrt if target.id in self.active[p]]
 
     def tangent_statements(self, application, p):
         """The tangent statements of one application along parameter `p`."""

@@ -64,6 +64,7 @@ def lower(tree):
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
     _refuse_reading_changed_parameters(tree, lowerer.found["changed_parameters"],
                                        lowerer.origin)
+    _test_copies_of_carried(tree, lowerer.namer)
     if not lowerer.found["arrays"] and _indexes_arithmetic(tree):
         lowerer.found["arrays"] = True  # only an array is both: the code is array code
     anno.set(tree, "arrays", lowerer.found["arrays"])
@@ -71,6 +72,25 @@ def lower(tree):
         _reject_inplace_on_aliases(lowerer.found)
     _rename_shadowed_statics(tree, lowerer.namer)
     return tree
+
+
+def _test_copies_of_carried(tree, namer):
+    """A branch that tests a name a loop carries tests a copy made just before it: the
+    loop assigns the name again, and the adjoint sweep must take the branch taken."""
+    carried = {s.targets[0].id for s in gast.walk(tree)
+               if isinstance(s, gast.Assign) and anno.get(s, "carried")}
+    if not carried:
+        return
+    for _, _, block in list(nodes.statement_blocks(tree)):
+        new = []
+        for stmt in block:
+            if isinstance(stmt, gast.If) and isinstance(stmt.test, gast.Name) and \
+                    stmt.test.id in carried:
+                copy = namer.temporary()
+                new.append(anno.copy_location(nodes.assign(copy, stmt.test), stmt))
+                stmt.test = nodes.load(copy)
+            new.append(stmt)
+        block[:] = new
 
 
 def _reject_inplace_on_aliases(found):
@@ -101,7 +121,7 @@ def _indexes_arithmetic(tree):
     """Whether code that never names NumPy indexes a value it computes with arithmetic
     (`z = w * b; z[0]`, `for y in ys * 2.0`) or uses in it: a list does neither, so the
     value is an array, where NumPy is installed."""
-    indexed, arithmetic, made = set(), set(), set()
+    indexed, arithmetic, made, copied = set(), set(), set(), {}
     for node in gast.walk(tree):
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             indexed.add(node.value.id)
@@ -113,6 +133,12 @@ def _indexes_arithmetic(tree):
             arithmetic.add(node.targets[0].id)
         elif isinstance(node, gast.Assign) and isinstance(node.value, gast.List):
             made.add(node.targets[0].id)
+        elif isinstance(node, gast.Assign) and isinstance(node.value, gast.Name):
+            copied[node.targets[0].id] = node.value.id  # a loop's copy of its sequence
+    for name in list(indexed):
+        while name in copied and name not in arithmetic:
+            name = copied.pop(name)
+            indexed.add(name)
     if not (indexed & arithmetic) - made:
         return False
     try:
@@ -276,10 +302,10 @@ class _Lowerer(Expressions):
         # loop can run backwards); `reversed(xs)` reads it from its end.
         if self.is_builtin_call(stmt.iter, reversed) and len(stmt.iter.args) == 1 and \
                 not self.is_range(stmt.iter.args[0]):
-            sequence = self.atom(stmt.iter.args[0])
+            sequence = self.sequence(stmt.iter.args[0], stmt.body)
             if isinstance(sequence, gast.Name) and anno.get(sequence, "static") is None:
                 return self.indexed_loop(stmt, [sequence], [stmt.target.id], backwards=[True])
-        iterable = self.atom(stmt.iter)
+        iterable = self.sequence(stmt.iter, stmt.body)
         computed = anno.get(iterable, "static") is None and not self.is_range(stmt.iter)
         if computed and self.calls_builtin(stmt.iter):  # an iterator runs once: keep its items
             iterable = self.atom(_call_builtin("list", [iterable]))
@@ -299,13 +325,22 @@ class _Lowerer(Expressions):
                                                 "builtin; loop over one plain name")
         backwards = [self.is_builtin_call(arg, reversed) and len(arg.args) == 1
                      for arg in stmt.iter.args]
-        sequences = [self.atom(arg.args[0] if back else arg)
+        sequences = [self.sequence(arg.args[0] if back else arg, stmt.body)
                      for arg, back in zip(stmt.iter.args, backwards)]
         names = [t.id for t in stmt.target.elts]
         if expected is enumerate:
             return self.indexed_loop(stmt, sequences, names[1:], index=names[0],
                                      backwards=backwards)
         return self.indexed_loop(stmt, sequences, names, backwards=backwards)
+
+    def sequence(self, expr, body):
+        """`expr`, the sequence of a loop with `body`, as an atom. A name the body assigns
+        is copied: Python iterates over the value it had when the loop began."""
+        value = self.atom(expr)
+        if isinstance(expr, gast.Name) and isinstance(value, gast.Name) and \
+                expr.id in _assigned_names(body):
+            return self.temporary(value)
+        return value
 
     def calls_builtin(self, node):
         """Whether `node` calls one of Python's builtins (`reversed`, `map`): an iterator."""
@@ -369,7 +404,8 @@ class _Lowerer(Expressions):
                                                     "`zip` is not supported yet; loop over "
                                                     "an index")
             index = user_name("k")
-            if isinstance(stmt.iter, gast.Name) and stmt.iter.id in self.locals:
+            if isinstance(stmt.iter, gast.Name) and stmt.iter.id in self.locals and \
+                    stmt.iter.id not in _assigned_names(body):
                 items = stmt.iter  # a list of the function's own: no second name for it
             else:
                 items = user_name("items")

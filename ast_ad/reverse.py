@@ -261,10 +261,7 @@ class _Reverse:
                     continue
                 if isinstance(stmt, _LOOPS):
                     check(stmt.iter if isinstance(stmt, gast.For) else stmt.test, definite)
-                    inner = set(definite)
-                    if isinstance(stmt, gast.For):
-                        inner |= {n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)}
-                    definite = visit(stmt.body, inner)  # as the primal reads it after
+                    definite = visit(stmt.body, definite | targets(stmt))  # as read after
                     continue
                 check(stmt, definite)
                 definite |= {n.id for n in gast.walk(stmt)
@@ -280,7 +277,11 @@ class _Reverse:
                               f"to have a value before the loop (`{name} = 0.0`), or "
                               "differentiate with mode=\"forward\"")
 
-        visit(loop.body, set())
+        def targets(loop):
+            return {n.id for n in gast.walk(loop.target) if isinstance(n, gast.Name)} \
+                if isinstance(loop, gast.For) else set()
+
+        visit(loop.body, targets(loop))
 
     def lists_made_in_loops(self, body):
         """The lists a loop makes (`ks = []`), which each iteration makes again. A list of
@@ -404,6 +405,10 @@ class _Reverse:
         # The iteration's appends run again in the recomputation: drop them first.
         pops += [self.truncate(loop, name) for name in self.appended(loop)]
         body = pops + self.primal(loop.body, False, loop, loop) + sweep
+        if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and \
+                loop.target.id in self.active:  # the header gives it a new value
+            body.append(anno.copy_location(nodes.assign(
+                self.names(loop.target.id), self.zero_like(loop.target.id)), loop))
         if isinstance(loop, gast.For):
             items = gast.Call(func=_builtin("reversed"), args=[anno.copy_tree(loop.iter)],
                               keywords=[])

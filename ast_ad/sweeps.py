@@ -137,14 +137,17 @@ def is_application(stmt):
 def sequences(body, arrays=False):
     """The names used as lists: built with `[]`, appended to; unless the code uses NumPy
     (then an indexed name is an array), also those indexed or summed."""
-    names = set()
+    names, copies = set(), {}
     for application in applications(body):
         if application.primal in ("push", "list"):
             names.add(application.result)
         elif application.primal in ("pop", "getitem", "sum") and not arrays and \
                 isinstance(application.args[0], gast.Name):
             names.add(application.args[0].id)
-    return names
+        elif application.primal == "copy" and isinstance(application.args[0], gast.Name):
+            copies.setdefault(application.result, set()).add(application.args[0].id)
+            copies.setdefault(application.args[0].id, set()).add(application.result)
+    return _reached(names, copies, lambda name: [name])  # a copy of a list is that list
 
 
 def applications(body):

@@ -364,3 +364,54 @@ def test_a_parameter_read_only_by_values_the_output_does_not_need():
     gradient = differentiate(f, wrt=(0, 1))(0.5, np.ones(3))
     assert gradient[0] == pytest.approx(2 * 0.5 * 1.5 ** 4)
     np.testing.assert_array_equal(gradient[1], np.zeros(3))
+
+
+@pytest.mark.parametrize("body", [
+    # the branch tests a flag that a loop inside it assigns again
+    "def f(x):\n    flag = x > 0.0\n    s = x\n    if flag:\n"
+    "        for i in range(3):\n            flag = not flag\n            s = s * x\n"
+    "    return s",
+    # the loop runs over a list its body makes anew
+    "def f(x):\n    ws = [0.5, 1.5]\n    s = 0.0\n    for w in ws:\n        s = s + w * x\n"
+    "        ws = [w, w, w]\n    return s",
+    # the loop's variable takes constants, and a differentiated value in a nested loop
+    "def f(x):\n    s = 0.0\n    for c in (0.5, 1.5):\n        for i in range(2):\n"
+    "            c = c * x\n        s = s + c\n    return s",
+])
+def test_names_a_loop_assigns_again(body):
+    f = make_function(body, name="f")
+    _assert_right(f, (0.7,))
+    _assert_right(f, (-0.6,))
+
+
+class _Shapes:
+    @classmethod
+    def square(cls, a):
+        return a * a
+
+    @staticmethod
+    def cube(a):
+        return a * a * a
+
+
+def _doubled(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return 2.0 * function(*args, **kwargs)
+    return wrapper
+
+
+@_doubled
+def _doubled_square(a):
+    return a * a
+
+
+@pytest.mark.parametrize("body", [
+    "def f(x):\n    return Shapes.square(x) + Shapes.cube(x)",
+    "def f(x):\n    return doubled_square(x) * x",
+    "def f(x):\n    s = 0.0\n    for v in (x, x * x, 2.0):\n        s = s + v * v\n    return s",
+])
+def test_helpers_called_as_written(body):
+    f = make_function(body, name="f", namespace={
+        "Shapes": _Shapes, "doubled_square": _doubled_square})
+    _assert_right(f, (0.7,))
