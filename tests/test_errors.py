@@ -31,7 +31,7 @@ UNSUPPORTED = [
      "made inside a loop", "mode=\"forward\""),
     ("ys = []\n    ys.append(x)\n    ys[0] = x * x", "writing into", "np.where"),
     ("ys = []\n    ys.append(x)\n    ys[0] += x", "writing into", "build the value whole"),
-    ("y = (x, x)", "tuples", "unpacking assignments"),
+    ("y = (x, x)", "tuple display", "unpacking assignments"),
     ("y = x << 2", "LShift", "+ - * /"),
     ("y = 0.0 < x < 1.0", "chained", "two values"),
     ("match x:\n        case 1:\n            y = x", "match", "arithmetic"),
