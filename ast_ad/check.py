@@ -8,6 +8,7 @@ this check, `lower` can turn into three-address form; anything else raises
 import gast
 
 from ast_ad import annotations as anno
+from ast_ad import nodes
 
 _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
                gast.If, gast.For, gast.While, gast.Break, gast.Continue)
@@ -93,7 +94,7 @@ def _check_signature(tree, origin):
 
 def _check_node(node, origin):
     allowed_tuples = set()
-    for child in gast.walk(node):
+    for child in nodes.walk(node):
         if isinstance(child, gast.Assign) and _is_unpacking(child):
             allowed_tuples.update({id(child.targets[0]), id(child.value)})
         if isinstance(child, gast.For) and _is_enumerate_or_zip(child):
@@ -112,7 +113,7 @@ def _check_node(node, origin):
         if isinstance(child, gast.Call):  # np.stack([a, b]), np.zeros((n, 3))
             allowed_tuples.update(id(a) for a in child.args + [k.value for k in child.keywords]
                                   if isinstance(a, (gast.List, gast.Tuple)))
-    for child in gast.walk(node):
+    for child in nodes.walk(node):
         if isinstance(child, gast.List) and child.elts and id(child) not in allowed_tuples:
             raise origin.unsupported(child, "a list display is supported as the argument of "
                                             "a call, as in `sum([a, b])`, the value of an "

@@ -60,7 +60,7 @@ def has_effects(value):
     """Whether `value`, a trace statement's right side or an expression of generated code,
     calls something with effects."""
     return any(isinstance(node, gast.Call) and not _is_pure_call(node)
-               for node in gast.walk(value))
+               for node in nodes.walk(value))
 
 
 def _is_pure_call(call):

@@ -160,7 +160,7 @@ class Expressions:
         tree.body = without_early_returns(tree.body, self.namer.claim)
         callee = type(self)(tree, self.namer, self.inlining, self.found)
         callee.trace = self.trace
-        assigned = {n.id for stmt in tree.body for n in gast.walk(stmt)
+        assigned = {n.id for stmt in tree.body for n in nodes.walk(stmt)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         for name, value in self.bind_arguments(expr, tree, function, args, keywords).items():
             if isinstance(value, gast.Name) and anno.get(value, "static") is None and \

@@ -59,6 +59,7 @@ import os
 import gast
 
 from ast_ad import annotations as anno
+from ast_ad import nodes
 
 _LOOPS = (gast.For, gast.While)
 _ATOMS = (gast.Name, gast.Constant)
@@ -295,7 +296,7 @@ class _Checker:
         return bound
 
     def reads(self, node, bound, load_too=False):
-        for name in gast.walk(node):
+        for name in nodes.walk(node):
             if isinstance(name, gast.Name) and (isinstance(name.ctx, gast.Load) or load_too) \
                     and name.id not in bound and not self.reaches(name):
                 self.fail(name, f"`{name.id}` is read where it may not be bound")
@@ -313,7 +314,7 @@ class _Checker:
     def annotations(self):
         from ast_ad.expressions import Static
 
-        for node in gast.walk(self.tree):
+        for node in nodes.walk(self.tree):
             static = anno.get(node, "static")
             if static is not None and not isinstance(static, Static):
                 self.fail(node, "`static` holds a Static")
@@ -332,7 +333,7 @@ _ANNOTATED = {"carried": (gast.Assign,), "carries": _LOOPS, "callee": (gast.Call
 
 def _stored(node):
     """The names `node`, a target or a statement, binds."""
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in nodes.walk(node) if isinstance(n, gast.Name)
             and not isinstance(n.ctx, gast.Load)}
 
 

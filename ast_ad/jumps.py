@@ -14,6 +14,7 @@ trace.
 import gast
 
 from ast_ad import annotations as anno
+from ast_ad import nodes
 
 
 def without_early_returns(block, claim):
@@ -22,7 +23,7 @@ def without_early_returns(block, claim):
     after a branch that returns moves into the other branch. The one normalisation of
     returns, for the differentiated function and for each helper inlined into it."""
     if any(isinstance(s, (gast.For, gast.While)) and has_return(s.body)
-           for stmt in block for s in gast.walk(stmt)):
+           for stmt in block for s in nodes.walk(stmt)):
         flag, result = claim("returned"), claim("result")
         start = [_assign(flag, _constant(False), block[0]),
                  _assign(result, _constant(None), block[0])]  # bound on every path
@@ -108,7 +109,7 @@ def returns_out_of_loops(block, flag, result, in_loop=False):
 
 
 def has_return(block):
-    return any(isinstance(node, gast.Return) for stmt in block for node in gast.walk(stmt))
+    return any(isinstance(node, gast.Return) for stmt in block for node in nodes.walk(stmt))
 
 
 def _load(name):

@@ -77,7 +77,7 @@ def lower(tree):
 def _test_copies_of_carried(tree, namer):
     """A branch that tests a name a loop carries tests a copy made just before it: the
     loop assigns the name again, and the adjoint sweep must take the branch taken."""
-    carried = {s.targets[0].id for s in gast.walk(tree)
+    carried = {s.targets[0].id for s in nodes.walk(tree)
                if isinstance(s, gast.Assign) and anno.get(s, "carried")}
     if not carried:
         return
@@ -105,7 +105,7 @@ def _reject_inplace_on_aliases(found):
 def _refuse_reading_changed_parameters(tree, changed, origin):
     """A list argument the function appends to is changed as an effect, never undone; the
     function may not also read its items, whose adjoints would have no place."""
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         read = node.value if isinstance(node, gast.Subscript) else \
             node.iter if isinstance(node, gast.For) else \
             node.args[0] if isinstance(node, gast.Call) and node.args and \
@@ -122,7 +122,7 @@ def _indexes_arithmetic(tree):
     (`z = w * b; z[0]`, `for y in ys * 2.0`) or uses in it: a list does neither, so the
     value is an array, where NumPy is installed."""
     indexed, arithmetic, made, copied = set(), set(), set(), {}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             indexed.add(node.value.id)
         elif isinstance(node, (gast.BinOp, gast.UnaryOp)):
@@ -151,10 +151,10 @@ def _indexes_arithmetic(tree):
 def _rename_shadowed_statics(tree, namer):
     """An inlined function's global that a local of the caller shadows gets its own name
     (bound later, by the sweeps), so that no pass confuses the two."""
-    assigned = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+    assigned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, (gast.Store, gast.Param))} | set(parameters(tree))
     renamed = {}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and anno.get(node, "bind") is not None \
                 and node.id in assigned:
             key = (node.id, id(anno.get(node, "bind")))
@@ -166,18 +166,18 @@ def _rename_shadowed_statics(tree, namer):
 def _assigned_names(block):
     """Names assigned in `block`, not counting the targets of its inner loops: those the
     inner loop sets anew and need not be saved."""
-    inner_targets = {n.id for stmt in block for node in gast.walk(stmt)
-                     if isinstance(node, gast.For) for n in gast.walk(node.target)
+    inner_targets = {n.id for stmt in block for node in nodes.walk(stmt)
+                     if isinstance(node, gast.For) for n in nodes.walk(node.target)
                      if isinstance(n, gast.Name)}
-    assigned = {n.id for stmt in block for node in gast.walk(stmt)
+    assigned = {n.id for stmt in block for node in nodes.walk(stmt)
                 if isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign))
                 for target in getattr(node, "targets", [getattr(node, "target", None)])
-                for n in gast.walk(target) if isinstance(n, gast.Name)}
+                for n in nodes.walk(target) if isinstance(n, gast.Name)}
     return (_stored_names(block) - inner_targets) | assigned
 
 
 def _stored_names(block):
-    return {n.id for stmt in block for n in gast.walk(stmt)
+    return {n.id for stmt in block for n in nodes.walk(stmt)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -518,7 +518,7 @@ def _assign_to(block, version, merged, line):
     """Make `block` end with `merged` holding `version`: rename its definition if it is the
     block's only one and read nowhere after, else append a copy."""
     definitions = sum(isinstance(n, gast.Name) and n.id == version and isinstance(n.ctx, gast.Store)
-                      for stmt in block for n in gast.walk(stmt))
+                      for stmt in block for n in nodes.walk(stmt))
     for i, stmt in enumerate(block):
         if definitions == 1 and isinstance(stmt, gast.Assign) and stmt.targets[0].id == version:
             later = [n for s in block[i + 1:] for n in nodes.loaded_names(s)]

@@ -106,7 +106,7 @@ class Substitute(gast.NodeTransformer):
 
 def blocks(tree):
     """`(node, field, statements)` for each block of `tree`: a body, or an `else`."""
-    for node in gast.walk(tree):
+    for node in walk(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
@@ -115,14 +115,14 @@ def blocks(tree):
 
 def assigned_once(tree):
     """The names exactly one statement of `tree` assigns."""
-    counts = collections.Counter(assigned_name(s) for s in gast.walk(tree)
+    counts = collections.Counter(assigned_name(s) for s in walk(tree)
                                  if isinstance(s, gast.stmt))
     return {name for name, count in counts.items() if name and count == 1}
 
 
 def calls_method(node):
     """Whether `node` calls a method of a local value anywhere (a list's `pop`)."""
-    return node is not None and any(is_method_call(n) for n in gast.walk(node))
+    return node is not None and any(is_method_call(n) for n in walk(node))
 
 
 def mutates(stmt):
@@ -144,12 +144,12 @@ def assigned_name(stmt):
 
 
 def loaded_names(node):
-    return [n.id for n in gast.walk(node)
+    return [n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
 def all_names(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 
 
 # Quicker forms of the walks above, for the passes that ask them of every statement on
@@ -189,6 +189,24 @@ def subnodes(node):
             elif isinstance(value, AST):
                 push(value)
     return found
+
+
+def walk(node):
+    """`gast.walk`, quicker: every node under `node`, breadth first, in the same order."""
+    queue = collections.deque([node])
+    popleft, append, AST = queue.popleft, queue.append, gast.AST
+    while queue:
+        node = popleft()
+        kind = type(node)
+        for field in _FIELDS.get(kind) or _fields(kind):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        append(item)
+            elif isinstance(value, AST):
+                append(value)
+        yield node
 
 
 def read_names(node):

@@ -64,7 +64,7 @@ class _Reverse:
         self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in applications(tree.body) if a.primal == "list"}
         self.refuse_lists_made_in_branches(tree.body)
-        for loop in (node for stmt in tree.body for node in gast.walk(stmt)
+        for loop in (node for stmt in tree.body for node in nodes.walk(stmt)
                      if isinstance(node, _LOOPS)):
             self.refuse_values_left_by_earlier_iterations(loop)
         # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself. So
@@ -120,7 +120,7 @@ class _Reverse:
     def require_scalar_output(self):
         """A gradient is of a scalar output, as `jax.grad`'s: an output the code shows to
         be an array is refused now; one it does not is checked when the gradient runs."""
-        definitions = [s for stmt in self.tree.body for s in gast.walk(stmt)
+        definitions = [s for stmt in self.tree.body for s in nodes.walk(stmt)
                        if isinstance(s, gast.Assign) and nodes.assigned_name(s) == self.out]
         line = definitions[-1] if definitions else self.tree.body[-1]
         if any(_makes_array(Application(s)) for s in definitions):
@@ -242,14 +242,14 @@ class _Reverse:
         recomputing an iteration appends again, so each is first cut back to its length
         then. (A list the iteration makes, it makes again.)"""
         made = {s.targets[0].id for s in _lists_made(loop)}
-        return sorted({s.value.func.value.id for s in gast.walk(loop) if is_application(s)
+        return sorted({s.value.func.value.id for s in nodes.walk(loop) if is_application(s)
                        and isinstance(s, gast.Expr) and s.value.func.attr == "append"} - made)
 
     def refuse_values_left_by_earlier_iterations(self, loop):
         """A name the loop assigns in a branch and reads where that branch may not have run
         in this iteration holds an earlier iteration's value: a value carried from one
         iteration to the next that the loop does not carry (it has none before the loop)."""
-        assigned = {n.id for s in loop.body for n in gast.walk(s)
+        assigned = {n.id for s in loop.body for n in nodes.walk(s)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         carried = set(anno.get(loop, "carries") or ())
 
@@ -264,7 +264,7 @@ class _Reverse:
                     definite = visit(stmt.body, definite | targets(stmt))  # as read after
                     continue
                 check(stmt, definite)
-                definite |= {n.id for n in gast.walk(stmt)
+                definite |= {n.id for n in nodes.walk(stmt)
                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
             return definite
 
@@ -278,7 +278,7 @@ class _Reverse:
                               "differentiate with mode=\"forward\"")
 
         def targets(loop):
-            return {n.id for n in gast.walk(loop.target) if isinstance(n, gast.Name)} \
+            return {n.id for n in nodes.walk(loop.target) if isinstance(n, gast.Name)} \
                 if isinstance(loop, gast.For) else set()
 
         visit(loop.body, targets(loop))
@@ -288,7 +288,7 @@ class _Reverse:
         differentiated values among them would need an adjoint list for each iteration:
         not supported yet in reverse mode."""
         made = set()
-        for making in (s for stmt in body for loop in gast.walk(stmt)
+        for making in (s for stmt in body for loop in nodes.walk(stmt)
                        if isinstance(loop, _LOOPS) for s in _lists_made(loop)):
             if making.targets[0].id in self.sequences:
                 raise self.origin.unsupported(
@@ -302,7 +302,7 @@ class _Reverse:
         """A list's adjoint is made when the adjoint sweep starts, of the list's length
         then: a list of differentiated values made in a branch may not exist there."""
         top = {nodes.assigned_name(s) for s in body}
-        for stmt in (s for b in body if isinstance(b, gast.If) for s in gast.walk(b)):
+        for stmt in (s for b in body if isinstance(b, gast.If) for s in nodes.walk(b)):
             if is_application(stmt) and Application(stmt).primal == "list" and \
                     stmt.targets[0].id in self.sequences and stmt.targets[0].id not in top:
                 name = stmt.targets[0].id
@@ -583,7 +583,7 @@ class _Reverse:
 
 def _lists_made(node):
     """The statements in `node` that make a list: `ks = []`."""
-    return [s for s in gast.walk(node) if is_application(s) and Application(s).primal == "list"]
+    return [s for s in nodes.walk(node) if is_application(s) and Application(s).primal == "list"]
 
 
 def _numpy_rule(name, *args):
@@ -623,15 +623,15 @@ def _defined_in_blocks(body):
     there would wipe out the adjoint that the code after the loop gave them."""
     every = gast.Module(body=body, type_ignores=[])
     top = {nodes.assigned_name(s) for s in body}
-    in_loops = {name for loop in gast.walk(every) if isinstance(loop, _LOOPS)
+    in_loops = {name for loop in nodes.walk(every) if isinstance(loop, _LOOPS)
                 for name in _defined(loop)}
-    return {s.targets[0].id for s in gast.walk(every)
+    return {s.targets[0].id for s in nodes.walk(every)
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)} - top - in_loops
 
 
 def _defined(stmt):
     """The names `stmt` defines, not counting the carried names its loops copy back into."""
-    return {s.targets[0].id for s in gast.walk(stmt)
+    return {s.targets[0].id for s in nodes.walk(stmt)
             if isinstance(s, gast.Assign) and not anno.get(s, "carried")}
 
 

@@ -113,7 +113,7 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints, classes):
     it is one already: computed with the operand or a name of its shape, there or in a
     contribution added to it next (`z_bar = z_bar + v1_bar * v1`, with `v1 = np.exp(z)`).
     """
-    seeds = [node for node in gast.walk(function) if isinstance(node, gast.Call)
+    seeds = [node for node in nodes.walk(function) if isinstance(node, gast.Call)
              and _static(node.func) is numpy_rules.sum_adjoint and _is_full_sum(node)
              and anno.get(node.args[1], "stands_in_for") in left_out]
     if not seeds:
@@ -123,7 +123,7 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints, classes):
         {a.id for a in function.args.args + function.args.kwonlyargs}
     primal_of = {adjoint: name for name, adjoint in adjoints.items() if name in existing}
     first_contributions = []
-    for stmt in gast.walk(function):
+    for stmt in nodes.walk(function):
         if not isinstance(stmt, gast.stmt) or nodes.is_comment(stmt):
             continue
         header = stmt.iter if isinstance(stmt, gast.For) else getattr(stmt, "test", None) \
@@ -198,9 +198,9 @@ def _kept(function, definitions, derived, shape_reads):
     (a slice), directly or through the operands of derived ones left out."""
     readers = {}  # id of a name node a definition reads -> the name it defines
     for name, stmt in definitions.items():
-        for node in gast.walk(stmt.value):
+        for node in nodes.walk(stmt.value):
             readers[id(node)] = name
-    reads = [node for node in gast.walk(function)
+    reads = [node for node in nodes.walk(function)
              if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)]
     kept = set()
     while True:
@@ -243,7 +243,7 @@ def _static(function):
 def _assignments(function):
     """How many statements assign each name, loop headers included."""
     counts = {}
-    for node in gast.walk(function):
+    for node in nodes.walk(function):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
         elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
@@ -294,7 +294,7 @@ def _is_elementwise(function):
 def _shape_reads(function):
     """The name nodes that are arguments read for their shape only."""
     found = set()
-    for node in gast.walk(function):
+    for node in nodes.walk(function):
         if isinstance(node, gast.Call):
             position = _SHAPE_READERS.get(_bound(node.func))
             if position is not None and len(node.args) > position and \

@@ -152,7 +152,7 @@ def sequences(body, arrays=False):
 
 def applications(body):
     """Every application of `body`, nested ones included, in source order."""
-    return [Application(s) for stmt in body for s in gast.walk(stmt) if is_application(s)]
+    return [Application(s) for stmt in body for s in nodes.walk(stmt) if is_application(s)]
 
 
 def scalar_names(body):
@@ -215,9 +215,9 @@ def shape_classes(body, parameters):
     assignments = {}
     for application in found:
         assignments[application.result] = assignments.get(application.result, 0) + 1
-    in_loops = {Application(s).result for stmt in body for loop in gast.walk(stmt)
+    in_loops = {Application(s).result for stmt in body for loop in nodes.walk(stmt)
                 if isinstance(loop, (gast.For, gast.While))
-                for s in gast.walk(loop) if is_application(s)}
+                for s in nodes.walk(loop) if is_application(s)}
     classes = {p: frozenset([("name", p)]) for p in parameters if p not in assignments}
     for application in found:
         name = application.result
@@ -360,11 +360,11 @@ def derivative_function(tree, name, seeds, body, returns, docstring, single, req
 def bind_statics(function, namer):
     """Give each object a rule refers to a name the generated code can reach it by."""
     scope = anno.get(function, "scope")
-    local = {n.id for n in gast.walk(function)
+    local = {n.id for n in nodes.walk(function)
              if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
     bindings = {}
     chosen = {}
-    for node in gast.walk(function):
+    for node in nodes.walk(function):
         value = anno.get(node, "bind")
         if value is None:
             continue

@@ -156,7 +156,7 @@ class _Sweep:
 
     def __init__(self, lowered, derivative, wrt, section):
         self.lowered, self.derivative, self.wrt, self.section = lowered, derivative, wrt, section
-        self.primal = {n.id for n in gast.walk(lowered)
+        self.primal = {n.id for n in nodes.walk(lowered)
                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         namer = Namer(nodes.all_names(derivative))
         self.record = namer.claim("record")
