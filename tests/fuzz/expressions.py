@@ -170,8 +170,8 @@ def array_reduction(w, depth):
     n = w.features.array_length
     b, c = _sub(w, depth, "array"), _atom(_leaf(w, "array"))
     choices = [f"np.sum({a})", f"np.mean({a})", f"{_atom(a)}[{w.rng.randrange(-n, n)}]",
-               f"np.dot({a}, {b})", f"({a} @ {b})", f"np.sum({c}[1:] * {c}[:-1])",
-               f"{_atom(a)}.sum()", f"np.max({a})"]
+               f"np.dot({a}, {b})", f"({_atom(a)} @ {_atom(b)})",
+               f"np.sum({c}[1:] * {c}[:-1])", f"{_atom(a)}.sum()", f"np.max({a})"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)
