@@ -20,40 +20,94 @@ from ast_ad import nodes
 def without_early_returns(block, claim):
     """`block`, a function's body, with each path ending in its one `return`: returns in
     loops leave them by a flag (`claim` gives its name and the result's), and the code
-    after a branch that returns moves into the other branch. The one normalisation of
-    returns, for the differentiated function and for each helper inlined into it."""
+    after a branch that returns runs in the other branch, or under the flag (see
+    `move_code_after_jumps`). The one normalisation of returns, for the differentiated
+    function and for each helper inlined into it."""
+    flags = Flags(claim)
     if any(isinstance(s, (gast.For, gast.While)) and has_return(s.body)
            for stmt in block for s in nodes.walk(stmt)):
-        flag, result = claim("returned"), claim("result")
-        start = [_assign(flag, _constant(False), block[0]),
-                 _assign(result, _constant(None), block[0])]  # bound on every path
-        block = start + returns_out_of_loops(block, flag, result)
-    return move_code_after_jumps(block)
+        block = returns_out_of_loops(block, flags.name(gast.Return), flags.result)
+    block = move_code_after_jumps(block, (gast.Return,), flags)
+    if gast.Return not in flags.claimed:
+        return block
+    return [_assign(flags.name(gast.Return), _constant(False), block[0]),
+            _assign(flags.result, _constant(None), block[0])] + block  # bound on every path
 
 
-def move_code_after_jumps(block, jumps=(gast.Return,)):
+class Flags:
+    """The flags that say a jump was taken, each claimed when first needed: `returned`
+    (with `result`), `broke` (a loop's own, if it has one) and `skipped`."""
+
+    _NAMES = {gast.Return: "returned", gast.Break: "broke", gast.Continue: "skipped"}
+
+    def __init__(self, claim, broke=None):
+        self.claim, self.claimed = claim, {}
+        if broke is not None:
+            self.claimed[gast.Break] = broke
+
+    def name(self, kind):
+        if kind not in self.claimed:
+            self.claimed[kind] = self.claim(self._NAMES[kind])
+            if kind is gast.Return:
+                self.result = self.claim("result")
+        return self.claimed[kind]
+
+    def taken(self, jump):
+        """The statements that take the place of `jump`: they set its flag."""
+        flag = _assign(self.name(type(jump)), _constant(True), jump)
+        if isinstance(jump, gast.Return):
+            return [_assign(self.result, jump.value, jump), flag]
+        return [flag]
+
+    def guard(self, kind, where):
+        """`if returned: return result` (`if broke: break`, `if skipped: continue`)."""
+        jump = gast.Return(value=_load(self.result)) if kind is gast.Return else kind()
+        test = _load(self.name(kind))
+        return anno.copy_location(gast.If(test=test, body=[jump], orelse=[]), where)
+
+
+def move_code_after_jumps(block, jumps, flags):
     """`if c: return a` then `rest` becomes `if c: return a else: rest` (likewise for
-    `break` and `continue` in a loop body); code after a jump, never run, goes."""
+    `break` and `continue` in a loop body); code after a jump, never run, goes. An `if`
+    that jumps on some paths of each branch would need `rest` in both: there its jumps
+    set their `flags`, and `rest` runs under them, so that no code is copied."""
     result = []
     for i, stmt in enumerate(block):
-        if isinstance(stmt, gast.If):
-            rest = block[i + 1:]
-            if rest and (contains(stmt.body, jumps) or contains(stmt.orelse, jumps)):
-                if not _ends_with(stmt.body, jumps):
-                    stmt.body = stmt.body + rest
-                if not _ends_with(stmt.orelse, jumps):
-                    stmt.orelse = stmt.orelse + rest
-                rest = []
-            stmt.body = move_code_after_jumps(stmt.body, jumps)
-            stmt.orelse = move_code_after_jumps(stmt.orelse, jumps)
-            result.append(stmt)
-            if not rest:
-                return result
-        else:
-            result.append(stmt)
-            if isinstance(stmt, jumps):
-                return result
+        result.append(stmt)
+        if isinstance(stmt, jumps):
+            return result
+        if not isinstance(stmt, gast.If) or not contains([stmt], jumps):
+            continue
+        stmt.body = move_code_after_jumps(stmt.body, jumps, flags)
+        stmt.orelse = move_code_after_jumps(stmt.orelse, jumps, flags)
+        rest = block[i + 1:]
+        ends = _ends_with(stmt.body, jumps), _ends_with(stmt.orelse, jumps)
+        if not rest or all(ends):
+            return result  # the code after it, if any, never runs
+        if any(ends):
+            field = "orelse" if ends[0] else "body"
+            setattr(stmt, field, move_code_after_jumps(getattr(stmt, field) + rest, jumps,
+                                                       flags))
+            return result
+        kinds = [kind for kind in jumps if contains([stmt], (kind,))]
+        _jumps_set_flags(stmt, jumps, flags)
+        guards = [flags.guard(kind, stmt) for kind in kinds]
+        return result + move_code_after_jumps(guards + rest, jumps, flags)
     return result
+
+
+def _jumps_set_flags(stmt, jumps, flags):
+    """Each of `jumps` in the branches of `stmt`, not those of its loops, sets its flag."""
+    for field in ("body", "orelse"):
+        rewritten = []
+        for inner in getattr(stmt, field):
+            if isinstance(inner, jumps):
+                rewritten += flags.taken(inner)
+                continue
+            if isinstance(inner, gast.If):
+                _jumps_set_flags(inner, jumps, flags)
+            rewritten.append(inner)
+        setattr(stmt, field, rewritten)
 
 
 def _ends_with(block, jumps):
@@ -73,12 +127,13 @@ def contains(block, jumps):
 
 
 def replace_jumps(block, replacement):
-    """`continue` becomes `pass` and `break` becomes `replacement` (setting a flag)."""
+    """`continue` goes (the code after it has moved) and `break` becomes `replacement`
+    (setting a flag)."""
     result = []
     for stmt in block:
         if isinstance(stmt, gast.Continue):
-            stmt = gast.Pass()
-        elif isinstance(stmt, gast.Break):
+            continue
+        if isinstance(stmt, gast.Break):
             stmt = anno.copy_location(replacement(), stmt)
         elif isinstance(stmt, gast.If):
             stmt.body = replace_jumps(stmt.body, replacement) or [gast.Pass()]

@@ -46,7 +46,8 @@ import builtins
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad.jumps import contains, move_code_after_jumps, replace_jumps, without_early_returns
+from ast_ad.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
+                          without_early_returns)
 from ast_ad import nodes
 from ast_ad.expressions import Expressions, Static, parameters
 from ast_ad.naming import Namer
@@ -191,10 +192,12 @@ class _Lowerer(Expressions):
         self.seen = set()  # variables already given their first version
         # Shared with inlined callees: whether the code uses NumPy, the branch merges not
         # yet written (see `version`), and the versions bound on some paths only: those
-        # a branch or a loop binds (`maybe_unbound`), and those of them that a merge or a
-        # loop must read on every path, so that start as None (`declared`).
+        # a branch or a loop binds (`maybe_unbound`; `one_branch`: a branch, with the
+        # branches it is bound in), and those of them that a merge, a loop or a read must
+        # find on every path, so that start as None (`declared`).
         self.found = found or {"arrays": False, "merges": {}, "aliases": set(),
-                               "augmented": [], "maybe_unbound": set(), "declared": set(),
+                               "augmented": [], "maybe_unbound": set(), "one_branch": {},
+                               "declared": set(), "conditions": [],
                                "parameters": set(parameters(tree)),
                                "changed_parameters": set()}
         self.params = parameters(tree)
@@ -264,10 +267,15 @@ class _Lowerer(Expressions):
     def branch(self, test, body, orelse):
         """Emit `if test: body else: orelse`, merging the versions each branch assigns."""
         before, seen = dict(self.current), set(self.seen)
+        conditions = self.found["conditions"]  # the branches the code lowered is in
+        key = test.id if isinstance(test, gast.Name) else None
+        conditions.append((key, True))
         then_block = self.block(body)
         then_current, then_returned, then_seen = self.current, self.returned, self.seen
         self.current, self.seen = dict(before), seen  # each branch may take the same names
+        conditions[-1] = (key, False)
         else_block = self.block(orelse)
+        conditions.pop()
         else_current, else_returned = self.current, self.returned
         self.seen |= then_seen
         self.current, self.returned = dict(before), then_returned and else_returned
@@ -280,6 +288,8 @@ class _Lowerer(Expressions):
                     self.current[name] = versions[0] or versions[1]
                     if None in versions:  # one branch binds it, the other does not
                         self.found["maybe_unbound"].add(self.current[name])
+                        self.found["one_branch"].setdefault(self.current[name], set(
+                            conditions + [(key, versions[0] is not None)]))
                     continue
                 merged = self.new_version(name)
                 # Written into the branches only if read later: a version may be unbound
@@ -424,15 +434,27 @@ class _Lowerer(Expressions):
                                                    annotation=None, type_comment=None),
                                   op=gast.Add(), value=gast.Constant(value=1, kind=None))
             body = [assign(stmt.target, item), anno.copy_location(step, stmt)] + body
-        body = move_code_after_jumps(body, (gast.Break, gast.Continue))
-        body = replace_jumps(body, lambda: assign(flag, gast.Constant(value=True, kind=None)))
+        body = self.without_jumps(body, flag.id, lambda: assign(
+            flag, gast.Constant(value=True, kind=None)))
         loop = anno.copy_location(gast.While(test=test, body=body, orelse=[]), stmt)
         self.line_node = stmt
         self.while_loop(loop)
 
-    def without_jumps(self, body):
-        body = move_code_after_jumps(body, (gast.Break, gast.Continue))
-        return replace_jumps(body, None)
+    def without_jumps(self, body, broke=None, set_broke=None):
+        """A loop's `body` with no `break` (it sets `broke`, by `set_broke`) nor
+        `continue`: the code after them moves into branches, or runs under a flag."""
+        def claim(name):
+            name = self.namer.claim(name)
+            self.locals.add(name)
+            return name
+
+        flags = Flags(claim, broke)
+        body = replace_jumps(move_code_after_jumps(body, (gast.Break, gast.Continue), flags),
+                             set_broke)
+        if gast.Continue in flags.claimed:  # each iteration starts with it unset
+            skipped = nodes.assign(flags.name(gast.Continue), nodes.constant(False))
+            body = [anno.copy_location(skipped, body[0])] + body
+        return body
 
     def while_loop(self, stmt):
         if contains(stmt.body, (gast.Break,)):
@@ -480,9 +502,16 @@ class _Lowerer(Expressions):
         self.emit(node)
 
     def version(self, name):
-        """The current version of variable `name`, writing its branch merge if pending."""
-        self.write_merge(self.current[name])
-        return self.current[name]
+        """The current version of variable `name`, writing its branch merge if pending. One
+        that a branch binds and the other not, read outside a branch on the same test, is
+        read where another test says it is bound (a flag a `return` set), which the
+        trace cannot relate to the first: it is declared, to be bound on every path."""
+        version = self.current[name]
+        self.write_merge(version)
+        bound_under = self.found["one_branch"].get(version)
+        if bound_under is not None and not bound_under <= set(self.found["conditions"]):
+            self.found["declared"].add(version)
+        return version
 
     def write_merge(self, merged):
         pending = self.found["merges"].pop(merged, None)

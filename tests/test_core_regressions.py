@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ast_ad import DifferentiationError, UnsupportedSyntaxError, differentiate
+from ast_ad import DifferentiationError, UnsupportedSyntaxError, differentiate, source
 from ast_ad.testing import central_difference
 from tests.conftest import make_function
 
@@ -415,3 +415,28 @@ def test_helpers_called_as_written(body):
     f = make_function(body, name="f", namespace={
         "Shapes": _Shapes, "doubled_square": _doubled_square})
     _assert_right(f, (0.7,))
+
+
+def _jumping(count, jump):
+    """`count` blocks `if x > c: if y > c: <jump>` then some work: each jumps on some
+    paths of one branch only, so that the code after it once went into both branches."""
+    lines = ["def f(x, y):", "    t = x * y"] + (["    for i in range(3):"] if jump != "return"
+                                               else [])
+    indent = "    " * (2 if jump != "return" else 1)
+    for k in range(count):
+        lines += [f"{indent}if x > {k / count:.3f}:", f"{indent}    if y > {k / count:.3f}:",
+                  f"{indent}        " + ("return t * 2.0" if jump == "return" else jump),
+                  f"{indent}t = t + math.sin(t)"]
+    return "\n".join(lines + ["    return t"])
+
+
+@pytest.mark.parametrize("jump", ["return", "break", "continue"])
+def test_jumps_on_some_paths_copy_no_code(jump):
+    f = make_function("import math\n" + _jumping(3, jump), name="f")
+    for point in [(0.1, 0.2), (0.5, 0.9), (0.9, 0.5), (0.8, 0.8), (-0.3, 0.4)]:
+        _assert_right(f, point, wrt=0)
+        _assert_right(f, point, wrt=1)
+    sizes = [len(source(differentiate(make_function("import math\n" + _jumping(n, jump),
+                                                     name="f"))).splitlines())
+             for n in (4, 8)]
+    assert sizes[1] < 2.5 * sizes[0]  # it doubled with each block
