@@ -2,7 +2,7 @@
 
 The functions are made up, with fixed seeds: straight-line code of random arithmetic and
 `math` calls (`t5 = math.sin(t2) * t4 + 0.3`), a loop of such a body, chains `t = t + t`,
-many conditional returns, and deep loop nests. Each case runs in a process of its own,
+many conditional returns (in one branch, or on some paths of one), and deep loop nests. Each case runs in a process of its own,
 after one warm-up transform of another function, under a time limit. Run:
 
     python benchmarks/bench_transform.py            # every size, writes the table and plot
@@ -28,12 +28,13 @@ from plotting import loglog_svg
 # kind -> the sizes it is timed at; the size is statements, returns or loop depth.
 SIZES = {"straight": (100, 300, 1000, 3000), "loop": (100, 300, 1000, 3000),
          "second": (30, 100, 300, 1000), "chain": (100, 300, 1000, 3000),
-         "returns": (20, 40, 80), "nest": (2, 6, 18)}
+         "returns": (20, 40, 80), "partial": (8, 16, 32), "nest": (2, 6, 18)}
 QUICK = {"straight": (100,), "loop": (100,), "second": (100,), "chain": (100,),
-         "returns": (20,), "nest": (6,)}
+         "returns": (20,), "partial": (8,), "nest": (6,)}
 MODES = {"straight": ("reverse", "forward"), "loop": ("reverse", "forward"),
          "second": ("reverse",), "chain": ("reverse", "forward"),
-         "returns": ("reverse", "forward"), "nest": ("reverse", "forward")}
+         "returns": ("reverse", "forward"), "partial": ("reverse", "forward"),
+         "nest": ("reverse", "forward")}
 # The issue's bounds, in seconds: kind -> {size: bound}.
 BOUNDS = {"straight": {100: 0.1, 1000: 1.0}, "loop": {100: 0.2}, "second": {100: 0.5}}
 LIMIT = 600.0  # seconds a case may run before it is stopped and reported as too slow
@@ -98,6 +99,17 @@ def returns(n, rng):
     return lines + ["    return t"]
 
 
+def partial(n, rng):
+    """`n` returns each on some paths of one branch, `if x > k: if y > k: return ...`: the
+    code after such an `if` once went into both of its branches."""
+    lines = ["    t = x * y"]
+    for k in range(n):
+        lines += [f"    if x > {k / n:.4f}:", f"        if y > {k / n:.4f}:",
+                  f"            return t * {_expression(rng, list(PARAMETERS) + ['t'])}",
+                  f"    t = t + math.sin(t) * {round(rng.uniform(0.1, 0.9), 1)}"]
+    return lines + ["    return t"]
+
+
 def nest(depth, rng):
     """`depth` nested loops, each adding to a carried value and doing some work."""
     lines = ["    s = x"]
@@ -109,7 +121,7 @@ def nest(depth, rng):
 
 
 KINDS = {"straight": straight, "loop": loop, "second": straight, "chain": chain,
-         "returns": returns, "nest": nest}
+         "returns": returns, "partial": partial, "nest": nest}
 
 
 def build(kind, n, seed=0):
