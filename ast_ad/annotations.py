@@ -32,23 +32,57 @@ def copy_tree(node):
     if not isinstance(node, gast.AST):
         return node
     kind = type(node)
+    fields, defaults = _SHAPES.get(kind) or _shape(kind)
     new = kind.__new__(kind)
-    state = new.__dict__
-    for field in kind._fields:
-        value = getattr(node, field, None)
-        state[field] = copy_tree(value) if isinstance(value, (list, gast.AST)) else value
-    for attribute in kind._attributes:
-        if hasattr(node, attribute):
-            state[attribute] = getattr(node, attribute)
-    if hasattr(node, _KEY):
-        state[_KEY] = dict(getattr(node, _KEY))
+    old, state = node.__dict__, new.__dict__
+    for field in fields:
+        value = old[field] if field in old else getattr(node, field, None)
+        if isinstance(value, list):
+            state[field] = [copy_tree(item) for item in value]
+        elif isinstance(value, gast.AST):
+            state[field] = copy_tree(value)
+        else:
+            state[field] = value
+    for attribute, default in defaults:
+        if attribute in old:
+            state[attribute] = old[attribute]
+        elif default is not _MISSING:
+            state[attribute] = default
+    if _KEY in old:
+        state[_KEY] = dict(old[_KEY])
     return new
+
+
+_SHAPES = {}  # node class -> what `_shape` gives
+_MISSING = object()
+
+
+def _shape(kind):
+    """The fields of nodes of class `kind`, and its position attributes with the value
+    the class gives one a node lacks (`end_lineno` is None), if any."""
+    _SHAPES[kind] = (kind._fields, tuple((a, getattr(kind, a, _MISSING))
+                                         for a in kind._attributes))
+    return _SHAPES[kind]
+
+
+_POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def copy_location(new, old):
     """Line and column of `old` on `new` and every node under it that lacks them."""
-    for child in gast.walk(new):
-        for attribute in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-            if getattr(child, attribute, None) is None and hasattr(old, attribute):
-                setattr(child, attribute, getattr(old, attribute))
+    position = [(a, getattr(old, a)) for a in _POSITION if hasattr(old, a)]
+    if not position:
+        return new
+    todo = [new]
+    while todo:  # every node gast.walk meets, in another order
+        node = todo.pop()
+        for attribute, value in position:
+            if getattr(node, attribute, None) is None:
+                setattr(node, attribute, value)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                todo.extend(item for item in value if isinstance(item, gast.AST))
+            elif isinstance(value, gast.AST):
+                todo.append(value)
     return new

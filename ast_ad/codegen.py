@@ -9,7 +9,9 @@ rules bound, and whose source is registered in `linecache` for tracebacks and
 """
 
 import ast
+import contextlib
 import linecache
+import math
 import re
 import types
 import warnings
@@ -33,9 +35,8 @@ _MARKER_LINE = re.compile(r"^( *)__ast_ad_comment_(\d+)__$", re.MULTILINE)
 def to_source(node, printer=None):
     """Source text of a gast statement or FunctionDef; comment markers become comments."""
     texts = []
-    tree = _with_markers(anno.copy_tree(node), texts) if _has_comments(node) else node
-    tree = gast.gast_to_ast(tree)
-    ast.fix_missing_locations(tree)
+    with _comments_as_markers(node, texts):
+        tree = gast.gast_to_ast(node)
     printer = printer or ("astor" if astor is not None else "ast")
     text = None
     if printer == "astor":
@@ -43,8 +44,8 @@ def to_source(node, printer=None):
             text = astor.to_source(tree, pretty_source="".join)  # no line wrapping
         except Exception:  # noqa: BLE001 - astor fails on some newer nodes: fall back
             text = None
-    if text is None:
-        text = _Unparser().visit(tree)
+    if text is None:  # (`ast.unparse` reads line numbers, astor does not)
+        text = _Unparser().visit(ast.fix_missing_locations(tree))
     text = text.strip("\n") + "\n"
 
     def comment(match):
@@ -54,25 +55,96 @@ def to_source(node, printer=None):
     return _MARKER_LINE.sub(comment, text)
 
 
-def _has_comments(node):
-    """Whether a block under `node` holds a comment, which needs a marker: without one
-    the tree prints as it is, and need not be copied first."""
-    return any(nodes.is_comment(stmt) for _, _, block in nodes.statement_blocks(node)
-               for stmt in block)
-
-
-def _with_markers(node, texts):
-    for child in gast.walk(node):
-        for field in ("body", "orelse"):
-            block = getattr(child, field, None)
-            if isinstance(block, list) and block and all(map(nodes.is_comment, block)):
-                block.append(gast.Pass())
-            for i, stmt in enumerate(block or []):
+@contextlib.contextmanager
+def _comments_as_markers(node, texts):
+    """While the tree is converted, each comment stands in its block as a marker name, the
+    `texts` index of its text (a block of comments only gets a `pass` too); the blocks
+    are put back after. Swapping the blocks costs less than copying the tree."""
+    swapped = []
+    try:
+        for owner, field, block in list(nodes.statement_blocks(node)):
+            if not any(map(nodes.is_comment, block)):
+                continue
+            marked = block + [gast.Pass()] if all(map(nodes.is_comment, block)) else list(block)
+            for i, stmt in enumerate(marked):
                 if nodes.is_comment(stmt):
                     texts.append(anno.get(stmt, "comment"))
-                    marker = nodes.load(_MARKER.format(len(texts) - 1))
-                    getattr(child, field)[i] = gast.Expr(value=marker)
-    return node
+                    marked[i] = gast.Expr(value=nodes.load(_MARKER.format(len(texts) - 1)))
+            setattr(owner, field, marked)
+            swapped.append((owner, field, block))
+        yield
+    finally:
+        for owner, field, block in reversed(swapped):
+            setattr(owner, field, block)
+
+
+def surely_at_most(node, limit):
+    """Whether the first line `to_source` prints of `node` (a simple statement, a loop or an
+    expression) surely has at most `limit` characters, by a bound on what the printer
+    writes, without printing: False when the bound says nothing."""
+    return _longest(node) <= limit
+
+
+_OPERATOR_ROOM = 4  # ` ** `, ` // `, ` << `: the widest operator with its spaces
+_COMPARISON_ROOM = 8  # ` not in `, ` is not `
+
+
+def _longest(node):
+    """An upper bound of the length of the first line printed for `node`; inf where no
+    bound is known (strings, lambdas, comprehensions...). Every expression may be put in
+    parentheses (2 more)."""
+    if node is None:
+        return 0
+    kind = type(node)
+    if kind is gast.Name:
+        return len(node.id)
+    if kind in _LONGEST_OF:
+        return _LONGEST_OF[kind](node) + 2
+    if kind is gast.Assign:
+        return sum(_longest(t) + 3 for t in node.targets) + _longest(node.value)
+    if kind is gast.AugAssign:
+        return _longest(node.target) + _OPERATOR_ROOM + 1 + _longest(node.value)
+    if kind is gast.Return:
+        return len("return ") + _longest(node.value)
+    if kind is gast.For:
+        return len("for  in :") + _longest(node.target) + _longest(node.iter)
+    return math.inf
+
+
+def _longest_constant(node):
+    value = node.value
+    if value is None or type(value) in (bool, int) or \
+            (type(value) is float and math.isfinite(value)):
+        return len(repr(value))
+    return math.inf
+
+
+def _longest_call(node):
+    arguments = [_longest(a) for a in node.args] + [
+        (len(k.arg) + 1 if k.arg else 2) + _longest(k.value) for k in node.keywords]
+    return _longest(node.func) + 2 + sum(arguments) + 2 * max(len(arguments) - 1, 0)
+
+
+def _longest_sequence(node):
+    return sum(_longest(e) for e in node.elts) + 2 * len(node.elts) + 1
+
+
+_LONGEST_OF = {
+    gast.Constant: _longest_constant,
+    gast.BinOp: lambda n: _longest(n.left) + _OPERATOR_ROOM + _longest(n.right),
+    gast.UnaryOp: lambda n: len("not ") + _longest(n.operand),
+    gast.BoolOp: lambda n: sum(_longest(v) + len(" and ") for v in n.values),
+    gast.Compare: lambda n: _longest(n.left) + sum(_COMPARISON_ROOM + _longest(c)
+                                                    for c in n.comparators),
+    gast.Call: _longest_call,
+    gast.Attribute: lambda n: _longest(n.value) + 1 + len(n.attr),
+    gast.Subscript: lambda n: _longest(n.value) + 2 + _longest(n.slice),
+    gast.Slice: lambda n: _longest(n.lower) + _longest(n.upper) + _longest(n.step) + 2,
+    gast.Tuple: _longest_sequence,
+    gast.List: _longest_sequence,
+    gast.Starred: lambda n: 1 + _longest(n.value),
+    gast.IfExp: lambda n: _longest(n.body) + _longest(n.test) + _longest(n.orelse) + 10,
+}
 
 
 class _Unparser(ast._Unparser):

@@ -11,7 +11,6 @@ import gast
 from ast_ad import annotations as anno
 from ast_ad import nodes
 from ast_ad import rules
-from ast_ad.codegen import to_source
 
 _COMPOUND = (gast.If, gast.For, gast.While)
 
@@ -19,29 +18,44 @@ _COMPOUND = (gast.If, gast.For, gast.While)
 def share_common_values(tree):
     tree = anno.copy_tree(tree)
     once = nodes.assigned_once(tree)
-    renames = {}
-    for node, field, block in nodes.blocks(tree):
+    renames = {}  # a name that goes -> the earlier name holding its value
+    for node, field, block in nodes.statement_blocks(tree):
         setattr(node, field, _share(block, once, renames))
-    return _renaming(renames).visit(tree) if renames else tree
+    if not renames:
+        return tree
+    return nodes.Substitute({old: nodes.load(new) for old, new in renames.items()}).visit(tree)
 
 
 def _share(block, once, renames):
     """`block` without the statements that repeat an earlier value; `renames` learns their
     names."""
-    seen = {}  # the text of a value -> the name that holds it
+    seen = {}  # the key of a value -> the name that holds it
     kept = []
     for stmt in block:
         name = nodes.assigned_name(stmt)
         if isinstance(stmt, _COMPOUND) or nodes.mutates(stmt):
             seen.clear()  # what it changes could be read by a value seen before
         elif isinstance(stmt, gast.Assign) and name in once and is_pure(stmt.value):
-            key = to_source(_renaming(renames).visit(anno.copy_tree(stmt.value))).strip()
+            key = _key(stmt.value, renames)
             if key in seen:
                 renames[name] = seen[key]
                 continue
             seen[key] = name
         kept.append(stmt)
     return kept
+
+
+def _key(node, renames):
+    """`node`, its reads of the names in `renames` renamed, as nested tuples: equal exactly
+    when `gast.dump` is, and so when the values print the same (their operands are names
+    and constants), without printing them."""
+    if isinstance(node, list):
+        return tuple(_key(item, renames) for item in node)
+    if not isinstance(node, gast.AST):
+        return repr(node)
+    if type(node) is gast.Name and type(node.ctx) is gast.Load:
+        return gast.Name, renames.get(node.id, node.id)
+    return (type(node),) + tuple(_key(getattr(node, f, None), renames) for f in node._fields)
 
 
 def is_pure(value):
@@ -54,7 +68,3 @@ def is_pure(value):
         return callee is not None and (callee in rules.ADJOINTS or callee in rules.TANGENTS)
     except TypeError:  # unhashable
         return False
-
-
-def _renaming(renames):
-    return nodes.Substitute({old: nodes.load(new) for old, new in renames.items()})

@@ -172,6 +172,11 @@ def _fields(kind):
         return fields
 
 
+def child_fields(kind):
+    """The fields of nodes of class `kind` that may hold nodes."""
+    return _FIELDS.get(kind) or _fields(kind)
+
+
 def subnodes(node):
     """`node` and every node under it, in no particular order."""
     found, stack = [], [node]
@@ -235,6 +240,12 @@ def changes_a_value(stmt):
         (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
 
 
+# Statements that hold no block, and so no other statement.
+SIMPLE_STATEMENTS = frozenset(kind for kind in vars(gast).values() if isinstance(kind, type)
+                              and issubclass(kind, gast.stmt) and "body" not in kind._fields
+                              and "cases" not in kind._fields)
+
+
 def statement_blocks(tree):
     """`blocks`, quicker: the same blocks in the same order, looking at statements only
     (a block lies only under a statement, or under an `except` clause)."""
@@ -245,7 +256,7 @@ def statement_blocks(tree):
             value = getattr(node, field, None)
             if isinstance(value, list) and value and \
                     isinstance(value[0], (gast.stmt, gast.excepthandler)):
-                todo.extend(value)
+                todo.extend(s for s in value if type(s) not in SIMPLE_STATEMENTS)
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], gast.stmt):

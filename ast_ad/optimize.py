@@ -27,20 +27,25 @@ comments, `if`, `for` and `while` blocks, and a final return. Passes:
 
 Values are unchanged: nothing is folded that could differ in the last bit, and
 `0 * x` is kept (x may be inf or nan).
+
+A pass never changes a simple statement in place: it puts a new one in its place, so
+that what `facts` keeps on each statement (the names it reads, its fingerprint) holds.
 """
 
 import bisect
 import builtins
 import collections
+import contextlib
 import copy
+import gc
 import heapq
 import operator
 
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad import effects, naming, nodes
-from ast_ad.codegen import to_source
+from ast_ad import effects, facts, ir, naming, nodes
+from ast_ad.codegen import surely_at_most, to_source
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -49,11 +54,30 @@ _MOST_FUSED = 4  # contributions; a longer sum reads better as `+=` lines
 _PRODUCT_ADJOINTS = ("matmul_adjoint_left", "matmul_adjoint_right", "dot_adjoint_left",
                      "dot_adjoint_right")
 _LONGEST_FUSED = 90  # characters of a fused statement, to keep lines under 100
-_MISSING = object()
 
 
 def optimize(function):
     """A cleaned copy of `function`."""
+    with _without_cycle_collection():
+        return _optimized(function)
+
+
+@contextlib.contextmanager
+def _without_cycle_collection():
+    """The passes make and drop nodes by the hundred thousand, in no cycles that need the
+    collector: each of its full collections walks every live object, so that a large
+    function would pay again and again in proportion to its size."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _optimized(function):
     function = anno.copy_tree(function)
     user_names = anno.get(function, "user_names") or set()
     temporaries = {n for n in nodes.names_in(function) if naming.is_temporary(n, user_names)} | \
@@ -66,6 +90,8 @@ def optimize(function):
     if _builtins_reachable(function, ("reversed", "zip")) and \
             _read_stacks_by_iteration(function.body):
         _clean(function, temporaries, inlined)  # a loop's counter, or its range, may go
+    if ir.enabled():
+        facts.verify(function)
     _requote(function, inlined)
     _each_block(function, _drop_empty_comments)
     return function
@@ -78,7 +104,7 @@ def _clean(function, temporaries, inlined):
     `_propagate_copies`.
     """
     previous, before, now, turns, pending = None, {}, {}, _Turns(), False
-    current = _fingerprint(function, now)
+    current = facts.fingerprint(function, now)
     while previous != current or pending:
         idle = previous == current
         previous, settled = current, _settled(before, now)
@@ -95,47 +121,7 @@ def _clean(function, temporaries, inlined):
         memo = {}
         _each_block(function, lambda block: _inline_temporary(block, local, inlined, memo))
         before, now = now, {}
-        current = _fingerprint(function, now)
-
-
-def _fingerprint(node, statements):
-    """The content of `node` as nested tuples, equal exactly when `gast.dump` is (and
-    quicker to make); `statements` maps the id of each statement to the statement and
-    its own part of the fingerprint (a compound statement's: its header's)."""
-    kind = type(node)
-    fields = _DUMPED.get(kind) or _dumped_fields(kind)
-    parts, header = [kind], None
-    for field, none_by_default in fields:
-        value = getattr(node, field, _MISSING)
-        if value is _MISSING or (value is None and none_by_default):
-            continue
-        if type(value) is list:
-            if not value:
-                continue
-            if field in ("body", "orelse") and header is None:
-                header = tuple(parts)
-            found = tuple([_fingerprint(item, statements) if isinstance(item, gast.AST)
-                           else repr(item) for item in value])
-        else:
-            found = _fingerprint(value, statements) if isinstance(value, gast.AST) \
-                else repr(value)
-        parts.append(field)
-        parts.append(found)
-    parts = tuple(parts)
-    if isinstance(node, gast.stmt):
-        compound = isinstance(node, _COMPOUND) and header is not None
-        statements[id(node)] = (node, header if compound else parts)
-    return parts
-
-
-_DUMPED = {}
-
-
-def _dumped_fields(kind):
-    """The fields `gast.dump` shows of nodes of class `kind`, and whether it leaves each
-    out when it is None."""
-    _DUMPED[kind] = tuple((f, getattr(kind, f, 42) is None) for f in kind._fields)
-    return _DUMPED[kind]
+        current = facts.fingerprint(function, now)
 
 
 def _settled(before, now):
@@ -194,55 +180,80 @@ def _with_negated_number(node):
 def _fold(block, settled):
     """Fold the statements of `block` and of the blocks in it, but those the last round
     left as they were: folding them again would change nothing."""
-    fold = _Fold()
-    for stmt in block:
-        if id(stmt) in settled and not isinstance(stmt, _COMPOUND):
-            continue
+    for k, stmt in enumerate(block):
         if not isinstance(stmt, _COMPOUND):
-            fold.visit(stmt)
+            if id(stmt) not in settled:
+                block[k] = _folded(stmt)
             continue
         for field, value in gast.iter_fields(stmt):
             if field in ("body", "orelse"):
                 _fold(value, settled)
             elif id(stmt) not in settled and isinstance(value, gast.AST):
-                setattr(stmt, field, fold.visit(value))
+                setattr(stmt, field, _folded(value))
 
 
-class _Fold(gast.NodeTransformer):
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right, op = node.left, node.right, type(node.op)
-        if _number(left) and _number(right) and op in _FOLD:
-            try:
-                return anno.copy_location(nodes.constant(_FOLD[op](left.value, right.value)), node)
-            except (ArithmeticError, ValueError):
-                return node
-        if (op in (gast.Mult, gast.Div, gast.Pow) and _is(right, 1)) or \
-                (op in (gast.Add, gast.Sub) and _is(right, 0)):
-            return left
-        if (op is gast.Mult and _is(left, 1)) or (op is gast.Add and _is(left, 0)):
-            return right
-        if op is gast.Mult and (_is(left, -1) or _is(right, -1)):
-            return _negate(right if _is(left, -1) else left)
-        if op in (gast.Add, gast.Sub) and _is_negation(right):
-            node.op = gast.Sub() if op is gast.Add else gast.Add()
-            node.right = right.operand
-        elif op is gast.Add and _is_negation(left):
-            return gast.BinOp(left=right, op=gast.Sub(), right=left.operand)
-        elif op is gast.Sub and _is_negation(left) and _with_negated_number(right):
-            return gast.BinOp(left=_with_negated_number(right), op=gast.Sub(),
-                              right=left.operand)  # `-a - 2 * b` is `-2 * b - a`
-        return node
+def _folded(node):
+    """`node` with numbers folded and the identities above applied: `node` itself if
+    nothing changes, else a new node sharing the parts that do not."""
+    return _fold_node(node)[1]
 
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
+
+def _fold_node(node):
+    """`(node, folded)`: `node` with its parts folded and perhaps its own operator
+    changed (what folding it in place would leave), and what it folds to."""
+    kind = type(node)
+    if kind is gast.Name or kind is gast.Constant:
+        return node, node
+    new_fields = {}
+    for field in nodes.child_fields(kind):
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            new = [_folded(item) if isinstance(item, gast.AST) else item for item in value]
+            if any(a is not b for a, b in zip(new, value)):
+                new_fields[field] = new
+        elif isinstance(value, gast.AST):
+            new = _folded(value)
+            if new is not value:
+                new_fields[field] = new
+    if new_fields:
+        node = facts.changed(node, **new_fields)
+    if kind is gast.BinOp:
+        return _fold_binop(node)
+    if kind is gast.UnaryOp:
         operand = node.operand
         if isinstance(node.op, gast.USub):
             if _number(operand):
-                return anno.copy_location(nodes.constant(-operand.value), node)
+                return node, anno.copy_location(nodes.constant(-operand.value), node)
             if _is_negation(operand):
-                return operand.operand
-        return node
+                return node, operand.operand
+    return node, node
+
+
+def _fold_binop(node):
+    """`_fold_node` of a BinOp whose operands are folded."""
+    left, right, op = node.left, node.right, type(node.op)
+    if _number(left) and _number(right) and op in _FOLD:
+        try:
+            return node, anno.copy_location(
+                nodes.constant(_FOLD[op](left.value, right.value)), node)
+        except (ArithmeticError, ValueError):
+            return node, node
+    if (op in (gast.Mult, gast.Div, gast.Pow) and _is(right, 1)) or \
+            (op in (gast.Add, gast.Sub) and _is(right, 0)):
+        return node, left
+    if (op is gast.Mult and _is(left, 1)) or (op is gast.Add and _is(left, 0)):
+        return node, right
+    if op is gast.Mult and (_is(left, -1) or _is(right, -1)):
+        return node, _negate(right if _is(left, -1) else left)
+    if op in (gast.Add, gast.Sub) and _is_negation(right):
+        node = facts.changed(node, op=gast.Sub() if op is gast.Add else gast.Add(),
+                             right=right.operand)
+    elif op is gast.Add and _is_negation(left):
+        return node, gast.BinOp(left=right, op=gast.Sub(), right=left.operand)
+    elif op is gast.Sub and _is_negation(left) and _with_negated_number(right):
+        return node, gast.BinOp(left=_with_negated_number(right), op=gast.Sub(),
+                                right=left.operand)  # `-a - 2 * b` is `-2 * b - a`
+    return node, node
 
 
 # ---------------------------------------------------------------- copy propagation
@@ -292,13 +303,16 @@ def _propagate_copies(function, temporaries, settled, turns, idle):
     readers = _readers(function)
     counts = _name_counts(function)
     order = _order(statements)
-    values, gone = _copies_that_go(function, statements, set(), True)
+    assigns = [stmt for stmt in statements if isinstance(stmt, gast.Assign)]
+    definitions = _definitions(function)
+    values, gone = _copies_that_go(assigns, definitions, set(), True)
     if not gone:
         return False
     free = turns.due(order[next(iter(gone))], idle)  # whether the first copy's turn is now
     eligible, held = len(gone), set()  # held: ids of copies left for a later round
     while True:
-        values, gone = _copies_that_go(function, statements, held, free)
+        if held:  # (with none held, `free` changes nothing)
+            values, gone = _copies_that_go(assigns, definitions, held, free)
         after = _counts_after(counts, values, gone)
         changing = _changing(values, readers)
         checked = list(gone.items())[1:] if free else list(gone.items())
@@ -313,7 +327,7 @@ def _propagate_copies(function, temporaries, settled, turns, idle):
     turns.went_ahead(order[key] for key in list(gone)[1 if free else 0:])
     if values:
         _substitute(function, {name: _resolved(value, values) for name, value in values.items()},
-                    readers, places)
+                    readers, places, gone)
         _remove(function, gone)
     return len(gone) < eligible
 
@@ -352,9 +366,9 @@ def _order(statements):
     return order
 
 
-def _substitute(function, values, readers, places):
+def _substitute(function, values, readers, places, gone):
     """`nodes.Substitute(values).visit(function)`, visiting only the statements that read
-    the names: those `readers` found, and the function's header."""
+    the names: those `readers` found but the copies that go, and the function's header."""
     substitute = nodes.Substitute(values)
     function.args = substitute.visit(function.args)
     if function.returns is not None:
@@ -367,8 +381,8 @@ def _substitute(function, values, readers, places):
             stmt.test = substitute.visit(stmt.test)
         elif isinstance(stmt, gast.For):
             stmt.iter = substitute.visit(stmt.iter)
-        else:
-            substitute.visit(stmt)
+        elif key not in gone:
+            block[k] = facts.substituted(stmt, values)
 
 
 def _readers(function):
@@ -380,7 +394,7 @@ def _readers(function):
         for stmt in block:
             header = (stmt.test if isinstance(stmt, (gast.If, gast.While)) else stmt.iter) \
                 if isinstance(stmt, _COMPOUND) else stmt
-            for name in nodes.read_names(header):
+            for name in facts.reads(header):
                 readers.setdefault(name, set()).add(id(stmt))
             assigned = nodes.assigned_name(stmt)
             if assigned is not None:
@@ -411,15 +425,16 @@ def _quiet_around(copy, values, places, gone, readers, changes):
     return all(key in settled and not changing.get(key, set()) - {name} for key in around)
 
 
-def _copies_that_go(function, statements, held, free):
+def _copies_that_go(assigns, definitions, held, free):
     """`({name: value}, {id: copy})` for the copies that go, in the order of repeated
-    walks of the tree: each not `held`, and the first whatever it is if `free`."""
-    count, in_loop = _definitions(function)
+    walks of the tree (`assigns`: its assignments in walk order, `definitions`: what
+    `_definitions` found): each not `held`, and the first whatever it is if `free`."""
+    count, in_loop = dict(definitions[0]), set(definitions[1])
     values, gone = {}, {}
     while True:
         before = len(gone)
-        for node in statements:
-            if not isinstance(node, gast.Assign) or id(node) in gone or \
+        for node in assigns:
+            if id(node) in gone or \
                     count.get(node.targets[0].id) != 1 or \
                     ((gone or not free) and id(node) in held):
                 continue
@@ -548,7 +563,7 @@ class _Fusion:
     def __init__(self, block):
         self.given, self.block = block, list(block)
         self.alive = [True] * len(block)
-        self.reads, self.readers = _readings(block, nodes.read_names)
+        self.reads, self.readers = _readings(block, facts.reads)
         self.assigns = _assignments(block)
         self.blocking = [0]  # compound or mutating statements before each position
         for stmt in block:
@@ -594,7 +609,7 @@ class _Fusion:
         first, last = where[0], where[-1]
         between = self.blocking[last + 1] - self.blocking[first] - \
             sum(_stops_fusion(s) for s in statements)
-        if between or any(nodes.calls_a_method(s.value) for s in statements[:-1]):
+        if between or any(facts.of(s).method_in_value for s in statements[:-1]):
             return None, None  # a pop or an element write may not move past another
         readers = self.readers.between(name, first, last)
         if readers:
@@ -605,11 +620,16 @@ class _Fusion:
                 writers = self.assigns.between(read, p + 1, last)
                 if writers:
                     return None, writers[0]
-        total = statements[0].value
-        for stmt in statements[1:]:
-            total = gast.BinOp(left=total, op=gast.Add(), right=stmt.value)
-        fused = _in_place_of(nodes.assign(name, _Fold().visit(total)), self.block[last])
-        if len(to_source(fused)) > _LONGEST_FUSED:
+        folds = [_fold_node(s.value) for s in statements]
+        total = folds[0][1]
+        for _, value in folds[1:]:
+            total = _fold_binop(gast.BinOp(left=total, op=gast.Add(), right=value))[1]
+        fused = _in_place_of(nodes.assign(name, total), self.block[last])
+        if not surely_at_most(fused, _LONGEST_FUSED - 1) and \
+                len(to_source(fused)) > _LONGEST_FUSED:  # with its newline
+            for p, s, (value, _) in zip(where, statements, folds):
+                if value is not s.value:  # as the sum's folding, once in place, left it
+                    self.block[p] = self.given[p] = facts.changed(s, value=value)
             return None, None
         return fused, None
 
@@ -623,7 +643,7 @@ class _Fusion:
             self.readers.update(p, self.reads[p], set())
             self.reads[p] = set()
             woken += self.waiting.pop(p, [])
-        new_reads = set(nodes.read_names(fused))
+        new_reads = set(facts.reads(fused))
         self.readers.update(last, self.reads[last], new_reads)
         self.reads[last] = new_reads
         self.block[last] = fused
@@ -639,15 +659,24 @@ def _in_place_of(new, old, place=None):
 
 
 def _stops_fusion(stmt):
-    return isinstance(stmt, _COMPOUND) or nodes.changes_a_value(stmt)
+    return isinstance(stmt, _COMPOUND) or facts.changes_a_value(stmt)
 
 
 def _name_counts(function):
-    counts = {}
-    for node in nodes.subnodes(function):
-        if isinstance(node, gast.Name):
-            counts[node.id] = counts.get(node.id, 0) + 1
-    return counts
+    """How many name nodes the function has of each name."""
+    counts, todo = collections.Counter(), [function]
+    while todo:
+        node = todo.pop()
+        if type(node) in facts.SIMPLE:
+            counts.update(facts.of(node).names)
+            continue
+        if type(node) is gast.Name:
+            counts[node.id] += 1
+        for field in node._fields:
+            value = getattr(node, field, None)
+            todo.extend(item for item in (value if type(value) is list else [value])
+                        if isinstance(item, gast.AST))
+    return dict(counts)
 
 
 def _propagate_local_copy(block, counts):
@@ -664,7 +693,7 @@ class _LocalCopies:
     def __init__(self, block, counts):
         self.given, self.block, self.counts = block, list(block), counts
         self.alive = [True] * len(block)
-        self.names, self.places = _readings(block, nodes.names_in)
+        self.names, self.places = _readings(block, facts.names)
         self.assigns = _assignments(block)
         self.compounds = [0]  # compound statements before each position
         for stmt in block:
@@ -704,11 +733,10 @@ class _LocalCopies:
         self.counts[name] = 0
         for k in [i] + backs:
             self.remove(k)
-        replace = nodes.Substitute({name: stmt.value})
         for k in uses:
             if self.alive[k]:
-                self.block[k] = replace.visit(self.block[k])
-                found = nodes.names_in(self.block[k])
+                self.block[k] = facts.substituted(self.block[k], {name: stmt.value})
+                found = facts.names(self.block[k])
                 self.places.update(k, self.names[k], found)
                 self.names[k] = found
         return True
@@ -751,7 +779,7 @@ class _Inlining:
         self.assigns = _assignments(block)
         self.stops = _Places()  # under None: the compound statements and those that mutate
         for position, stmt in enumerate(block):
-            if isinstance(stmt, _COMPOUND) or nodes.changes_a_value(stmt):
+            if isinstance(stmt, _COMPOUND) or facts.changes_a_value(stmt):
                 self.stops.add(None, position)
 
     def run(self):
@@ -773,11 +801,12 @@ class _Inlining:
         host = None
         if _is_negation(value):  # `t = -g`: its sign goes to a sum or a number where it can
             host = _absorb_sign(anno.copy_tree(self.block[use]), name, value.operand)
-        if host is None and (_is_arithmetic(value) or _is_product_adjoint(value)):
-            host = nodes.Substitute({name: value}).visit(anno.copy_tree(self.block[use]))
+        if host is None and (_arithmetic(self.block[i]) or _is_product_adjoint(value)):
+            host = facts.substituted(self.block[use], {name: value})
         if host is None:  # `t = -unbroadcast(...)` that nothing above takes the sign of
             return False
-        if len(to_source(host).strip().splitlines()[0]) > _LONGEST_FUSED:
+        if not surely_at_most(host, _LONGEST_FUSED) and \
+                len(to_source(host).strip().splitlines()[0]) > _LONGEST_FUSED:
             return False
         self.inlined[name] = value
         self.alive[i] = False
@@ -789,12 +818,13 @@ class _Inlining:
         """Inline `block[i]` into the header of the loop at `use`, which reads it only
         there. The loop is a copy: the blocks in it are the next round's to visit (the
         walk of this one has the original's)."""
-        if not (_is_arithmetic(value) or _is_product_adjoint(value)):
+        if not (_arithmetic(self.block[i]) or _is_product_adjoint(value)):
             return False
         host = nodes.Substitute({name: value}).visit(anno.copy_tree(self.block[use]))
         line = gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
                         type_comment=None)  # `for i in range(n):`
-        if len(to_source(line).strip().splitlines()[0]) > _LONGEST_FUSED:
+        if not surely_at_most(line, _LONGEST_FUSED) and \
+                len(to_source(line).strip().splitlines()[0]) > _LONGEST_FUSED:
             return False
         self.inlined[name] = value
         self.alive[i] = False
@@ -816,7 +846,7 @@ class _Inlining:
             self.block[position] = stmt
             if nodes.assigned_name(stmt) is not None:
                 self.assigns.add(nodes.assigned_name(stmt), position)
-            if isinstance(stmt, _COMPOUND) or nodes.changes_a_value(stmt):
+            if isinstance(stmt, _COMPOUND) or facts.changes_a_value(stmt):
                 self.stops.add(None, position)
 
     @staticmethod
@@ -830,7 +860,7 @@ class _Inlining:
         """Where the temporary `block[i]` assigns is read, if once and safely inlined there."""
         stmt = self.block[i]
         if not (isinstance(stmt, gast.Assign) and stmt.targets[0].id in self.temporaries
-                and (_is_arithmetic(stmt.value) or _is_negation(stmt.value)
+                and (_arithmetic(stmt) or _is_negation(stmt.value)
                      or _is_product_adjoint(stmt.value))):
             return None
         name, needs = stmt.targets[0].id, set(self.reads[i])
@@ -843,7 +873,7 @@ class _Inlining:
         use = uses[0]
         host = self.block[use]
         if _is_product_adjoint(stmt.value) and not (
-                isinstance(host, gast.Assign) and _is_arithmetic(host.value)):
+                isinstance(host, gast.Assign) and _arithmetic(host)):
             return None  # a layer's adjoint goes into the activation's (`g * (1 - h * h)`)
         in_header = isinstance(host, gast.For) and name in nodes.read_names(host.iter)
         if (isinstance(host, _COMPOUND) and not in_header) or \
@@ -956,6 +986,15 @@ def _is_arithmetic(node):
     return True
 
 
+def _arithmetic(stmt):
+    """Whether the value of the assignment `stmt` is arithmetic, asked once."""
+    return facts.answer(stmt, _value_is_arithmetic)
+
+
+def _value_is_arithmetic(stmt):
+    return _is_arithmetic(stmt.value)
+
+
 def _shape_argument(stmt, name):
     """Whether `name` is an argument that one of our helpers reads for its shape only, as
     `x` in `unbroadcast(g, x)`: it reads better as a name there."""
@@ -977,7 +1016,7 @@ def _defined_before_read(function, names):
         for stmt in block:
             header = (stmt.test if isinstance(stmt, (gast.If, gast.While)) else stmt.iter) \
                 if isinstance(stmt, _COMPOUND) else stmt
-            reads = set(nodes.read_names(header))
+            reads = set(facts.reads(header))
             if isinstance(stmt, gast.AugAssign):
                 reads.add(nodes.assigned_name(stmt))
             local -= reads - defined
@@ -1081,17 +1120,17 @@ def _live_given(block, live_after, pops, entries):
             entry -= set(targets)
             live = live | entry | set(nodes.read_names(header))
         elif name is not None:
-            if anno.get(stmt, "stack") and _has_effect(stmt):  # a pop of the sweep's stacks
+            if anno.get(stmt, "stack") and facts.answer(stmt, _has_effect):  # a stack's pop
                 pops["live" if name in live else "dead"].add(stmt.value.func.value.id)
-            if name not in live and not _has_effect(stmt):
+            if name not in live and not facts.answer(stmt, _has_effect):
                 continue
             if isinstance(stmt, gast.Assign):
                 live.discard(name)
-            live.update(nodes.read_names(stmt))
+            live.update(facts.reads(stmt))
             if isinstance(stmt, gast.AugAssign):
                 live.add(name)
         else:
-            live.update(nodes.read_names(stmt))
+            live.update(facts.reads(stmt))
         kept.append(stmt)
     return kept[::-1], live
 
@@ -1294,7 +1333,7 @@ def _read_counts(stmt, memo):
     if known is not None and known[0] is stmt:
         return known[1]
     if not isinstance(stmt, _COMPOUND):
-        counts = collections.Counter(nodes.read_names(stmt))
+        counts = collections.Counter(facts.reads(stmt))
     else:
         counts = collections.Counter()
         for field, value in gast.iter_fields(stmt):

@@ -1,0 +1,182 @@
+"""What the optimizer asks of each simple statement, found once for the statement.
+
+Every pass of the optimizer asks every statement, on every round, which names it reads
+and has, whether it changes a value in place, and its fingerprint. The answers are kept
+on the statement. They cannot go stale: the optimizer never changes a simple statement
+(one without a block) in place. A pass that rewrites one puts a new node in its place
+(`changed` and `substituted` make them, sharing the parts that stay), and the new node's
+facts are found when first asked. `verify` checks that no statement broke this rule.
+"""
+
+import gast
+
+from ast_ad import annotations as anno
+from ast_ad import nodes
+
+_KEY = "_ast_ad_facts"  # not an annotation: `copy_tree` leaves it behind
+_MISSING = object()
+SIMPLE = nodes.SIMPLE_STATEMENTS
+
+
+class _Facts:
+    """The names a simple statement reads (a name once a read) and has (once a node),
+    whether its value calls a method of a local value and whether it changes a value in
+    place (as `nodes.calls_a_method` and `nodes.changes_a_value` say), found in one walk;
+    its fingerprint and the `answers` to other questions when first asked."""
+
+    __slots__ = ("reads", "names", "method_in_value", "changes", "fingerprint", "answers")
+
+    def __init__(self, stmt):
+        self.reads, self.names, method = [], [], False
+        for node in nodes.subnodes(stmt):
+            kind = type(node)
+            if kind is gast.Name:
+                self.names.append(node.id)
+                if type(node.ctx) is gast.Load:
+                    self.reads.append(node.id)
+            elif kind is gast.Call and nodes.is_method_call(node):
+                method = True
+        self.method_in_value = method and nodes.calls_a_method(getattr(stmt, "value", None))
+        self.changes = not nodes.is_comment(stmt) and (
+            isinstance(stmt, (gast.Expr, gast.Delete)) or self.method_in_value or
+            (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name)))
+        self.fingerprint, self.answers = None, {}
+
+
+def of(stmt):
+    """The facts of a simple statement."""
+    known = stmt.__dict__.get(_KEY)
+    if known is None:
+        known = _Facts(stmt)
+        setattr(stmt, _KEY, known)
+    return known
+
+
+def reads(node):
+    """`nodes.read_names(node)`: from its facts for a simple statement."""
+    return of(node).reads if type(node) in SIMPLE else nodes.read_names(node)
+
+
+def names(node):
+    """`nodes.names_in(node)`: from its facts for a simple statement."""
+    return set(of(node).names) if type(node) in SIMPLE else nodes.names_in(node)
+
+
+def changes_a_value(stmt):
+    """`nodes.changes_a_value(stmt)`: from its facts for a simple statement."""
+    return of(stmt).changes if type(stmt) in SIMPLE else nodes.changes_a_value(stmt)
+
+
+def answer(stmt, question):
+    """`question(stmt)`, where `question` is a function of a simple statement alone."""
+    answers = of(stmt).answers
+    if question not in answers:
+        answers[question] = question(stmt)
+    return answers[question]
+
+
+# ---------------------------------------------------------------- new nodes
+
+
+def changed(node, **fields):
+    """A copy of `node` with these fields (the others shared), its annotations shared as
+    if it were `node` changed in place, and no facts."""
+    kind = type(node)
+    new = kind.__new__(kind)
+    state = new.__dict__
+    state.update(node.__dict__)
+    state.pop(_KEY, None)
+    state.update(fields)
+    return new
+
+
+def substituted(node, values):
+    """`nodes.Substitute(values).visit(node)` without changing `node`: `node` itself if it
+    reads none of the names, else a new node sharing the parts that read none."""
+    if type(node) is gast.Name:
+        if isinstance(node.ctx, gast.Load) and node.id in values:
+            return anno.copy_location(anno.copy_tree(values[node.id]), node)
+        return node
+    new_fields = {}
+    for field in nodes.child_fields(type(node)):
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            new = [substituted(item, values) if isinstance(item, gast.AST) else item
+                   for item in value]
+            if any(a is not b for a, b in zip(new, value)):
+                new_fields[field] = new
+        elif isinstance(value, gast.AST):
+            new = substituted(value, values)
+            if new is not value:
+                new_fields[field] = new
+    return changed(node, **new_fields) if new_fields else node
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def fingerprint(node, statements):
+    """The content of `node` as nested tuples, equal exactly when `gast.dump` is (and
+    quicker to make); `statements` maps the id of each statement to the statement and
+    its own part of the fingerprint (a compound statement's: its header's). A simple
+    statement's is made once."""
+    if type(node) in SIMPLE:
+        facts = of(node)
+        if facts.fingerprint is None:
+            facts.fingerprint = _fingerprint(node, statements)
+        statements[id(node)] = (node, facts.fingerprint)
+        return facts.fingerprint
+    return _fingerprint(node, statements)
+
+
+def _fingerprint(node, statements):
+    kind = type(node)
+    fields = _DUMPED.get(kind)
+    if fields is None:
+        fields = _dumped_fields(kind)
+    parts, header = [kind], None
+    for field, none_by_default in fields:
+        value = getattr(node, field, _MISSING)
+        if value is _MISSING or (value is None and none_by_default):
+            continue
+        if type(value) is list:
+            if not value:
+                continue
+            if field in ("body", "orelse") and header is None:
+                header = tuple(parts)
+            found = tuple([fingerprint(item, statements) if isinstance(item, gast.AST)
+                           else repr(item) for item in value])
+        else:
+            found = fingerprint(value, statements) if isinstance(value, gast.AST) \
+                else repr(value)
+        parts.append(field)
+        parts.append(found)
+    parts = tuple(parts)
+    if isinstance(node, gast.stmt):
+        compound = isinstance(node, (gast.If, gast.For, gast.While)) and header is not None
+        statements[id(node)] = (node, header if compound else parts)
+    return parts
+
+
+_DUMPED = {}
+
+
+def _dumped_fields(kind):
+    """The fields `gast.dump` shows of nodes of class `kind`, and whether it leaves each
+    out when it is None."""
+    _DUMPED[kind] = tuple((f, getattr(kind, f, 42) is None) for f in kind._fields)
+    return _DUMPED[kind]
+
+
+def verify(tree):
+    """Check that the facts kept on each simple statement of `tree` are its facts."""
+    for _, _, block in nodes.statement_blocks(tree):
+        for stmt in block:
+            known = stmt.__dict__.get(_KEY)
+            if known is None:
+                continue
+            found = _Facts(stmt)
+            found.fingerprint = known.fingerprint and _fingerprint(stmt, {})
+            found.answers = {question: question(stmt) for question in known.answers}
+            assert all(getattr(known, s) == getattr(found, s) for s in _Facts.__slots__), \
+                f"a statement was changed in place after its facts were found: {gast.dump(stmt)}"
