@@ -55,6 +55,17 @@ def to_source(node, printer=None):
     return _MARKER_LINE.sub(comment, text)
 
 
+def statements_source(statements):
+    """`[to_source(s).strip() for s in statements]` for simple statements, printed together
+    (each print has a cost of its own, as large as a short statement's)."""
+    if len(statements) < 2:
+        return [to_source(s).strip() for s in statements]
+    lines = to_source(gast.Module(body=list(statements), type_ignores=[])).splitlines()
+    if len(lines) != len(statements):  # one printed on lines of its own
+        return [to_source(s).strip() for s in statements]
+    return [line.strip() for line in lines]
+
+
 @contextlib.contextmanager
 def _comments_as_markers(node, texts):
     """While the tree is converted, each comment stands in its block as a marker name, the

@@ -58,8 +58,21 @@ def reads(node):
 
 
 def names(node):
-    """`nodes.names_in(node)`: from its facts for a simple statement."""
-    return set(of(node).names) if type(node) in SIMPLE else nodes.names_in(node)
+    """`nodes.names_in(node)`: from its facts for a simple statement (a frozenset)."""
+    return answer(node, _name_set) if type(node) in SIMPLE else nodes.names_in(node)
+
+
+def read_set(node):
+    """`set(nodes.read_names(node))`: from its facts for a simple statement (a frozenset)."""
+    return answer(node, _read_set) if type(node) in SIMPLE else set(nodes.read_names(node))
+
+
+def _name_set(stmt):
+    return frozenset(of(stmt).names)
+
+
+def _read_set(stmt):
+    return frozenset(of(stmt).reads)
 
 
 def changes_a_value(stmt):

@@ -45,7 +45,7 @@ import gast
 
 from ast_ad import annotations as anno
 from ast_ad import effects, facts, ir, naming, nodes
-from ast_ad.codegen import surely_at_most, to_source
+from ast_ad.codegen import statements_source, surely_at_most, to_source
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -563,7 +563,7 @@ class _Fusion:
     def __init__(self, block):
         self.given, self.block = block, list(block)
         self.alive = [True] * len(block)
-        self.reads, self.readers = _readings(block, facts.reads)
+        self.reads, self.readers = _readings(block, facts.read_set)
         self.assigns = _assignments(block)
         self.blocking = [0]  # compound or mutating statements before each position
         for stmt in block:
@@ -643,7 +643,7 @@ class _Fusion:
             self.readers.update(p, self.reads[p], set())
             self.reads[p] = set()
             woken += self.waiting.pop(p, [])
-        new_reads = set(facts.reads(fused))
+        new_reads = facts.read_set(fused)
         self.readers.update(last, self.reads[last], new_reads)
         self.reads[last] = new_reads
         self.block[last] = fused
@@ -1016,7 +1016,7 @@ def _defined_before_read(function, names):
         for stmt in block:
             header = (stmt.test if isinstance(stmt, (gast.If, gast.While)) else stmt.iter) \
                 if isinstance(stmt, _COMPOUND) else stmt
-            reads = set(facts.reads(header))
+            reads = set(facts.read_set(header))
             if isinstance(stmt, gast.AugAssign):
                 reads.add(nodes.assigned_name(stmt))
             local -= reads - defined
@@ -1248,13 +1248,17 @@ def _requote(function, inlined):
 
     _each_block(function, lambda block: [s for s in block if not obsolete(s)]
                 if any(map(obsolete, block)) else block)
+    requoted = []
     for node in _statements(function):  # in the order of gast.walk: quotes may be shared
         quoted = anno.get(node, "quotes")
         if quoted is None or not gone.keys() & set(nodes.read_names(quoted)):
             continue
         while gone.keys() & set(nodes.read_names(quoted)):  # an inlined value may read one
             quoted = nodes.Substitute(gone).visit(quoted)
-        anno.set(node, "comment", to_source(quoted).strip())
+        requoted.append((node, quoted))
+    texts = statements_source([quoted for _, quoted in requoted])
+    for (node, _), text in zip(requoted, texts):
+        anno.set(node, "comment", text)
 
 
 def _drop_empty_comments(block):
@@ -1292,6 +1296,9 @@ class _Places:
 
     def add(self, name, position):
         places = self._at.setdefault(name, [])
+        if not places or places[-1] < position:  # (as when the index is made)
+            places.append(position)
+            return
         k = bisect.bisect_left(places, position)
         if k == len(places) or places[k] != position:
             places.insert(k, position)
@@ -1333,7 +1340,7 @@ def _read_counts(stmt, memo):
     if known is not None and known[0] is stmt:
         return known[1]
     if not isinstance(stmt, _COMPOUND):
-        counts = collections.Counter(facts.reads(stmt))
+        counts = facts.answer(stmt, _counted_reads)  # (shared: nothing changes it)
     else:
         counts = collections.Counter()
         for field, value in gast.iter_fields(stmt):
@@ -1345,6 +1352,10 @@ def _read_counts(stmt, memo):
                     counts.update(nodes.read_names(part))
     memo[id(stmt)] = (stmt, counts)
     return counts
+
+
+def _counted_reads(stmt):
+    return collections.Counter(facts.reads(stmt))
 
 
 def _assignments(block):
@@ -1362,7 +1373,7 @@ def _readings(block, names_of):
     name is. A compound statement has none here: what it has inside cannot matter to a
     pass that does nothing across one (and a nest of them walked at each level would
     cost its depth times its size)."""
-    names = [set() if isinstance(stmt, _COMPOUND) else set(names_of(stmt)) for stmt in block]
+    names = [frozenset() if isinstance(stmt, _COMPOUND) else names_of(stmt) for stmt in block]
     places = _Places()
     for position, found in enumerate(names):
         for name in found:
