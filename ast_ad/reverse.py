@@ -489,6 +489,8 @@ class _Reverse:
                                                     "differentiated values is not supported; "
                                                     "use the list's own name")
             self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
+        elif application.primal == "getitem" and not isinstance(application.args[0], gast.Name):
+            pass  # an item of a tuple of constants
         elif application.primal == "getitem" and application.args[0].id not in self.sequences:
             container, index = application.args  # an array: its adjoint scatters back
             if container.id in self.active:

@@ -82,6 +82,17 @@ REPRODUCTIONS = [
         """, {"x": 0.5, "y": 0.25, "w": [0.3, 0.6]},
         "reverse mode multiplies the list gradient of `w` by the seed (TypeError); forward "
         "mode refuses the array when called, naming no file and line", outcome="refused"),
+    Reproduction("item-of-constants-made-differentiated", """
+        def f(x, y):
+            for i, v in enumerate((0.81, 0.3)):
+                x = y
+                for k in range(2, 0, -1):
+                    v *= x
+                y *= v
+            return x + y
+        """, {"x": -0.378, "y": -0.883},
+        "reverse mode: an item of a tuple of constants that a nested loop makes "
+        "differentiated has no adjoint to give back (AttributeError)"),
 ]
 
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
