@@ -180,7 +180,7 @@ class _Reverse:
             else:
                 result.append(anno.copy_tree(stmt))
                 name = nodes.assigned_name(stmt)
-                if name in self.zero_at_definition:
+                if name in self.zero_at_definition and reversing is None:  # not again
                     result.append(anno.copy_location(
                         nodes.assign(self.names(name), self.zero_like(name)), stmt))
         return result

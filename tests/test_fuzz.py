@@ -93,6 +93,21 @@ REPRODUCTIONS = [
         """, {"x": -0.378, "y": -0.883},
         "reverse mode: an item of a tuple of constants that a nested loop makes "
         "differentiated has no adjoint to give back (AttributeError)"),
+    Reproduction("array-adjoint-zeroed-again", """
+        def h(p, q):
+            for i in range(3):
+                while 2:
+                    return p
+            return 1.0
+
+        def f(x, y):
+            if sum([y, y, 1.5]):
+                return h(x, y)
+            return np.sum(np.array([1.0]))
+        """, {"x": -0.273, "y": 0.275},
+        "reverse mode, array code: the adjoint of a value a loop may not define is set to "
+        "zero where it is defined, and again where a reversed iteration runs it once more, "
+        "wiping what the code after the loop gave it; d/dx is 0, not 1", outcome="refused"),
 ]
 
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
