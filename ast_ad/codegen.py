@@ -19,7 +19,7 @@ import warnings
 import gast
 
 from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad import ir, nodes
 
 try:
     with warnings.catch_warnings():
@@ -36,7 +36,7 @@ def to_source(node, printer=None):
     """Source text of a gast statement or FunctionDef; comment markers become comments."""
     texts = []
     with _comments_as_markers(node, texts):
-        tree = gast.gast_to_ast(node)
+        tree = _to_ast(node)
     printer = printer or ("astor" if astor is not None else "ast")
     text = None
     if printer == "astor":
@@ -53,6 +53,48 @@ def to_source(node, printer=None):
         return f"{indent}# {texts[index]}" if texts[index] else ""
 
     return _MARKER_LINE.sub(comment, text)
+
+
+def _to_ast(node):
+    """`gast.gast_to_ast(node)`, quicker, but without line numbers (no printer reads them):
+    a node becomes the `ast` node of its class's name with the fields that class has.
+    The few classes gast converts otherwise (`arguments`, whose parameters are names in
+    gast) it converts itself."""
+    if isinstance(node, list):
+        return [_to_ast(item) for item in node]
+    if not isinstance(node, gast.AST):
+        return node
+    kind = type(node)
+    make = _TO_AST.get(kind)
+    if make is None:
+        make = _TO_AST[kind] = _maker(kind)
+    return make(node)
+
+
+_TO_AST = {}  # gast class -> the function that converts its nodes
+_GAST_CONVERTS = {"arguments", "ExceptHandler", "TypeVar", "ParamSpec", "TypeVarTuple"}
+_ABSENT = object()
+
+
+def _maker(kind):
+    target = getattr(ast, kind.__name__, None)
+    if target is None or kind.__name__ in _GAST_CONVERTS:
+        return gast.gast_to_ast
+    if not target._fields:  # an operator or a context: one serves all
+        shared = target()
+        return lambda node: shared
+    fields = target._fields
+
+    def make(node):
+        new = target.__new__(target)
+        state = new.__dict__
+        for field in fields:
+            value = getattr(node, field, _ABSENT)
+            if value is not _ABSENT:
+                state[field] = _to_ast(value) if isinstance(value, (list, gast.AST)) else value
+        return new
+
+    return make
 
 
 def statements_source(statements):
@@ -93,40 +135,36 @@ def surely_at_most(node, limit):
     """Whether the first line `to_source` prints of `node` (a simple statement, a loop or an
     expression) surely has at most `limit` characters, by a bound on what the printer
     writes, without printing: False when the bound says nothing."""
-    return _longest(node) <= limit
-
-
-_OPERATOR_ROOM = 4  # ` ** `, ` // `, ` << `: the widest operator with its spaces
-_COMPARISON_ROOM = 8  # ` not in `, ` is not `
+    surely = _longest(node) <= limit
+    if surely and ir.enabled():
+        line = to_source(node).strip().splitlines()[0]
+        assert len(line) <= limit, f"the bound {_longest(node)} is below {len(line)}: {line}"
+    return surely
 
 
 def _longest(node):
     """An upper bound of the length of the first line printed for `node`; inf where no
-    bound is known (strings, lambdas, comprehensions...). Every expression may be put in
-    parentheses (2 more)."""
+    bound is known (strings, lambdas, comprehensions...). An operator, a comparison, a
+    conditional expression, a number or a sequence may be put in parentheses (2 more);
+    a name, a call, an attribute or an index never is."""
     if node is None:
         return 0
     kind = type(node)
     if kind is gast.Name:
         return len(node.id)
-    if kind in _LONGEST_OF:
-        return _LONGEST_OF[kind](node) + 2
-    if kind is gast.Assign:
-        return sum(_longest(t) + 3 for t in node.targets) + _longest(node.value)
-    if kind is gast.AugAssign:
-        return _longest(node.target) + _OPERATOR_ROOM + 1 + _longest(node.value)
-    if kind is gast.Return:
-        return len("return ") + _longest(node.value)
-    if kind is gast.For:
-        return len("for  in :") + _longest(node.target) + _longest(node.iter)
+    if kind in _DELIMITED:
+        return _DELIMITED[kind](node) + 2
+    if kind in _UNDELIMITED:
+        return _UNDELIMITED[kind](node)
     return math.inf
 
 
 def _longest_constant(node):
     value = node.value
-    if value is None or type(value) in (bool, int) or \
-            (type(value) is float and math.isfinite(value)):
-        return len(repr(value))
+    if value is None:
+        return len("None")
+    if type(value) in (bool, int) or (type(value) is float and math.isfinite(value)):
+        return len(repr(value)) + 2
     return math.inf
 
 
@@ -140,21 +178,41 @@ def _longest_sequence(node):
     return sum(_longest(e) for e in node.elts) + 2 * len(node.elts) + 1
 
 
-_LONGEST_OF = {
-    gast.Constant: _longest_constant,
-    gast.BinOp: lambda n: _longest(n.left) + _OPERATOR_ROOM + _longest(n.right),
-    gast.UnaryOp: lambda n: len("not ") + _longest(n.operand),
-    gast.BoolOp: lambda n: sum(_longest(v) + len(" and ") for v in n.values),
-    gast.Compare: lambda n: _longest(n.left) + sum(_COMPARISON_ROOM + _longest(c)
-                                                    for c in n.comparators),
+def _symbol(op, symbols):
+    """The width of operator `op`, with the spaces around it; inf for one not known."""
+    return len(symbols.get(type(op).__name__, "")) or math.inf
+
+
+_BINARY = {"Add": " + ", "Sub": " - ", "Mult": " * ", "MatMult": " @ ", "Div": " / ",
+           "Mod": " % ", "Pow": " ** ", "LShift": " << ", "RShift": " >> ", "BitOr": " | ",
+           "BitXor": " ^ ", "BitAnd": " & ", "FloorDiv": " // "}
+_UNARY = {"Invert": "~", "Not": "not ", "UAdd": "+", "USub": "-"}
+_COMPARISON = {"Eq": " == ", "NotEq": " != ", "Lt": " < ", "LtE": " <= ", "Gt": " > ",
+               "GtE": " >= ", "Is": " is ", "IsNot": " is not ", "In": " in ",
+               "NotIn": " not in "}
+_BOOLEAN = {"And": " and ", "Or": " or "}
+_DELIMITED = {  # kind -> its bound without the parentheses
+    gast.Constant: lambda n: _longest_constant(n) - 2,
+    gast.BinOp: lambda n: _longest(n.left) + _symbol(n.op, _BINARY) + _longest(n.right),
+    gast.UnaryOp: lambda n: _symbol(n.op, _UNARY) + _longest(n.operand),
+    gast.BoolOp: lambda n: sum(_longest(v) + _symbol(n.op, _BOOLEAN) for v in n.values),
+    gast.Compare: lambda n: _longest(n.left) + sum(
+        _symbol(op, _COMPARISON) + _longest(c) for op, c in zip(n.ops, n.comparators)),
+    gast.Tuple: _longest_sequence,
+    gast.List: _longest_sequence,
+    gast.IfExp: lambda n: _longest(n.body) + _longest(n.test) + _longest(n.orelse) + 10,
+}
+_UNDELIMITED = {
     gast.Call: _longest_call,
     gast.Attribute: lambda n: _longest(n.value) + 1 + len(n.attr),
     gast.Subscript: lambda n: _longest(n.value) + 2 + _longest(n.slice),
     gast.Slice: lambda n: _longest(n.lower) + _longest(n.upper) + _longest(n.step) + 2,
-    gast.Tuple: _longest_sequence,
-    gast.List: _longest_sequence,
     gast.Starred: lambda n: 1 + _longest(n.value),
-    gast.IfExp: lambda n: _longest(n.body) + _longest(n.test) + _longest(n.orelse) + 10,
+    gast.Assign: lambda n: sum(_longest(t) + 3 for t in n.targets) + _longest(n.value),
+    gast.AugAssign: lambda n: _longest(n.target) + _symbol(n.op, _BINARY) + 1 +
+    _longest(n.value),
+    gast.Return: lambda n: len("return ") + _longest(n.value),
+    gast.For: lambda n: len("for  in :") + _longest(n.target) + _longest(n.iter),
 }
 
 

@@ -1,7 +1,7 @@
 """What the optimizer asks of each simple statement, found once for the statement.
 
 Every pass of the optimizer asks every statement, on every round, which names it reads
-and has, whether it changes a value in place, and its fingerprint. The answers are kept
+and has, whether it changes a value in place, and its content. The answers are kept
 on the statement. They cannot go stale: the optimizer never changes a simple statement
 (one without a block) in place. A pass that rewrites one puts a new node in its place
 (`changed` and `substituted` make them, sharing the parts that stay), and the new node's
@@ -22,25 +22,35 @@ class _Facts:
     """The names a simple statement reads (a name once a read) and has (once a node),
     whether its value calls a method of a local value and whether it changes a value in
     place (as `nodes.calls_a_method` and `nodes.changes_a_value` say), found in one walk;
-    its fingerprint and the `answers` to other questions when first asked."""
+    its content and the `answers` to other questions when first asked."""
 
-    __slots__ = ("reads", "names", "method_in_value", "changes", "fingerprint", "answers")
+    __slots__ = ("reads", "names", "method_in_value", "changes", "content", "answers")
 
     def __init__(self, stmt):
         self.reads, self.names, method = [], [], False
-        for node in nodes.subnodes(stmt):
+        todo = [stmt]  # the nodes of `nodes.subnodes(stmt)`, but those that hold no name
+        while todo:
+            node = todo.pop()
             kind = type(node)
             if kind is gast.Name:
                 self.names.append(node.id)
                 if type(node.ctx) is gast.Load:
                     self.reads.append(node.id)
-            elif kind is gast.Call and nodes.is_method_call(node):
+                if node.annotation is None:
+                    continue
+            elif kind is gast.Call and not method and nodes.is_method_call(node):
                 method = True
+            for field in nodes.child_fields(kind):
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    todo.extend(item for item in value if isinstance(item, gast.AST))
+                elif isinstance(value, gast.AST):
+                    todo.append(value)
         self.method_in_value = method and nodes.calls_a_method(getattr(stmt, "value", None))
         self.changes = not nodes.is_comment(stmt) and (
             isinstance(stmt, (gast.Expr, gast.Delete)) or self.method_in_value or
             (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name)))
-        self.fingerprint, self.answers = None, {}
+        self.content, self.answers = None, {}
 
 
 def of(stmt):
@@ -125,24 +135,18 @@ def substituted(node, values):
     return changed(node, **new_fields) if new_fields else node
 
 
-# ---------------------------------------------------------------- fingerprints
+# ---------------------------------------------------------------- snapshots
 
 
-def fingerprint(node, statements):
-    """The content of `node` as nested tuples, equal exactly when `gast.dump` is (and
-    quicker to make); `statements` maps the id of each statement to the statement and
-    its own part of the fingerprint (a compound statement's: its header's). A simple
-    statement's is made once."""
+def snapshot(node, statements):
+    """The content of `node` as nested tuples in which each simple statement stands as
+    itself (it does not change): `same` compares two snapshots as `gast.dump` would the
+    trees, and a statement only by identity when it is there in both. `statements` maps
+    the id of each statement to the statement and what stands for it (for a compound
+    statement, its header)."""
     if type(node) in SIMPLE:
-        facts = of(node)
-        if facts.fingerprint is None:
-            facts.fingerprint = _fingerprint(node, statements)
-        statements[id(node)] = (node, facts.fingerprint)
-        return facts.fingerprint
-    return _fingerprint(node, statements)
-
-
-def _fingerprint(node, statements):
+        statements[id(node)] = (node, node)
+        return node
     kind = type(node)
     fields = _DUMPED.get(kind)
     if fields is None:
@@ -157,10 +161,10 @@ def _fingerprint(node, statements):
                 continue
             if field in ("body", "orelse") and header is None:
                 header = tuple(parts)
-            found = tuple([fingerprint(item, statements) if isinstance(item, gast.AST)
+            found = tuple([snapshot(item, statements) if isinstance(item, gast.AST)
                            else repr(item) for item in value])
         else:
-            found = fingerprint(value, statements) if isinstance(value, gast.AST) \
+            found = snapshot(value, statements) if isinstance(value, gast.AST) \
                 else repr(value)
         parts.append(field)
         parts.append(found)
@@ -169,6 +173,48 @@ def _fingerprint(node, statements):
         compound = isinstance(node, (gast.If, gast.For, gast.While)) and header is not None
         statements[id(node)] = (node, header if compound else parts)
     return parts
+
+
+def same(a, b):
+    """Whether two snapshots are of trees `gast.dump` prints alike."""
+    if a is b:
+        return True
+    if type(a) is tuple and type(b) is tuple:
+        return len(a) == len(b) and all(map(same, a, b))
+    if type(a) in SIMPLE and type(b) in SIMPLE:
+        return _content(a) == _content(b)
+    return a == b
+
+
+def _content(stmt):
+    """The snapshot of a simple statement with the statements in it (none) and each node
+    as its content: equal exactly when `gast.dump` is. Made once."""
+    facts = of(stmt)
+    if facts.content is None:
+        facts.content = _contents(stmt)
+    return facts.content
+
+
+def _contents(node):
+    kind = type(node)
+    fields = _DUMPED.get(kind)
+    if fields is None:
+        fields = _dumped_fields(kind)
+    parts = [kind]
+    for field, none_by_default in fields:
+        value = getattr(node, field, _MISSING)
+        if value is _MISSING or (value is None and none_by_default):
+            continue
+        if type(value) is list:
+            if not value:
+                continue
+            found = tuple([_contents(item) if isinstance(item, gast.AST) else repr(item)
+                           for item in value])
+        else:
+            found = _contents(value) if isinstance(value, gast.AST) else repr(value)
+        parts.append(field)
+        parts.append(found)
+    return tuple(parts)
 
 
 _DUMPED = {}
@@ -189,7 +235,7 @@ def verify(tree):
             if known is None:
                 continue
             found = _Facts(stmt)
-            found.fingerprint = known.fingerprint and _fingerprint(stmt, {})
+            found.content = known.content and _contents(stmt)
             found.answers = {question: question(stmt) for question in known.answers}
             assert all(getattr(known, s) == getattr(found, s) for s in _Facts.__slots__), \
                 f"a statement was changed in place after its facts were found: {gast.dump(stmt)}"

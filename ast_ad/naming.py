@@ -20,13 +20,20 @@ class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken)
         self._temporaries = 0
+        # name -> the k of the last name `claim` gave for it: those before are taken (a
+        # name is never given back), and the search for the next starts there, so that
+        # claiming one name n times takes n steps, not n^2.
+        self._claimed = {}
+        self._versions = {}  # name -> the k of the last version, likewise
 
     def claim(self, name):
         """`name` itself if free, else the first free `name_k`; the result becomes taken."""
-        candidate, k = name, 0
+        k = self._claimed.get(name, 0)
+        candidate = f"{name}_{k}" if k else name
         while candidate in self.taken:
             k += 1
             candidate = f"{name}_{k}"
+        self._claimed[name] = k
         self.taken.add(candidate)
         return candidate
 
@@ -40,9 +47,10 @@ class Namer:
 
     def version(self, name):
         """A new name for a reassigned variable: `x_1`, `x_2`, ..."""
-        k = 1
+        k = self._versions.get(name, 1)
         while f"{name}_{k}" in self.taken:
             k += 1
+        self._versions[name] = k
         return self.claim(f"{name}_{k}")
 
 

@@ -174,7 +174,8 @@ def _fields(kind):
 
 def child_fields(kind):
     """The fields of nodes of class `kind` that may hold nodes."""
-    return _FIELDS.get(kind) or _fields(kind)
+    fields = _FIELDS.get(kind)
+    return _fields(kind) if fields is None else fields
 
 
 def subnodes(node):
@@ -185,7 +186,8 @@ def subnodes(node):
         node = pop()
         found.append(node)
         kind = type(node)
-        for field in _FIELDS.get(kind) or _fields(kind):
+        fields = _FIELDS.get(kind)
+        for field in _fields(kind) if fields is None else fields:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:

@@ -29,7 +29,8 @@ Values are unchanged: nothing is folded that could differ in the last bit, and
 `0 * x` is kept (x may be inf or nan).
 
 A pass never changes a simple statement in place: it puts a new one in its place, so
-that what `facts` keeps on each statement (the names it reads, its fingerprint) holds.
+that what `facts` keeps on each statement (the names it reads, its content) holds, and
+the fixed point compares statements that stay by identity.
 """
 
 import bisect
@@ -80,15 +81,18 @@ def _without_cycle_collection():
 def _optimized(function):
     function = anno.copy_tree(function)
     user_names = anno.get(function, "user_names") or set()
-    temporaries = {n for n in nodes.names_in(function) if naming.is_temporary(n, user_names)} | \
-        {s.targets[0].id for s in nodes.subnodes(function) if isinstance(s, gast.Assign)
+    everything = nodes.subnodes(function)
+    temporaries = {n for n in {n.id for n in everything if isinstance(n, gast.Name)}
+                   if naming.is_temporary(n, user_names)} | \
+        {s.targets[0].id for s in everything if isinstance(s, gast.Assign)
          and _is_product_adjoint(s.value) and s.targets[0].id not in user_names}
     inlined = {}  # temporary -> the expression put in its place
     for place, stmt in enumerate(_statements(function)):
         anno.set(stmt, "order", place)
     _clean(function, temporaries, inlined)
-    if _builtins_reachable(function, ("reversed", "zip")) and \
-            _read_stacks_by_iteration(function.body):
+    if any(isinstance(s, gast.For) and anno.get(s, "reversal") for s in _statements(function)) \
+            and _builtins_reachable(function, ("reversed", "zip")) and \
+            _read_stacks_by_iteration(function.body):  # (the first asks least)
         _clean(function, temporaries, inlined)  # a loop's counter, or its range, may go
     if ir.enabled():
         facts.verify(function)
@@ -104,9 +108,9 @@ def _clean(function, temporaries, inlined):
     `_propagate_copies`.
     """
     previous, before, now, turns, pending = None, {}, {}, _Turns(), False
-    current = facts.fingerprint(function, now)
-    while previous != current or pending:
-        idle = previous == current
+    current = facts.snapshot(function, now)
+    while not facts.same(previous, current) or pending:
+        idle = facts.same(previous, current)
         previous, settled = current, _settled(before, now)
         _fold(function.body, settled)
         pending = _propagate_copies(function, temporaries, settled, turns, idle)
@@ -121,13 +125,13 @@ def _clean(function, temporaries, inlined):
         memo = {}
         _each_block(function, lambda block: _inline_temporary(block, local, inlined, memo))
         before, now = now, {}
-        current = facts.fingerprint(function, now)
+        current = facts.snapshot(function, now)
 
 
 def _settled(before, now):
     """The ids of the statements that were, as they are `now`, in the tree `before`."""
     return {key for key, (stmt, found) in now.items()
-            if key in before and before[key][0] is stmt and before[key][1] == found}
+            if key in before and before[key][0] is stmt and facts.same(before[key][1], found)}
 
 
 def _each_block(function, rewrite):

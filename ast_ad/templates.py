@@ -79,9 +79,10 @@ def expand(template, result, inputs, derivative, namer):
         for a contribution to a derivative, else the name of a fresh local.
     """
     renamed = {name: namer.claim(name) for name in sorted(template.locals)}
+    expansion = _Expansion(template, result, inputs, derivative, renamed)
     expanded = []
     for stmt in template.body:
-        value = _simplify(_substitute(stmt.value, template, result, inputs, derivative, renamed))
+        value = _simplify(expansion.visit(anno.copy_tree(stmt.value)))
         target = stmt.targets[0]
         if isinstance(target, gast.Subscript):
             if _is_zero(value):
@@ -92,28 +93,31 @@ def expand(template, result, inputs, derivative, namer):
     return expanded
 
 
-def _substitute(expr, template, result, inputs, derivative, renamed):
-    class Substitute(gast.NodeTransformer):
-        def visit_Subscript(self, node):
-            if isinstance(node.value, gast.Name) and node.value.id == "d":
-                found = derivative(node.slice.id)
-                if found is None:
-                    return _zero()
-                return nodes.load(found) if isinstance(found, str) else anno.copy_tree(found)
-            return self.generic_visit(node)
+class _Expansion(gast.NodeTransformer):
+    """Puts a trace statement's names and derivatives in a copy of a template expression."""
 
-        def visit_Name(self, node):
-            if node.id == template.result:
-                return nodes.load(result)
-            if node.id in inputs:
-                return anno.copy_tree(inputs[node.id])
-            if node.id in renamed:
-                return nodes.load(renamed[node.id])
-            value = template.scope.lookup(node.id)
-            assert value is not MISSING, f"template {template.function.__name__}: {node.id}"
-            return nodes.bound(node.id, value)
+    def __init__(self, template, result, inputs, derivative, renamed):
+        self.template, self.result, self.inputs = template, result, inputs
+        self.derivative, self.renamed = derivative, renamed
 
-    return Substitute().visit(anno.copy_tree(expr))
+    def visit_Subscript(self, node):
+        if isinstance(node.value, gast.Name) and node.value.id == "d":
+            found = self.derivative(node.slice.id)
+            if found is None:
+                return _zero()
+            return nodes.load(found) if isinstance(found, str) else anno.copy_tree(found)
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == self.template.result:
+            return nodes.load(self.result)
+        if node.id in self.inputs:
+            return anno.copy_tree(self.inputs[node.id])
+        if node.id in self.renamed:
+            return nodes.load(self.renamed[node.id])
+        value = self.template.scope.lookup(node.id)
+        assert value is not MISSING, f"template {self.template.function.__name__}: {node.id}"
+        return nodes.bound(node.id, value)
 
 
 def _zero():
