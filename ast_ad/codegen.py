@@ -1,7 +1,9 @@
 """gast -> source text -> a compiled Python function.
 
 `to_source` is the only place that prints code: astor where it imports and can print
-the tree, `ast.unparse` otherwise, both giving the same text. `compile_function` turns
+the tree, `ast.unparse` otherwise, both giving the same text; for the trees the passes
+make, a quick printer of our own writes what astor writes (checked against astor under
+AST_AD_VERIFY), at a tenth of the cost. `compile_function` turns
 generated source into a real function whose globals are the user's module (so globals
 stay live), whose free variables are the user's own closure cells plus the objects the
 rules bound, and whose source is registered in `linecache` for tracebacks and
@@ -34,10 +36,29 @@ _MARKER_LINE = re.compile(r"^( *)__ast_ad_comment_(\d+)__$", re.MULTILINE)
 
 def to_source(node, printer=None):
     """Source text of a gast statement or FunctionDef; comment markers become comments."""
+    printer = printer or ("astor" if astor is not None else "ast")
+    if type(node) in nodes.SIMPLE_STATEMENTS or isinstance(node, gast.expr):
+        return _source(node, printer)  # no block, and so no comment to mark
     texts = []
     with _comments_as_markers(node, texts):
-        tree = _to_ast(node)
-    printer = printer or ("astor" if astor is not None else "ast")
+        text = _source(node, printer)
+
+    def comment(match):
+        indent, index = match.group(1), int(match.group(2))
+        return f"{indent}# {texts[index]}" if texts[index] else ""
+
+    return _MARKER_LINE.sub(comment, text)
+
+
+def _source(node, printer):
+    text = _quick_source(node) if printer == "astor" else None
+    if text is None or ir.enabled():
+        text = _checked(text, _printed(_to_ast(node), printer))
+    return text
+
+
+def _printed(tree, printer):
+    """The text of an `ast` tree, by astor or by `ast.unparse`."""
     text = None
     if printer == "astor":
         try:
@@ -46,13 +67,13 @@ def to_source(node, printer=None):
             text = None
     if text is None:  # (`ast.unparse` reads line numbers, astor does not)
         text = _Unparser().visit(ast.fix_missing_locations(tree))
-    text = text.strip("\n") + "\n"
+    return text.strip("\n") + "\n"
 
-    def comment(match):
-        indent, index = match.group(1), int(match.group(2))
-        return f"{indent}# {texts[index]}" if texts[index] else ""
 
-    return _MARKER_LINE.sub(comment, text)
+def _checked(quick, text):
+    """`text`, having checked that `_quick_source` (if it printed) gave the same."""
+    assert quick is None or quick == text, f"the quick printer wrote {quick!r} for {text!r}"
+    return text
 
 
 def _to_ast(node):
@@ -97,20 +118,9 @@ def _maker(kind):
     return make
 
 
-def statements_source(statements):
-    """`[to_source(s).strip() for s in statements]` for simple statements, printed together
-    (each print has a cost of its own, as large as a short statement's)."""
-    if len(statements) < 2:
-        return [to_source(s).strip() for s in statements]
-    lines = to_source(gast.Module(body=list(statements), type_ignores=[])).splitlines()
-    if len(lines) != len(statements):  # one printed on lines of its own
-        return [to_source(s).strip() for s in statements]
-    return [line.strip() for line in lines]
-
-
 @contextlib.contextmanager
 def _comments_as_markers(node, texts):
-    """While the tree is converted, each comment stands in its block as a marker name, the
+    """While the tree is printed, each comment stands in its block as a marker name, the
     `texts` index of its text (a block of comments only gets a `pass` too); the blocks
     are put back after. Swapping the blocks costs less than copying the tree."""
     swapped = []
@@ -131,89 +141,238 @@ def _comments_as_markers(node, texts):
             setattr(owner, field, block)
 
 
-def surely_at_most(node, limit):
-    """Whether the first line `to_source` prints of `node` (a simple statement, a loop or an
-    expression) surely has at most `limit` characters, by a bound on what the printer
-    writes, without printing: False when the bound says nothing."""
-    surely = _longest(node) <= limit
-    if surely and ir.enabled():
-        line = to_source(node).strip().splitlines()[0]
-        assert len(line) <= limit, f"the bound {_longest(node)} is below {len(line)}: {line}"
-    return surely
+# ---------------------------------------------------------------- the quick printer
 
 
-def _longest(node):
-    """An upper bound of the length of the first line printed for `node`; inf where no
-    bound is known (strings, lambdas, comprehensions...). An operator, a comparison, a
-    conditional expression, a number or a sequence may be put in parentheses (2 more);
-    a name, a call, an attribute or an index never is."""
-    if node is None:
-        return 0
+def _quick_source(node):
+    """What astor prints for `node`, without astor: for the statements and expressions
+    the passes write, astor's precedence rules written out, ten times quicker than its
+    visitor, which makes a parenthesis context and a closure per node. None for a tree
+    holding anything else (a string inside an expression, a comprehension, a lambda...),
+    which astor prints."""
+    lines = []
+    try:
+        if isinstance(node, gast.Module):
+            for stmt in node.body:
+                _statement(stmt, 0, lines)
+        elif isinstance(node, gast.stmt):
+            _statement(node, 0, lines, root=True)
+        else:
+            lines.append(_expression(node, _P.highest))
+    except _Unprintable:
+        return None
+    return "\n".join(lines) + "\n"
+
+
+class _Unprintable(Exception):
+    """A node the quick printer leaves to astor."""
+
+
+def _statement(node, depth, lines, root=False):
+    indent, kind = "    " * depth, type(node)
+    if kind is gast.Assign:
+        text = "".join(_expression(t, _P.Assign) + " = " for t in node.targets) + \
+            _expression(node.value, _P.Assign)
+    elif kind is gast.AugAssign:
+        text = _expression(node.target, _P.AugAssign) + f" {_symbol_of(node.op)}= " + \
+            _expression(node.value, _P.AugAssign)
+    elif kind is gast.Expr:
+        value = node.value
+        if type(value) is gast.Constant and isinstance(value.value, str):  # a docstring
+            text = astor.string_repr.pretty_string(
+                value.value, (_P.Expr > _P.Expr) + (_P.Expr >= _P.Assign), indent)
+            text = (value.kind or "") + text
+        else:
+            text = _expression(value, _P.Expr)
+    elif kind is gast.Return:
+        text = "return" if node.value is None else \
+            "return " + _expression(node.value, _P.Return)
+    elif kind in _KEYWORDS:
+        text = _KEYWORDS[kind]
+    elif kind is gast.If:
+        lines.append(f"{indent}if {_expression(node.test, _P.If)}:")
+        _block(node.body, depth + 1, lines)
+        while len(node.orelse) == 1 and type(node.orelse[0]) is gast.If:
+            node = node.orelse[0]
+            lines.append(f"{indent}elif {_expression(node.test, _P.If)}:")
+            _block(node.body, depth + 1, lines)
+        _else(node.orelse, depth, lines)
+        return
+    elif kind is gast.For:
+        lines.append(f"{indent}for {_expression(node.target, _P.For)} in "
+                     f"{_expression(node.iter, _P.highest)}:")
+        _block(node.body, depth + 1, lines)
+        _else(node.orelse, depth, lines)
+        return
+    elif kind is gast.While:
+        lines.append(f"{indent}while {_expression(node.test, _P.While)}:")
+        _block(node.body, depth + 1, lines)
+        _else(node.orelse, depth, lines)
+        return
+    elif kind is gast.FunctionDef and root and not node.decorator_list and \
+            node.returns is None and not getattr(node, "type_params", None):
+        lines.append(f"def {node.name}({_arguments(node.args)}):")
+        _block(node.body, depth + 1, lines)
+        return
+    else:
+        raise _Unprintable
+    lines.append(indent + text)
+
+
+_KEYWORDS = {gast.Pass: "pass", gast.Break: "break", gast.Continue: "continue"}
+
+
+def _block(statements, depth, lines):
+    for stmt in statements:
+        _statement(stmt, depth, lines)
+
+
+def _else(statements, depth, lines):
+    if statements:
+        lines.append("    " * depth + "else:")
+        _block(statements, depth + 1, lines)
+
+
+def _arguments(node):
+    """astor's `visit_arguments`."""
+    items = []
+
+    def parameters(names, defaults):
+        padding = [None] * (len(names) - len(defaults))
+        for name, default in zip(names, padding + defaults):
+            items.append(_parameter(name) if default is None else
+                         f"{_parameter(name)}={_expression(default, _P.Comma)}")
+
+    offset = 0
+    if node.posonlyargs:
+        offset += len(node.defaults) - len(node.args)
+        parameters(node.posonlyargs, node.defaults[:offset])
+        items.append("/")
+    parameters(node.args, node.defaults[offset:])
+    if node.vararg is not None:
+        items.append("*" + _parameter(node.vararg))
+    if node.kwonlyargs:
+        if node.vararg is None:
+            items.append("*")
+        parameters(node.kwonlyargs, node.kw_defaults)
+    if node.kwarg is not None:
+        items.append("**" + _parameter(node.kwarg))
+    return ", ".join(items)
+
+
+def _parameter(name):
+    if type(name) is not gast.Name or name.annotation is not None:
+        raise _Unprintable
+    return name.id
+
+
+def _expression(node, outer):
+    """The text of expression `node` where its parent's precedence is `outer`, in
+    parentheses where astor puts them: when its own precedence is lower."""
     kind = type(node)
     if kind is gast.Name:
-        return len(node.id)
-    if kind in _DELIMITED:
-        return _DELIMITED[kind](node) + 2
-    if kind in _UNDELIMITED:
-        return _UNDELIMITED[kind](node)
-    return math.inf
+        return node.id
+    if kind is gast.Constant:
+        value = node.value
+        if isinstance(value, (int, float, complex)):
+            text, own = _number(value), _P.Constant
+        elif value is Ellipsis:
+            return "..."
+        elif value is None or isinstance(value, bytes):
+            return repr(value)
+        else:
+            raise _Unprintable  # a string: astor's layout depends on the line around it
+    elif kind is gast.BinOp:
+        own = _PRECEDENCE[type(node.op)]
+        outer_left, outer_right = (_P.Pow + 1, _P.PowRHS) if type(node.op) is gast.Pow \
+            else (own, own + 1)
+        text = f"{_expression(node.left, outer_left)} {_symbol_of(node.op)} " \
+            f"{_expression(node.right, outer_right)}"
+    elif kind is gast.UnaryOp:
+        own, symbol = _PRECEDENCE[type(node.op)], _symbol_of(node.op)
+        text = symbol + (" " if symbol.isalpha() else "") + _expression(node.operand, own)
+    elif kind is gast.BoolOp:
+        own = _PRECEDENCE[type(node.op)]
+        text = f" {_symbol_of(node.op)} ".join(_expression(v, own + 1) for v in node.values)
+    elif kind is gast.Compare:
+        own = _PRECEDENCE[type(node.ops[0])]
+        text = _expression(node.left, own + 1) + "".join(
+            f" {_symbol_of(op)} {_expression(c, own + 1)}"
+            for op, c in zip(node.ops, node.comparators))
+    elif kind is gast.IfExp:
+        own = _P.IfExp
+        text = f"{_expression(node.body, own + 1)} if {_expression(node.test, own + 1)} " \
+            f"else {_expression(node.orelse, own)}"
+    elif kind is gast.Call:
+        each = _P.Comma if len(node.args) + len(node.keywords) > 1 else _P.call_one_arg
+        items = [_expression(a, each) for a in node.args] + [
+            (f"{k.arg}=" if k.arg else "**") + _expression(k.value, _P.Comma)
+            for k in node.keywords]
+        return f"{_expression(node.func, _P.highest)}({', '.join(items)})"
+    elif kind is gast.Attribute:
+        return f"{_expression(node.value, _P.highest)}.{node.attr}"
+    elif kind is gast.Subscript:
+        return f"{_expression(node.value, _P.highest)}[" \
+            f"{_expression(node.slice, _P.Subscript)}]"
+    elif kind is gast.Slice:
+        text = ("" if node.lower is None else _expression(node.lower, _P.Slice)) + ":" + \
+            ("" if node.upper is None else _expression(node.upper, _P.Slice))
+        if node.step is not None:
+            step = node.step
+            text += ":" + ("" if type(step) is gast.Name and step.id == "None" else
+                           _expression(step, _P.Slice))
+        return text
+    elif kind is gast.Tuple:
+        own = _P.Tuple
+        text = ", ".join(_expression(e, _P.Comma) for e in node.elts) + \
+            ("," if len(node.elts) == 1 else "")
+        if not node.elts:
+            return f"({text})"
+    elif kind is gast.List:
+        return "[" + ", ".join(_expression(e, _P.Comma) for e in node.elts) + "]"
+    elif kind is gast.Starred:
+        return "*" + _expression(node.value, _P.highest)
+    else:
+        raise _Unprintable
+    return text if own >= outer else f"({text})"
 
 
-def _longest_constant(node):
-    value = node.value
-    if value is None:
-        return len("None")
-    if type(value) in (bool, int) or (type(value) is float and math.isfinite(value)):
-        return len(repr(value)) + 2
-    return math.inf
+def _number(value):
+    """astor's `_handle_numeric_constant`."""
+
+    def part(number, imaginary):
+        suffix = "j" if imaginary else ""
+        try:
+            if math.isinf(number):
+                return ("-1e1000" if number < 0 else "1e1000") + suffix
+            if math.isnan(number):
+                return f"(1e1000{suffix}-1e1000{suffix})"
+        except OverflowError:  # an int too large for a float
+            pass
+        return repr(number) + suffix
+
+    if not isinstance(value, complex):
+        return part(value, False)
+    real, imaginary = part(value.real, False), part(value.imag, True)
+    if value.real == 0:
+        return imaginary
+    if value.imag == 0:
+        return f"({real}+0j)"
+    return f"({real}{'' if imaginary.startswith('-') else '+'}{imaginary})"
 
 
-def _longest_call(node):
-    arguments = [_longest(a) for a in node.args] + [
-        (len(k.arg) + 1 if k.arg else 2) + _longest(k.value) for k in node.keywords]
-    return _longest(node.func) + 2 + sum(arguments) + 2 * max(len(arguments) - 1, 0)
+def _symbol_of(op):
+    return _SYMBOLS[type(op)]
 
 
-def _longest_sequence(node):
-    return sum(_longest(e) for e in node.elts) + 2 * len(node.elts) + 1
-
-
-def _symbol(op, symbols):
-    """The width of operator `op`, with the spaces around it; inf for one not known."""
-    return len(symbols.get(type(op).__name__, "")) or math.inf
-
-
-_BINARY = {"Add": " + ", "Sub": " - ", "Mult": " * ", "MatMult": " @ ", "Div": " / ",
-           "Mod": " % ", "Pow": " ** ", "LShift": " << ", "RShift": " >> ", "BitOr": " | ",
-           "BitXor": " ^ ", "BitAnd": " & ", "FloorDiv": " // "}
-_UNARY = {"Invert": "~", "Not": "not ", "UAdd": "+", "USub": "-"}
-_COMPARISON = {"Eq": " == ", "NotEq": " != ", "Lt": " < ", "LtE": " <= ", "Gt": " > ",
-               "GtE": " >= ", "Is": " is ", "IsNot": " is not ", "In": " in ",
-               "NotIn": " not in "}
-_BOOLEAN = {"And": " and ", "Or": " or "}
-_DELIMITED = {  # kind -> its bound without the parentheses
-    gast.Constant: lambda n: _longest_constant(n) - 2,
-    gast.BinOp: lambda n: _longest(n.left) + _symbol(n.op, _BINARY) + _longest(n.right),
-    gast.UnaryOp: lambda n: _symbol(n.op, _UNARY) + _longest(n.operand),
-    gast.BoolOp: lambda n: sum(_longest(v) + _symbol(n.op, _BOOLEAN) for v in n.values),
-    gast.Compare: lambda n: _longest(n.left) + sum(
-        _symbol(op, _COMPARISON) + _longest(c) for op, c in zip(n.ops, n.comparators)),
-    gast.Tuple: _longest_sequence,
-    gast.List: _longest_sequence,
-    gast.IfExp: lambda n: _longest(n.body) + _longest(n.test) + _longest(n.orelse) + 10,
-}
-_UNDELIMITED = {
-    gast.Call: _longest_call,
-    gast.Attribute: lambda n: _longest(n.value) + 1 + len(n.attr),
-    gast.Subscript: lambda n: _longest(n.value) + 2 + _longest(n.slice),
-    gast.Slice: lambda n: _longest(n.lower) + _longest(n.upper) + _longest(n.step) + 2,
-    gast.Starred: lambda n: 1 + _longest(n.value),
-    gast.Assign: lambda n: sum(_longest(t) + 3 for t in n.targets) + _longest(n.value),
-    gast.AugAssign: lambda n: _longest(n.target) + _symbol(n.op, _BINARY) + 1 +
-    _longest(n.value),
-    gast.Return: lambda n: len("return ") + _longest(n.value),
-    gast.For: lambda n: len("for  in :") + _longest(n.target) + _longest(n.iter),
-}
+if astor is not None:  # the precedences and symbols of astor's tables, by class name
+    _P = astor.op_util.Precedence
+    _PRECEDENCE = {kind: astor.op_util.precedence_data[getattr(ast, kind.__name__)]
+                   for kind in vars(gast).values() if isinstance(kind, type)
+                   and getattr(ast, kind.__name__, None) is not None
+                   and getattr(ast, kind.__name__) in astor.op_util.precedence_data}
+    _SYMBOLS = {kind: astor.op_util.symbol_data[getattr(ast, kind.__name__)]
+                for kind in _PRECEDENCE}
 
 
 class _Unparser(ast._Unparser):

@@ -46,7 +46,7 @@ import gast
 
 from ast_ad import annotations as anno
 from ast_ad import effects, facts, ir, naming, nodes
-from ast_ad.codegen import statements_source, surely_at_most, to_source
+from ast_ad.codegen import to_source
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -629,8 +629,7 @@ class _Fusion:
         for _, value in folds[1:]:
             total = _fold_binop(gast.BinOp(left=total, op=gast.Add(), right=value))[1]
         fused = _in_place_of(nodes.assign(name, total), self.block[last])
-        if not surely_at_most(fused, _LONGEST_FUSED - 1) and \
-                len(to_source(fused)) > _LONGEST_FUSED:  # with its newline
+        if len(to_source(fused)) > _LONGEST_FUSED:
             for p, s, (value, _) in zip(where, statements, folds):
                 if value is not s.value:  # as the sum's folding, once in place, left it
                     self.block[p] = self.given[p] = facts.changed(s, value=value)
@@ -809,8 +808,7 @@ class _Inlining:
             host = facts.substituted(self.block[use], {name: value})
         if host is None:  # `t = -unbroadcast(...)` that nothing above takes the sign of
             return False
-        if not surely_at_most(host, _LONGEST_FUSED) and \
-                len(to_source(host).strip().splitlines()[0]) > _LONGEST_FUSED:
+        if len(to_source(host).strip().splitlines()[0]) > _LONGEST_FUSED:
             return False
         self.inlined[name] = value
         self.alive[i] = False
@@ -827,8 +825,7 @@ class _Inlining:
         host = nodes.Substitute({name: value}).visit(anno.copy_tree(self.block[use]))
         line = gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
                         type_comment=None)  # `for i in range(n):`
-        if not surely_at_most(line, _LONGEST_FUSED) and \
-                len(to_source(line).strip().splitlines()[0]) > _LONGEST_FUSED:
+        if len(to_source(line).strip().splitlines()[0]) > _LONGEST_FUSED:
             return False
         self.inlined[name] = value
         self.alive[i] = False
@@ -1252,17 +1249,13 @@ def _requote(function, inlined):
 
     _each_block(function, lambda block: [s for s in block if not obsolete(s)]
                 if any(map(obsolete, block)) else block)
-    requoted = []
     for node in _statements(function):  # in the order of gast.walk: quotes may be shared
         quoted = anno.get(node, "quotes")
         if quoted is None or not gone.keys() & set(nodes.read_names(quoted)):
             continue
         while gone.keys() & set(nodes.read_names(quoted)):  # an inlined value may read one
             quoted = nodes.Substitute(gone).visit(quoted)
-        requoted.append((node, quoted))
-    texts = statements_source([quoted for _, quoted in requoted])
-    for (node, _), text in zip(requoted, texts):
-        anno.set(node, "comment", text)
+        anno.set(node, "comment", to_source(quoted).strip())
 
 
 def _drop_empty_comments(block):
