@@ -179,9 +179,9 @@ def _statement(node, depth, lines, root=False):
     elif kind is gast.Expr:
         value = node.value
         if type(value) is gast.Constant and isinstance(value.value, str):  # a docstring
-            text = astor.string_repr.pretty_string(
-                value.value, (_P.Expr > _P.Expr) + (_P.Expr >= _P.Assign), indent)
-            text = (value.kind or "") + text
+            embedded = (_P.Expr > _P.Expr) + (_P.Expr >= _P.Assign)  # as astor has it
+            text = (value.kind or "") + astor.string_repr.pretty_string(
+                value.value, embedded, indent)  # (the line so far: the indentation)
         else:
             text = _expression(value, _P.Expr)
     elif kind is gast.Return:

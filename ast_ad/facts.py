@@ -147,28 +147,7 @@ def snapshot(node, statements):
     if type(node) in SIMPLE:
         statements[id(node)] = (node, node)
         return node
-    kind = type(node)
-    fields = _DUMPED.get(kind)
-    if fields is None:
-        fields = _dumped_fields(kind)
-    parts, header = [kind], None
-    for field, none_by_default in fields:
-        value = getattr(node, field, _MISSING)
-        if value is _MISSING or (value is None and none_by_default):
-            continue
-        if type(value) is list:
-            if not value:
-                continue
-            if field in ("body", "orelse") and header is None:
-                header = tuple(parts)
-            found = tuple([snapshot(item, statements) if isinstance(item, gast.AST)
-                           else repr(item) for item in value])
-        else:
-            found = snapshot(value, statements) if isinstance(value, gast.AST) \
-                else repr(value)
-        parts.append(field)
-        parts.append(found)
-    parts = tuple(parts)
+    parts, header = _parts(node, lambda item: snapshot(item, statements))
     if isinstance(node, gast.stmt):
         compound = isinstance(node, (gast.If, gast.For, gast.While)) and header is not None
         statements[id(node)] = (node, header if compound else parts)
@@ -187,8 +166,7 @@ def same(a, b):
 
 
 def _content(stmt):
-    """The snapshot of a simple statement with the statements in it (none) and each node
-    as its content: equal exactly when `gast.dump` is. Made once."""
+    """A simple statement as nested tuples, equal exactly when `gast.dump` is; made once."""
     facts = of(stmt)
     if facts.content is None:
         facts.content = _contents(stmt)
@@ -196,11 +174,17 @@ def _content(stmt):
 
 
 def _contents(node):
+    return _parts(node, _contents)[0]
+
+
+def _parts(node, each):
+    """`node` as a tuple of its class and the fields `gast.dump` shows, each node in them
+    as `each` gives it; and the part of it before its first block (None if none)."""
     kind = type(node)
     fields = _DUMPED.get(kind)
     if fields is None:
         fields = _dumped_fields(kind)
-    parts = [kind]
+    parts, header = [kind], None
     for field, none_by_default in fields:
         value = getattr(node, field, _MISSING)
         if value is _MISSING or (value is None and none_by_default):
@@ -208,13 +192,15 @@ def _contents(node):
         if type(value) is list:
             if not value:
                 continue
-            found = tuple([_contents(item) if isinstance(item, gast.AST) else repr(item)
+            if field in ("body", "orelse") and header is None:
+                header = tuple(parts)
+            found = tuple([each(item) if isinstance(item, gast.AST) else repr(item)
                            for item in value])
         else:
-            found = _contents(value) if isinstance(value, gast.AST) else repr(value)
+            found = each(value) if isinstance(value, gast.AST) else repr(value)
         parts.append(field)
         parts.append(found)
-    return tuple(parts)
+    return tuple(parts), header
 
 
 _DUMPED = {}
