@@ -1,6 +1,8 @@
 """The public functions: they chain the passes and hold no transformation logic."""
 
+import contextlib
 import functools
+import gc
 import os
 import weakref
 
@@ -71,6 +73,26 @@ def adjoint_with_seed(function, wrt):
 
 
 def _transform(function, wrt, mode, optimized, seed_inside=False):
+    with _without_cycle_collection():
+        return _transformed(function, wrt, mode, optimized, seed_inside)
+
+
+@contextlib.contextmanager
+def _without_cycle_collection():
+    """The passes make and drop nodes by the hundred thousand, in no cycles that need the
+    collector: each of its full collections walks every live object, so that a large
+    function would pay again and again in proportion to its size."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _transformed(function, wrt, mode, optimized, seed_inside):
     tree = check(parse_function(function))
     _debug("parsed", tree)
     names, single = _wrt_names(tree, wrt)

@@ -205,7 +205,8 @@ def walk(node):
     while queue:
         node = popleft()
         kind = type(node)
-        for field in _FIELDS.get(kind) or _fields(kind):
+        fields = _FIELDS.get(kind)
+        for field in _fields(kind) if fields is None else fields:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:

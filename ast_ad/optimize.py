@@ -36,9 +36,7 @@ the fixed point compares statements that stay by identity.
 import bisect
 import builtins
 import collections
-import contextlib
 import copy
-import gc
 import heapq
 import operator
 
@@ -59,26 +57,6 @@ _LONGEST_FUSED = 90  # characters of a fused statement, to keep lines under 100
 
 def optimize(function):
     """A cleaned copy of `function`."""
-    with _without_cycle_collection():
-        return _optimized(function)
-
-
-@contextlib.contextmanager
-def _without_cycle_collection():
-    """The passes make and drop nodes by the hundred thousand, in no cycles that need the
-    collector: each of its full collections walks every live object, so that a large
-    function would pay again and again in proportion to its size."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _optimized(function):
     function = anno.copy_tree(function)
     user_names = anno.get(function, "user_names") or set()
     everything = nodes.subnodes(function)
