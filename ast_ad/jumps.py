@@ -6,7 +6,9 @@ outermost.
 
 Input: a block of the user's statements. Output: the same code without jumps out of the
 middle of a block: the code after an `if` that may jump moves into the branch that does
-not, so that every block runs from its first statement to its last. `lower` then turns
+not, or, where both branches jump on some paths only, runs under the flag those jumps
+set; so every block runs from its first statement to its last, and no code is copied
+into two branches. `lower` then turns
 what remains (`continue` gone, `break` a flag, `return` an assignment to `out`) into the
 trace.
 """
