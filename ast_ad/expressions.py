@@ -157,7 +157,15 @@ class Expressions:
                 expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
                       "differentiated function calls, and cannot inline recursion; write the "
                       "recursion as a loop")
-        tree.body = without_early_returns(tree.body, self.namer.claim)
+        taken = nodes.all_names(tree)  # the callee's own names are not the namer's
+
+        def claim(name):
+            new = self.namer.claim(name)
+            while new in taken:
+                new = self.namer.claim(name)
+            return new
+
+        tree.body = without_early_returns(tree.body, claim)
         callee = type(self)(tree, self.namer, self.inlining, self.found)
         callee.trace = self.trace
         assigned = {n.id for stmt in tree.body for n in nodes.walk(stmt)

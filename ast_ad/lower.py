@@ -393,9 +393,8 @@ class _Lowerer(Expressions):
         """A loop that may break becomes a `while` loop whose test also reads a flag:
         `broke = False; while not broke and <test>: ...`, each `break` setting `broke`."""
         def user_name(name):
-            name = self.namer.claim(name)
-            self.locals.add(name)
-            return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+            return gast.Name(id=self.fresh_local(name), ctx=gast.Load(), annotation=None,
+                             type_comment=None)
 
         def assign(target, value):
             store = gast.Name(id=target.id, ctx=gast.Store(), annotation=None, type_comment=None)
@@ -443,18 +442,22 @@ class _Lowerer(Expressions):
     def without_jumps(self, body, broke=None, set_broke=None):
         """A loop's `body` with no `break` (it sets `broke`, by `set_broke`) nor
         `continue`: the code after them moves into branches, or runs under a flag."""
-        def claim(name):
-            name = self.namer.claim(name)
-            self.locals.add(name)
-            return name
-
-        flags = Flags(claim, broke)
+        flags = Flags(self.fresh_local, broke)
         body = replace_jumps(move_code_after_jumps(body, (gast.Break, gast.Continue), flags),
                              set_broke)
         if gast.Continue in flags.claimed:  # each iteration starts with it unset
             skipped = nodes.assign(flags.name(gast.Continue), nodes.constant(False))
             body = [anno.copy_location(skipped, body[0])] + body
         return body
+
+    def fresh_local(self, name):
+        """A new variable of the lowering's own (a flag, a counter), clear of the names of
+        the function lowered: an inlined function's are not all the namer's."""
+        new = self.namer.claim(name)
+        while new in self.locals or new in self.current:
+            new = self.namer.claim(name)
+        self.locals.add(new)
+        return new
 
     def while_loop(self, stmt):
         if contains(stmt.body, (gast.Break,)):

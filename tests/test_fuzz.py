@@ -108,6 +108,19 @@ REPRODUCTIONS = [
         "reverse mode, array code: the adjoint of a value a loop may not define is set to "
         "zero where it is defined, and again where a reversed iteration runs it once more, "
         "wiping what the code after the loop gave it; d/dx is 0, not 1", outcome="refused"),
+    Reproduction("helper-parameter-named-like-a-loop-counter", """
+        def h(p, q, k):
+            for v in (q, p, 0.5):
+                if k:
+                    return math.pi
+            return q
+
+        def f(x, y):
+            return h(x, x, 0)
+        """, {"x": -0.213, "y": -0.588},
+        "both modes: the counter of a loop that may return, in an inlined helper, took the "
+        "name of the helper's parameter `k`, which the helper then read; d/dx is 0, not 1",
+        outcome="refused"),  # reverse over reverse through the display's list: not yet
 ]
 
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
