@@ -539,12 +539,33 @@ def _fuse_accumulations(block):
     return _Fusion(block).run()
 
 
-class _Fusion:
-    """The fusions of one block, on an index of where each name is read and assigned."""
+class _BlockRewrite:
+    """A rewrite of one block: the statements it keeps alive, and the block given back
+    as it was (the same list) when it changed nothing."""
 
     def __init__(self, block):
         self.given, self.block = block, list(block)
         self.alive = [True] * len(block)
+
+    def kept(self, changed):
+        if not changed:
+            return self.given
+        return [stmt for stmt, alive in zip(self.block, self.alive) if alive]
+
+    def run(self):
+        """`rewrite_at` each statement still alive, in order."""
+        changed = False
+        for i in range(len(self.block)):
+            if self.alive[i]:
+                changed |= self.rewrite_at(i)
+        return self.kept(changed)
+
+
+class _Fusion(_BlockRewrite):
+    """The fusions of one block, on an index of where each name is read and assigned."""
+
+    def __init__(self, block):
+        super().__init__(block)
         self.reads, self.readers = _readings(block, facts.read_set)
         self.assigns = _assignments(block)
         self.blocking = [0]  # compound or mutating statements before each position
@@ -575,9 +596,7 @@ class _Fusion:
                 if woken[1] not in queued:
                     queued.add(woken[1])
                     heapq.heappush(queue, woken)
-        if not fused_any:
-            return self.given
-        return [stmt for stmt, alive in zip(self.block, self.alive) if alive]
+        return self.kept(fused_any)
 
     def fusion(self, name, where):
         """`(fused statement, None)`, or `(None, the position of a statement that stops it,
@@ -668,32 +687,24 @@ def _propagate_local_copy(block, counts):
     return _LocalCopies(block, counts).run()
 
 
-class _LocalCopies:
+class _LocalCopies(_BlockRewrite):
     """The local copies of one block, in order, on an index of where each name is."""
 
     def __init__(self, block, counts):
-        self.given, self.block, self.counts = block, list(block), counts
-        self.alive = [True] * len(block)
+        super().__init__(block)
+        self.counts = counts
         self.names, self.places = _readings(block, facts.names)
         self.assigns = _assignments(block)
         self.compounds = [0]  # compound statements before each position
         for stmt in block:
             self.compounds.append(self.compounds[-1] + isinstance(stmt, _COMPOUND))
 
-    def run(self):
-        changed = False
-        for i in range(len(self.block)):
-            if self.alive[i]:
-                changed |= self.propagate_at(i)
-        return [s for s, alive in zip(self.block, self.alive) if alive] if changed else \
-            self.given
-
     def copy_back(self, k, name, source):
         other = self.block[k]
         return isinstance(other, gast.Assign) and other.targets[0].id == source \
             and isinstance(other.value, gast.Name) and other.value.id == name
 
-    def propagate_at(self, i):
+    def rewrite_at(self, i):
         """Propagate the copy at `i` if it is one that may go; whether it went."""
         stmt = self.block[i]
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
@@ -742,13 +753,12 @@ def _inline_temporary(block, temporaries, inlined, memo=None):
     return _Inlining(block, temporaries, inlined, {} if memo is None else memo).run()
 
 
-class _Inlining:
+class _Inlining(_BlockRewrite):
     """The inlinings of one block, in order, on an index of where each name is."""
 
     def __init__(self, block, temporaries, inlined, memo):
-        self.given, self.block = block, list(block)
+        super().__init__(block)
         self.temporaries, self.inlined, self.memo = temporaries, inlined, memo
-        self.alive = [True] * len(block)
         self.reads = [_read_counts(s, memo) for s in block]
         self.readers = _Places()  # of the simple statements: the compound ones are few
         for position, (stmt, found) in enumerate(zip(block, self.reads)):
@@ -763,15 +773,7 @@ class _Inlining:
             if isinstance(stmt, _COMPOUND) or facts.changes_a_value(stmt):
                 self.stops.add(None, position)
 
-    def run(self):
-        changed = False
-        for i in range(len(self.block)):
-            if self.alive[i]:
-                changed |= self.inline_at(i)
-        return [s for s, alive in zip(self.block, self.alive) if alive] if changed else \
-            self.given
-
-    def inline_at(self, i):
+    def rewrite_at(self, i):
         """Inline the temporary `block[i]` if it may go; whether it went."""
         use = self.single_use(i)
         if use is None:
