@@ -6,18 +6,19 @@ import gc
 import os
 import weakref
 
-from ast_ad import annotations as anno
-from ast_ad import ir
-from ast_ad.check import check
-from ast_ad.common import share_common_values
-from ast_ad.codegen import compile_function, to_source
+from ast_ad.ad.forward import forward
+from ast_ad.ad.reverse import reverse
+from ast_ad.ad.sweeps import guard_arguments
+from ast_ad.backend.codegen import compile_function
 from ast_ad.errors import DifferentiationError
-from ast_ad.forward import forward
-from ast_ad.lower import lower, parameters
+from ast_ad.frontend.check import check
+from ast_ad.frontend.lower import lower, parameters
+from ast_ad.frontend.parse import parse_function
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import grammar
+from ast_ad.ir.printer import to_source
 from ast_ad.optimize import optimize
-from ast_ad.parse import parse_function
-from ast_ad.reverse import reverse
-from ast_ad.sweeps import guard_arguments
+from ast_ad.optimize.common import share_common_values
 
 _MODES = {"reverse": reverse, "forward": forward}
 _SOURCES = weakref.WeakKeyDictionary()
@@ -97,19 +98,19 @@ def _transformed(function, wrt, mode, optimized, seed_inside):
     _debug("parsed", tree)
     names, single = _wrt_names(tree, wrt)
     trace = lower(tree)
-    _debug("lower", trace, ir.verify_trace)
+    _debug("lower", trace, grammar.verify_trace)
     if optimized:
         trace = share_common_values(trace)
-        _debug("common", trace, ir.verify_trace)
+        _debug("common", trace, grammar.verify_trace)
     if seed_inside:
         derivative = reverse(trace, names[0] if single else names, seed_inside=True)
     else:
         derivative = _MODES[mode](trace, names[0] if single else names)
-    _debug(mode, derivative, ir.verify_derivative)
+    _debug(mode, derivative, grammar.verify_derivative)
     if optimized:
         derivative = optimize(derivative)
     derivative = guard_arguments(derivative, names, anno.get(trace, "arrays", False))
-    _debug("optimize", derivative, ir.verify_derivative)
+    _debug("optimize", derivative, grammar.verify_derivative)
     text = to_source(derivative)
     seeds = {arg.id: 1.0 for arg, default in zip(derivative.args.kwonlyargs,
                                                   derivative.args.kw_defaults)
@@ -157,5 +158,5 @@ def _debug(stage, tree, verify=None):
     """Print the tree under AST_AD_DEBUG; check it against the IR under AST_AD_VERIFY."""
     if _DEBUG:
         print(f"--- ast_ad: after {stage} ---\n{to_source(tree)}")
-    if verify is not None and ir.enabled():
+    if verify is not None and grammar.enabled():
         verify(tree, stage)

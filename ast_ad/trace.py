@@ -41,17 +41,18 @@ from collections.abc import Callable
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad.ad.forward import forward
+from ast_ad.ad.reverse import reverse
 from ast_ad.api import differentiate
-from ast_ad.check import check
-from ast_ad.codegen import compile_function, to_source
+from ast_ad.backend.codegen import compile_function
 from ast_ad.errors import DifferentiationError
-from ast_ad.forward import forward
-from ast_ad.lower import lower, parameters
-from ast_ad.naming import Namer
-from ast_ad.parse import parse_function
-from ast_ad.reverse import reverse
+from ast_ad.frontend.check import check
+from ast_ad.frontend.lower import lower, parameters
+from ast_ad.frontend.parse import parse_function
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.naming import Namer
+from ast_ad.ir.printer import to_source
 
 _TITLES = {"primal": "primal trace", "adjoint": "adjoint trace, in reverse order"}
 

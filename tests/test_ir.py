@@ -8,11 +8,11 @@ import math
 import gast
 import pytest
 
-from ast_ad import annotations as anno
-from ast_ad import ir
-from ast_ad.check import check
-from ast_ad.lower import lower
-from ast_ad.parse import parse_function
+from ast_ad.frontend.check import check
+from ast_ad.frontend.lower import lower
+from ast_ad.frontend.parse import parse_function
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import grammar
 from tests.conftest import make_function
 
 
@@ -21,7 +21,7 @@ def _trace(source):
 
 
 def test_the_verifier_is_on_in_the_test_suite():
-    assert ir.enabled()
+    assert grammar.enabled()
 
 
 def test_a_trace_of_branches_and_loops_verifies():
@@ -39,14 +39,14 @@ def test_a_trace_of_branches_and_loops_verifies():
                 k += 1
             return s
         """)
-    assert ir.verify_trace(trace, "lower") is trace
+    assert grammar.verify_trace(trace, "lower") is trace
 
 
 def test_a_name_assigned_twice_on_one_path_is_caught():
     trace = _trace("def f(x):\n    y = x * 2.0\n    return y\n")
     trace.body.insert(1, anno.copy_tree(trace.body[0]))
-    with pytest.raises(ir.IRError, match="`y` is assigned twice on one path"):
-        ir.verify_trace(trace, "test")
+    with pytest.raises(grammar.IRError, match="`y` is assigned twice on one path"):
+        grammar.verify_trace(trace, "test")
 
 
 def test_a_nested_expression_in_a_trace_is_caught():
@@ -54,15 +54,15 @@ def test_a_nested_expression_in_a_trace_is_caught():
     trace.body[0].value.left = gast.BinOp(left=gast.Name(id="x", ctx=gast.Load(), annotation=None,
                                                          type_comment=None),
                                           op=gast.Add(), right=gast.Constant(value=1.0, kind=None))
-    with pytest.raises(ir.IRError, match="BinOp where an atom belongs"):
-        ir.verify_trace(trace, "test")
+    with pytest.raises(grammar.IRError, match="BinOp where an atom belongs"):
+        grammar.verify_trace(trace, "test")
 
 
 def test_a_read_before_any_binding_is_caught():
     trace = _trace("def f(x):\n    y = x * 2.0\n    z = y + x\n    return z\n")
     trace.body[0], trace.body[1] = trace.body[1], trace.body[0]
-    with pytest.raises(ir.IRError, match="`y` is read where it may not be bound"):
-        ir.verify_derivative(trace, "test")
+    with pytest.raises(grammar.IRError, match="`y` is read where it may not be bound"):
+        grammar.verify_derivative(trace, "test")
 
 
 def test_a_name_bound_in_one_branch_only_is_caught():
@@ -76,12 +76,12 @@ def test_a_name_bound_in_one_branch_only_is_caught():
         """)
     branch = trace.body[1]
     branch.orelse[:] = [gast.Pass()]
-    with pytest.raises(ir.IRError, match="may not be bound"):
-        ir.verify_derivative(trace, "test")
+    with pytest.raises(grammar.IRError, match="may not be bound"):
+        grammar.verify_derivative(trace, "test")
 
 
 def test_a_malformed_annotation_is_caught():
     trace = _trace("def f(x):\n    y = x * 2.0\n    return y\n")
     anno.set(trace.body[0], "carries", ["y"])
-    with pytest.raises(ir.IRError, match="`carries` marks a For"):
-        ir.verify_trace(trace, "test")
+    with pytest.raises(grammar.IRError, match="`carries` marks a For"):
+        grammar.verify_trace(trace, "test")

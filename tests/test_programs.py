@@ -13,13 +13,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, source
-from ast_ad.check import check
-from ast_ad.codegen import to_source
-from ast_ad.forward import forward
-from ast_ad.lower import lower
+from ast_ad.ad.forward import forward
+from ast_ad.ad.reverse import reverse
+from ast_ad.frontend.check import check
+from ast_ad.frontend.lower import lower
+from ast_ad.frontend.parse import parse_function
+from ast_ad.ir.printer import to_source
 from ast_ad.optimize import optimize
-from ast_ad.parse import parse_function
-from ast_ad.reverse import reverse
 from ast_ad.testing import check_grads
 from tests.conftest import examples, make_function
 

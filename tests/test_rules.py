@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, rules
-from ast_ad.rules.operators import log_of_base
+from ast_ad.runtime.scalars import log_of_base
 from ast_ad.testing import check_grads
 from tests.conftest import examples, make_function
 

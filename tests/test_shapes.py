@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import differentiate, source
-from ast_ad.rules.linalg import matmul_like
-from ast_ad.rules.numpy import float_type, materialize, mean_count, result_like, uniform_adjoint
+from ast_ad.runtime.arrays import float_type, materialize, mean_count, result_like, uniform_adjoint
+from ast_ad.runtime.linalg import matmul_like
 from tests.conftest import examples, make_function
 
 np = pytest.importorskip("numpy")
@@ -333,7 +333,7 @@ def test_slices_of_one_class_keep_as_many_entries(n, first, second):
     """The static rule behind dropping `unbroadcast` between `x[1:]` and `x[:-1]`."""
     import gast
 
-    from ast_ad.sweeps import _entries_kept
+    from ast_ad.ad.sweeps import _entries_kept
 
     def kept(bounds):
         node = gast.parse(f"x[{bounds[0] if bounds[0] is not None else ''}:"
@@ -377,10 +377,10 @@ def test_differences_of_slices_match_autograd(name, shape):
 def test_names_a_loop_assigns_have_no_shape_class():
     """A name assigned once inside a loop may hold values of other shapes on other
     iterations (`x = X[i:]`): only names outside loops are of one shape for certain."""
-    from ast_ad.expressions import parameters
-    from ast_ad.lower import lower
-    from ast_ad.parse import parse_function
-    from ast_ad.sweeps import shape_classes
+    from ast_ad.frontend.expressions import parameters
+    from ast_ad.frontend.lower import lower
+    from ast_ad.frontend.parse import parse_function
+    from ast_ad.ad.sweeps import shape_classes
 
     f = make_function("""
         def f(X, n):

@@ -6,7 +6,7 @@ or anything else a trace statement can apply. Rules are registered with the
 has derivative zero (comparisons, `math.floor`, `round`).
 """
 
-from ast_ad.templates import Template
+from ast_ad.rules.templates import Template
 
 ADJOINTS = {}
 TANGENTS = {}

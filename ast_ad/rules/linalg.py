@@ -3,8 +3,8 @@
 
 `matmul` broadcasts stacks of matrices and promotes vectors, `dot` multiplies by
 scalars and contracts the last axis of its first argument with the second to last of
-its second; their adjoints are helpers here with rules of their own, so that
-generated array code can be differentiated again.
+its second; their adjoints are helpers in `ast_ad.runtime.linalg` with rules here, so
+that generated array code can be differentiated again.
 """
 
 # ruff: noqa: F811 - a primitive's reverse and forward templates share its name
@@ -12,7 +12,12 @@ import gast
 import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
-from ast_ad.rules.numpy import ShapeAndType, float_type, shape_of, type_of, unbroadcast
+from ast_ad.runtime.arrays import unbroadcast
+from ast_ad.runtime.linalg import (dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,
+                                   inner_adjoint_right, matmul_adjoint_left, matmul_adjoint_right,
+                                   matmul_like, outer_adjoint_left, outer_adjoint_right,
+                                   solve_columns, times_columns, times_columns_transposed,
+                                   trace_adjoint)
 
 
 @adjoint(("array", gast.MatMult), np.matmul)
@@ -26,49 +31,6 @@ def matmul(z, x, y):
     d[z] = np.matmul(d[x], y) + np.matmul(x, d[y])
 
 
-def matmul_adjoint_left(g, x, y):
-    """The adjoint of `x` in `x @ y`: vectors, matrices and stacks of matrices."""
-    x_dims, y_dims = _dims(x, y)
-    if x_dims == 2 and y_dims == 2:  # the common cases first, without a wasted call
-        return np.matmul(g, np.asarray(y).T)
-    if y_dims == 1:
-        return g * y if x_dims == 1 else unbroadcast(np.asarray(g)[..., None] * y, x)
-    if x_dims == 1:
-        return unbroadcast(np.matmul(y, np.asarray(g)[..., None])[..., 0], x)
-    return unbroadcast(np.matmul(g, np.swapaxes(y, -1, -2)), x)
-
-
-def matmul_adjoint_right(g, x, y):
-    """The adjoint of `y` in `x @ y`: vectors, matrices and stacks of matrices."""
-    x_dims, y_dims = _dims(x, y)
-    if x_dims == 2:
-        if y_dims == 2:
-            return np.matmul(np.asarray(x).T, g)
-        if y_dims == 1:
-            return np.matmul(g, x)  # `x.T @ g`, as one product of a vector and a matrix
-    if x_dims == 1:
-        return g * x if y_dims == 1 else \
-            unbroadcast(np.asarray(x)[..., None] * np.asarray(g)[..., None, :], y)
-    if y_dims == 1:
-        return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.asarray(g)[..., None])[..., 0],
-                           y)
-    return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
-
-
-def matmul_like(x, y):
-    """What an adjoint needs of `x @ y` it did not keep: its shape and type."""
-    x_shape, y_shape = shape_of(x), shape_of(y)
-    if not x_shape or not y_shape or x_shape[-1] != y_shape[-2 if len(y_shape) > 1 else 0]:
-        raise ValueError(f"matmul: operands of shapes {x_shape} and {y_shape} do not multiply")
-    if len(x_shape) == 1:
-        shape = y_shape[:-2] + y_shape[-1:] if len(y_shape) > 1 else ()
-    elif len(y_shape) == 1:
-        shape = x_shape[:-1]
-    else:
-        shape = np.broadcast_shapes(x_shape[:-2], y_shape[:-2]) + (x_shape[-2], y_shape[-1])
-    return ShapeAndType(shape, np.result_type(type_of(x), type_of(y)))
-
-
 @adjoint(np.dot)
 def dot(z, x, y):
     d[x] = dot_adjoint_left(d[z], x, y)
@@ -78,37 +40,6 @@ def dot(z, x, y):
 @tangent(np.dot)
 def dot(z, x, y):
     d[z] = np.dot(d[x], y) + np.dot(x, d[y])
-
-
-def dot_adjoint_left(g, x, y):
-    """The adjoint of `x` in `np.dot(x, y)`, which multiplies when either is a scalar and
-    contracts the last axis of `x` with the second to last of `y`."""
-    x_dims, y_dims = _dims(x, y)
-    if x_dims == 0 or y_dims == 0:
-        return unbroadcast(g * y, x)
-    if y_dims <= 2:
-        return matmul_adjoint_left(g, x, y)
-    y_axes = list(range(y_dims - 2)) + [y_dims - 1]
-    return np.tensordot(g, y, axes=(list(range(x_dims - 1, np.ndim(g))), y_axes))
-
-
-def dot_adjoint_right(g, x, y):
-    """The adjoint of `y` in `np.dot(x, y)`."""
-    x_dims, y_dims = _dims(x, y)
-    if x_dims == 0 or y_dims == 0:
-        return unbroadcast(g * x, y)
-    if y_dims <= 2:
-        return matmul_adjoint_right(g, x, y)
-    leading = list(range(x_dims - 1))
-    return np.moveaxis(np.tensordot(x, g, axes=(leading, leading)), 0, -2)
-
-
-def _dims(x, y):
-    """`np.ndim` of both, without its detour for arrays: these helpers run for every
-    product of a gradient, and each call they make adds to its time."""
-    if type(x) is np.ndarray and type(y) is np.ndarray:
-        return x.ndim, y.ndim
-    return np.ndim(x), np.ndim(y)
 
 
 # The adjoint helpers of a product p(x, y) are bilinear, each the transpose of p in one
@@ -186,28 +117,6 @@ def solve(z, a, b):
 # it a stack of columns.
 
 
-def solve_columns(a, r, b):
-    """`np.linalg.solve(a, r)`, `r` shaped like the solution of `np.linalg.solve(a, b)`."""
-    if np.ndim(b) == 1 and np.ndim(r) > 1:
-        return np.linalg.solve(a, np.expand_dims(r, -1))[..., 0]
-    return np.linalg.solve(a, r)
-
-
-def times_columns(m, z, b):
-    """`m @ z`, `z` shaped like the solution of `np.linalg.solve(a, b)`."""
-    if np.ndim(b) == 1:
-        return np.matmul(m, np.expand_dims(z, -1))[..., 0]
-    return np.matmul(m, z)
-
-
-def times_columns_transposed(w, z, b):
-    """`w @ z.T` for each matrix, `w` and `z` shaped like the solution of
-    `np.linalg.solve(a, b)`: the outer products of columns when `b` is a vector."""
-    if np.ndim(b) == 1:
-        return np.expand_dims(w, -1) * np.expand_dims(z, -2)
-    return np.matmul(w, np.swapaxes(z, -1, -2))
-
-
 @adjoint(np.trace)
 def trace(y, x):
     d[x] = trace_adjoint(d[y], x)
@@ -227,32 +136,6 @@ def inner(z, x, y):
 @tangent(np.inner)
 def inner(z, x, y):
     d[z] = np.inner(d[x], y) + np.inner(x, d[y])
-
-
-def inner_adjoint_left(g, x, y):
-    """The adjoint of `x` in `np.inner(x, y)`, which sums over the last axes of both
-    (a number times an array where either is 0-d)."""
-    x_dims, y_dims = np.ndim(x), np.ndim(y)
-    if x_dims == 1 and y_dims == 1:
-        return g * y
-    if x_dims == 0:
-        return np.sum(g * y)
-    if y_dims == 0:
-        return g * y
-    return np.tensordot(g, y, axes=(list(range(x_dims - 1, x_dims + y_dims - 2)),
-                                    list(range(y_dims - 1))))
-
-
-def inner_adjoint_right(g, x, y):
-    """The adjoint of `y` in `np.inner(x, y)`."""
-    x_dims, y_dims = np.ndim(x), np.ndim(y)
-    if x_dims == 1 and y_dims == 1:
-        return g * x
-    if y_dims == 0:
-        return np.sum(g * x)
-    if x_dims == 0:
-        return g * x
-    return np.tensordot(g, x, axes=(list(range(x_dims - 1)), list(range(x_dims - 1))))
 
 
 @adjoint(inner_adjoint_left)
@@ -288,16 +171,6 @@ def outer(z, x, y):
     d[z] = np.outer(d[x], y) + np.outer(x, d[y])
 
 
-def outer_adjoint_left(g, x, y):
-    """The adjoint of `x` in `np.outer(x, y)`, which flattens both: of `x`'s shape."""
-    return np.reshape(np.matmul(g, np.ravel(y)), np.shape(x))
-
-
-def outer_adjoint_right(g, x, y):
-    """The adjoint of `y` in `np.outer(x, y)`."""
-    return np.reshape(np.matmul(np.ravel(x), g), np.shape(y))
-
-
 @adjoint(outer_adjoint_left)
 def outer_adjoint_left_(h, g, x, y):
     d[g] = np.outer(d[h], y)
@@ -318,13 +191,6 @@ def outer_adjoint_right_(h, g, x, y):
 @tangent(outer_adjoint_right)
 def outer_adjoint_right_(h, g, x, y):
     d[h] = outer_adjoint_right(d[g], x, y) + outer_adjoint_right(g, d[x], y)
-
-
-def trace_adjoint(g, x):
-    """The adjoint of `np.trace(x)`: `g` along the diagonal of `x`'s first two axes."""
-    rows, columns = np.shape(x)[:2]
-    eye = np.eye(rows, columns, dtype=float_type(x))
-    return eye.reshape((rows, columns) + (1,) * (np.ndim(x) - 2)) * g
 
 
 @adjoint(trace_adjoint)

@@ -8,7 +8,7 @@ and `max` send the whole adjoint to the argument Python returns (the first on a 
 import math
 
 from ast_ad.rules import adjoint, d, nondifferentiable, tangent
-from ast_ad import runtime
+from ast_ad.runtime import checks
 
 # ---------------------------------------------------------------- trigonometric
 
@@ -274,5 +274,5 @@ nondifferentiable(math.floor, math.ceil, math.trunc, round, int, bool, len, math
 
 
 # The checks generated code makes: their values do not depend on their arguments' values.
-nondifferentiable(runtime.require_number, runtime.require_array, runtime.require_scalar,
-                  runtime.zero_gradient)
+nondifferentiable(checks.require_number, checks.require_array, checks.require_scalar,
+                  checks.zero_gradient)

@@ -6,6 +6,7 @@ import math
 import gast
 
 from ast_ad.rules import adjoint, d, nondifferentiable, tangent
+from ast_ad.runtime.scalars import log_of_base
 
 # ---------------------------------------------------------------- arithmetic
 
@@ -63,15 +64,6 @@ def pow_(z, x, y):
 @tangent(gast.Pow, pow, math.pow)
 def pow_(z, x, y):
     d[z] = d[x] * y * x ** (y - 1) + d[y] * z * log_of_base(x)
-
-
-def log_of_base(x):
-    """`log(x)` in the derivative of `x ** y` with respect to `y`, with JAX's conventions:
-    0 at `x = 0`, where `x ** y` is 0 for every positive `y`, and nan for `x < 0`, where
-    `x ** y` has no real derivative in `y`."""
-    if x > 0:
-        return math.log(x)
-    return 0.0 if x == 0 else math.nan
 
 
 @adjoint(log_of_base)

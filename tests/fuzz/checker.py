@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ast_ad import DifferentiationError, differentiate
+from ast_ad import differentiate, DifferentiationError
 from tests.fuzz.reference import BadPoint, autograd_twin, call, reference_at
 
 SEVERITY = {"skipped": -1, "right": 0, "refused": 1, "wrong": 2, "crashed": 3}

@@ -10,8 +10,8 @@ facts are found when first asked. `verify` checks that no statement broke this r
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
 
 _KEY = "_ast_ad_facts"  # not an annotation: `copy_tree` leaves it behind
 _MISSING = object()

@@ -15,8 +15,8 @@ trace.
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
 
 
 def without_early_returns(block, claim):

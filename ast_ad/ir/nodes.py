@@ -4,7 +4,7 @@ import collections
 
 import gast
 
-from ast_ad import annotations as anno
+from ast_ad.ir import annotations as anno
 
 
 def load(name):
@@ -59,13 +59,6 @@ def comment(text):
     """A statement that prints as `# text` (a blank line for ""), and compiles to nothing."""
     marker = gast.Expr(value=constant(None))
     return anno.set(marker, "comment", text)
-
-
-def quote(stmt):
-    """A comment quoting trace statement `stmt`, which it remembers as `quotes`."""
-    from ast_ad.codegen import to_source
-
-    return anno.set(comment(to_source(stmt).strip()), "quotes", anno.copy_tree(stmt))
 
 
 def is_comment(stmt):

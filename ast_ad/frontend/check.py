@@ -7,8 +7,8 @@ this check, `lower` can turn into three-address form; anything else raises
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
 
 _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
                gast.If, gast.For, gast.While, gast.Break, gast.Continue)

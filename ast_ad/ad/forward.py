@@ -12,16 +12,16 @@ import builtins
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
-from ast_ad import packs
 from ast_ad import rules
-from ast_ad.lower import parameters
-from ast_ad.naming import Derived, Namer
-from ast_ad.sweeps import (Application, active_names, bind_statics, derivative_function,
+from ast_ad.ad import packs
+from ast_ad.frontend.lower import parameters
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.naming import Derived, Namer
+from ast_ad.ad.sweeps import (Application, active_names, bind_statics, derivative_function,
                            describe, is_application, returned_name, NothingBroadcast,
                            scalar_names, sequences, zero_like)
-from ast_ad.templates import expand
+from ast_ad.rules.templates import expand
 
 
 def forward(tree, wrt):
@@ -69,7 +69,7 @@ class _Forward:
         direction of all ones, as a scalar seed is for a scalar parameter."""
         if not anno.get(self.tree, "arrays", False) or self.required:
             return []
-        from ast_ad.rules.numpy import broadcast_like
+        from ast_ad.runtime.arrays import broadcast_like
 
         return [nodes.assign(seed, gast.Call(func=nodes.bound("broadcast_like", broadcast_like),
                                              args=[nodes.load(seed), nodes.load(p)],

@@ -27,8 +27,8 @@ it is annotated `static`, and a call's resolved function is annotated `callee`. 
 statement keeps the line of the user statement it came from.
 
 >>> import math
->>> from ast_ad.codegen import to_source
->>> from ast_ad.parse import parse_function
+>>> from ast_ad.ir.printer import to_source
+>>> from ast_ad.frontend.parse import parse_function
 >>> def f(x1, x2):
 ...     return math.log(x1) + x1 * x2 - math.sin(x2)
 >>> print(to_source(lower(parse_function(f))), end="")
@@ -45,12 +45,13 @@ import builtins
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
+from ast_ad.ir import annotations as anno
+from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
-from ast_ad import nodes
-from ast_ad.expressions import Expressions, Static, parameters
-from ast_ad.naming import Namer
+from ast_ad.frontend.expressions import Expressions, parameters
+from ast_ad.ir import nodes
+from ast_ad.ir.naming import Namer
+from ast_ad.ir.scope import Static
 
 
 def lower(tree):
@@ -256,7 +257,7 @@ class _Lowerer(Expressions):
 
     def element_update(self, stmt):
         """`x[i] += g` (generated adjoints only): `x_1 = add_into(x, i, g)`."""
-        from ast_ad.rules.numpy import add_into
+        from ast_ad.runtime.arrays import add_into
 
         array = stmt.target.value.id
         function = anno.set(nodes.bound("add_into", add_into), "static", Static(add_into))

@@ -11,13 +11,14 @@ import types
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
 from ast_ad import rules
-from ast_ad.check import check
 from ast_ad.errors import DifferentiationError
-from ast_ad.jumps import without_early_returns
-from ast_ad.parse import MISSING, parse_function, seen_through
+from ast_ad.frontend.check import check
+from ast_ad.frontend.jumps import without_early_returns
+from ast_ad.frontend.parse import parse_function, seen_through
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.scope import MISSING, Static
 
 
 class Expressions:
@@ -320,7 +321,7 @@ def _is_numpy(value):
     module = value.__name__ if isinstance(value, types.ModuleType) else \
         getattr(value, "__module__", None) or ""
     return module == "numpy" or module.startswith("numpy.") or \
-        module in ("ast_ad.rules.numpy", "ast_ad.rules.linalg")
+        module in ("ast_ad.runtime.arrays", "ast_ad.runtime.linalg")
 
 
 def _inlinable(function):
@@ -340,13 +341,6 @@ def _is_constant(node):
 
 def _is_number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
-
-
-class Static:
-    """The object a static reference resolved to when the function was transformed."""
-
-    def __init__(self, value):
-        self.value = value
 
 
 def _takes_pieces(function):

@@ -5,41 +5,16 @@ node's `lineno` absolute in the user's file. The FunctionDef carries two annotat
 `origin` (file, indentation, for messages) and `scope` (where its free names resolve).
 """
 
-import builtins
 import inspect
 import textwrap
 import types
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
 from ast_ad.errors import DifferentiationError, Origin
-
-MISSING = object()
-
-
-class Scope:
-    """Where a function's free names resolve: its closure cells, then globals, then builtins."""
-
-    def __init__(self, function):
-        self.globals = function.__globals__
-        code = function.__code__
-        self.cells = dict(zip(code.co_freevars, function.__closure__ or ()))
-        self.defaults = function.__defaults__
-        self.kwdefaults = function.__kwdefaults__
-        self.module = function.__module__
-
-    def lookup(self, name):
-        """The object `name` refers to now, or MISSING."""
-        if name in self.cells:
-            try:
-                return self.cells[name].cell_contents
-            except ValueError:
-                return MISSING
-        if name in self.globals:
-            return self.globals[name]
-        return getattr(builtins, name, MISSING)
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.scope import Scope
 
 
 def seen_through(function):

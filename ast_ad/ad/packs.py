@@ -10,8 +10,8 @@ pieces that carry none.
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
 
 try:
     import numpy
@@ -52,12 +52,12 @@ def part(application, result_bar, index, origin):
     pieces, axis = application.args[0], _axis(application, kind, origin)
     args = [anno.copy_tree(result_bar), anno.copy_tree(pieces), anno.copy_tree(index)]
     if kind == "concatenate":
-        from ast_ad.rules.numpy import concatenate_part
+        from ast_ad.runtime.arrays import concatenate_part
 
         return gast.Call(func=nodes.bound("concatenate_part", concatenate_part), args=args,
                          keywords=[gast.keyword(arg="axis", value=nodes.constant(axis))])
     if kind in ("hstack", "vstack"):
-        from ast_ad.rules.numpy import joined_part
+        from ast_ad.runtime.arrays import joined_part
 
         return gast.Call(func=nodes.bound("joined_part", joined_part),
                          args=args + [nodes.constant(kind)], keywords=[])

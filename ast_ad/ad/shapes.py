@@ -23,16 +23,15 @@ import collections
 import gast
 import numpy as np
 
-from ast_ad import annotations as anno
-from ast_ad import naming, nodes
-from ast_ad.common import is_pure
-from ast_ad.rules import linalg as linalg_rules
-from ast_ad.rules import numpy as numpy_rules
+from ast_ad.ad import effects
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import naming, nodes
+from ast_ad.runtime import arrays, linalg
 
 _ELEMENTWISE_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 # The functions that read an argument only for its shape, and which argument.
-_SHAPE_READERS = {numpy_rules.unbroadcast: 1, numpy_rules.sum_adjoint: 1,
-                  numpy_rules.mean_adjoint: 1, numpy_rules.broadcast_like: 1, np.shape: 0,
+_SHAPE_READERS = {arrays.unbroadcast: 1, arrays.sum_adjoint: 1,
+                  arrays.mean_adjoint: 1, arrays.broadcast_like: 1, np.shape: 0,
                   np.ndim: 0, np.size: 0}
 
 
@@ -78,7 +77,7 @@ def leave_out_shape_only_values(function, adjoints, classes):
         if name not in stand_ins:
             return nodes.load(name)
         if name in products:
-            node = _call("matmul_like", linalg_rules.matmul_like, map(stand_in, products[name]))
+            node = _call("matmul_like", linalg.matmul_like, map(stand_in, products[name]))
         else:
             found, kinds = [], set()
             for source in sources(name):  # of names of one shape, one stands in for all
@@ -86,7 +85,7 @@ def leave_out_shape_only_values(function, adjoints, classes):
                     found.append(source)
                     kinds.add(classes.get(source))
             node = stand_in(found[0]) if len(found) == 1 else \
-                _call("result_like", numpy_rules.result_like, map(stand_in, found))
+                _call("result_like", arrays.result_like, map(stand_in, found))
         return anno.set(node, "stands_in_for", name)
 
     _StandIn(stand_in, stand_ins, shape_reads).visit(function)
@@ -114,7 +113,7 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints, classes):
     contribution added to it next (`z_bar = z_bar + v1_bar * v1`, with `v1 = np.exp(z)`).
     """
     seeds = [node for node in nodes.walk(function) if isinstance(node, gast.Call)
-             and _static(node.func) is numpy_rules.sum_adjoint and _is_full_sum(node)
+             and _static(node.func) is arrays.sum_adjoint and _is_full_sum(node)
              and anno.get(node.args[1], "stands_in_for") in left_out]
     if not seeds:
         return
@@ -139,14 +138,14 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints, classes):
             return  # something else reads them: keep the arrays
         first_contributions.append(stmt)
     for call in seeds:
-        call.func = nodes.bound("uniform_adjoint", numpy_rules.uniform_adjoint)
+        call.func = nodes.bound("uniform_adjoint", arrays.uniform_adjoint)
         call.args, call.keywords = call.args[:2], []
     for stmt in first_contributions:
         operand = primal_of[stmt.targets[0].id]
         shaped = {operand} | {n for n, kind in classes.items() if kind == classes.get(operand)}
         if not (_computes_with(stmt.value, shaped) or
                 _next_contribution_computes_with(function.body, stmt, shaped)):
-            stmt.value = _call("materialize", numpy_rules.materialize,
+            stmt.value = _call("materialize", arrays.materialize,
                                [stmt.value, nodes.load(operand)])
 
 
@@ -224,7 +223,7 @@ def _kept(function, definitions, derived, shape_reads):
 def _is_pure_definition(stmt):
     """`name = value`, where computing the value changes nothing else."""
     return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
-        is_pure(stmt.value)
+        effects.is_pure_value(stmt.value)
 
 
 def _static(function):

@@ -25,18 +25,19 @@ import builtins
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import effects, nodes
-from ast_ad import packs
 from ast_ad import rules
-from ast_ad.expressions import parameters
-from ast_ad.naming import Derived, Namer, is_temporary
-from ast_ad.sweeps import (Application, active_names, applications, bind_statics, derivative_function,
-                           describe, is_application, returned_name, NothingBroadcast,
-                           scalar_names, sequences, shape_classes, shaped_alike, zero_like)
-from ast_ad.templates import expand
+from ast_ad.ad import effects, packs
+from ast_ad.frontend.expressions import parameters
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes, printer
+from ast_ad.ir.naming import Derived, Namer, is_temporary
+from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
+                              bind_statics, derivative_function, describe, is_application,
+                              returned_name, scalar_names, sequences, shape_classes,
+                              shaped_alike, zero_like)
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
-from ast_ad.runtime import require_scalar, zero_gradient
+from ast_ad.rules.templates import expand
+from ast_ad.runtime.checks import require_scalar, zero_gradient
 
 _LOOPS = (gast.For, gast.While)
 
@@ -111,7 +112,7 @@ class _Reverse:
                                        self.single)
         anno.set(function, "lists", {p for p in self.wrt if p in self.sequences})
         if self.arrays:
-            from ast_ad.shapes import leave_out_shape_only_values  # NumPy is there, then
+            from ast_ad.ad.shapes import leave_out_shape_only_values  # NumPy is there, then
 
             function = leave_out_shape_only_values(function, self.names.chosen(),
                                                    self.classes)
@@ -352,8 +353,8 @@ class _Reverse:
         if stack in self.made_in_loops:
             return []  # the iteration makes the list again: nothing to give back
         if application.result not in self.sequences:
-            return [nodes.quote(stmt), undo]
-        block = [nodes.quote(stmt)]
+            return [printer.quote(stmt), undo]
+        block = [printer.quote(stmt)]
         if isinstance(value, gast.Name) and value.id in self.sequences:
             raise self.origin.unsupported(stmt, "a list of lists that hold differentiated "
                                                 "values is not supported; keep one list per "
@@ -474,7 +475,7 @@ class _Reverse:
         if result not in has_adjoint or result not in self.active or \
                 application.primal == "list" or not application.differentiable():
             return []  # a name active elsewhere, given a value here that carries no derivative
-        block = [nodes.quote(stmt)]
+        block = [printer.quote(stmt)]
         result_bar = self.node(result)
         if anno.get(stmt, "carried"):  # the carried value is overwritten: its adjoint restarts
             has_adjoint.discard(result)
@@ -589,18 +590,18 @@ def _lists_made(node):
 
 
 def _numpy_rule(name, *args):
-    """A call of one of the helpers in `ast_ad.rules.numpy`."""
-    from ast_ad.rules import numpy as numpy_rules
+    """A call of one of the array helpers of `ast_ad.runtime.arrays`."""
+    from ast_ad.runtime import arrays
 
-    function = nodes.bound(name, getattr(numpy_rules, name))
+    function = nodes.bound(name, getattr(arrays, name))
     return gast.Call(func=function, args=list(args), keywords=[])
 
 
 def _is_call_of(node, name):
-    from ast_ad.rules import numpy as numpy_rules
+    from ast_ad.runtime import arrays
 
     return isinstance(node, gast.Call) and \
-        anno.get(node.func, "bind") is getattr(numpy_rules, name, None)
+        anno.get(node.func, "bind") is getattr(arrays, name, None)
 
 
 def _is_basic(index):

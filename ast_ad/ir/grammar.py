@@ -28,7 +28,7 @@ before the loop, and in the body only by a copy annotated `carried`. A name that
 some paths bind, read where a loop or a merge needs it on every path, is declared first,
 `NAME = None`, annotated `declaration`, and assigned once more on its path.
 
-Annotations (`ast_ad.annotations`), and the pass that sets each:
+Annotations (`ast_ad.ir.annotations`), and the pass that sets each:
 
     on the FunctionDef   origin (parse: file and indentation, for messages), scope (parse:
                          where free names resolve), user_names (parse), code (parse: the
@@ -54,12 +54,14 @@ same statement forms, with expressions of any depth, `+=` and element updates
 on every path, and that annotations are well formed.
 """
 
+import ast
 import os
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.scope import MISSING, Static
 
 _LOOPS = (gast.For, gast.While)
 _ATOMS = (gast.Name, gast.Constant)
@@ -101,10 +103,8 @@ class _Checker:
         self.scope = anno.get(tree, "scope")
 
     def fail(self, node, message):
-        from ast_ad.codegen import to_source
-
         try:
-            text = to_source(node).strip().splitlines()[0]
+            text = ast.unparse(gast.gast_to_ast(node)).strip().splitlines()[0]
         except Exception:  # noqa: BLE001 - the node may be malformed: that is the report
             text = type(node).__name__
         raise IRError(f"after {self.stage}, in {self.tree.name}: {message}: `{text}`")
@@ -307,13 +307,11 @@ class _Checker:
             return True
         if name.id in self.outside:
             return True
-        return self.scope is not None and self.scope.lookup(name.id) is not _missing()
+        return self.scope is not None and self.scope.lookup(name.id) is not MISSING
 
     # ------------------------------------------------------------ annotations
 
     def annotations(self):
-        from ast_ad.expressions import Static
-
         for node in nodes.walk(self.tree):
             static = anno.get(node, "static")
             if static is not None and not isinstance(static, Static):
@@ -335,9 +333,3 @@ def _stored(node):
     """The names `node`, a target or a statement, binds."""
     return {n.id for n in nodes.walk(node) if isinstance(n, gast.Name)
             and not isinstance(n.ctx, gast.Load)}
-
-
-def _missing():
-    from ast_ad.parse import MISSING
-
-    return MISSING

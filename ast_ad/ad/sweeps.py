@@ -11,11 +11,12 @@ import types
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes, packs
 from ast_ad import rules
+from ast_ad.ad import packs
 from ast_ad.errors import NonDifferentiableError
-from ast_ad.naming import Namer
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.naming import Namer
 
 
 class Application:
@@ -97,7 +98,7 @@ class Application:
         return template, inputs
 
     def _no_rule_message(self, table):
-        from ast_ad.codegen import to_source
+        from ast_ad.ir.printer import to_source
 
         name = to_source(self.stmt.value.func).strip() if isinstance(self.stmt.value, gast.Call) \
             else type(self.stmt.value).__name__
@@ -177,7 +178,7 @@ class NothingBroadcast(gast.NodeTransformer):
     name an elementwise operation with numbers reads (see `shaped_alike`)."""
 
     def __init__(self, names):
-        from ast_ad.rules.numpy import broadcast_like, unbroadcast
+        from ast_ad.runtime.arrays import broadcast_like, unbroadcast
 
         self.names, self.helpers = names, (unbroadcast, broadcast_like)
 
@@ -416,7 +417,7 @@ def guard_arguments(function, wrt, arrays):
     a list). In array code every one is checked (a call costs little beside NumPy's
     work); in code on numbers, only those the derivative never reads, for which a wrong
     argument would otherwise give a number where the function has none."""
-    from ast_ad.runtime import require_array, require_number
+    from ast_ad.runtime.checks import require_array, require_number
 
     lists = anno.get(function, "lists") or ()
     read = set(nodes.loaded_names(function))

@@ -22,8 +22,9 @@ import types
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes, rules
+from ast_ad import rules
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
 
 RECOMPUTE, STORE, RUN_ONCE = "recompute", "store", "run once"
 
@@ -74,6 +75,19 @@ def _is_pure_call(call):
         # undo, unless the list is an argument; any other method is an object's.
         return call.func.attr in ("append", "pop") and not anno.get(call, "effect")
     return True  # written by a rule's template, which calls only pure functions
+
+
+def is_pure_value(value):
+    """A trace statement's value that depends on its operands alone and changes nothing: an
+    operator, indexing, or a call of a function with rules. Stricter than having no
+    effects, which allows the `append` and `pop` of the function's own lists."""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript)):
+        return True
+    callee = anno.get(value, "callee") if isinstance(value, gast.Call) else None
+    try:
+        return callee is not None and (callee in rules.ADJOINTS or callee in rules.TANGENTS)
+    except TypeError:  # unhashable
+        return False
 
 
 def is_effect_only(stmt, own_lists=()):

@@ -18,10 +18,10 @@ import textwrap
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
 from ast_ad import rules
-from ast_ad.parse import MISSING, Scope
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.scope import MISSING, Scope
 
 
 class Template:

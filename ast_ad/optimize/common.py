@@ -8,9 +8,9 @@ values of pure operations: operators, indexing, and calls of functions with rule
 
 import gast
 
-from ast_ad import annotations as anno
-from ast_ad import nodes
-from ast_ad import rules
+from ast_ad.ad import effects
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
 
 _COMPOUND = (gast.If, gast.For, gast.While)
 
@@ -34,7 +34,7 @@ def _share(block, once, renames):
         name = nodes.assigned_name(stmt)
         if isinstance(stmt, _COMPOUND) or nodes.changes_a_value(stmt):
             seen.clear()  # what it changes could be read by a value seen before
-        elif isinstance(stmt, gast.Assign) and name in once and is_pure(stmt.value):
+        elif isinstance(stmt, gast.Assign) and name in once and effects.is_pure_value(stmt.value):
             key = _key(stmt.value, renames)
             if key in seen:
                 renames[name] = seen[key]
@@ -75,15 +75,3 @@ def _rename(tree, values):
                         value[k] = new
                 elif isinstance(item, gast.AST) and type(item) is not gast.Name:
                     todo.append(item)  # (nor does Substitute look into a name)
-
-
-def is_pure(value):
-    """A trace statement's value that changes nothing else: an operator, indexing, or a
-    call of a function with rules."""
-    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript)):
-        return True
-    callee = anno.get(value, "callee") if isinstance(value, gast.Call) else None
-    try:
-        return callee is not None and (callee in rules.ADJOINTS or callee in rules.TANGENTS)
-    except TypeError:  # unhashable
-        return False

@@ -1,0 +1,1 @@
+"""Differentiation of a trace: activity, effects, and the forward and reverse sweeps."""

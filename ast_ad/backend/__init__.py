@@ -1,0 +1,1 @@
+"""The back end: generated source compiled into a function of the user's module."""

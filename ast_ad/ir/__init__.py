@@ -1,0 +1,1 @@
+"""The trace IR: its grammar and verifier, nodes, annotations, names and printing."""

@@ -1,0 +1,237 @@
+"""Array helpers that generated code calls: adjoints summed back to an input's shape
+(`unbroadcast`), reductions' adjoints, and the pieces of joined arrays. Each has rules
+of its own in `ast_ad.rules.numpy`, so generated array code can be differentiated
+again.
+"""
+
+import math
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
+    if type(g) is np.ndarray:
+        if type(x) is np.ndarray and g.shape == x.shape:
+            return g  # the common case, first: nothing was broadcast
+    elif isinstance(g, (float, int, np.generic)):
+        return g  # a number broadcasts (see `uniform_adjoint`)
+    shape = shape_of(x)
+    if shape_of(g) in (shape, ()):
+        return g
+    extra = np.ndim(g) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def broadcast_like(t, z):
+    """`t`, a tangent of `z` that a zero left smaller (`x_dot` for `x + b`), at `z`'s shape."""
+    shape = shape_of(z)
+    if shape_of(t) == shape:
+        return t
+    if isinstance(t, (int, float)):  # a default seed: of the argument's type, as in JAX
+        t = np.asarray(t, dtype=float_type(z))
+    return np.broadcast_to(t, shape)
+
+
+def shape_of(x):
+    """`np.shape(x)`, without its detour through an array for arrays and numbers."""
+    if isinstance(x, np.ndarray):
+        return x.shape
+    return () if isinstance(x, (int, float)) else np.shape(x)
+
+
+def getitem_adjoint(g, x, index):
+    """`g`, the adjoint of `x[index]`, scattered into an array shaped like `x`."""
+    result = np.zeros(np.shape(x), dtype=np.result_type(x, g))
+    parts = index if isinstance(index, tuple) else (index,)
+    if all(isinstance(part, (int, np.integer, slice)) for part in parts):
+        result[index] = g  # a basic index selects each element once
+    else:
+        np.add.at(result, index, g)  # an index array may select one element twice
+    return result
+
+
+def extremum_adjoint(g, x, y, axis=None, keepdims=False):
+    """The adjoint of `y = np.max(x, ...)` (or min): to the extreme entries, split on ties."""
+    if axis is not None and not keepdims:
+        y = np.expand_dims(y, axis)
+    at_extremum = x == y
+    count = np.sum(at_extremum, axis=axis, keepdims=True, dtype=float_type(x))
+    return sum_adjoint(g, x, axis, keepdims) * at_extremum / count
+
+
+def sum_adjoint(g, x, axis=None, keepdims=False):
+    """`g`, the adjoint of `np.sum(x, axis, keepdims)`, spread back over `x`'s shape."""
+    if shape_of(g) == ():  # filled rather than broadcast: a small array is faster to read then
+        result = np.empty(shape_of(x), dtype=float_type(x))
+        result.fill(g)
+        return result
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
+
+
+def within(x, low, high):
+    """Where `np.clip(x, low, high)` passes `x` through (a bound of None: none)."""
+    if low is None:
+        return x <= high
+    if high is None:
+        return x >= low
+    return (x >= low) & (x <= high)
+
+
+def cast_like(g, x):
+    """`g`, the gradient of the argument `x`, an array of `x`'s floating type, as JAX gives
+    it: the float64 values a float32 argument meets do not make its gradient float64, nor
+    does a 0-d argument get a number."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype is x.dtype:
+        return g  # the common case, first
+    if type(x) is np.ndarray and x.dtype.kind == "f" and \
+            (type(g) is not np.ndarray or g.dtype != x.dtype):
+        return np.asarray(g, dtype=x.dtype)
+    return g
+
+
+def mean_adjoint(g, x, axis=None, keepdims=False):
+    """`g`, the adjoint of `np.mean(x, axis, keepdims)`, shared among the entries each mean
+    averaged, over `x`'s shape."""
+    # A mean of no entries has an adjoint of none, whatever it is divided by.
+    return sum_adjoint(g / (mean_count(x, axis) or 1), x, axis, keepdims)
+
+
+def mean_count(x, axis=None):
+    """How many entries of `x` each mean of `np.mean(x, axis)` averages."""
+    shape = shape_of(x)
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def float_type(x):
+    """The floating type of `x`'s gradient: its own, or float64 for integers and numbers."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind in "fc":
+        return dtype
+    return np.result_type(x if dtype is None else dtype, 1.0)
+
+
+def result_like(*parts):
+    """What an adjoint needs of an elementwise result of `parts` it did not compute: its
+    shape and type. The first part itself when all are arrays alike."""
+    first = parts[0]
+    if type(first) is np.ndarray:
+        shape, dtype = first.shape, first.dtype
+        for part in parts[1:]:
+            if type(part) is not np.ndarray or part.shape != shape or part.dtype is not dtype:
+                break
+        else:
+            return first
+    return ShapeAndType(np.broadcast_shapes(*map(shape_of, parts)),
+                        np.result_type(*map(type_of, parts)))
+
+
+def type_of(x):
+    """What `np.result_type` needs of `x`: `x` itself, but a stand-in's type, and a list as
+    an array."""
+    if isinstance(x, (np.ndarray, np.generic, int, float, complex)):
+        return x
+    return x.dtype if isinstance(x, ShapeAndType) else np.asarray(x)
+
+
+def uniform_adjoint(g, like):
+    """The adjoint of a full sum of an elementwise result `like` stands for: the number `g`
+    itself when `like` is an array (its operands were arrays of one shape and type), as
+    every array the summand's adjoints meet then has that shape and broadcasts it; else
+    `g` filled into the result's shape."""
+    if type(like) is np.ndarray and (type(g) is float or shape_of(g) == ()):
+        return float_type(like).type(g)
+    return sum_adjoint(g, like)
+
+
+def materialize(g, like):
+    """`g` at `like`'s shape: an adjoint a number of `uniform_adjoint` reached, made an
+    array again for an operand the sum did not leave out."""
+    if type(g) is np.ndarray:
+        return g
+    shape = shape_of(like)
+    return g if shape_of(g) == shape else np.full(shape, g)
+
+
+class ShapeAndType:
+    """An array's shape and type, as `np.shape`, `np.ndim`, `np.size` and `float_type`
+    read them, without its values."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+        self.ndim, self.size = len(shape), int(np.prod(shape))
+
+
+def add_into(a, index, v):
+    """`a[index] += v`, in place, and `a`: how a generated adjoint adds into part of an
+    array of its own (`x_bar[1:] += v1_bar`) when it is differentiated again."""
+    a[index] += v
+    return a
+
+
+def concatenate_part(g, pieces, i, axis=0):
+    """The part of `g`, the adjoint of `np.concatenate(pieces, axis)`, due to `pieces[i]`."""
+    if axis is None:
+        start, stop = _flat_span(pieces, i)
+        return np.reshape(np.ravel(g)[start:stop], np.shape(pieces[i]))
+    return g[_concatenate_index(pieces, i, axis)]
+
+
+def concatenate_part_adjoint(h, g, pieces, i, axis=0):
+    """`h`, the adjoint of `concatenate_part(g, pieces, i, axis)`, in its place among zeros."""
+    result = np.zeros(np.shape(g), dtype=np.result_type(g, h))
+    if axis is None:
+        start, stop = _flat_span(pieces, i)
+        result.reshape(-1)[start:stop] = np.ravel(h)
+    else:
+        result[_concatenate_index(pieces, i, axis)] = h
+    return result
+
+
+def _concatenate_index(pieces, i, axis):
+    return _joined_index([np.shape(piece) for piece in pieces], i, axis % np.ndim(pieces[i]))
+
+
+def _joined_index(shapes, i, axis):
+    """Where piece `i`, of these shapes joined along `axis` (not negative), sits."""
+    start = sum(shape[axis] for shape in shapes[:i])
+    return (slice(None),) * axis + (slice(start, start + shapes[i][axis]),)
+
+
+def joined_part(g, pieces, i, how):
+    """The part of `g`, the adjoint of `np.hstack(pieces)` or `np.vstack(pieces)` (`how`),
+    due to `pieces[i]`, at that piece's shape."""
+    shapes, axis = _joined(pieces, how)
+    return np.reshape(g[_joined_index(shapes, i, axis)], np.shape(pieces[i]))
+
+
+def joined_part_adjoint(h, g, pieces, i, how):
+    """`h`, the adjoint of `joined_part(g, pieces, i, how)`, in its place among zeros."""
+    shapes, axis = _joined(pieces, how)
+    result = np.zeros(np.shape(g), dtype=np.result_type(g, h))
+    result[_joined_index(shapes, i, axis)] = np.reshape(h, shapes[i])
+    return result
+
+
+def _joined(pieces, how):
+    """The shapes `np.hstack` or `np.vstack` gives the pieces before it concatenates them
+    (`np.atleast_1d`, `np.atleast_2d`), and the axis it concatenates them along."""
+    shapes = [np.shape(piece) for piece in pieces]
+    if how == "vstack":
+        return [(1,) * (2 - len(shape)) + shape for shape in shapes], 0
+    shapes = [shape or (1,) for shape in shapes]
+    return shapes, 0 if len(shapes[0]) == 1 else 1
+
+
+def _flat_span(pieces, i):
+    start = sum(np.size(piece) for piece in pieces[:i])
+    return start, start + np.size(pieces[i])
