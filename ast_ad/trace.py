@@ -159,7 +159,7 @@ class _Sweep:
         self.lowered, self.derivative, self.wrt, self.section = lowered, derivative, wrt, section
         self.primal = {n.id for n in nodes.walk(lowered)
                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        namer = Namer(nodes.all_names(derivative))
+        namer = Namer(nodes.names_in(derivative))
         self.record = namer.claim("record")
         self.name = namer.claim(f"traced_{derivative.name}")
         self.entries = []

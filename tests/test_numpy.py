@@ -158,8 +158,8 @@ def _twin(function):
     return types.FunctionType(function.__code__, dict(function.__globals__, np=anp))
 
 
-KINKED = (np.abs, np.absolute, ("array", abs), np.maximum, np.minimum, np.where, np.clip, np.max, np.amax,
-          np.min, np.amin)
+KINKED = (np.abs, np.absolute, ("array", abs), np.maximum, np.minimum, np.where, np.clip,
+          np.max, np.amax, np.min, np.amin)
 
 
 def _compare(g, a, b, kinked=False, reference=None):

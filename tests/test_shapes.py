@@ -380,7 +380,7 @@ def test_names_a_loop_assigns_have_no_shape_class():
     from ast_ad.frontend.expressions import parameters
     from ast_ad.frontend.lower import lower
     from ast_ad.frontend.parse import parse_function
-    from ast_ad.ad.sweeps import shape_classes
+    from ast_ad.ad.sweeps import applications, shape_classes
 
     f = make_function("""
         def f(X, n):
@@ -395,6 +395,6 @@ def test_names_a_loop_assigns_have_no_shape_class():
             return s
         """, namespace={"np": np})
     tree = lower(parse_function(f))
-    classes = shape_classes(tree.body, parameters(tree))
+    classes = shape_classes(tree.body, applications(tree.body), parameters(tree))
     assert classes["a"] == classes["b"] and classes["a"] is not None
     assert not {"x", "c", "d"} & set(classes)

@@ -18,9 +18,9 @@ from ast_ad.frontend.lower import parameters
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Derived, Namer
-from ast_ad.ad.sweeps import (Application, active_names, bind_statics, derivative_function,
-                           describe, is_application, returned_name, NothingBroadcast,
-                           scalar_names, sequences, zero_like)
+from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
+                              bind_statics, derivative_function, describe, is_application,
+                              returned_name, scalar_names, sequences, zero_like)
 from ast_ad.rules.templates import expand
 
 
@@ -35,18 +35,19 @@ class _Forward:
         self.single = isinstance(wrt, str)
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
-        self.namer = Namer(nodes.all_names(tree) | {tree.name})
+        self.namer = Namer(nodes.names_in(tree) | {tree.name})
         seed_names = Derived(self.namer, "_dot")
         self.seeds = [seed_names(p) for p in self.wrt]
         # A list's tangent is a list the caller gives: one sweep gives one direction.
-        self.lists = lists = sequences(tree.body, anno.get(tree, "arrays", False))
+        found = applications(tree.body)
+        self.lists = lists = sequences(found, anno.get(tree, "arrays", False))
         self.required = [seed_names(p) for p in self.wrt if p in lists]
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
-        self.active = {p: active_names(tree.body, [p]) for p in self.wrt}
+        self.active = {p: active_names(found, [p]) for p in self.wrt}
         self.assigned_once = nodes.assigned_once(tree)
         arrays = anno.get(tree, "arrays", False)  # scalars matter, and NumPy exists, only then
-        self.scalars = scalar_names(tree.body) if arrays else set()
+        self.scalars = scalar_names(found) if arrays else set()
         self.nothing_broadcast = NothingBroadcast(self.scalars) if arrays else None
 
     def function(self):

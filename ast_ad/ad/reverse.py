@@ -54,16 +54,17 @@ class _Reverse:
         self.single = isinstance(wrt, str)
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
-        self.namer = Namer(nodes.all_names(tree) | {tree.name})
+        self.namer = Namer(nodes.names_in(tree) | {tree.name})
         self.seed = self.namer.claim("out_bar")  # the contract's name, whatever the output is
         self.out = returned_name(tree.body)
         self.names = Derived(self.namer, "_bar")
-        self.active = active_names(tree.body, self.wrt, self.out)
+        found = applications(tree.body)
+        self.active = active_names(found, self.wrt, self.out)
         self.arrays = anno.get(tree, "arrays", False)
-        self.sequences = sequences(tree.body, self.arrays) & self.active  # adjoints are lists
+        self.sequences = sequences(found, self.arrays) & self.active  # adjoints are lists
         self.made_in_loops = self.lists_made_in_loops(tree.body)
         self.user_names = anno.get(tree, "user_names") or set()
-        self.own_lists = {a.result for a in applications(tree.body) if a.primal == "list"}
+        self.own_lists = {a.result for a in found if a.primal == "list"}
         self.refuse_lists_made_in_branches(tree.body)
         for loop in (node for stmt in tree.body for node in nodes.walk(stmt)
                      if isinstance(node, _LOOPS)):
@@ -73,9 +74,9 @@ class _Reverse:
         # gradients at the end would cost a pass over each.
         self.seed_inside = seed_inside or self.arrays or any(p in self.sequences
                                                              for p in self.wrt)
-        self.scalars = scalar_names(tree.body) if self.arrays else set()
+        self.scalars = scalar_names(found) if self.arrays else set()
         self.nothing_broadcast = NothingBroadcast(self.scalars) if self.arrays else None
-        self.classes = shape_classes(tree.body, parameters(tree)) if self.arrays else {}
+        self.classes = shape_classes(tree.body, found, parameters(tree)) if self.arrays else {}
         self.stacks = {}  # (loop, carried name) -> the stack's name
         self.resets = set()  # names whose adjoint restarts after their definition
         self.fresh = set()  # array adjoints last assigned an array no other name shares
@@ -387,7 +388,7 @@ class _Reverse:
         self.fresh = set()  # an iteration's adjoints live on into the next
         inside = _defined(loop)
         carried = anno.get(loop, "carries")
-        outside = {n for n in nodes.loaded_names(loop) if n not in inside or n in carried}
+        outside = {n for n in nodes.read_names(loop) if n not in inside or n in carried}
         needed = {n for n in outside if n in self.active}
         zeros = self.zeros(needed - has_adjoint, loop)
         has_adjoint |= needed

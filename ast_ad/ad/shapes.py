@@ -128,11 +128,11 @@ def _seed_full_sums_with_numbers(function, left_out, adjoints, classes):
         header = stmt.iter if isinstance(stmt, gast.For) else getattr(stmt, "test", None) \
             if isinstance(stmt, (gast.If, gast.While)) else stmt
         if isinstance(stmt, gast.FunctionDef) or header is None or \
-                not numbers & set(nodes.loaded_names(header)):
+                not numbers & set(nodes.read_names(header)):
             continue
         target = nodes.assigned_name(stmt)
         if isinstance(stmt, gast.AugAssign) or target in numbers or \
-                target in nodes.loaded_names(stmt.value):
+                target in nodes.read_names(stmt.value):
             continue  # adds into an array, is one of the numbers, or adds to an array
         if not isinstance(stmt, gast.Assign) or target not in primal_of:
             return  # something else reads them: keep the arrays
@@ -178,7 +178,7 @@ def _next_contribution_computes_with(body, first, names):
                 isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
                 isinstance(value.left, gast.Name) and value.left.id == target:
             return _computes_with(value.right, names)
-        if target in nodes.loaded_names(stmt) or nodes.assigned_name(stmt) == target:
+        if target in nodes.read_names(stmt) or nodes.assigned_name(stmt) == target:
             return False
     return False
 

@@ -135,11 +135,11 @@ def is_application(stmt):
         and not anno.get(stmt.value, "effect"))
 
 
-def sequences(body, arrays=False):
+def sequences(found, arrays=False):
     """The names used as lists: built with `[]`, appended to; unless the code uses NumPy
     (then an indexed name is an array), also those indexed or summed."""
     names, copies = set(), {}
-    for application in applications(body):
+    for application in found:
         if application.primal in ("push", "list"):
             names.add(application.result)
         elif application.primal in ("pop", "getitem", "sum") and not arrays and \
@@ -156,10 +156,9 @@ def applications(body):
     return [Application(s) for stmt in body for s in nodes.walk(stmt) if is_application(s)]
 
 
-def scalar_names(body):
+def scalar_names(found):
     """Names surely bound to a scalar: numbers, full reductions (`np.sum(x)`, `len(xs)`), and
     arithmetic on scalars; each assigned once. Broadcasting cannot change their shape."""
-    found = applications(body)
     assignments = {}
     for application in found:
         assignments[application.result] = assignments.get(application.result, 0) + 1
@@ -204,7 +203,7 @@ def shaped_alike(application, classes):
     return alike | {application.result} if alike else set()
 
 
-def shape_classes(body, parameters):
+def shape_classes(body, found, parameters):
     """Names of one shape for certain, by class. A class is the set of shapes broadcast
     together: a name's own, or a slice's, where slices of one array that keep as many
     entries along its first axis (`x[1:]` and `x[:-1]`) share one; an elementwise
@@ -212,7 +211,6 @@ def shape_classes(body, parameters):
     a set of shapes gives one shape in any order, once or twice
     (`y * z - np.log1p(np.exp(z))` has the class of `y * z`). Only names that keep their
     value: parameters never assigned, and names assigned once, outside any loop."""
-    found = applications(body)
     assignments = {}
     for application in found:
         assignments[application.result] = assignments.get(application.result, 0) + 1
@@ -302,12 +300,12 @@ def _is_reduction(primal):
         numpy.linalg.norm, numpy.size, numpy.ndim))
 
 
-def active_names(body, wrt, out=None):
+def active_names(found, wrt, out=None):
     """The names that depend on `wrt` through differentiable operations (around loops too)
     and, if `out` is given, that `out` depends on: a worklist each way over the trace's
     def-use chains, so each statement is looked at once per name that becomes active."""
     readers, writers = {}, {}  # name -> the differentiable applications reading, writing it
-    for application in applications(body):
+    for application in found:
         if application.differentiable():
             writers.setdefault(application.result, []).append(application)
             for atom in application.atoms():
@@ -355,17 +353,19 @@ def derivative_function(tree, name, seeds, body, returns, docstring, single, req
                                 type_comment=None, type_params=[])
     for key in ("origin", "scope", "user_names"):
         anno.set(function, key, anno.get(tree, key))
-    return anno.copy_location(function, tree)
+    for node in (args, body[0], body[-1]):  # the statements between are placed already
+        anno.copy_location(node, tree)
+    return gast.copy_location(function, tree)
 
 
 def bind_statics(function, namer):
     """Give each object a rule refers to a name the generated code can reach it by."""
     scope = anno.get(function, "scope")
-    local = {n.id for n in nodes.walk(function)
-             if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    everything = list(nodes.walk(function))
+    local = {n.id for n in everything if type(n) is gast.Name and type(n.ctx) is not gast.Load}
     bindings = {}
     chosen = {}
-    for node in nodes.walk(function):
+    for node in everything:
         value = anno.get(node, "bind")
         if value is None:
             continue
@@ -420,7 +420,7 @@ def guard_arguments(function, wrt, arrays):
     from ast_ad.runtime.checks import require_array, require_number
 
     lists = anno.get(function, "lists") or ()
-    read = set(nodes.loaded_names(function))
+    read = set(nodes.read_names(function))
     guarded = [p for p in wrt if p not in lists and (arrays or p not in read)]
     if not guarded:
         return function
@@ -428,7 +428,7 @@ def guard_arguments(function, wrt, arrays):
     # in code on numbers too.
     independent = anno.get(function, "independent") or ()
     bindings = anno.get(function, "bindings")
-    names = Namer(nodes.all_names(function) | set(bindings))
+    names = Namer(nodes.names_in(function) | set(bindings))
     checks = []
     for p in guarded:
         helper = require_array if arrays or p in independent else require_number

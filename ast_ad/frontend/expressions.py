@@ -158,7 +158,7 @@ class Expressions:
                 expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
                       "differentiated function calls, and cannot inline recursion; write the "
                       "recursion as a loop")
-        taken = nodes.all_names(tree)  # the callee's own names are not the namer's
+        taken = nodes.names_in(tree)  # the callee's own names are not the namer's
 
         def claim(name):
             new = self.namer.claim(name)

@@ -57,30 +57,31 @@ from ast_ad.ir.scope import Static
 def lower(tree):
     """The evaluation trace of a checked FunctionDef, as a new FunctionDef."""
     tree = anno.copy_tree(tree)
-    tree.body = without_early_returns(tree.body, Namer(nodes.all_names(tree)).claim)
+    tree.body = without_early_returns(tree.body, Namer(nodes.names_in(tree)).claim)
     lowerer = _Lowerer(tree)
     tree.body = lowerer.block(tree.body)
     tree.body = [anno.set(anno.copy_location(nodes.assign(name, nodes.constant(None)),
                                              tree.body[0]), "declaration", True)
                  for name in sorted(lowerer.found["declared"])] + tree.body
     tree.body.append(anno.copy_location(gast.Return(value=nodes.load(lowerer.out)), tree.body[-1]))
-    _refuse_reading_changed_parameters(tree, lowerer.found["changed_parameters"],
-                                       lowerer.origin)
     _test_copies_of_carried(tree, lowerer.namer)
-    if not lowerer.found["arrays"] and _indexes_arithmetic(tree):
+    everything = list(nodes.walk(tree))  # for the checks below, each a loop over it
+    _refuse_reading_changed_parameters(everything, lowerer.found["changed_parameters"],
+                                       lowerer.origin)
+    if not lowerer.found["arrays"] and _indexes_arithmetic(everything):
         lowerer.found["arrays"] = True  # only an array is both: the code is array code
     anno.set(tree, "arrays", lowerer.found["arrays"])
     if lowerer.found["arrays"]:
         _reject_inplace_on_aliases(lowerer.found)
-    _rename_shadowed_statics(tree, lowerer.namer)
+    _rename_shadowed_statics(tree, everything, lowerer.namer)
     return tree
 
 
 def _test_copies_of_carried(tree, namer):
     """A branch that tests a name a loop carries tests a copy made just before it: the
     loop assigns the name again, and the adjoint sweep must take the branch taken."""
-    carried = {s.targets[0].id for s in nodes.walk(tree)
-               if isinstance(s, gast.Assign) and anno.get(s, "carried")}
+    carried = {s.targets[0].id for s in nodes.subnodes(tree)
+               if type(s) is gast.Assign and anno.get(s, "carried")}
     if not carried:
         return
     for _, _, block in list(nodes.statement_blocks(tree)):
@@ -104,10 +105,12 @@ def _reject_inplace_on_aliases(found):
                                            f"`{name} = {name} + ...` instead")
 
 
-def _refuse_reading_changed_parameters(tree, changed, origin):
+def _refuse_reading_changed_parameters(everything, changed, origin):
     """A list argument the function appends to is changed as an effect, never undone; the
     function may not also read its items, whose adjoints would have no place."""
-    for node in nodes.walk(tree):
+    if not changed:
+        return
+    for node in everything:
         read = node.value if isinstance(node, gast.Subscript) else \
             node.iter if isinstance(node, gast.For) else \
             node.args[0] if isinstance(node, gast.Call) and node.args and \
@@ -119,12 +122,12 @@ def _refuse_reading_changed_parameters(tree, changed, origin):
                                            f"(`items = []`) and append to both")
 
 
-def _indexes_arithmetic(tree):
+def _indexes_arithmetic(everything):
     """Whether code that never names NumPy indexes a value it computes with arithmetic
     (`z = w * b; z[0]`, `for y in ys * 2.0`) or uses in it: a list does neither, so the
     value is an array, where NumPy is installed."""
     indexed, arithmetic, made, copied = set(), set(), set(), {}
-    for node in nodes.walk(tree):
+    for node in everything:
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             indexed.add(node.value.id)
         elif isinstance(node, (gast.BinOp, gast.UnaryOp)):
@@ -150,13 +153,13 @@ def _indexes_arithmetic(tree):
     return True
 
 
-def _rename_shadowed_statics(tree, namer):
+def _rename_shadowed_statics(tree, everything, namer):
     """An inlined function's global that a local of the caller shadows gets its own name
     (bound later, by the sweeps), so that no pass confuses the two."""
-    assigned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
+    assigned = {n.id for n in everything if type(n) is gast.Name
                 and isinstance(n.ctx, (gast.Store, gast.Param))} | set(parameters(tree))
     renamed = {}
-    for node in nodes.walk(tree):
+    for node in everything:
         if isinstance(node, gast.Name) and anno.get(node, "bind") is not None \
                 and node.id in assigned:
             key = (node.id, id(anno.get(node, "bind")))
@@ -189,7 +192,7 @@ class _Lowerer(Expressions):
         self.scope = anno.get(tree, "scope")
         self.inlined = namer is not None  # lowering a callee into its caller's trace
         self.inlining = inlining | {anno.get(tree, "code")}  # the code of each function inlined
-        self.namer = namer or Namer(nodes.all_names(tree))
+        self.namer = namer or Namer(nodes.names_in(tree))
         self.seen = set()  # variables already given their first version
         # Shared with inlined callees: whether the code uses NumPy, the branch merges not
         # yet written (see `version`), and the versions bound on some paths only: those
@@ -554,7 +557,7 @@ def _assign_to(block, version, merged, line):
                       for stmt in block for n in nodes.walk(stmt))
     for i, stmt in enumerate(block):
         if definitions == 1 and isinstance(stmt, gast.Assign) and stmt.targets[0].id == version:
-            later = [n for s in block[i + 1:] for n in nodes.loaded_names(s)]
+            later = [n for s in block[i + 1:] for n in nodes.read_names(s)]
             if version not in later and not anno.get(stmt, "carried"):
                 stmt.targets[0].id = merged
                 return

@@ -72,7 +72,7 @@ def parse_function(function):
     signature = anno.get(tree, "parameters_of")  # a wrapper's are the wrapped function's
     scope.defaults, scope.kwdefaults = signature.__defaults__, signature.__kwdefaults__
     anno.set(tree, "scope", scope)
-    anno.set(tree, "user_names", nodes.all_names(tree))
+    anno.set(tree, "user_names", nodes.names_in(tree))
     return tree
 
 
@@ -90,7 +90,7 @@ def _forward_wrapped_parameters(tree, function, origin):
     if inner.vararg or inner.kwarg:
         raise origin.unsupported(tree, "the function this wrapper wraps takes "
                                        "`*args`/`**kwargs`; name each parameter")
-    taken = nodes.all_names(tree) - {a.id for a in (tree.args.vararg, tree.args.kwarg) if a}
+    taken = nodes.names_in(tree) - {a.id for a in (tree.args.vararg, tree.args.kwarg) if a}
     positional = [a.id for a in inner.posonlyargs + inner.args]
     clash = taken & set(positional + [a.id for a in inner.kwonlyargs])
     if clash:

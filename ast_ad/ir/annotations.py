@@ -70,18 +70,17 @@ _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 def copy_location(new, old):
     """Line and column of `old` on `new` and every node under it that lacks them."""
-    position = [(a, getattr(old, a)) for a in _POSITION if hasattr(old, a)]
+    position = [(a, getattr(old, a)) for a in _POSITION if getattr(old, a, None) is not None]
     if not position:
         return new
     todo = [new]
     while todo:  # every node gast.walk meets, in another order
-        node = todo.pop()
+        state = todo.pop().__dict__
         for attribute, value in position:
-            if getattr(node, attribute, None) is None:
-                setattr(node, attribute, value)
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
+            if state.get(attribute) is None:
+                state[attribute] = value
+        for value in state.values():
+            if type(value) is list:
                 todo.extend(item for item in value if isinstance(item, gast.AST))
             elif isinstance(value, gast.AST):
                 todo.append(value)

@@ -113,20 +113,6 @@ def assigned_once(tree):
     return {name for name, count in counts.items() if name and count == 1}
 
 
-def calls_method(node):
-    """Whether `node` calls a method of a local value anywhere (a list's `pop`)."""
-    return node is not None and any(is_method_call(n) for n in walk(node))
-
-
-def mutates(stmt):
-    """Statements that change a list or an array: a method call, an element write, a `del`."""
-    if is_comment(stmt):
-        return False
-    return isinstance(stmt, (gast.Expr, gast.Delete)) or \
-        calls_method(getattr(stmt, "value", None)) or \
-        (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name))
-
-
 def assigned_name(stmt):
     """The name a statement assigns, or None (an element assignment changes a list)."""
     if isinstance(stmt, gast.Assign):
@@ -139,10 +125,6 @@ def assigned_name(stmt):
 def loaded_names(node):
     return [n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
-
-
-def all_names(node):
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 
 
 # Quicker forms of the walks above, for the passes that ask them of every statement on
@@ -217,18 +199,18 @@ def read_names(node):
 
 
 def names_in(node):
-    """The set of names in `node`, as `all_names`."""
+    """The set of names in `node`."""
     return {n.id for n in subnodes(node) if type(n) is gast.Name}
 
 
 def calls_a_method(node):
-    """`calls_method`, quicker."""
+    """Whether `node` calls a method of a local value anywhere (a list's `pop`)."""
     return node is not None and any(type(n) is gast.Call and is_method_call(n)
                                     for n in subnodes(node))
 
 
 def changes_a_value(stmt):
-    """`mutates`, quicker."""
+    """Statements that change a list or an array: a method call, an element write, a `del`."""
     if is_comment(stmt):
         return False
     return isinstance(stmt, (gast.Expr, gast.Delete)) or \
