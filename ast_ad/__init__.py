@@ -9,9 +9,11 @@
 
 from ast_ad.api import differentiate, source
 from ast_ad.errors import DifferentiationError, NonDifferentiableError, UnsupportedSyntaxError
+from ast_ad.runtime.markers import stop_gradient
 from ast_ad.trace import trace
 from ast_ad.transforms import hessian, jacobian, jvp, value_and_grad, vjp
 
 __all__ = ["differentiate", "source", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
-           "trace", "DifferentiationError", "NonDifferentiableError", "UnsupportedSyntaxError"]
+           "trace", "stop_gradient", "DifferentiationError", "NonDifferentiableError",
+           "UnsupportedSyntaxError"]
 __version__ = "0.1.0"

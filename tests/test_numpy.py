@@ -58,6 +58,7 @@ CASES = {
     np.arcsinh: ("np.arcsinh(a * b)", ANY), np.arccosh: ("np.arccosh(1.5 + a * b)", POSITIVE),
     np.arctanh: ("np.arctanh(a * b)", UNIT), np.arctan2: ("np.arctan2(a, b)", POSITIVE),
     np.hypot: ("np.hypot(a, b)", POSITIVE), np.exp2: ("np.exp2(a * b)", ANY),
+    np.var: ("np.var(a * b, axis=-1, keepdims=True) * a + np.var(a * b, axis=0)", ANY),
     np.logaddexp: ("np.logaddexp(a, b * a)", ANY), np.log2: ("np.log2(a * b)", POSITIVE),
     np.log10: ("np.log10(a * b)", POSITIVE), np.reciprocal: ("np.reciprocal(a * b)", POSITIVE),
     ("array", abs): ("abs(a - b) * a", ANY),
@@ -85,7 +86,8 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "extremum_adjoint", "concatenate_part", "concatenate_part_adjoint", "add_into",
            "broadcast_like", "trace_adjoint", "uniform_adjoint", "materialize", "joined_part",
            "joined_part_adjoint", "mean_adjoint", "cast_like", "inner_adjoint_left",
-           "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right"}
+           "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right",
+           "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes).
 
@@ -98,7 +100,7 @@ def _numpy_rules(table):
 
 def test_every_numpy_rule_has_a_case():
     registered = _numpy_rules(rules.ADJOINTS) | _numpy_rules(rules.TANGENTS)
-    covered = set(CASES) | set(PRODUCTS)
+    covered = set(CASES) | set(PRODUCTS) | set(STATISTICS)
     helpers = {p for p in registered if getattr(p, "__name__", None) in HELPERS}
     assert registered - helpers - set(APART) == covered, registered ^ covered
 
@@ -139,6 +141,69 @@ def test_rules_autograd_lacks(primal):
                for e in (expression, reference))
     rng = np.random.default_rng(6)
     _compare(g, rng.uniform(low, high, (2, 3)), rng.uniform(low, high, 3), reference=twin)
+
+
+# Statistics, scans, sorting and determinants, on arrays a (3, 3) and b (3,): primal ->
+# (expression, the same for autograd where it has no rule of its own, domain).
+_LOW = "np.minimum(np.minimum(p[0], p[1]), p[2])"  # of three rows p, sorted by column
+_HIGH = "np.maximum(np.maximum(p[0], p[1]), p[2])"
+_SORTED_ROWS = f"np.stack([{_LOW}, p[0] + p[1] + p[2] - {_LOW} - {_HIGH}, {_HIGH}])"
+STATISTICS = {
+    np.std: ("np.std(a * b, axis=-1, keepdims=True) * a + np.std(a * b) + np.std(a, 0, ddof=1)",
+             None, ANY),
+    np.cumsum: ("np.cumsum(a * b, axis=0) * a + np.cumsum(a * b)[4]", None, ANY),
+    np.cumprod: ("np.cumprod(a * b, axis=-1) * a + np.cumprod(a * b)[4]",
+                 "np.exp(np.cumsum(np.log(a * b), axis=-1)) * a + np.prod(np.ravel(a * b)[:5])",
+                 POSITIVE),
+    np.diff: ("np.diff(a * b, axis=0) * a[1:] + np.diff(a * b, n=2)[0, 0]", None, ANY),
+    np.sort: ("np.sort(np.stack([(a * b)[0], (a * b)[1], b]), axis=0) * a + "
+              "np.sort(a * b, axis=None)[4]",
+              f"(lambda p: {_SORTED_ROWS})(np.stack([(a * b)[0], (a * b)[1], b])) * a + "
+              "np.sort(np.ravel(a * b))[4]", ANY),
+    np.linalg.det: ("np.linalg.det(a * b + 3.0 * np.eye(3)) * a + "  # diagonally dominant
+                    "np.linalg.det(np.stack([a, a.T]) * b + 3.0 * np.eye(3))[1]", None, UNIT),
+}
+
+
+@pytest.mark.parametrize("primal", list(STATISTICS), ids=lambda p: p.__name__)
+@examples(4, 60)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_statistics_scans_sorting_and_determinants(primal, seed):
+    """At random values, and so away from ties (where a sort's derivative jumps) and from
+    a spread of zero (where a standard deviation's is infinite)."""
+    expression, reference, (low, high) = STATISTICS[primal]
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(low, high, (3, 3)), rng.uniform(low, high, (3,))
+    g = _function(expression)
+    _compare(g, a, b, reference=_function(reference) if reference else None)
+
+
+@pytest.mark.parametrize("primal", list(STATISTICS), ids=lambda p: p.__name__)
+def test_statistics_scans_sorting_and_determinants_to_second_order(primal):
+    """Forward over reverse, and reverse over reverse, against autograd's Hessian-vector
+    product of the function, or of its twin where autograd has no rule."""
+    expression, reference, (low, high) = STATISTICS[primal]
+    rng = np.random.default_rng(13)
+    a, b = rng.uniform(low, high, (3, 3)), rng.uniform(low, high, (3,))
+    direction = rng.uniform(-1.0, 1.0, (3, 3))
+    g = _function(expression)
+    twin = autograd.grad(_twin(_function(reference) if reference else g))
+    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
+    gradient = differentiate(g)
+    forward = differentiate(gradient, mode="forward")(a, b, a_dot=direction)
+    np.testing.assert_allclose(forward, expected, rtol=1e-8, atol=1e-10)
+    summed = make_function("def s(a, b):\n    return np.sum(gradient(a, b) * direction)\n",
+                           namespace={"np": np, "gradient": gradient, "direction": direction})
+    np.testing.assert_allclose(differentiate(summed)(a, b), expected, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("primal", list(STATISTICS), ids=lambda p: p.__name__)
+def test_statistics_keep_float32(primal):
+    expression, _, (low, high) = STATISTICS[primal]
+    rng = np.random.default_rng(2)
+    a, b = (rng.uniform(low, high, shape).astype(np.float32) for shape in ((3, 3), (3,)))
+    gradients = differentiate(_function(expression), wrt=(0, 1))(a, b)
+    assert [g.dtype for g in gradients] == [np.float32, np.float32]
 
 
 @functools.lru_cache(maxsize=None)

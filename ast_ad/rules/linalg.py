@@ -1,5 +1,5 @@
 """Rules for NumPy's products and linear algebra: `@`, `matmul`, `dot`, `outer`, `inner`,
-`trace`, `linalg.inv` and `linalg.solve`.
+`trace`, `linalg.inv`, `linalg.det` and `linalg.solve`.
 
 `matmul` broadcasts stacks of matrices and promotes vectors, `dot` multiplies by
 scalars and contracts the last axis of its first argument with the second to last of
@@ -98,6 +98,17 @@ def inv(y, x):
 @tangent(np.linalg.inv)
 def inv(y, x):
     d[y] = -np.matmul(np.matmul(y, d[x]), y)
+
+
+@adjoint(np.linalg.det)
+def det(y, a):
+    d[a] = np.expand_dims(np.expand_dims(d[y] * y, -1), -1) * \
+        np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@tangent(np.linalg.det)
+def det(y, a):
+    d[y] = y * np.sum(np.swapaxes(np.linalg.inv(a), -1, -2) * d[a], axis=(-2, -1))
 
 
 @adjoint(np.linalg.solve)

@@ -9,6 +9,7 @@ import math
 
 from ast_ad.rules import adjoint, d, nondifferentiable, tangent
 from ast_ad.runtime import checks
+from ast_ad.runtime.markers import stop_gradient
 
 # ---------------------------------------------------------------- trigonometric
 
@@ -276,3 +277,4 @@ nondifferentiable(math.floor, math.ceil, math.trunc, round, int, bool, len, math
 # The checks generated code makes: their values do not depend on their arguments' values.
 nondifferentiable(checks.require_number, checks.require_array, checks.require_scalar,
                   checks.zero_gradient)
+nondifferentiable(stop_gradient)  # read as a constant, by definition

@@ -16,9 +16,11 @@ import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 from ast_ad.runtime.arrays import (add_into, broadcast_like, cast_like, concatenate_part,
-                                   concatenate_part_adjoint, extremum_adjoint, getitem_adjoint,
-                                   joined_part, joined_part_adjoint, materialize, mean_adjoint,
-                                   result_like, sum_adjoint, unbroadcast, uniform_adjoint, within)
+                                   concatenate_part_adjoint, cumsum_adjoint, diff_adjoint,
+                                   extremum_adjoint, getitem_adjoint, joined_part,
+                                   joined_part_adjoint, materialize, mean_adjoint, mean_count,
+                                   result_like, sorted_like, sum_adjoint, unbroadcast,
+                                   uniform_adjoint, unsorted_like, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -437,6 +439,70 @@ def prod(y, x, axis=None, keepdims=False):
     d[y] = np.sum(sum_adjoint(y, x, axis, keepdims) / x * d[x], axis=axis, keepdims=keepdims)
 
 
+@adjoint(np.var)
+def var(y, x, axis=None, ddof=0, keepdims=False):
+    d[x] = sum_adjoint(d[y], x, axis, keepdims) * (
+        2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (mean_count(x, axis) - ddof))
+
+
+@tangent(np.var)
+def var(y, x, axis=None, ddof=0, keepdims=False):
+    d[y] = np.sum((x - np.mean(x, axis=axis, keepdims=True)) * d[x], axis=axis,
+                  keepdims=keepdims) * (2.0 / (mean_count(x, axis) - ddof))
+
+
+@adjoint(np.std)
+def std(y, x, axis=None, ddof=0, keepdims=False):
+    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * (
+        (x - np.mean(x, axis=axis, keepdims=True)) / (mean_count(x, axis) - ddof))
+
+
+@tangent(np.std)
+def std(y, x, axis=None, ddof=0, keepdims=False):
+    d[y] = np.sum((x - np.mean(x, axis=axis, keepdims=True)) * d[x], axis=axis,
+                  keepdims=keepdims) / ((mean_count(x, axis) - ddof) * y)
+
+
+@adjoint(np.cumsum)
+def cumsum(y, x, axis=None):
+    d[x] = cumsum_adjoint(d[y], x, axis)
+
+
+@tangent(np.cumsum)
+def cumsum(y, x, axis=None):
+    d[y] = np.cumsum(d[x], axis=axis)
+
+
+@adjoint(np.cumprod)
+def cumprod(y, x, axis=None):  # as `prod`: nan where an entry is exactly zero
+    d[x] = cumsum_adjoint(d[y] * y, x, axis) / x
+
+
+@tangent(np.cumprod)
+def cumprod(y, x, axis=None):
+    d[y] = y * np.cumsum(d[x] / x, axis=axis)
+
+
+@adjoint(np.diff)
+def diff(y, x, n=1, axis=-1):
+    d[x] = diff_adjoint(d[y], x, n, axis)
+
+
+@tangent(np.diff)
+def diff(y, x, n=1, axis=-1):
+    d[y] = np.diff(d[x], n=n, axis=axis)
+
+
+@adjoint(np.sort)
+def sort(y, x, axis=-1):
+    d[x] = unsorted_like(d[y], x, axis)
+
+
+@tangent(np.sort)
+def sort(y, x, axis=-1):
+    d[y] = sorted_like(d[x], x, axis)
+
+
 @adjoint(np.linalg.norm)
 def norm(y, x):
     d[x] = d[y] * x / y
@@ -631,6 +697,46 @@ def reshape(y, x, shape):
     d[y] = np.reshape(d[x], shape)
 
 
+@adjoint(cumsum_adjoint)
+def cumsum_adjoint_(h, g, x, axis=None):
+    d[g] = np.cumsum(d[h], axis=axis)
+
+
+@tangent(cumsum_adjoint)
+def cumsum_adjoint_(h, g, x, axis=None):
+    d[h] = cumsum_adjoint(d[g], x, axis)
+
+
+@adjoint(diff_adjoint)
+def diff_adjoint_(h, g, x, n=1, axis=-1):
+    d[g] = np.diff(d[h], n=n, axis=axis)
+
+
+@tangent(diff_adjoint)
+def diff_adjoint_(h, g, x, n=1, axis=-1):
+    d[h] = diff_adjoint(d[g], x, n, axis)
+
+
+@adjoint(sorted_like)
+def sorted_like_(h, t, x, axis=-1):
+    d[t] = unsorted_like(d[h], x, axis)
+
+
+@tangent(sorted_like)
+def sorted_like_(h, t, x, axis=-1):
+    d[h] = sorted_like(d[t], x, axis)
+
+
+@adjoint(unsorted_like)
+def unsorted_like_(h, g, x, axis=-1):
+    d[g] = sorted_like(d[h], x, axis)
+
+
+@tangent(unsorted_like)
+def unsorted_like_(h, g, x, axis=-1):
+    d[h] = unsorted_like(d[g], x, axis)
+
+
 @adjoint(getitem_adjoint)
 def getitem_adjoint_(y, g, x, index):
     d[g] = d[y][index]
@@ -708,9 +814,10 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
        mean_adjoint, uniform_adjoint, materialize, cast_like,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
-       joined_part, joined_part_adjoint)
+       joined_part, joined_part_adjoint, np.cumsum, np.diff, cumsum_adjoint, diff_adjoint,
+       sorted_like, unsorted_like)
 
-nondifferentiable(result_like, within, np.shape, np.ndim, np.size, np.zeros, np.ones,
+nondifferentiable(result_like, within, mean_count, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
                   np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
                   np.less, np.logical_and, np.logical_or, np.logical_not)

@@ -235,3 +235,39 @@ def _joined(pieces, how):
 def _flat_span(pieces, i):
     start = sum(np.size(piece) for piece in pieces[:i])
     return start, start + np.size(pieces[i])
+
+
+def cumsum_adjoint(g, x, axis=None):
+    """`g`, the adjoint of `np.cumsum(x, axis)`: each entry's sum of `g` from its place to
+    the end, in `x`'s shape (`axis=None` runs over `x` flattened)."""
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], shape_of(x))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def diff_adjoint(g, x, n=1, axis=-1):
+    """`g`, the adjoint of `np.diff(x, n, axis)`, in `x`'s shape: each difference sends its
+    adjoint to its later entry, and its negation to its earlier one, `n` times."""
+    pad = [(0, 0)] * np.ndim(g)
+    pad[axis] = (1, 1)
+    for _ in range(n):
+        g = -np.diff(np.pad(g, pad), axis=axis)
+    return g
+
+
+def sorted_like(t, x, axis=-1):
+    """`t` in the order `np.sort(x, axis)` puts the entries of `x` (ties kept in order)."""
+    t = np.broadcast_to(t, shape_of(x))
+    if axis is None:
+        return np.ravel(t)[np.argsort(x, axis=None, kind="stable")]
+    return np.take_along_axis(t, np.argsort(x, axis=axis, kind="stable"), axis=axis)
+
+
+def unsorted_like(g, x, axis=-1):
+    """`g`, the adjoint of `np.sort(x, axis)`, put back where each entry of `x` was."""
+    result = np.empty(shape_of(x), dtype=np.result_type(g, float_type(x)))
+    if axis is None:
+        result.reshape(-1)[np.argsort(x, axis=None, kind="stable")] = g
+    else:
+        np.put_along_axis(result, np.argsort(x, axis=axis, kind="stable"), g, axis=axis)
+    return result

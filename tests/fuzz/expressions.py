@@ -149,6 +149,11 @@ def _argument(w, depth, kind):
     return w.pick(known + [f"[{items}]", f"({items},)"])
 
 
+@production("scalar", weight=0.3)
+def stopped(w, depth):
+    return f"stop_gradient({_sub(w, depth)})"
+
+
 @production("scalar", weight=1, leaf=True, when=lambda w: w.has("rng"))
 def random_draw(w, depth):
     return w.pick(["rng.random()", "rng.gauss(0, 1)", "(0.5 * rng.gauss(0, 1))"])
@@ -171,7 +176,9 @@ def array_reduction(w, depth):
     b, c = _sub(w, depth, "array"), _atom(_leaf(w, "array"))
     choices = [f"np.sum({a})", f"np.mean({a})", f"{_atom(a)}[{w.rng.randrange(-n, n)}]",
                f"np.dot({a}, {b})", f"({_atom(a)} @ {_atom(b)})",
-               f"np.sum({c}[1:] * {c}[:-1])", f"{_atom(a)}.sum()", f"np.max({a})"]
+               f"np.sum({c}[1:] * {c}[:-1])", f"{_atom(a)}.sum()", f"np.max({a})",
+               f"np.var({a})", f"np.std({a})", f"np.cumsum({a})[{w.rng.randrange(-n, n)}]",
+               f"np.sort({a})[{w.rng.randrange(-n, n)}]", f"np.sum(np.diff({a}) * {c}[1:])"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import autograd
 import autograd.numpy as anp
 import numpy as np
+from autograd.tracer import getval
 
 # The largest value of a program that is still checked: beyond it, rounding dominates.
 LARGEST_VALUE = 1e8
@@ -62,7 +63,8 @@ AUTOGRAD_MATH = autograd_math()
 def autograd_twin(program):
     """The program's `f`, executed from the same text with `math` and `np` for autograd."""
     namespace = {"__name__": f"{program.module_name}_autograd", "math": AUTOGRAD_MATH,
-                 "np": anp, "random": random, "functools": functools}
+                 "np": anp, "random": random, "functools": functools,
+                 "stop_gradient": getval}
     exec(compile(program.body, f"<{program.module_name} under autograd>", "exec"), namespace)
     return namespace["f"]
 
@@ -127,11 +129,54 @@ def _assemble(program, name, parts):
     return np.array(parts) if name == "w" else parts[0]
 
 
+class FrozenStops:
+    """`stop_gradient` for the differences around one point: each call gives the value its
+    call gave at the point, so that no difference sees a stopped value move (autograd and
+    ast_ad read it as a constant, to every order)."""
+
+    def __init__(self, function):
+        self.function, self.values, self.next = function, [], None
+        self.stops = function.__globals__["stop_gradient"]
+
+    def __call__(self, x):
+        if self.next is None:
+            self.values.append(x)
+            return x
+        if self.next >= len(self.values):
+            raise BadPoint("the program stops gradients more often away from the point")
+        self.next += 1
+        return self.values[self.next - 1]
+
+    def recording(self, *args, **keywords):
+        return self.function(*args, **keywords)
+
+    def replaying(self, *args, **keywords):
+        self.next = 0
+        return self.function(*args, **keywords)
+
+    @contextlib.contextmanager
+    def installed(self):
+        self.function.__globals__["stop_gradient"] = self
+        try:
+            yield
+        finally:
+            self.function.__globals__["stop_gradient"] = self.stops
+
+
 def reference_at(function, twin, program, point, second_order=True):
     """The reference at `point`, or BadPoint where it has none; its second derivative is
     None unless `second_order`.
 
     Exceptions other than BadPoint come from the program itself (not from ast_ad)."""
+    if "stop_gradient(" not in program.body:
+        return _reference_at(function, twin, program, point, second_order)
+    frozen = FrozenStops(function)
+    with frozen.installed():
+        _value(frozen.recording, program, point)
+        return _reference_at(frozen.replaying, twin, program, point, second_order)
+
+
+def _reference_at(function, twin, program, point, second_order):
     value = _value(function, program, point)
     effects = call(function, program, point)[1]
     differences, errors = {}, {}
