@@ -22,8 +22,9 @@ def _atom(text):
 
 
 def _leaf(w, kind="scalar"):
-    """A name or a number: for an operand written several times, to keep lines short."""
-    return w.expression(kind, MAX_EXPRESSION_DEPTH)
+    """A name or a number, never a random draw: for an operand written several times (as
+    in `1.0 + e * e`), to keep lines short."""
+    return w.expression(kind, MAX_EXPRESSION_DEPTH, same_each_time=True)
 
 
 # -- scalar leaves ----------------------------------------------------------------------
@@ -154,17 +155,17 @@ def stopped(w, depth):
     return f"stop_gradient({_sub(w, depth)})"
 
 
-@production("scalar", weight=1, leaf=True, when=lambda w: w.has("rng"))
+@production("scalar", weight=1, leaf=True, when=lambda w: w.has("rng"), draws=True)
 def random_draw(w, depth):
     return w.pick(["rng.random()", "rng.gauss(0, 1)", "(0.5 * rng.gauss(0, 1))"])
 
 
-@production("scalar", weight=1, leaf=True, when=lambda w: w.has("gen"))
+@production("scalar", weight=1, leaf=True, when=lambda w: w.has("gen"), draws=True)
 def generator_draw(w, depth):
     return w.pick(["gen.normal()", "gen.random()", "gen.uniform(-1.0, 1.0)"])
 
 
-@production("scalar", weight=1, leaf=True, when=lambda w: w.features.module_random)
+@production("scalar", weight=1, leaf=True, when=lambda w: w.features.module_random, draws=True)
 def module_random_draw(w, depth):
     return w.pick(["random.random()", "random.gauss(0, 1)"])
 

@@ -26,6 +26,7 @@ class Production:
     weight: float | Callable
     when: Callable | None
     leaf: bool
+    draws: bool = False  # a random draw: a value that differs each time it is written
 
     def weight_at(self, writer):
         if self.when is not None and not self.when(writer):
@@ -40,15 +41,16 @@ class Grammar:
         self.productions = {}
         self.used = Counter()
 
-    def production(self, kind, weight=1.0, when=None, leaf=False):
+    def production(self, kind, weight=1.0, when=None, leaf=False, draws=False):
         def register(emit):
-            entry = Production(emit.__name__, kind, emit, weight, when, leaf)
+            entry = Production(emit.__name__, kind, emit, weight, when, leaf, draws)
             self.productions.setdefault(kind, []).append(entry)
             return emit
         return register
 
     def choose(self, kind, writer, leaf_only=False):
-        candidates = [p for p in self.productions.get(kind, ()) if p.leaf or not leaf_only]
+        candidates = [p for p in self.productions.get(kind, ()) if (p.leaf or not leaf_only)
+                      and not (p.draws and writer.same_each_time)]
         weights = [p.weight_at(writer) for p in candidates]
         if not any(weights):
             raise LookupError(f"no production of kind {kind!r} fits here")

@@ -57,6 +57,7 @@ class Writer:
         self.iterating = set()
         self.frozen = set()
         self.counter = 0
+        self.same_each_time = False  # writing an operand that appears more than once
 
     # -- choices --------------------------------------------------------------------
 
@@ -175,9 +176,13 @@ class Writer:
         target = self.pick(self.scalars())
         self.line(f"{target} = {self.expression('bounded', 1)}")
 
-    def expression(self, kind="scalar", depth=0):
+    def expression(self, kind="scalar", depth=0, same_each_time=False):
         leaf_only = depth >= MAX_EXPRESSION_DEPTH
-        return GRAMMAR.choose(kind, self, leaf_only=leaf_only).emit(self, depth + 1)
+        outer, self.same_each_time = self.same_each_time, self.same_each_time or same_each_time
+        try:
+            return GRAMMAR.choose(kind, self, leaf_only).emit(self, depth + 1)
+        finally:
+            self.same_each_time = outer
 
     def condition(self, depth=0):
         return self.expression("condition", depth)
