@@ -87,9 +87,10 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "broadcast_like", "trace_adjoint", "uniform_adjoint", "materialize", "joined_part",
            "joined_part_adjoint", "mean_adjoint", "cast_like", "inner_adjoint_left",
            "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right",
-           "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like"}
+           "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype"}
 # The helpers are checked through the rules that use them (concatenate_part and
-# joined_part: test_packs; uniform_adjoint and materialize: test_shapes).
+# joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
+# test_keywords_array_methods_and_casts).
 
 
 def _numpy_rules(table):
@@ -204,6 +205,36 @@ def test_statistics_keep_float32(primal):
     a, b = (rng.uniform(low, high, shape).astype(np.float32) for shape in ((3, 3), (3,)))
     gradients = differentiate(_function(expression), wrt=(0, 1))(a, b)
     assert [g.dtype for g in gradients] == [np.float32, np.float32]
+
+
+@pytest.mark.parametrize("body, reference", [
+    ("np.clip(a * b, a_min=-0.5, a_max=0.5) * a", None),
+    ("np.reshape(a * b, (3, 2), order='F')[0] * np.reshape(a, -1, order='F')[:2]", None),
+    ("(a * b).astype(np.float32) * a + (a * b).astype(int) * b",
+     "(a * b) * a + np.trunc(a * b) * b"),  # (autograd's `astype(int)` passes derivatives)
+    ("(a * b).var(axis=0) + (a * b).std(ddof=1) + (a * b).cumsum()[2] + a.cumprod(axis=1)[1, 1]",
+     "np.var(a * b, axis=0) + np.std(a * b, ddof=1) + np.cumsum(a * b)[2] + a[1, 0] * a[1, 1]"),
+    ("(a * b).copy() * a", "(a * b) * a"),
+])
+def test_keywords_array_methods_and_casts(body, reference):
+    """NumPy's keywords for the bounds of `clip` and the order of `reshape`; an array's
+    methods; a cast to float32 (which rounds, and keeps a derivative) and to int (which
+    has none, as in JAX). Against autograd, on the same body where it has the rules."""
+    rng = np.random.default_rng(4)
+    a, b = rng.uniform(0.3, 2.0, (2, 3)), rng.uniform(0.3, 2.0, 3)
+    g = _function(body)
+    ours = differentiate(g, wrt=(0, 1))(a, b)
+    theirs = autograd.grad(_twin(_function(reference) if reference else g), (0, 1))(a, b)
+    tolerance = 1e-6 if "float32" in body else 1e-12
+    for mine, expected in zip(ours, theirs):
+        np.testing.assert_allclose(mine, expected, rtol=tolerance, atol=tolerance)
+    direction = rng.uniform(-1, 1, (2, 3))
+    along = differentiate(g, wrt=0, mode="forward")(a, b, a_dot=direction)
+    np.testing.assert_allclose(along, np.sum(ours[0] * direction), rtol=tolerance)
+    twin = autograd.grad(_twin(_function(reference) if reference else g))
+    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
+    second = differentiate(differentiate(g), mode="forward")(a, b, a_dot=direction)
+    np.testing.assert_allclose(second, expected, rtol=tolerance, atol=tolerance)
 
 
 @functools.lru_cache(maxsize=None)

@@ -209,6 +209,13 @@ class Expressions:
 
     def method(self, expr):
         """`list.append(v)` and `list.pop()`; an array's methods call NumPy's functions."""
+        if expr.func.attr == "astype":  # no NumPy function before NumPy 2.1: a helper
+            from ast_ad.runtime.arrays import astype
+
+            self.numpy(expr, "asarray")  # (NumPy is there, and the code is array code)
+            function = anno.set(nodes.bound("astype", astype), "static", Static(astype))
+            return self.call(gast.Call(func=function, args=[expr.func.value] + expr.args,
+                                       keywords=expr.keywords))
         if expr.func.attr in _ARRAY_METHODS:
             function = self.numpy(expr, _ARRAY_METHODS[expr.func.attr])
             args = [expr.func.value] + expr.args
@@ -305,7 +312,8 @@ def parameters(tree):
 # An array's methods, and the NumPy functions they are (`x.flatten()` copies where
 # `np.ravel(x)` may not: the same values).
 _ARRAY_METHODS = {name: name for name in ("sum", "mean", "prod", "max", "min", "dot", "reshape",
-                                          "transpose", "swapaxes", "squeeze", "ravel", "clip")}
+                                          "transpose", "swapaxes", "squeeze", "ravel", "clip",
+                                          "var", "std", "cumsum", "cumprod", "copy")}
 _ARRAY_METHODS["flatten"] = "ravel"
 _ARRAY_ATTRIBUTES = {"T": "transpose", "shape": "shape", "ndim": "ndim", "size": "size"}
 

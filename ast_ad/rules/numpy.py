@@ -15,12 +15,13 @@ import gast
 import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
-from ast_ad.runtime.arrays import (add_into, broadcast_like, cast_like, concatenate_part,
+from ast_ad.runtime.arrays import (add_into, astype, broadcast_like, cast_like, concatenate_part,
                                    concatenate_part_adjoint, cumsum_adjoint, diff_adjoint,
                                    extremum_adjoint, getitem_adjoint, joined_part,
-                                   joined_part_adjoint, materialize, mean_adjoint, mean_count,
-                                   result_like, sorted_like, sum_adjoint, unbroadcast,
-                                   uniform_adjoint, unsorted_like, within)
+                                   joined_part_adjoint, keeps_derivatives, materialize,
+                                   mean_adjoint, mean_count, result_like, sorted_like,
+                                   sum_adjoint, unbroadcast, uniform_adjoint, unsorted_like,
+                                   within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -535,15 +536,15 @@ def where(z, condition, x, y):
 
 
 @adjoint(np.clip)
-def clip(y, x, low, high):
-    d[x] = unbroadcast(d[y] * within(x, low, high), x)
-    d[low] = unbroadcast(d[y] * (x < low), low)
-    d[high] = unbroadcast(d[y] * (x > high), high)
+def clip(y, x, a_min, a_max):  # NumPy's names for the bounds, which callers may give
+    d[x] = unbroadcast(d[y] * within(x, a_min, a_max), x)
+    d[a_min] = unbroadcast(d[y] * (x < a_min), a_min)
+    d[a_max] = unbroadcast(d[y] * (x > a_max), a_max)
 
 
 @tangent(np.clip)
-def clip(y, x, low, high):
-    d[y] = d[x] * within(x, low, high) + d[low] * (x < low) + d[high] * (x > high)
+def clip(y, x, a_min, a_max):
+    d[y] = d[x] * within(x, a_min, a_max) + d[a_min] * (x < a_min) + d[a_max] * (x > a_max)
 
 
 @adjoint(np.swapaxes)
@@ -688,13 +689,23 @@ def transpose(y, x, axes):
 
 
 @adjoint(np.reshape)
-def reshape(y, x, shape):
-    d[x] = np.reshape(d[y], np.shape(x))
+def reshape(y, x, shape, order="C"):
+    d[x] = np.reshape(d[y], np.shape(x), order=order)
 
 
 @tangent(np.reshape)
-def reshape(y, x, shape):
-    d[y] = np.reshape(d[x], shape)
+def reshape(y, x, shape, order="C"):
+    d[y] = np.reshape(d[x], shape, order=order)
+
+
+@adjoint(astype)
+def astype_(y, x, dtype):  # the gradient takes the argument's type back (`cast_like`)
+    d[x] = d[y] * keeps_derivatives(dtype)
+
+
+@tangent(astype)
+def astype_(y, x, dtype):
+    d[y] = astype(d[x] * keeps_derivatives(dtype), dtype)
 
 
 @adjoint(cumsum_adjoint)
@@ -815,9 +826,9 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        mean_adjoint, uniform_adjoint, materialize, cast_like,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint, np.cumsum, np.diff, cumsum_adjoint, diff_adjoint,
-       sorted_like, unsorted_like)
+       sorted_like, unsorted_like, astype)
 
-nondifferentiable(result_like, within, mean_count, np.shape, np.ndim, np.size, np.zeros, np.ones,
+nondifferentiable(result_like, within, mean_count, keeps_derivatives, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
                   np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
                   np.less, np.logical_and, np.logical_or, np.logical_not)

@@ -271,3 +271,14 @@ def unsorted_like(g, x, axis=-1):
     else:
         np.put_along_axis(result, np.argsort(x, axis=axis, kind="stable"), g, axis=axis)
     return result
+
+
+def astype(x, dtype):
+    """`x.astype(dtype)`: an array's method, as a function that has rules."""
+    return np.asarray(x).astype(dtype)
+
+
+def keeps_derivatives(dtype):
+    """1.0 if a value cast to `dtype` keeps its derivative (a floating type), else 0.0: an
+    integer's is zero, as in JAX."""
+    return 1.0 if np.dtype(dtype).kind in "fc" else 0.0

@@ -179,7 +179,8 @@ def array_reduction(w, depth):
                f"np.dot({a}, {b})", f"({_atom(a)} @ {_atom(b)})",
                f"np.sum({c}[1:] * {c}[:-1])", f"{_atom(a)}.sum()", f"np.max({a})",
                f"np.var({a})", f"np.std({a})", f"np.cumsum({a})[{w.rng.randrange(-n, n)}]",
-               f"np.sort({a})[{w.rng.randrange(-n, n)}]", f"np.sum(np.diff({a}) * {c}[1:])"]
+               f"np.sort({a})[{w.rng.randrange(-n, n)}]", f"np.sum(np.diff({a}) * {c}[1:])",
+               f"{_atom(a)}.std()", f"{_atom(a)}.cumsum()[{w.rng.randrange(-n, n)}]"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)
@@ -240,7 +241,8 @@ def array_arithmetic(w, depth):
 @production("array", weight=0.5)
 def array_select(w, depth):
     a, b = _sub(w, depth, "array"), _sub(w, depth, "array")
-    return w.pick([f"np.where({a} > 0.0, {a}, {b})", f"np.maximum({a}, {b})"])
+    return w.pick([f"np.where({a} > 0.0, {a}, {b})", f"np.maximum({a}, {b})",
+                   f"np.clip({a}, a_min=-0.8, a_max={b})", f"{_atom(a)}.astype(np.float64)"])
 
 
 # -- conditions -------------------------------------------------------------------------
