@@ -1,5 +1,5 @@
-"""Arrays built from displays of pieces: np.concatenate, np.stack, np.hstack, np.vstack and
-np.array."""
+"""Arrays built from displays of pieces: np.concatenate, np.stack, np.hstack, np.vstack,
+np.column_stack, np.dstack and np.array."""
 
 import functools
 import types
@@ -34,7 +34,20 @@ EXPRESSIONS = [
     "np.vstack([a, b[0]])",
     "np.vstack((a[0], b[1] * a[1], a))",
     "np.vstack([a[0, 0], b[1, 2]])",
+    "np.column_stack([a[0], b[1] * a[1], a.T])",  # vectors as columns, and a matrix
+    "np.column_stack((a[0, 1], b[1, 2]))",  # numbers, as 1 x 1 columns
+    "np.dstack([a, b * a])",
+    "np.dstack((a[0], b[1] * a[1]))",  # vectors as (1, n, 1)
+    "np.dstack([np.stack([a, b]), np.stack([b, a])])",  # arrays of three axes, as they are
 ]
+# The same, for autograd, where it cannot: it has no `dstack`, nor concatenates flattened.
+REFERENCES = {
+    "np.concatenate([a, b[0]], axis=None)": "np.concatenate([np.ravel(a), b[0]])",
+    "np.dstack([a, b * a])": "np.stack([a, b * a], axis=-1)",
+    "np.dstack((a[0], b[1] * a[1]))": "np.stack([a[0], b[1] * a[1]], axis=-1)[None]",
+    "np.dstack([np.stack([a, b]), np.stack([b, a])])":
+        "np.concatenate([np.stack([a, b]), np.stack([b, a])], axis=2)",
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -50,10 +63,8 @@ def _twin(function):
 
 
 def _reference(expression):
-    """autograd's gradient of the same function; it cannot concatenate with axis=None."""
-    if "axis=None" in expression:
-        expression = "np.concatenate([np.ravel(a), b[0]])"
-    return autograd.grad(_twin(_function(expression)), (0, 1))
+    """autograd's gradient of the same function, written as autograd can take it."""
+    return autograd.grad(_twin(_function(REFERENCES.get(expression, expression))), (0, 1))
 
 
 @pytest.mark.parametrize("expression", EXPRESSIONS)
@@ -124,13 +135,10 @@ def g(x, k=0):
 
 LIST_CALLS = ["np.concatenate(pieces)", "np.concatenate(pieces, axis=1)", "np.stack(pieces)",
               "np.stack(pieces, axis=-1)", "np.array(pieces)", "np.hstack(pieces)",
-              "np.vstack(pieces)"]
+              "np.vstack(pieces)", "np.column_stack(pieces)", "np.dstack(pieces)"]
 
 
-@pytest.mark.parametrize("call", LIST_CALLS)
-def test_pieces_in_a_list_the_function_builds(call):
-    """Each piece's adjoint is its part of the result's, added into the list's adjoint."""
-    g = make_function(f"""
+_BUILDS_PIECES = """
 import numpy as np
 
 def g(x, n):
@@ -140,17 +148,26 @@ def g(x, n):
         h = np.tanh(h * 0.5 + 0.1 * i)
         pieces.append(h * x)
     return np.sum(np.sin({call}))
-""", "g")
+"""
+
+
+@pytest.mark.parametrize("call", LIST_CALLS)
+def test_pieces_in_a_list_the_function_builds(call):
+    """Each piece's adjoint is its part of the result's, added into the list's adjoint."""
+    g = make_function(_BUILDS_PIECES.format(call=call), "g")
+    twin = make_function(_BUILDS_PIECES.format(  # autograd has no `dstack`
+        call=call.replace("np.dstack(pieces)", "np.stack(pieces, axis=-1)")), "g")
     rng = np.random.default_rng(9)
     x = rng.uniform(-1, 1, (2, 3))
     ours = differentiate(g)(x, 3)
-    np.testing.assert_allclose(ours, autograd.grad(_twin(g))(x, 3), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours, autograd.grad(_twin(twin))(x, 3), rtol=1e-9, atol=1e-12)
     direction = rng.uniform(-1, 1, (2, 3))
     along = differentiate(g, mode="forward")(x, 3, x_dot=direction)
     np.testing.assert_allclose(along, np.sum(ours * direction), rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("function", ["concatenate", "stack", "array", "hstack", "vstack"])
+@pytest.mark.parametrize("function", ["concatenate", "stack", "array", "hstack", "vstack",
+                                      "column_stack", "dstack"])
 def test_pieces_given_otherwise_are_refused_clearly(function):
     g = make_function(f"""
 import numpy as np

@@ -1,9 +1,10 @@
 """Arrays built from a display of pieces: `np.concatenate([a, b])`, `np.stack((a, b))`,
-`np.array([x, y])`, `np.hstack([a, b])`, `np.vstack([a, b])`.
+`np.array([x, y])`, `np.hstack([a, b])`, `np.vstack([a, b])`, `np.column_stack([a, b])`,
+`np.dstack([a, b])`.
 
 The display stays in the trace as one statement. In reverse mode each piece's adjoint is
 its part of the result's adjoint: `v_bar[0]` for a stacked piece, `concatenate_part(...)`
-for a concatenated one, `joined_part(...)` for one of `hstack` or `vstack`. In forward
+for a concatenated one, `joined_part(...)` for one of the others (`hstack`, ...). In forward
 mode the result's tangent is the same call on the pieces' tangents, with zeros for
 pieces that carry none.
 """
@@ -20,7 +21,10 @@ except ImportError:  # without NumPy there is nothing to pack
 
 _KINDS = {} if numpy is None else {id(numpy.concatenate): "concatenate",
                                    id(numpy.stack): "stack", id(numpy.array): "array",
-                                   id(numpy.hstack): "hstack", id(numpy.vstack): "vstack"}
+                                   id(numpy.hstack): "hstack", id(numpy.vstack): "vstack",
+                                   id(numpy.column_stack): "column_stack",
+                                   id(numpy.dstack): "dstack"}
+_JOINED = ("hstack", "vstack", "column_stack", "dstack")  # their pieces reshaped first
 
 
 def is_pack_function(function):
@@ -56,7 +60,7 @@ def part(application, result_bar, index, origin):
 
         return gast.Call(func=nodes.bound("concatenate_part", concatenate_part), args=args,
                          keywords=[gast.keyword(arg="axis", value=nodes.constant(axis))])
-    if kind in ("hstack", "vstack"):
+    if kind in _JOINED:
         from ast_ad.runtime.arrays import joined_part
 
         return gast.Call(func=nodes.bound("joined_part", joined_part),
@@ -93,8 +97,8 @@ def tangent(application, tangent_of):
 
 def _axis(application, kind, origin):
     """The axis, which must be written as a number (or None, to concatenate flattened)."""
-    if kind in ("array", "hstack", "vstack"):
-        return 0  # none given: `joined_part` finds the axis of the last two
+    if kind == "array" or kind in _JOINED:
+        return 0  # none given: `joined_part` finds the axis of the last four
     given = application.keywords.get("axis")
     if given is None and len(application.args) > 1:
         given = application.args[1]

@@ -93,8 +93,9 @@ class Application:
                 raise origin.unsupported(self.stmt, "a differentiated value inside a list or "
                                                     "tuple display reaches a derivative only "
                                                     "through np.concatenate, np.stack, "
-                                                    "np.hstack, np.vstack and np.array; pass "
-                                                    "it as an argument of its own")
+                                                    "np.hstack, np.vstack, np.column_stack, "
+                                                    "np.dstack and np.array; pass it as an "
+                                                    "argument of its own")
         return template, inputs
 
     def _no_rule_message(self, table):

@@ -208,8 +208,8 @@ def _joined_index(shapes, i, axis):
 
 
 def joined_part(g, pieces, i, how):
-    """The part of `g`, the adjoint of `np.hstack(pieces)` or `np.vstack(pieces)` (`how`),
-    due to `pieces[i]`, at that piece's shape."""
+    """The part of `g`, the adjoint of `np.hstack(pieces)`, `np.vstack`, `np.column_stack`
+    or `np.dstack` (`how`), due to `pieces[i]`, at that piece's shape."""
     shapes, axis = _joined(pieces, how)
     return np.reshape(g[_joined_index(shapes, i, axis)], np.shape(pieces[i]))
 
@@ -223,11 +223,17 @@ def joined_part_adjoint(h, g, pieces, i, how):
 
 
 def _joined(pieces, how):
-    """The shapes `np.hstack` or `np.vstack` gives the pieces before it concatenates them
-    (`np.atleast_1d`, `np.atleast_2d`), and the axis it concatenates them along."""
+    """The shapes `np.hstack`, `np.vstack`, `np.column_stack` or `np.dstack` gives the pieces
+    before it concatenates them (`np.atleast_1d`, `np.atleast_2d`, a vector as a column,
+    `np.atleast_3d`), and the axis it concatenates them along."""
     shapes = [np.shape(piece) for piece in pieces]
     if how == "vstack":
         return [(1,) * (2 - len(shape)) + shape for shape in shapes], 0
+    if how == "column_stack":
+        return [{0: (1, 1), 1: shape + (1,)}.get(len(shape), shape) for shape in shapes], 1
+    if how == "dstack":
+        return [{0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}.get(len(shape), shape)
+                for shape in shapes], 2
     shapes = [shape or (1,) for shape in shapes]
     return shapes, 0 if len(shapes[0]) == 1 else 1
 

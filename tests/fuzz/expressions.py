@@ -180,7 +180,9 @@ def array_reduction(w, depth):
                f"np.sum({c}[1:] * {c}[:-1])", f"{_atom(a)}.sum()", f"np.max({a})",
                f"np.var({a})", f"np.std({a})", f"np.cumsum({a})[{w.rng.randrange(-n, n)}]",
                f"np.sort({a})[{w.rng.randrange(-n, n)}]", f"np.sum(np.diff({a}) * {c}[1:])",
-               f"{_atom(a)}.std()", f"{_atom(a)}.cumsum()[{w.rng.randrange(-n, n)}]"]
+               f"{_atom(a)}.std()", f"{_atom(a)}.cumsum()[{w.rng.randrange(-n, n)}]",
+               f"np.sum(np.column_stack([{a}, {b}])[:, 1] * {c})",
+               f"np.sum(np.dstack([{a}, {c}]) ** 2)"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)

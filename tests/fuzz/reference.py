@@ -8,6 +8,7 @@ derivative is defined; it is rejected, and the checker tries another.
 
 import contextlib
 import functools
+import inspect
 import io
 import math
 import random
@@ -136,7 +137,8 @@ class FrozenStops:
 
     def __init__(self, function):
         self.function, self.values, self.next = function, [], None
-        self.stops = function.__globals__["stop_gradient"]
+        self.namespace = inspect.unwrap(function).__globals__  # (f may be decorated)
+        self.stops = self.namespace["stop_gradient"]
 
     def __call__(self, x):
         if self.next is None:
@@ -156,11 +158,11 @@ class FrozenStops:
 
     @contextlib.contextmanager
     def installed(self):
-        self.function.__globals__["stop_gradient"] = self
+        self.namespace["stop_gradient"] = self
         try:
             yield
         finally:
-            self.function.__globals__["stop_gradient"] = self.stops
+            self.namespace["stop_gradient"] = self.stops
 
 
 def reference_at(function, twin, program, point, second_order=True):
