@@ -17,11 +17,11 @@ import numpy as np
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 from ast_ad.runtime.arrays import (add_into, astype, broadcast_like, cast_like, concatenate_part,
                                    concatenate_part_adjoint, cumsum_adjoint, diff_adjoint,
-                                   extremum_adjoint, getitem_adjoint, joined_part,
+                                   euclidean, extremum_adjoint, getitem_adjoint, joined_part,
                                    joined_part_adjoint, keeps_derivatives, materialize,
-                                   mean_adjoint, mean_count, result_like, sorted_like,
-                                   sum_adjoint, unbroadcast, uniform_adjoint, unsorted_like,
-                                   within)
+                                   mean_adjoint, mean_count, norm_adjoint, result_like,
+                                   sorted_like, sum_adjoint, unbroadcast, uniform_adjoint,
+                                   unsorted_like, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -524,6 +524,37 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
     d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) / y
 
 
+@adjoint(np.linalg.norm, ord=2)
+def norm(y, x, ord=None, axis=None, keepdims=False):  # of vectors
+    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * euclidean(x, axis)
+
+
+@tangent(np.linalg.norm, ord=2)
+def norm(y, x, ord=None, axis=None, keepdims=False):
+    d[y] = np.sum(euclidean(x, axis) * d[x], axis=axis, keepdims=keepdims) / y
+
+
+@adjoint(np.linalg.norm, ord="fro")
+def norm(y, x, ord=None, axis=None, keepdims=False):
+    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * x
+
+
+@tangent(np.linalg.norm, ord="fro")
+def norm(y, x, ord=None, axis=None, keepdims=False):
+    d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) / y
+
+
+@adjoint(np.linalg.norm)
+def norm(y, x, ord, axis=None, keepdims=False):  # 1, inf, -inf; of matrices -1 too
+    d[x] = norm_adjoint(d[y], x, ord, axis, keepdims)
+
+
+@tangent(np.linalg.norm)
+def norm(y, x, ord, axis=None, keepdims=False):
+    d[y] = np.sum(norm_adjoint(1.0, x, ord, axis, keepdims) * d[x], axis=axis,
+                  keepdims=keepdims)
+
+
 @adjoint(np.where)
 def where(z, condition, x, y):
     d[x] = unbroadcast(np.where(condition, d[z], 0.0), x)
@@ -748,6 +779,27 @@ def unsorted_like_(h, g, x, axis=-1):
     d[h] = unsorted_like(d[g], x, axis)
 
 
+@adjoint(norm_adjoint)
+def norm_adjoint_(h, g, x, ord, axis=None, keepdims=False):  # linear where it has a slope
+    d[g] = np.sum(d[h] * norm_adjoint(1.0, x, ord, axis, keepdims), axis=axis,
+                  keepdims=keepdims)
+
+
+@tangent(norm_adjoint)
+def norm_adjoint_(h, g, x, ord, axis=None, keepdims=False):
+    d[h] = norm_adjoint(d[g], x, ord, axis, keepdims)
+
+
+@adjoint(euclidean)
+def euclidean_(y, x, axis=None):
+    d[x] = d[y]
+
+
+@tangent(euclidean)
+def euclidean_(y, x, axis=None):
+    d[y] = d[x]
+
+
 @adjoint(getitem_adjoint)
 def getitem_adjoint_(y, g, x, index):
     d[g] = d[y][index]
@@ -826,7 +878,7 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        mean_adjoint, uniform_adjoint, materialize, cast_like,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint, np.cumsum, np.diff, cumsum_adjoint, diff_adjoint,
-       sorted_like, unsorted_like, astype)
+       sorted_like, unsorted_like, astype, norm_adjoint, euclidean)
 
 nondifferentiable(result_like, within, mean_count, keeps_derivatives, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from ast_ad.errors import DifferentiationError
+
 
 def unbroadcast(g, x):
     """`g`, the adjoint of a result broadcast from `x`, summed back to `x`'s shape."""
@@ -288,3 +290,52 @@ def keeps_derivatives(dtype):
     """1.0 if a value cast to `dtype` keeps its derivative (a floating type), else 0.0: an
     integer's is zero, as in JAX."""
     return 1.0 if np.dtype(dtype).kind in "fc" else 0.0
+
+
+def norm_adjoint(g, x, ord, axis=None, keepdims=False):
+    """`g`, the adjoint of `np.linalg.norm(x, ord, axis, keepdims)`, for the orders whose
+    norm is linear where it has a derivative: 1, inf and -inf of vectors, and 1, -1, inf
+    and -inf of matrices (the largest or smallest absolute sum of a column or a row). On
+    a tie the adjoint is shared, as `max` shares it."""
+    x = np.asarray(x)
+    axes = _norm_axes(x, axis)
+    if np.ndim(g) and not keepdims and axis is not None:
+        g = np.expand_dims(g, axes)
+    if len(axes) == 1 and ord in (1, np.inf, -np.inf):
+        if ord == 1:
+            return g * np.sign(x)
+        return g * _shared_extreme(np.abs(x), np.sign(x), axes, ord > 0)
+    if len(axes) == 2 and ord in (1, -1, np.inf, -np.inf):
+        rows, columns = axes
+        summed = rows if ord in (1, -1) else columns  # a column's sum runs over the rows
+        sums = np.sum(np.abs(x), axis=summed, keepdims=True)
+        return g * _shared_extreme(sums, np.sign(x), (axes[1] if summed == rows else rows,),
+                                   ord > 0)
+    raise DifferentiationError(
+        f"ast_ad differentiates np.linalg.norm of ord None, 2 and 'fro' written as such in "
+        f"the call, and of ord 1, -1, inf and -inf; not ord={ord!r} of "
+        f"{'a matrix' if len(axes) == 2 else 'a vector'}")
+
+
+def _norm_axes(x, axis):
+    if axis is None:
+        return tuple(range(x.ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % x.ndim for a in axes)
+
+
+def _shared_extreme(values, signs, axes, largest):
+    """`signs` where `values` is at its largest (smallest) along `axes`, shared on a tie."""
+    extreme = (np.max if largest else np.min)(values, axis=axes, keepdims=True)
+    at = values == extreme
+    return signs * at / np.sum(at, axis=axes, keepdims=True)
+
+
+def euclidean(x, axis=None):
+    """`x`, for a norm of ord 2 written in the call: raises where it is a matrix's 2-norm
+    (its largest singular value), which ast_ad does not differentiate."""
+    if (axis is None and np.ndim(x) == 2) or (isinstance(axis, tuple) and len(axis) == 2):
+        raise DifferentiationError(
+            "ast_ad differentiates np.linalg.norm of ord 2 of vectors, not of matrices (the "
+            "largest singular value); for Frobenius' norm give ord='fro'")
+    return x
