@@ -88,7 +88,7 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "joined_part_adjoint", "mean_adjoint", "cast_like", "inner_adjoint_left",
            "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right",
            "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype",
-           "norm_adjoint", "euclidean"}
+           "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
 # test_keywords_array_methods_and_casts).
@@ -102,7 +102,7 @@ def _numpy_rules(table):
 
 def test_every_numpy_rule_has_a_case():
     registered = _numpy_rules(rules.ADJOINTS) | _numpy_rules(rules.TANGENTS)
-    covered = set(CASES) | set(PRODUCTS) | set(STATISTICS)
+    covered = set(CASES) | set(PRODUCTS) | set(STATISTICS) | {np.einsum}
     helpers = {p for p in registered if getattr(p, "__name__", None) in HELPERS}
     assert registered - helpers - set(APART) == covered, registered ^ covered
 
@@ -236,6 +236,46 @@ def test_keywords_array_methods_and_casts(body, reference):
     expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
     second = differentiate(differentiate(g), mode="forward")(a, b, a_dot=direction)
     np.testing.assert_allclose(second, expected, rtol=tolerance, atol=tolerance)
+
+
+EINSUMS = [  # subscripts, and the shapes of a and b
+    ("ij,jk->ik", (2, 3), (3, 4)), ("ij,jk", (2, 3), (3, 4)), ("ij,ij->i", (2, 3), (2, 3)),
+    ("i,j->ij", (3,), (4,)), ("ij,k->k", (2, 3), (4,)), ("i,i", (3,), (3,)),
+    ("bij,bjk->bik", (2, 2, 3), (2, 3, 2)), ("...ij,...jk->...ik", (2, 2, 3), (3, 4)),
+    ("...j,...j", (1, 3), (2, 3)),  # an ellipsis broadcast, and the implicit output
+    ("ij->j", (2, 3), (3,)), ("ji", (2, 3), (3,)), ("ij", (2, 3), (3,)),  # one operand
+]
+
+
+@pytest.mark.parametrize("subscripts, shape_a, shape_b", EINSUMS)
+def test_einsum(subscripts, shape_a, shape_b):
+    """Explicit and implicit outputs, `...`, letters summed in one operand alone; in both
+    modes, and to second order forward over reverse and reverse over reverse."""
+    operands = "a, b" if "," in subscripts else "a"
+    g = _function(f"np.einsum({subscripts!r}, {operands}) * np.sum(b)")
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(-1, 1, shape_a), rng.uniform(-1, 1, shape_b)
+    _compare(g, a, b)
+    direction = rng.uniform(-1, 1, shape_a)
+    twin = autograd.grad(_twin(g))
+    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
+    gradient = differentiate(g)
+    forward = differentiate(gradient, mode="forward")(a, b, a_dot=direction)
+    np.testing.assert_allclose(forward, expected, rtol=1e-9, atol=1e-12)
+    summed = make_function("def s(a, b):\n    return np.sum(gradient(a, b) * direction)\n",
+                           namespace={"np": np, "gradient": gradient, "direction": direction})
+    np.testing.assert_allclose(differentiate(summed)(a, b), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    ("np.einsum('ii->i', a)", DifferentiationError, "without a letter repeated in one operand"),
+    ("np.einsum('ij,jk,kl->il', a, a, a)", NonDifferentiableError,
+     "do not take these 4 arguments"),
+])
+def test_einsum_refused_clearly(call, error, message):
+    g = make_function(f"import numpy as np\n\ndef g(a):\n    return np.sum({call})\n")
+    with pytest.raises(error, match=message):
+        differentiate(g)(np.ones((2, 2)))
 
 
 @functools.lru_cache(maxsize=None)

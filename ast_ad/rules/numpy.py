@@ -17,11 +17,12 @@ import numpy as np
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
 from ast_ad.runtime.arrays import (add_into, astype, broadcast_like, cast_like, concatenate_part,
                                    concatenate_part_adjoint, cumsum_adjoint, diff_adjoint,
-                                   euclidean, extremum_adjoint, getitem_adjoint, joined_part,
+                                   einsum_adjoint_spec, euclidean, extremum_adjoint,
+                                   gather_einsum, getitem_adjoint, joined_part,
                                    joined_part_adjoint, keeps_derivatives, materialize,
                                    mean_adjoint, mean_count, norm_adjoint, result_like,
-                                   sorted_like, sum_adjoint, unbroadcast, uniform_adjoint,
-                                   unsorted_like, within)
+                                   sorted_like, spread_einsum, sum_adjoint, unbroadcast,
+                                   uniform_adjoint, unsorted_like, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -504,6 +505,29 @@ def sort(y, x, axis=-1):
     d[y] = sorted_like(d[x], x, axis)
 
 
+@adjoint(np.einsum)
+def einsum(y, spec, x1):
+    d[x1] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 0, x1), d[y]), spec, 0, x1)
+
+
+@tangent(np.einsum)
+def einsum(y, spec, x1):
+    d[y] = np.einsum(spec, d[x1])
+
+
+@adjoint(np.einsum)
+def einsum(y, spec, x1, x2):
+    d[x1] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 0, x1, x2), d[y], x2), spec, 0,
+                          x1, x2)
+    d[x2] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 1, x1, x2), d[y], x1), spec, 1,
+                          x1, x2)
+
+
+@tangent(np.einsum)
+def einsum(y, spec, x1, x2):
+    d[y] = np.einsum(spec, d[x1], x2) + np.einsum(spec, x1, d[x2])
+
+
 @adjoint(np.linalg.norm)
 def norm(y, x):
     d[x] = d[y] * x / y
@@ -800,6 +824,26 @@ def euclidean_(y, x, axis=None):
     d[y] = d[x]
 
 
+@adjoint(spread_einsum)
+def spread_einsum_(h, r, spec, i, x1, x2=None):
+    d[r] = gather_einsum(d[h], r, spec, i, x1, x2)
+
+
+@tangent(spread_einsum)
+def spread_einsum_(h, r, spec, i, x1, x2=None):
+    d[h] = spread_einsum(d[r], spec, i, x1, x2)
+
+
+@adjoint(gather_einsum)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None):
+    d[h] = spread_einsum(d[g], spec, i, x1, x2)
+
+
+@tangent(gather_einsum)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None):
+    d[g] = gather_einsum(d[h], r, spec, i, x1, x2)
+
+
 @adjoint(getitem_adjoint)
 def getitem_adjoint_(y, g, x, index):
     d[g] = d[y][index]
@@ -878,9 +922,10 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        mean_adjoint, uniform_adjoint, materialize, cast_like,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint, np.cumsum, np.diff, cumsum_adjoint, diff_adjoint,
-       sorted_like, unsorted_like, astype, norm_adjoint, euclidean)
+       sorted_like, unsorted_like, astype, norm_adjoint, euclidean, np.einsum, spread_einsum,
+       gather_einsum)
 
-nondifferentiable(result_like, within, mean_count, keeps_derivatives, np.shape, np.ndim, np.size, np.zeros, np.ones,
+nondifferentiable(result_like, within, mean_count, keeps_derivatives, einsum_adjoint_spec, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
                   np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
                   np.less, np.logical_and, np.logical_or, np.logical_not)

@@ -4,6 +4,7 @@ of its own in `ast_ad.rules.numpy`, so generated array code can be differentiate
 again.
 """
 
+import collections
 import math
 
 import numpy as np
@@ -339,3 +340,76 @@ def euclidean(x, axis=None):
             "ast_ad differentiates np.linalg.norm of ord 2 of vectors, not of matrices (the "
             "largest singular value); for Frobenius' norm give ord='fro'")
     return x
+
+
+def einsum_adjoint_spec(spec, i, x1, x2=None):
+    """The subscripts of the `np.einsum` that takes the adjoint of `np.einsum(spec, x1)` or
+    `np.einsum(spec, x1, x2)` back to operand `i`: the result's and the other operand's
+    in, operand `i`'s that appear there out (any other is summed in operand `i` alone:
+    `spread_einsum` broadcasts it)."""
+    inputs, output = _einsum_letters(spec, _operands(x1, x2))
+    others = [inputs[j] for j in range(len(inputs)) if j != i]
+    return f"{','.join([output] + others)}->{_einsum_kept(inputs, output, i)}"
+
+
+def spread_einsum(r, spec, i, x1, x2=None):
+    """`r`, operand `i`'s adjoint at the letters `einsum_adjoint_spec` keeps, broadcast
+    over those operand `i` sums alone, and summed back where NumPy broadcast it."""
+    x, missing, shape = _einsum_spread(r, spec, i, x1, x2)
+    if missing:
+        r = np.broadcast_to(np.expand_dims(r, missing), shape)
+    return unbroadcast(r, x)
+
+
+def gather_einsum(h, r, spec, i, x1, x2=None):
+    """`h`, the adjoint of `spread_einsum(r, spec, i, x1, x2)`, at `r`'s shape."""
+    _, missing, shape = _einsum_spread(r, spec, i, x1, x2)
+    h = np.broadcast_to(h, shape)
+    return np.sum(h, axis=missing) if missing else h
+
+
+def _einsum_spread(r, spec, i, x1, x2):
+    """Operand `i`; the axes of its letters that `r` lacks; and the shape `r` spreads to:
+    its own sizes, and operand `i`'s along the axes it lacks."""
+    operands = _operands(x1, x2)
+    inputs, output = _einsum_letters(spec, operands)
+    target, kept = inputs[i], _einsum_kept(inputs, output, i)
+    x = operands[i]
+    sizes = dict(zip(kept, np.shape(r)))
+    shape = tuple(sizes.get(c, n) for c, n in zip(target, np.shape(x)))
+    return x, tuple(k for k, c in enumerate(target) if c not in kept), shape
+
+
+def _operands(x1, x2):
+    return (x1,) if x2 is None else (x1, x2)
+
+
+def _einsum_kept(inputs, output, i):
+    elsewhere = set(output).union(*(inputs[j] for j in range(len(inputs)) if j != i))
+    return "".join(c for c in inputs[i] if c in elsewhere)
+
+
+def _einsum_letters(spec, operands):
+    """`spec` with its implicit output made explicit and each `...` as letters of its own:
+    the operands' subscripts and the output's."""
+    spec = spec.replace(" ", "")
+    given, arrow, output = spec.partition("->")
+    inputs = given.split(",")
+    used = set(spec) - set(".,->")
+    free = (c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used)
+    longest = max((np.ndim(x) - len(s.replace("...", "")) for s, x in zip(inputs, operands)
+                   if "..." in s), default=0)
+    ellipsis = "".join(next(free) for _ in range(longest))
+    inputs = [s.replace("...", ellipsis[longest - (np.ndim(x) - len(s.replace("...", ""))):])
+              for s, x in zip(inputs, operands)]
+    if not arrow:
+        counts = collections.Counter("".join(inputs))
+        output = ellipsis + "".join(sorted(c for c in counts if counts[c] == 1
+                                           and c not in ellipsis))
+    output = output.replace("...", ellipsis)
+    for subscripts in inputs:
+        if len(set(subscripts)) < len(subscripts):
+            raise DifferentiationError(
+                f"ast_ad differentiates np.einsum without a letter repeated in one operand "
+                f"(a diagonal, as in {spec!r}); take it with np.diagonal or np.trace first")
+    return inputs, output

@@ -183,7 +183,8 @@ def array_reduction(w, depth):
                f"{_atom(a)}.std()", f"{_atom(a)}.cumsum()[{w.rng.randrange(-n, n)}]",
                f"np.sum(np.column_stack([{a}, {b}])[:, 1] * {c})",
                f"np.sum(np.dstack([{a}, {c}]) ** 2)", f"np.linalg.norm({a}, 1)",
-               f"np.linalg.norm({a}, {w.pick(['np.inf', '-np.inf', '2'])})"]
+               f"np.linalg.norm({a}, {w.pick(['np.inf', '-np.inf', '2'])})",
+               f"np.einsum('i,i', {a}, {b})", f"np.sum(np.einsum('i,j->ij', {a}, {c}) ** 2)"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)
