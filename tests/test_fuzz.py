@@ -121,6 +121,15 @@ REPRODUCTIONS = [
         "both modes: the counter of a loop that may return, in an inlined helper, took the "
         "name of the helper's parameter `k`, which the helper then read; d/dx is 0, not 1",
         outcome="refused"),  # reverse over reverse through the display's list: not yet
+    Reproduction("spread-of-equal-entries-overwritten", """
+        def f(x, y):
+            x = np.array([x, x]).std()
+            if y > 0.0:
+                x = 2.0 * y
+            return x + y
+        """, {"x": 0.085, "y": 1.191},
+        "all modes: the adjoint of a standard deviation of equal entries, which the code "
+        "overwrites, was zero divided by a spread of zero; d/dx is nan, not 0"),
 ]
 
 # Sample programs that fail today -> the reproduction each reduces to (none, today).

@@ -88,7 +88,7 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "joined_part_adjoint", "mean_adjoint", "cast_like", "inner_adjoint_left",
            "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right",
            "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype",
-           "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum"}
+           "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum", "reciprocal_or_zero"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
 # test_keywords_array_methods_and_casts).
@@ -236,6 +236,18 @@ def test_keywords_array_methods_and_casts(body, reference):
     expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
     second = differentiate(differentiate(g), mode="forward")(a, b, a_dot=direction)
     np.testing.assert_allclose(second, expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("body", ["np.std(np.array([x, x])) * 0.0 + x",
+                                  "np.linalg.norm(np.array([x - x, 0.0])) + x",
+                                  "np.linalg.norm(np.zeros(3) * x, axis=0) + x"])
+def test_a_spread_or_norm_of_zero_has_slope_zero(body):
+    """Where a standard deviation or a norm is zero it has no derivative (a kink, as `abs`
+    at 0): its slope is taken as zero, so that a zero adjoint gives zero, not nan."""
+    g = make_function(f"import numpy as np\n\ndef g(x):\n    return {body}\n")
+    assert differentiate(g)(0.7) == 1.0
+    assert differentiate(g, mode="forward")(0.7) == 1.0
+    assert differentiate(differentiate(g))(0.7) == 0.0
 
 
 EINSUMS = [  # subscripts, and the shapes of a and b

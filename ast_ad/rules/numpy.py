@@ -20,9 +20,9 @@ from ast_ad.runtime.arrays import (add_into, astype, broadcast_like, cast_like, 
                                    einsum_adjoint_spec, euclidean, extremum_adjoint,
                                    gather_einsum, getitem_adjoint, joined_part,
                                    joined_part_adjoint, keeps_derivatives, materialize,
-                                   mean_adjoint, mean_count, norm_adjoint, result_like,
-                                   sorted_like, spread_einsum, sum_adjoint, unbroadcast,
-                                   uniform_adjoint, unsorted_like, within)
+                                   mean_adjoint, mean_count, norm_adjoint, reciprocal_or_zero,
+                                   result_like, sorted_like, spread_einsum, sum_adjoint,
+                                   unbroadcast, uniform_adjoint, unsorted_like, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -455,14 +455,14 @@ def var(y, x, axis=None, ddof=0, keepdims=False):
 
 @adjoint(np.std)
 def std(y, x, axis=None, ddof=0, keepdims=False):
-    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * (
+    d[x] = sum_adjoint(d[y] * reciprocal_or_zero(y), x, axis, keepdims) * (
         (x - np.mean(x, axis=axis, keepdims=True)) / (mean_count(x, axis) - ddof))
 
 
 @tangent(np.std)
 def std(y, x, axis=None, ddof=0, keepdims=False):
     d[y] = np.sum((x - np.mean(x, axis=axis, keepdims=True)) * d[x], axis=axis,
-                  keepdims=keepdims) / ((mean_count(x, axis) - ddof) * y)
+                  keepdims=keepdims) * reciprocal_or_zero((mean_count(x, axis) - ddof) * y)
 
 
 @adjoint(np.cumsum)
@@ -530,42 +530,42 @@ def einsum(y, spec, x1, x2):
 
 @adjoint(np.linalg.norm)
 def norm(y, x):
-    d[x] = d[y] * x / y
+    d[x] = d[y] * x * reciprocal_or_zero(y)
 
 
 @tangent(np.linalg.norm)
 def norm(y, x):
-    d[y] = np.sum(x * d[x]) / y
+    d[y] = np.sum(x * d[x]) * reciprocal_or_zero(y)
 
 
 @adjoint(np.linalg.norm, ord=None)
 def norm(y, x, ord=None, axis=None, keepdims=False):  # along axes: of vectors, or Frobenius'
-    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * x
+    d[x] = sum_adjoint(d[y] * reciprocal_or_zero(y), x, axis, keepdims) * x
 
 
 @tangent(np.linalg.norm, ord=None)
 def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) / y
+    d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) * reciprocal_or_zero(y)
 
 
 @adjoint(np.linalg.norm, ord=2)
 def norm(y, x, ord=None, axis=None, keepdims=False):  # of vectors
-    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * euclidean(x, axis)
+    d[x] = sum_adjoint(d[y] * reciprocal_or_zero(y), x, axis, keepdims) * euclidean(x, axis)
 
 
 @tangent(np.linalg.norm, ord=2)
 def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[y] = np.sum(euclidean(x, axis) * d[x], axis=axis, keepdims=keepdims) / y
+    d[y] = np.sum(euclidean(x, axis) * d[x], axis=axis, keepdims=keepdims) * reciprocal_or_zero(y)
 
 
 @adjoint(np.linalg.norm, ord="fro")
 def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[x] = sum_adjoint(d[y] / y, x, axis, keepdims) * x
+    d[x] = sum_adjoint(d[y] * reciprocal_or_zero(y), x, axis, keepdims) * x
 
 
 @tangent(np.linalg.norm, ord="fro")
 def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) / y
+    d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) * reciprocal_or_zero(y)
 
 
 @adjoint(np.linalg.norm)
@@ -842,6 +842,16 @@ def gather_einsum_(g, h, r, spec, i, x1, x2=None):
 @tangent(gather_einsum)
 def gather_einsum_(g, h, r, spec, i, x1, x2=None):
     d[g] = gather_einsum(d[h], r, spec, i, x1, x2)
+
+
+@adjoint(reciprocal_or_zero)
+def reciprocal_or_zero_(r, y):
+    d[y] = -d[r] * r * r
+
+
+@tangent(reciprocal_or_zero)
+def reciprocal_or_zero_(r, y):
+    d[r] = -d[y] * r * r
 
 
 @adjoint(getitem_adjoint)

@@ -413,3 +413,10 @@ def _einsum_letters(spec, operands):
                 f"ast_ad differentiates np.einsum without a letter repeated in one operand "
                 f"(a diagonal, as in {spec!r}); take it with np.diagonal or np.trace first")
     return inputs, output
+
+
+def reciprocal_or_zero(y):
+    """`1 / y`, and 0 where `y` is 0: the slope of a norm or a spread where it has none (at a
+    kink, as `abs` has slope 0 at 0), so that an adjoint of zero stays zero there."""
+    with np.errstate(divide="ignore"):
+        return np.where(y == 0, 0.0, 1.0 / y)
