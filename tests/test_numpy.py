@@ -102,7 +102,7 @@ def _numpy_rules(table):
 
 def test_every_numpy_rule_has_a_case():
     registered = _numpy_rules(rules.ADJOINTS) | _numpy_rules(rules.TANGENTS)
-    covered = set(CASES) | set(PRODUCTS) | set(STATISTICS) | {np.einsum}
+    covered = set(CASES) | set(PRODUCTS) | set(STATISTICS) | {np.einsum, np.full_like}
     helpers = {p for p in registered if getattr(p, "__name__", None) in HELPERS}
     assert registered - helpers - set(APART) == covered, registered ^ covered
 
@@ -216,6 +216,8 @@ def test_statistics_keep_float32(primal):
     ("(a * b).var(axis=0) + (a * b).std(ddof=1) + (a * b).cumsum()[2] + a.cumprod(axis=1)[1, 1]",
      "np.var(a * b, axis=0) + np.std(a * b, ddof=1) + np.cumsum(a * b)[2] + a[1, 0] * a[1, 1]"),
     ("(a * b).copy() * a", "(a * b) * a"),
+    ("np.full_like(a, b[0]) * a + np.full_like(a, b) * b + np.full_like(a.astype(int), b[1])",
+     "np.ones_like(a) * b[0] * a + np.ones_like(a) * b * b + 0.0 * b[1]"),
 ])
 def test_keywords_array_methods_and_casts(body, reference):
     """NumPy's keywords for the bounds of `clip` and the order of `reshape`; an array's
@@ -248,6 +250,24 @@ def test_a_spread_or_norm_of_zero_has_slope_zero(body):
     assert differentiate(g)(0.7) == 1.0
     assert differentiate(g, mode="forward")(0.7) == 1.0
     assert differentiate(differentiate(g))(0.7) == 0.0
+
+
+def test_methods_of_arrays_the_module_holds():
+    """`W.dot(x)`, `W.T.dot(x)` with `W` a global array: NumPy's functions, as for a local
+    array, in both modes and to second order; against autograd on `np.dot(W, x)`."""
+    body = "np.sum(np.sin(W.dot(a))) + np.sum(W.T.dot(a[:2]) ** 2) + W.astype(int).sum() * a[0]"
+    twin = "np.sum(np.sin(np.dot(W, a))) + np.sum(np.dot(W.T, a[:2]) ** 2) + 0.0 * a[0]"
+    g, reference = (make_function(f"import numpy as np\n\nW = np.arange(6.0).reshape(2, 3) / 10"
+                                  f"\n\ndef g(a):\n    return {e}\n", "g") for e in (body, twin))
+    a = np.array([0.5, -1.0, 2.0])
+    expected = autograd.grad(_twin(reference))(a)
+    np.testing.assert_allclose(differentiate(g)(a), expected, rtol=1e-7)
+    direction = np.array([0.3, 0.2, -0.1])
+    along = differentiate(g, mode="forward")(a, a_dot=direction)
+    np.testing.assert_allclose(along, np.sum(expected * direction), rtol=1e-7)
+    twice = autograd.grad(lambda a: anp.sum(autograd.grad(_twin(reference))(a) * direction))(a)
+    second = differentiate(differentiate(g), mode="forward")(a, a_dot=direction)
+    np.testing.assert_allclose(second, twice, rtol=1e-7)
 
 
 EINSUMS = [  # subscripts, and the shapes of a and b

@@ -123,6 +123,8 @@ class Expressions:
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
                                                 "call a module-level function")
+        if isinstance(expr.func, gast.Attribute) and _is_array_method(function.value):
+            return self.method(expr)  # `W.dot(x)`, of an array the module holds
         if isinstance(function.value, types.MethodType) and \
                 isinstance(function.value.__self__, type) and \
                 isinstance(expr.func, gast.Attribute):  # `K.make(x)`, a classmethod
@@ -330,6 +332,13 @@ def _is_numpy(value):
         getattr(value, "__module__", None) or ""
     return module == "numpy" or module.startswith("numpy.") or \
         module in ("ast_ad.runtime.arrays", "ast_ad.runtime.linalg")
+
+
+def _is_array_method(value):
+    """A method of an array, bound to it: `W.dot` where `W` is an array the module holds."""
+    owner = getattr(value, "__self__", None)
+    return type(owner).__name__ == "ndarray" and type(owner).__module__ == "numpy" and \
+        (value.__name__ in _ARRAY_METHODS or value.__name__ == "astype")
 
 
 def _inlinable(function):

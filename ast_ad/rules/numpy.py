@@ -465,6 +465,16 @@ def std(y, x, axis=None, ddof=0, keepdims=False):
                   keepdims=keepdims) * reciprocal_or_zero((mean_count(x, axis) - ddof) * y)
 
 
+@adjoint(np.full_like)
+def full_like(y, x, fill_value):  # `x` gives a shape and a type: no derivative
+    d[fill_value] = unbroadcast(d[y], fill_value) * keeps_derivatives(np.result_type(y))
+
+
+@tangent(np.full_like)
+def full_like(y, x, fill_value):
+    d[y] = np.full_like(y, d[fill_value]) * keeps_derivatives(np.result_type(y))
+
+
 @adjoint(np.cumsum)
 def cumsum(y, x, axis=None):
     d[x] = cumsum_adjoint(d[y], x, axis)
@@ -933,9 +943,10 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint, np.cumsum, np.diff, cumsum_adjoint, diff_adjoint,
        sorted_like, unsorted_like, astype, norm_adjoint, euclidean, np.einsum, spread_einsum,
-       gather_einsum)
+       gather_einsum, np.full_like)
 
-nondifferentiable(result_like, within, mean_count, keeps_derivatives, einsum_adjoint_spec, np.shape, np.ndim, np.size, np.zeros, np.ones,
+nondifferentiable(result_like, within, mean_count, keeps_derivatives, einsum_adjoint_spec,
+                  np.result_type, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
                   np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
                   np.less, np.logical_and, np.logical_or, np.logical_not)

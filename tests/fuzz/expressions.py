@@ -246,7 +246,8 @@ def array_arithmetic(w, depth):
 def array_select(w, depth):
     a, b = _sub(w, depth, "array"), _sub(w, depth, "array")
     return w.pick([f"np.where({a} > 0.0, {a}, {b})", f"np.maximum({a}, {b})",
-                   f"np.clip({a}, a_min=-0.8, a_max={b})", f"{_atom(a)}.astype(np.float64)"])
+                   f"np.clip({a}, a_min=-0.8, a_max={b})", f"{_atom(a)}.astype(np.float64)",
+                   f"np.full_like({a}, {_sub(w, depth)})"])
 
 
 # -- conditions -------------------------------------------------------------------------
