@@ -440,3 +440,22 @@ def test_jumps_on_some_paths_copy_no_code(jump):
                                                      name="f"))).splitlines())
              for n in (4, 8)]
     assert sizes[1] < 2.5 * sizes[0]  # it doubled with each block
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_parameter_indexed_by_a_key_is_refused_at_its_line(mode):
+    """A dict argument (`p["w"]`) was taken for a list: the derivative raised a TypeError
+    from generated code. A constant dict the module holds is read as it is."""
+    f = make_function("""
+        def f(p, y):
+            return p["w"] * y
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match=r":3: a value indexed by a key"):
+        differentiate(f, wrt=(0, 1), mode=mode)({"w": 2.0}, 3.0)
+    g = make_function("""
+        SCALES = {"w": 2.0}
+
+        def g(y):
+            return SCALES["w"] * y
+        """, "g")
+    assert differentiate(g, mode=mode)(3.0) == 2.0

@@ -34,6 +34,9 @@ CASES = {
     abs: ("abs(a - b) * a", ANY), math.copysign: ("math.copysign(a, b) * a", POSITIVE),
     max: ("max(a, b * b) * a", ANY), min: ("min(a, b * b) * a", ANY),
     float: ("float(a) * b", ANY), log_of_base: ("log_of_base(a * b) * a", POSITIVE),
+    math.erf: ("math.erf(a * b)", ANY), math.erfc: ("math.erfc(a * b)", ANY),
+    math.radians: ("math.sin(math.radians(a * 40.0)) * b", ANY),
+    math.degrees: ("math.sin(math.degrees(a) / 60.0) * b", ANY),
 }
 
 

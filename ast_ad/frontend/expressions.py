@@ -69,6 +69,12 @@ class Expressions:
         if isinstance(expr, gast.Tuple):  # a sequence of values, as a list would be
             return self.built_list(expr.elts)
         if isinstance(expr, gast.Subscript):
+            if isinstance(expr.slice, gast.Constant) and isinstance(expr.slice.value, str) \
+                    and not self.is_static(expr.value):
+                raise self.origin.unsupported(expr, "a value indexed by a key, as a dict "
+                                                    f"(`[{expr.slice.value!r}]`), is not "
+                                                    "supported yet; pass its values as "
+                                                    "arguments of their own")
             container = self.atom(expr.value)
             return gast.Subscript(value=container, slice=self.index(expr.slice), ctx=gast.Load())
         if isinstance(expr, gast.IfExp):

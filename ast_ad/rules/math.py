@@ -121,6 +121,46 @@ def tanh(y, x):
 # ---------------------------------------------------------------- exponential and logarithm
 
 
+@adjoint(math.erf)
+def erf(y, x):
+    d[x] = d[y] * (1.1283791670955126 * math.exp(-x * x))  # 2 / sqrt(pi)
+
+
+@tangent(math.erf)
+def erf(y, x):
+    d[y] = d[x] * (1.1283791670955126 * math.exp(-x * x))
+
+
+@adjoint(math.erfc)
+def erfc(y, x):
+    d[x] = d[y] * (-1.1283791670955126 * math.exp(-x * x))
+
+
+@tangent(math.erfc)
+def erfc(y, x):
+    d[y] = d[x] * (-1.1283791670955126 * math.exp(-x * x))
+
+
+@adjoint(math.radians)
+def radians(y, x):
+    d[x] = d[y] * 0.017453292519943295  # pi / 180
+
+
+@tangent(math.radians)
+def radians(y, x):
+    d[y] = d[x] * 0.017453292519943295
+
+
+@adjoint(math.degrees)
+def degrees(y, x):
+    d[x] = d[y] * 57.29577951308232  # 180 / pi
+
+
+@tangent(math.degrees)
+def degrees(y, x):
+    d[y] = d[x] * 57.29577951308232
+
+
 @adjoint(math.exp)
 def exp(y, x):
     d[x] = d[y] * y

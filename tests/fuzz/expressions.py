@@ -194,7 +194,8 @@ def array_reduction(w, depth):
 
 @production("bounded", weight=4, leaf=True)
 def smooth_call(w, depth):
-    return f"{w.pick(['math.sin', 'math.cos', 'math.tanh', 'math.atan'])}({_sub(w, depth)})"
+    function = w.pick(["math.sin", "math.cos", "math.tanh", "math.atan", "math.erf"])
+    return f"{function}({_sub(w, depth)})"
 
 
 @production("bounded", weight=1, leaf=True)
