@@ -14,7 +14,7 @@ _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Ex
                gast.If, gast.For, gast.While, gast.Break, gast.Continue)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
                 gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List,
-                gast.Subscript, gast.Slice)
+                gast.Subscript, gast.Slice, gast.NamedExpr)
 _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv,
               gast.MatMult, gast.BitAnd, gast.BitOr)
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
@@ -133,9 +133,6 @@ def _check_node(node, origin):
         elif not isinstance(child, _EXPRESSIONS):
             hint = _HINTS.get(type(child), f"`{type(child).__name__}` is not supported")
             raise origin.unsupported(child, f"ast_ad cannot differentiate this: {hint}.")
-        elif isinstance(child, gast.Compare) and len(child.ops) > 1:
-            raise origin.unsupported(child, "chained comparisons are not supported; "
-                                            "compare two values at a time")
         elif isinstance(child, gast.Call) and any(isinstance(a, gast.Starred) for a in child.args):
             raise origin.unsupported(child, "`*args` in a call is not supported; pass each "
                                             "argument by position")

@@ -23,7 +23,8 @@ from ast_ad.ir.scope import MISSING, Static
 
 class Expressions:
     """Needs from its host: `emit`, `statement`, `trace`, `line_node`, `namer`, `origin`,
-    `scope`, `found`, `locals`, `current`, `version`, `inlined`, `inlining` and `out`, and
+    `scope`, `found`, `locals`, `current`, `version`, `bind`, `inlined`, `inlining` and `out`,
+    and
     a constructor `(tree, namer, inlining, found)` for the lowering of an inlined callee."""
 
     def atom(self, expr):
@@ -53,9 +54,10 @@ class Expressions:
                 return nodes.constant(-operand.value)
             return gast.UnaryOp(op=expr.op, operand=operand)
         if isinstance(expr, gast.Compare):
-            left = self.atom(expr.left)
-            right = self.atom(expr.comparators[0])
-            return gast.Compare(left=left, ops=expr.ops, comparators=[right])
+            return self.compare(self.atom(expr.left), expr.ops, expr.comparators)
+        if isinstance(expr, gast.NamedExpr):  # `(z := e)`: `z` is assigned; its value is e's
+            self.bind(expr.target.id, self.rhs(expr.value))
+            return nodes.load(self.version(expr.target.id))
         if isinstance(expr, gast.Call) and anno.get(expr, "lowered"):
             return anno.set(expr, "callee", anno.get(expr.func, "static").value)
         if isinstance(expr, gast.Call):
@@ -89,6 +91,19 @@ class Expressions:
                 branches = branches[::-1]
             return self.choice(first, *branches)
         raise self.origin.unsupported(expr, f"`{type(expr).__name__}` is not supported")
+
+    def compare(self, left, ops, comparators):
+        """`left < b <= c ...` with `left` an atom: each comparison made only if those before
+        it hold, and each operand evaluated once, as Python does."""
+        right = self.atom(comparators[0])
+        test = gast.Compare(left=left, ops=ops[:1], comparators=[right])
+        if len(ops) == 1:
+            return test
+        name = self.namer.temporary()
+        self.emit(nodes.assign(name, test))
+        return self.choice(nodes.load(name),
+                           lambda: self.compare(anno.copy_tree(right), ops[1:], comparators[1:]),
+                           lambda: nodes.load(name))
 
     def built_list(self, elements):
         """A list display as the trace builds lists: `v1 = []`, then `v1.append(e)` for each
@@ -129,6 +144,8 @@ class Expressions:
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
                                                 "call a module-level function")
+        if function.value in (max, min) and not expr.keywords and _several(expr.args):
+            return self.rhs(_pairwise(expr))  # `max(a, b, c)`, `max([a, b])`
         if isinstance(expr.func, gast.Attribute) and _is_array_method(function.value):
             return self.method(expr)  # `W.dot(x)`, of an array the module holds
         if isinstance(function.value, types.MethodType) and \
@@ -338,6 +355,23 @@ def _is_numpy(value):
         getattr(value, "__module__", None) or ""
     return module == "numpy" or module.startswith("numpy.") or \
         module in ("ast_ad.runtime.arrays", "ast_ad.runtime.linalg")
+
+
+def _several(args):
+    """Values given to `max` or `min` other than two by position: three or more, or a
+    display of them."""
+    return len(args) > 2 or (len(args) == 1 and isinstance(args[0], (gast.List, gast.Tuple))
+                             and args[0].elts)
+
+
+def _pairwise(call):
+    """`max(a, b, c)` or `max([a, b, c])` as `max(max(a, b), c)`: the same value, and on a
+    tie the same argument, the first."""
+    items = call.args[0].elts if len(call.args) == 1 else call.args
+    folded = items[0]
+    for item in items[1:]:  # (`max([a])` is `a`)
+        folded = gast.Call(func=anno.copy_tree(call.func), args=[folded, item], keywords=[])
+    return folded
 
 
 def _is_array_method(value):

@@ -99,6 +99,18 @@ def hypotenuse(w, depth):
     return f"math.hypot({_sub(w, depth)}, 1.0)"
 
 
+@production("scalar", weight=0.4)
+def extremum_of_several(w, depth):
+    a, b, c = (_sub(w, depth) for _ in range(3))
+    return w.pick([f"max({a}, {b}, {c})", f"min({a}, {b}, {c})", f"max([{a}, {b}])",
+                   f"min(({a}, {b}))"])
+
+
+@production("scalar", weight=0.3)
+def named_expression(w, depth):
+    return f"({w.fresh('z')} := {_sub(w, depth)})"  # a name nothing else reads
+
+
 @production("scalar", weight=1)
 def kinked_builtin(w, depth):
     a, b = _sub(w, depth), _sub(w, depth)
@@ -258,6 +270,13 @@ def comparison(w, depth):
     a = _sub(w, depth)
     other = w.pick([f"{round(w.rng.uniform(-1, 1), 2)}", _sub(w, depth)])
     return f"{a} {w.pick(['>', '<', '>=', '<='])} {other}"
+
+
+@production("condition", weight=1, leaf=True)
+def chained_comparison(w, depth):
+    a, b = _sub(w, depth), _sub(w, depth)
+    low, high = sorted(round(w.rng.uniform(-1.5, 1.5), 2) for _ in range(2))
+    return w.pick([f"{low} < {a} <= {high}", f"{a} < {b} < {high}", f"{low} <= {a} < {b}"])
 
 
 @production("condition", weight=2, leaf=True, when=lambda w: w.ints())
