@@ -1,5 +1,5 @@
-"""Everyday Python taken as written: chained comparisons, the walrus operator, `max` and
-`min` of several values or of a display; in both modes and to second order, against
+"""Everyday Python taken as written: chained comparisons and assignments, the walrus
+operator, `max` and `min` of several values or of a display; in both modes and to second order, against
 central differences and the analytic values."""
 
 import math
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ast_ad import differentiate, hessian
+from ast_ad import UnsupportedSyntaxError, differentiate, hessian
 from ast_ad.testing import central_difference
 from tests.conftest import examples, make_function
 
@@ -111,3 +111,37 @@ def test_each_operand_of_a_chain_is_evaluated_once_and_only_as_needed():
         calls = []
         assert differentiate(f)(x, calls) == (1.0 if x > 0 else 0.0)
         assert len(calls) == expected  # as Python: the second call only if the first test held
+
+
+CHAINED = make_function("""
+    def f(x, y):
+        s = t = 0.0
+        for k in range(3):
+            s = t = s + x * k + t * y
+        a = b = s * t
+        b = b * 2.0
+        return a + b
+    """)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_chained_assignment(mode):
+    """`a = b = e`: e evaluated once, each name bound to its value, left to right."""
+    x, y = 0.3, 0.7
+    for k in (0, 1):
+        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
+        expected = central_difference(CHAINED, [x, y], direction)
+        assert differentiate(CHAINED, wrt=k, mode=mode)(x, y) == pytest.approx(expected,
+                                                                              rel=1e-7)
+    assert hessian(CHAINED, wrt=(0, 1))(x, y)[0][1] == pytest.approx(
+        central_difference(lambda a, b: differentiate(CHAINED)(a, b), [x, y], [0.0, 1.0]),
+        rel=1e-6)
+
+
+def test_chained_assignment_of_a_list_or_into_a_tuple_is_refused_clearly():
+    listed = make_function("def f(x, y):\n    a = b = [x, y]\n    return a[0] * b[1]\n")
+    with pytest.raises(UnsupportedSyntaxError, match=":2: a second name for a list"):
+        differentiate(listed)(0.3, 0.7)
+    unpacked = make_function("def f(x, y):\n    a, b = c = x, y\n    return a * b\n")
+    with pytest.raises(UnsupportedSyntaxError, match=":2: a chained assignment is supported"):
+        differentiate(unpacked)(0.3, 0.7)

@@ -147,6 +147,10 @@ def _check_statement(stmt, origin):
         raise origin.unsupported(stmt, "loop over one plain name (`for x in xs`), or unpack "
                                        "`enumerate(xs)` or `zip(xs, ys)` into plain names; "
                                        "other unpacking loop targets are not supported yet")
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) > 1 and \
+            not all(isinstance(t, gast.Name) for t in stmt.targets):
+        raise origin.unsupported(stmt, "a chained assignment is supported to plain names "
+                                       "(`a = b = e`); unpack in a statement of its own")
     if isinstance(stmt, gast.Assign) and _is_unpacking(stmt):
         return
     if _is_generated_element_update(stmt, origin):
@@ -160,7 +164,7 @@ def _check_statement(stmt, origin):
                                            "the value whole instead: `np.where(mask, v, y)`, "
                                            "`np.stack([...])` or `np.concatenate([...])`, or "
                                            "append to a list")
-        if not isinstance(target, gast.Name) or len(getattr(stmt, "targets", [0])) > 1:
+        if not isinstance(target, gast.Name):
             raise origin.unsupported(stmt, "assign to one plain name at a time "
                                            "(`y = ...`); unpacking needs a tuple of the same "
                                            "length on the right (`a, b = b, a + b`); "

@@ -230,6 +230,11 @@ class _Lowerer(Expressions):
             values = [self.atom(v) for v in stmt.value.elts]  # all read before any is written
             for target, value in zip(stmt.targets[0].elts, values):
                 self.bind(target.id, value)
+        elif isinstance(stmt, gast.Assign) and len(stmt.targets) > 1:  # `a = b = e`
+            first, *others = stmt.targets
+            self.bind(first.id, self.rhs(stmt.value))  # e once; then each name, left to right
+            for target in others:
+                self.bind(target.id, nodes.load(self.version(first.id)))
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.List) and \
                 stmt.value.elts:  # `xs = [a, b]`: the list made under its own name
             elements = [self.atom(e) for e in stmt.value.elts]

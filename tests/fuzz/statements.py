@@ -54,6 +54,13 @@ def update(w):
     w.line(w.pick(forms))
 
 
+@production("statement", weight=0.7, when=lambda w: w.scalars())
+def chained_assignment(w):
+    target, new = w.pick(w.scalars()), w.fresh("t")
+    w.line(f"{target} = {new} = {w.expression('bounded')}")
+    w.define(new, "scalar")
+
+
 @production("statement", weight=1, when=lambda w: len(w.scalars()) >= 2)
 def swap(w):
     a, b = w.rng.sample(w.scalars(), 2)
