@@ -1,6 +1,7 @@
 """Everyday Python taken as written: chained comparisons and assignments, the walrus
-operator, `max` and `min` of several values or of a display; in both modes and to second order, against
-central differences and the analytic values."""
+operator, `max` and `min` of several values or of a display, `assert` guards and
+f-strings; in both modes and to second order, against central differences and the
+analytic values."""
 
 import math
 import textwrap
@@ -145,3 +146,46 @@ def test_chained_assignment_of_a_list_or_into_a_tuple_is_refused_clearly():
     unpacked = make_function("def f(x, y):\n    a, b = c = x, y\n    return a * b\n")
     with pytest.raises(UnsupportedSyntaxError, match=":2: a chained assignment is supported"):
         differentiate(unpacked)(0.3, 0.7)
+
+
+GUARDED = make_function("""
+    import math
+
+    def f(x, y):
+        assert x > 0, f"x must be positive, not {x!r}"
+        for k in range(2):
+            assert y < 10.0 + k, "y is too large"
+            print(f"step {k}: x = {x:.3f}, x * y = {x * y:8.2e}")
+            x = x * y
+        assert x * y < 100
+        return math.sin(x * y) * x
+    """)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_asserts_and_f_strings_run_once_in_the_primal(mode, capsys):
+    """`assert` guards and `print(f"...")` run as the function runs them, once each, never
+    again in the reversed loop; their text has no derivative."""
+    x, y = 0.3, 0.7
+    for k in (0, 1):
+        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
+        expected = central_difference(GUARDED, [x, y], direction)
+        capsys.readouterr()
+        assert differentiate(GUARDED, wrt=k, mode=mode)(x, y) == pytest.approx(expected,
+                                                                              rel=1e-7)
+        assert capsys.readouterr().out == "step 0: x = 0.300, x * y = 2.10e-01\n" \
+                                          "step 1: x = 0.210, x * y = 1.47e-01\n"
+    with pytest.raises(AssertionError, match="x must be positive, not -1.0"):
+        differentiate(GUARDED, mode=mode)(-1.0, y)
+    with pytest.raises(AssertionError, match="y is too large"):
+        differentiate(GUARDED, mode=mode)(x, 11.0)
+    assert hessian(GUARDED, wrt=(0, 1))(x, y)[0][0] == pytest.approx(central_difference(
+        lambda a, b: differentiate(GUARDED)(a, b), [x, y], [1.0, 0.0]), rel=1e-6)
+
+
+def test_an_assert_reads_as_the_user_wrote_its_test():
+    from ast_ad import source
+
+    text = source(differentiate(GUARDED))
+    assert "\n    assertion(x * y < 100)\n" in text
+    assert "\n            assertion(False, 'y is too large')\n" in text

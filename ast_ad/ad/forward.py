@@ -20,7 +20,7 @@ from ast_ad.ir import nodes
 from ast_ad.ir.naming import Derived, Namer
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
-                              returned_name, scalar_names, sequences, zero_like)
+                              names_taken, returned_name, scalar_names, sequences, zero_like)
 from ast_ad.rules.templates import expand
 
 
@@ -35,7 +35,7 @@ class _Forward:
         self.single = isinstance(wrt, str)
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
-        self.namer = Namer(nodes.names_in(tree) | {tree.name})
+        self.namer = Namer(names_taken(tree))
         seed_names = Derived(self.namer, "_dot")
         self.seeds = [seed_names(p) for p in self.wrt]
         # A list's tangent is a list the caller gives: one sweep gives one direction.

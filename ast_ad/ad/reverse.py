@@ -33,8 +33,8 @@ from ast_ad.ir import nodes, printer
 from ast_ad.ir.naming import Derived, Namer, is_temporary
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
-                              returned_name, scalar_names, sequences, shape_classes,
-                              shaped_alike, zero_like)
+                              names_taken, returned_name, scalar_names, sequences,
+                              shape_classes, shaped_alike, zero_like)
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
 from ast_ad.rules.templates import expand
 from ast_ad.runtime.checks import require_scalar, zero_gradient
@@ -54,7 +54,7 @@ class _Reverse:
         self.single = isinstance(wrt, str)
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
-        self.namer = Namer(nodes.names_in(tree) | {tree.name})
+        self.namer = Namer(names_taken(tree))
         self.seed = self.namer.claim("out_bar")  # the contract's name, whatever the output is
         self.out = returned_name(tree.body)
         self.names = Derived(self.namer, "_bar")

@@ -359,6 +359,13 @@ def derivative_function(tree, name, seeds, body, returns, docstring, single, req
     return gast.copy_location(function, tree)
 
 
+def names_taken(tree):
+    """The names of `tree` a new name may not take: all but those standing for an object
+    that only `bind_statics` gives a name (a helper the lowering calls), and its own."""
+    return {n.id for n in nodes.subnodes(tree) if type(n) is gast.Name
+            and anno.get(n, "bind") is None} | {tree.name}
+
+
 def bind_statics(function, namer):
     """Give each object a rule refers to a name the generated code can reach it by."""
     scope = anno.get(function, "scope")

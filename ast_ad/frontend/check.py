@@ -11,15 +11,23 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 
 _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
-               gast.If, gast.For, gast.While, gast.Break, gast.Continue)
+               gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.Assert)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
                 gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List,
-                gast.Subscript, gast.Slice, gast.NamedExpr)
+                gast.Subscript, gast.Slice, gast.NamedExpr, gast.JoinedStr,
+                gast.FormattedValue)
 _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv,
               gast.MatMult, gast.BitAnd, gast.BitOr)
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
 _HINTS = {
+    gast.Raise: "`raise` is not supported yet; guard the input with `assert`, or check it "
+                "before calling",
+    gast.Dict: "a dict display is not supported yet; pass the values as arguments of "
+               "their own",
+    gast.Set: "a set display is not supported; use a tuple or a list",
+    gast.Starred: "`*` unpacking is not supported; name the items",
+    gast.Delete: "`del` is not supported; simply stop using the name",
     gast.Try: "`try`/`except` is not supported; move the guarded code into a helper that "
               "is not differentiated, or check the input before calling",
     gast.With: "`with` is not supported; enter the context outside the differentiated "

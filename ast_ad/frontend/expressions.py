@@ -7,6 +7,7 @@ current version or to the object it names outside the function (a `static`); cal
 of the user's functions are inlined; an array's methods call NumPy's functions.
 """
 
+import builtins
 import types
 
 import gast
@@ -55,6 +56,8 @@ class Expressions:
             return gast.UnaryOp(op=expr.op, operand=operand)
         if isinstance(expr, gast.Compare):
             return self.compare(self.atom(expr.left), expr.ops, expr.comparators)
+        if isinstance(expr, gast.JoinedStr):  # f"...": formats, joined by `+`
+            return self.joined_text(expr.values)
         if isinstance(expr, gast.NamedExpr):  # `(z := e)`: `z` is assigned; its value is e's
             self.bind(expr.target.id, self.rhs(expr.value))
             return nodes.load(self.version(expr.target.id))
@@ -104,6 +107,28 @@ class Expressions:
         return self.choice(nodes.load(name),
                            lambda: self.compare(anno.copy_tree(right), ops[1:], comparators[1:]),
                            lambda: nodes.load(name))
+
+    def joined_text(self, values):
+        """The text of an f-string: each part formatted (`format(v, spec)`, after `repr` or
+        `str` for `!r` and `!s`) and the parts added, as strings, which have no derivative."""
+        parts = []
+        for value in values:
+            if isinstance(value, gast.Constant):
+                parts.append(nodes.constant(value.value))
+                continue
+            part = self.atom(value.value)
+            if value.conversion in (ord("r"), ord("s"), ord("a")):
+                part = self.atom(call_builtin({ord("r"): "repr", ord("s"): "str",
+                                                ord("a"): "ascii"}[value.conversion], [part]))
+            spec = self.joined_text(value.format_spec.values) if value.format_spec else \
+                nodes.constant("")
+            parts.append(self.atom(call_builtin("format", [part, spec])))
+        text = parts[0] if parts else nodes.constant("")
+        for part in parts[1:]:
+            name = self.namer.temporary()
+            self.emit(nodes.assign(name, gast.BinOp(left=text, op=gast.Add(), right=part)))
+            text = nodes.load(name)
+        return text
 
     def built_list(self, elements):
         """A list display as the trace builds lists: `v1 = []`, then `v1.append(e)` for each
@@ -355,6 +380,13 @@ def _is_numpy(value):
         getattr(value, "__module__", None) or ""
     return module == "numpy" or module.startswith("numpy.") or \
         module in ("ast_ad.runtime.arrays", "ast_ad.runtime.linalg")
+
+
+def call_builtin(name, args):
+    """A call of the builtin `name` on atoms, already lowered."""
+    function = anno.set(nodes.load(name), "static", Static(getattr(builtins, name)))
+    anno.set(function, "bind", getattr(builtins, name))
+    return anno.set(gast.Call(func=function, args=args, keywords=[]), "lowered", True)
 
 
 def _several(args):

@@ -41,14 +41,13 @@ def f(x1, x2):
     return out
 """
 
-import builtins
 
 import gast
 
 from ast_ad.ir import annotations as anno
 from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
-from ast_ad.frontend.expressions import Expressions, parameters
+from ast_ad.frontend.expressions import Expressions, call_builtin, parameters
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
 from ast_ad.ir.scope import Static
@@ -254,6 +253,8 @@ class _Lowerer(Expressions):
         elif isinstance(stmt, gast.Return):
             self.emit(nodes.assign(self.out, self.rhs(stmt.value)))
             self.returned = True
+        elif isinstance(stmt, gast.Assert):
+            self.assertion(stmt)
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             self.emit(gast.Expr(value=self.rhs(stmt.value)))
         elif isinstance(stmt, gast.If):
@@ -262,6 +263,29 @@ class _Lowerer(Expressions):
             self.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.while_loop(stmt)
+
+    def assertion(self, stmt):
+        """`assert test, message` as a call for its effect alone, which runs once, in the
+        primal sweep; the message is made only if the test fails, as Python makes it."""
+        from ast_ad.runtime.checks import assertion
+
+        def call(*args):
+            function = anno.set(nodes.bound("assertion", assertion), "static",
+                                Static(assertion))
+            call = gast.Call(func=function, args=list(args), keywords=[])
+            self.emit(gast.Expr(value=anno.set(anno.set(call, "lowered", True), "callee",
+                                               assertion)))
+
+        test = self.atom(stmt.test)
+        if stmt.msg is None:
+            call(test)
+            return
+        failed = self.namer.temporary()
+        self.emit(nodes.assign(failed, gast.UnaryOp(op=gast.Not(), operand=test)))
+        outer, self.trace = self.trace, []
+        call(nodes.constant(False), self.atom(stmt.msg))
+        body, self.trace = self.trace, outer
+        self.emit(gast.If(test=nodes.load(failed), body=body, orelse=[]))
 
     def element_update(self, stmt):
         """`x[i] += g` (generated adjoints only): `x_1 = add_into(x, i, g)`."""
@@ -327,7 +351,7 @@ class _Lowerer(Expressions):
         iterable = self.sequence(stmt.iter, stmt.body)
         computed = anno.get(iterable, "static") is None and not self.is_range(stmt.iter)
         if computed and self.calls_builtin(stmt.iter):  # an iterator runs once: keep its items
-            iterable = self.atom(_call_builtin("list", [iterable]))
+            iterable = self.atom(call_builtin("list", [iterable]))
         if computed and isinstance(iterable, gast.Name):
             return self.indexed_loop(stmt, [iterable], [stmt.target.id])
         target = self.new_version(stmt.target.id)
@@ -373,11 +397,11 @@ class _Lowerer(Expressions):
         from its end for those `backwards` marks (`for x in reversed(xs)`, and `zip`s of
         such): the loop still runs over a range, which the adjoint reverses."""
         backwards = backwards or [False] * len(sequences)
-        lengths = [self.atom(_call_builtin("len", [s])) for s in sequences]
-        count = lengths[0] if len(lengths) == 1 else self.atom(_call_builtin("min", lengths))
+        lengths = [self.atom(call_builtin("len", [s])) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else self.atom(call_builtin("min", lengths))
         lasts = [self.temporary(gast.BinOp(left=length, op=gast.Sub(), right=nodes.constant(1)))
                  if back else None for length, back in zip(lengths, backwards)]
-        iterable = self.atom(_call_builtin("range", [count]))
+        iterable = self.atom(call_builtin("range", [count]))
         name = self.namer.temporary() if index is None else self.new_version(index)
         loop = gast.For(target=nodes.store(name), iter=iterable, body=[], orelse=[],
                         type_comment=None)
@@ -547,12 +571,6 @@ class _Lowerer(Expressions):
         new = self.new_version(name)
         self.emit(nodes.assign(new, value))
         self.current[name] = new
-
-
-def _call_builtin(name, args):
-    function = anno.set(nodes.load(name), "static", Static(getattr(builtins, name)))
-    anno.set(function, "bind", getattr(builtins, name))
-    return anno.set(gast.Call(func=function, args=args, keywords=[]), "lowered", True)
 
 
 def _assign_to(block, version, merged, line):

@@ -318,3 +318,4 @@ nondifferentiable(math.floor, math.ceil, math.trunc, round, int, bool, len, math
 nondifferentiable(checks.require_number, checks.require_array, checks.require_scalar,
                   checks.zero_gradient)
 nondifferentiable(stop_gradient)  # read as a constant, by definition
+nondifferentiable(format, str, repr, ascii)  # text, as an f-string makes it

@@ -63,3 +63,9 @@ def _refuse(value, name, function, planned):
 def _kind(value):
     name = type(value).__name__
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
+def assertion(holds, message=None):
+    """`assert holds, message`, as the function's own `assert` runs: once, in the primal."""
+    if not holds:
+        raise AssertionError() if message is None else AssertionError(message)

@@ -54,6 +54,13 @@ def update(w):
     w.line(w.pick(forms))
 
 
+@production("statement", weight=0.4, when=lambda w: w.scalars())
+def guard(w):
+    value = w.pick(w.scalars())
+    w.line(w.pick([f"assert {value} < 1e9, f\"{value} = {{{value}:.3g}} is too large\"",
+                   f"assert abs({value}) >= 0.0"]))
+
+
 @production("statement", weight=0.7, when=lambda w: w.scalars())
 def chained_assignment(w):
     target, new = w.pick(w.scalars()), w.fresh("t")
@@ -263,7 +270,8 @@ def update_array(w):
 @production("statement", weight=0.8, when=lambda w: w.features.printing)
 def print_value(w):
     value = w.expression()
-    w.line(w.pick([f"print({value})", f"print('value', {value})"]))
+    w.line(w.pick([f"print({value})", f"print('value', {value})",
+                   f'print(f"value {{{value}:.4f}}")']))
 
 
 @production("statement", weight=0.8, when=lambda w: w.has("log"))
