@@ -200,9 +200,15 @@ def _reference_at(function, twin, program, point, second_order):
         _agree(gradient[name], differences[name], errors[name], FIRST_AGREEMENT, name)
     for coordinate, expected in zip(coordinates(program, k) if second_order else [],
                                     np.ravel(second)):
-        estimate, error = richardson(
-            lambda t: float(first_x(*program.arguments(shifted(point, coordinate, t)))),
-            OUTER_STEP)
+        try:
+            estimate, error = richardson(
+                lambda t: float(first_x(*program.arguments(shifted(point, coordinate, t)))),
+                OUTER_STEP)
+        except BadPoint:
+            raise
+        except Exception as failure:  # a step away, the program takes a path autograd
+            # cannot follow (`float(x)`): the point is too near a branch switch
+            raise BadPoint(f"autograd fails a step away: {failure!r}") from None
         _agree(expected, estimate, error, SECOND_AGREEMENT, f"second {coordinate}")
     return Reference(point, value, effects, gradient, second if second_order else None,
                      "autograd", {})
