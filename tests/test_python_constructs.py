@@ -1,6 +1,6 @@
 """Everyday Python taken as written: chained comparisons and assignments, the walrus
-operator, `max` and `min` of several values or of a display, `assert` guards and
-f-strings; in both modes and to second order, against central differences and the
+operator, `max` and `min` of several values or of a display, `assert` guards,
+f-strings and `while True:` left by `return`; in both modes and to second order, against central differences and the
 analytic values."""
 
 import math
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ast_ad import UnsupportedSyntaxError, differentiate, hessian
+from ast_ad import DifferentiationError, UnsupportedSyntaxError, differentiate, hessian
 from ast_ad.testing import central_difference
 from tests.conftest import examples, make_function
 
@@ -189,3 +189,43 @@ def test_an_assert_reads_as_the_user_wrote_its_test():
     text = source(differentiate(GUARDED))
     assert "\n    assertion(x * y < 100)\n" in text
     assert "\n            assertion(False, 'y is too large')\n" in text
+
+
+ENDLESS = make_function("""
+    import math
+
+    def f(x, y):
+        k = 0
+        while True:
+            x = x * 0.5 + math.sin(y * x)
+            k += 1
+            if x < 0.1 or k > 5:
+                return x * y
+            while True:  # a loop of its own, left by its `break`
+                y = y * 0.9
+                break
+    """)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_while_true_left_by_return(mode):
+    x, y = 0.8, 0.3
+    for k in (0, 1):
+        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
+        expected = central_difference(ENDLESS, [x, y], direction)
+        assert differentiate(ENDLESS, wrt=k, mode=mode)(x, y) == pytest.approx(expected,
+                                                                              rel=1e-7)
+    assert hessian(ENDLESS, wrt=(0, 1))(x, y)[1][0] == pytest.approx(central_difference(
+        lambda a, b: differentiate(ENDLESS, wrt=1)(a, b), [x, y], [1.0, 0.0]), rel=1e-6)
+
+
+def test_while_true_that_may_break_must_return_after_it():
+    g = make_function("""
+        def g(x):
+            while True:
+                if x > 1.0:
+                    break
+                x = x * 2.0
+        """)
+    with pytest.raises(DifferentiationError, match="can end without a `return`"):
+        differentiate(g)(0.3)

@@ -64,13 +64,32 @@ def check(tree):
 
 
 def returns_on_every_path(block):
-    """Whether every path through `block` ends in a `return`."""
+    """Whether every path through `block` ends in a `return`: a `while True:` loop with no
+    `break` of its own is left only by one."""
     if not block:
         return False
     last = block[-1]
     if isinstance(last, gast.If):
         return returns_on_every_path(last.body) and returns_on_every_path(last.orelse)
+    if runs_until_it_returns(last):
+        return True
     return isinstance(last, gast.Return)
+
+
+def runs_until_it_returns(stmt):
+    if not (isinstance(stmt, gast.While) and isinstance(stmt.test, gast.Constant)
+            and stmt.test.value is True):
+        return False
+    return not any(isinstance(node, gast.Break) for node in _outside_inner_loops(stmt.body))
+
+
+def _outside_inner_loops(block):
+    """The nodes of `block` but those in loops nested in it."""
+    for stmt in block:
+        yield stmt
+        if not isinstance(stmt, (gast.For, gast.While)):
+            for field in ("body", "orelse"):
+                yield from _outside_inner_loops(getattr(stmt, field, None) or [])
 
 
 def _check_returns(block, origin):

@@ -47,6 +47,7 @@ import gast
 from ast_ad.ir import annotations as anno
 from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
+from ast_ad.frontend.check import runs_until_it_returns
 from ast_ad.frontend.expressions import Expressions, call_builtin, parameters
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
@@ -56,9 +57,12 @@ from ast_ad.ir.scope import Static
 def lower(tree):
     """The evaluation trace of a checked FunctionDef, as a new FunctionDef."""
     tree = anno.copy_tree(tree)
+    endless = any(runs_until_it_returns(s) for s in nodes.subnodes(tree))
     tree.body = without_early_returns(tree.body, Namer(nodes.names_in(tree)).claim)
     lowerer = _Lowerer(tree)
     tree.body = lowerer.block(tree.body)
+    if endless:  # left only by a `return`, which the checks above cannot see
+        lowerer.found["declared"].add(lowerer.out)
     tree.body = [anno.set(anno.copy_location(nodes.assign(name, nodes.constant(None)),
                                              tree.body[0]), "declaration", True)
                  for name in sorted(lowerer.found["declared"])] + tree.body
@@ -438,7 +442,10 @@ class _Lowerer(Expressions):
         self.statement(assign(flag, gast.Constant(value=False, kind=None)))
         not_broke = gast.UnaryOp(op=gast.Not(), operand=flag)
         body = stmt.body
-        if isinstance(stmt, gast.While):
+        if isinstance(stmt, gast.While) and isinstance(stmt.test, gast.Constant) and \
+                stmt.test.value is True:
+            test = not_broke  # `while True:` runs until it breaks
+        elif isinstance(stmt, gast.While):
             test = gast.BoolOp(op=gast.And(), values=[not_broke, stmt.test])
         else:
             if not isinstance(stmt.target, gast.Name):

@@ -207,6 +207,25 @@ def while_loop(w):
                 w.statement()
 
 
+@production("statement", weight=0.6, when=_nests)
+def while_true(w):
+    """`while True:` left by `break` or `return` once a counter runs out, or earlier."""
+    k = w.fresh("k")
+    w.line(f"{k} = 0")
+    w.line("while True:")
+    with w.loop("while"):
+        with w.block():
+            w.line(f"{k} += 1")
+            w.define(k, "int")
+            w.line(f"if {k} > {w.rng.randint(0, 3)} or ({w.condition(1)}):")  # (first: no
+            with w.block():  # `continue` may skip it)
+                w.line(w.pick(["break", f"return {w.expression()}"]))
+            for _ in range(w.rng.randint(1, 2)):
+                if w.budget <= 0:
+                    break
+                w.statement()
+
+
 @production("statement", weight=2.5, when=lambda w: w.in_loop())
 def jump(w):
     # `break` out of a loop over enumerate or zip is outside the subset (limits.md): rare.
