@@ -187,16 +187,8 @@ def test_statistics_scans_sorting_and_determinants_to_second_order(primal):
     expression, reference, (low, high) = STATISTICS[primal]
     rng = np.random.default_rng(13)
     a, b = rng.uniform(low, high, (3, 3)), rng.uniform(low, high, (3,))
-    direction = rng.uniform(-1.0, 1.0, (3, 3))
-    g = _function(expression)
-    twin = autograd.grad(_twin(_function(reference) if reference else g))
-    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
-    gradient = differentiate(g)
-    forward = differentiate(gradient, mode="forward")(a, b, a_dot=direction)
-    np.testing.assert_allclose(forward, expected, rtol=1e-8, atol=1e-10)
-    summed = make_function("def s(a, b):\n    return np.sum(gradient(a, b) * direction)\n",
-                           namespace={"np": np, "gradient": gradient, "direction": direction})
-    np.testing.assert_allclose(differentiate(summed)(a, b), expected, rtol=1e-8, atol=1e-10)
+    _second_order(_function(expression), a, b, rng.uniform(-1.0, 1.0, (3, 3)),
+                  _function(reference) if reference else None, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("primal", list(STATISTICS), ids=lambda p: p.__name__)
@@ -234,10 +226,8 @@ def test_keywords_array_methods_and_casts(body, reference):
     direction = rng.uniform(-1, 1, (2, 3))
     along = differentiate(g, wrt=0, mode="forward")(a, b, a_dot=direction)
     np.testing.assert_allclose(along, np.sum(ours[0] * direction), rtol=tolerance)
-    twin = autograd.grad(_twin(_function(reference) if reference else g))
-    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
-    second = differentiate(differentiate(g), mode="forward")(a, b, a_dot=direction)
-    np.testing.assert_allclose(second, expected, rtol=tolerance, atol=tolerance)
+    _second_order(g, a, b, direction, _function(reference) if reference else None,
+                  rtol=tolerance, atol=tolerance)
 
 
 @pytest.mark.parametrize("body", ["np.std(np.array([x, x])) * 0.0 + x",
@@ -288,15 +278,7 @@ def test_einsum(subscripts, shape_a, shape_b):
     rng = np.random.default_rng(5)
     a, b = rng.uniform(-1, 1, shape_a), rng.uniform(-1, 1, shape_b)
     _compare(g, a, b)
-    direction = rng.uniform(-1, 1, shape_a)
-    twin = autograd.grad(_twin(g))
-    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
-    gradient = differentiate(g)
-    forward = differentiate(gradient, mode="forward")(a, b, a_dot=direction)
-    np.testing.assert_allclose(forward, expected, rtol=1e-9, atol=1e-12)
-    summed = make_function("def s(a, b):\n    return np.sum(gradient(a, b) * direction)\n",
-                           namespace={"np": np, "gradient": gradient, "direction": direction})
-    np.testing.assert_allclose(differentiate(summed)(a, b), expected, rtol=1e-9, atol=1e-12)
+    _second_order(g, a, b, rng.uniform(-1, 1, shape_a))
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -345,6 +327,19 @@ def _compare(g, a, b, kinked=False, reference=None):
     if not kinked:  # a finite difference may step across a kink; autograd checks those
         numeric = central_difference(lambda t: g(a + t * direction, b), [0.0], [1.0], step=1e-4)
         np.testing.assert_allclose(along, numeric, rtol=1e-6, atol=1e-8)
+
+
+def _second_order(g, a, b, direction, reference=None, rtol=1e-9, atol=1e-12):
+    """The derivative of `g`'s gradient in `a` along `direction`, forward over reverse and
+    reverse over reverse, against autograd's on `reference` (a twin of `g`, if given)."""
+    twin = autograd.grad(_twin(reference or g))
+    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
+    gradient = differentiate(g)
+    forward = differentiate(gradient, mode="forward")(a, b, a_dot=direction)
+    np.testing.assert_allclose(forward, expected, rtol=rtol, atol=atol)
+    summed = make_function("def s(a, b):\n    return np.sum(gradient(a, b) * direction)\n",
+                           namespace={"np": np, "gradient": gradient, "direction": direction})
+    np.testing.assert_allclose(differentiate(summed)(a, b), expected, rtol=rtol, atol=atol)
 
 
 FUNCTIONS = {primal: _function(expression) for primal, (expression, _) in CASES.items()}
@@ -464,16 +459,7 @@ def test_every_smooth_rule_to_second_order(primal):
     low, high = CASES[primal][1]
     rng = np.random.default_rng(11)
     a, b = rng.uniform(low, high, (2, 3)), rng.uniform(low, high, (3,))
-    direction = rng.uniform(-1.0, 1.0, (2, 3))
-    g = FUNCTIONS[primal]
-    gradient = differentiate(g)
-    twin = autograd.grad(_twin(g))
-    expected = autograd.grad(lambda a: anp.sum(twin(a, b) * direction))(a)
-    forward = differentiate(gradient, mode="forward")(a, b, a_dot=direction)
-    np.testing.assert_allclose(forward, expected, rtol=1e-9, atol=1e-12)
-    summed = make_function("def s(a, b):\n    return np.sum(gradient(a, b) * direction)\n",
-                           namespace={"np": np, "gradient": gradient, "direction": direction})
-    np.testing.assert_allclose(differentiate(summed)(a, b), expected, rtol=1e-9, atol=1e-12)
+    _second_order(FUNCTIONS[primal], a, b, rng.uniform(-1.0, 1.0, (2, 3)))
 
 
 @pytest.mark.parametrize("call, shapes", [

@@ -1,7 +1,7 @@
 """Everyday Python taken as written: chained comparisons and assignments, the walrus
-operator, `max` and `min` of several values or of a display, `assert` guards,
-f-strings and `while True:` left by `return`; in both modes and to second order, against central differences and the
-analytic values."""
+operator, `max` and `min` of several values or of a display, `assert` guards, f-strings
+and `while True:` left by `return`; in both modes and to second order, against central
+differences and the analytic values."""
 
 import math
 import textwrap
@@ -114,6 +114,20 @@ def test_each_operand_of_a_chain_is_evaluated_once_and_only_as_needed():
         assert len(calls) == expected  # as Python: the second call only if the first test held
 
 
+def _agrees_with_differences(f, mode, x=0.3, y=0.7):
+    """`f`'s partial derivatives at (x, y) in `mode`, and the first column of its Hessian,
+    against central differences."""
+    for k in (0, 1):
+        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
+        expected = central_difference(f, [x, y], direction)
+        assert differentiate(f, wrt=k, mode=mode)(x, y) == pytest.approx(expected, rel=1e-7)
+    matrix = hessian(f, wrt=(0, 1))(x, y)
+    for i in (0, 1):
+        expected = central_difference(lambda a, b: differentiate(f, wrt=i)(a, b), [x, y],
+                                      [1.0, 0.0])
+        assert matrix[i][0] == pytest.approx(expected, rel=1e-6, abs=1e-8)
+
+
 CHAINED = make_function("""
     def f(x, y):
         s = t = 0.0
@@ -128,15 +142,7 @@ CHAINED = make_function("""
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_chained_assignment(mode):
     """`a = b = e`: e evaluated once, each name bound to its value, left to right."""
-    x, y = 0.3, 0.7
-    for k in (0, 1):
-        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
-        expected = central_difference(CHAINED, [x, y], direction)
-        assert differentiate(CHAINED, wrt=k, mode=mode)(x, y) == pytest.approx(expected,
-                                                                              rel=1e-7)
-    assert hessian(CHAINED, wrt=(0, 1))(x, y)[0][1] == pytest.approx(
-        central_difference(lambda a, b: differentiate(CHAINED)(a, b), [x, y], [0.0, 1.0]),
-        rel=1e-6)
+    _agrees_with_differences(CHAINED, mode)
 
 
 def test_chained_assignment_of_a_list_or_into_a_tuple_is_refused_clearly():
@@ -166,21 +172,15 @@ GUARDED = make_function("""
 def test_asserts_and_f_strings_run_once_in_the_primal(mode, capsys):
     """`assert` guards and `print(f"...")` run as the function runs them, once each, never
     again in the reversed loop; their text has no derivative."""
-    x, y = 0.3, 0.7
-    for k in (0, 1):
-        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
-        expected = central_difference(GUARDED, [x, y], direction)
-        capsys.readouterr()
-        assert differentiate(GUARDED, wrt=k, mode=mode)(x, y) == pytest.approx(expected,
-                                                                              rel=1e-7)
-        assert capsys.readouterr().out == "step 0: x = 0.300, x * y = 2.10e-01\n" \
-                                          "step 1: x = 0.210, x * y = 1.47e-01\n"
+    _agrees_with_differences(GUARDED, mode)
+    capsys.readouterr()
+    differentiate(GUARDED, wrt=1, mode=mode)(0.3, 0.7)
+    assert capsys.readouterr().out == "step 0: x = 0.300, x * y = 2.10e-01\n" \
+                                      "step 1: x = 0.210, x * y = 1.47e-01\n"
     with pytest.raises(AssertionError, match="x must be positive, not -1.0"):
-        differentiate(GUARDED, mode=mode)(-1.0, y)
+        differentiate(GUARDED, mode=mode)(-1.0, 0.7)
     with pytest.raises(AssertionError, match="y is too large"):
-        differentiate(GUARDED, mode=mode)(x, 11.0)
-    assert hessian(GUARDED, wrt=(0, 1))(x, y)[0][0] == pytest.approx(central_difference(
-        lambda a, b: differentiate(GUARDED)(a, b), [x, y], [1.0, 0.0]), rel=1e-6)
+        differentiate(GUARDED, mode=mode)(0.3, 11.0)
 
 
 def test_an_assert_reads_as_the_user_wrote_its_test():
@@ -209,14 +209,7 @@ ENDLESS = make_function("""
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_while_true_left_by_return(mode):
-    x, y = 0.8, 0.3
-    for k in (0, 1):
-        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
-        expected = central_difference(ENDLESS, [x, y], direction)
-        assert differentiate(ENDLESS, wrt=k, mode=mode)(x, y) == pytest.approx(expected,
-                                                                              rel=1e-7)
-    assert hessian(ENDLESS, wrt=(0, 1))(x, y)[1][0] == pytest.approx(central_difference(
-        lambda a, b: differentiate(ENDLESS, wrt=1)(a, b), [x, y], [1.0, 0.0]), rel=1e-6)
+    _agrees_with_differences(ENDLESS, mode, x=0.8, y=0.3)
 
 
 def test_while_true_that_may_break_must_return_after_it():
