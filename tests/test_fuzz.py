@@ -130,6 +130,12 @@ REPRODUCTIONS = [
         """, {"x": 0.085, "y": 1.191},
         "all modes: the adjoint of a standard deviation of equal entries, which the code "
         "overwrites, was zero divided by a spread of zero; d/dx is nan, not 0"),
+    Reproduction("clip-with-its-bounds-crossed", """
+        def f(x, y):
+            return np.sum(np.clip(np.array([x, 0.49]), a_min=-0.8, a_max=np.array([x, y])))
+        """, {"x": -1.13, "y": -0.718},
+        "both modes: where the lower bound of np.clip exceeds the upper, NumPy gives the "
+        "upper bound, and the rule sent the derivative nowhere; d/dx is 0, not 1"),
 ]
 
 # Sample programs that fail today -> the reproduction each reduces to (none, today).

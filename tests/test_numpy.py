@@ -464,7 +464,8 @@ def test_every_smooth_rule_to_second_order(primal):
 
 @pytest.mark.parametrize("call, shapes", [
     ("np.clip(x * 2.0, None, 0.5)", [(5,), ()]), ("np.clip(x * 2.0, b, 0.5) * x", [(5,), ()]),
-    ("np.clip(x, b, None)", [(3,), (2, 3)]), ("np.clip(x * x, -1.0, b)", [(2, 3), (3,)])])
+    ("np.clip(x, b, None)", [(3,), (2, 3)]), ("np.clip(x * x, -1.0, b)", [(2, 3), (3,)]),
+    ("np.clip(x, b + 3.0, b) * x", [(3,), (3,)])])  # bounds crossed: NumPy gives the upper
 def test_clip_with_bounds_differentiated_or_none(call, shapes):
     """autograd has no rule for a bound of `np.clip`: central differences, away from the
     kinks."""

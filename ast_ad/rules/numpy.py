@@ -15,14 +15,15 @@ import gast
 import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
-from ast_ad.runtime.arrays import (add_into, astype, broadcast_like, cast_like, concatenate_part,
-                                   concatenate_part_adjoint, cumsum_adjoint, diff_adjoint,
-                                   einsum_adjoint_spec, euclidean, extremum_adjoint,
-                                   gather_einsum, getitem_adjoint, joined_part,
-                                   joined_part_adjoint, keeps_derivatives, materialize,
-                                   mean_adjoint, mean_count, norm_adjoint, reciprocal_or_zero,
-                                   result_like, sorted_like, spread_einsum, sum_adjoint,
-                                   unbroadcast, uniform_adjoint, unsorted_like, within)
+from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_like,
+                                   cast_like, concatenate_part, concatenate_part_adjoint,
+                                   cumsum_adjoint, diff_adjoint, einsum_adjoint_spec,
+                                   euclidean, extremum_adjoint, gather_einsum,
+                                   getitem_adjoint, joined_part, joined_part_adjoint,
+                                   keeps_derivatives, materialize, mean_adjoint, mean_count,
+                                   norm_adjoint, reciprocal_or_zero, result_like,
+                                   sorted_like, spread_einsum, sum_adjoint, unbroadcast,
+                                   uniform_adjoint, unsorted_like, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -603,13 +604,14 @@ def where(z, condition, x, y):
 @adjoint(np.clip)
 def clip(y, x, a_min, a_max):  # NumPy's names for the bounds, which callers may give
     d[x] = unbroadcast(d[y] * within(x, a_min, a_max), x)
-    d[a_min] = unbroadcast(d[y] * (x < a_min), a_min)
-    d[a_max] = unbroadcast(d[y] * (x > a_max), a_max)
+    d[a_min] = unbroadcast(d[y] * at_low(x, a_min, a_max), a_min)
+    d[a_max] = unbroadcast(d[y] * at_high(x, a_min, a_max), a_max)
 
 
 @tangent(np.clip)
 def clip(y, x, a_min, a_max):
-    d[y] = d[x] * within(x, a_min, a_max) + d[a_min] * (x < a_min) + d[a_max] * (x > a_max)
+    d[y] = d[x] * within(x, a_min, a_max) + d[a_min] * at_low(x, a_min, a_max) + \
+        d[a_max] * at_high(x, a_min, a_max)
 
 
 @adjoint(np.swapaxes)
@@ -945,7 +947,7 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        sorted_like, unsorted_like, astype, norm_adjoint, euclidean, np.einsum, spread_einsum,
        gather_einsum, np.full_like)
 
-nondifferentiable(result_like, within, mean_count, keeps_derivatives, einsum_adjoint_spec,
+nondifferentiable(result_like, within, at_low, at_high, mean_count, keeps_derivatives, einsum_adjoint_spec,
                   np.result_type, np.shape, np.ndim, np.size, np.zeros, np.ones,
                   np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
                   np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,

@@ -80,12 +80,23 @@ def sum_adjoint(g, x, axis=None, keepdims=False):
 
 
 def within(x, low, high):
-    """Where `np.clip(x, low, high)` passes `x` through (a bound of None: none)."""
+    """Where `np.clip(x, low, high)`, which is `minimum(maximum(x, low), high)`, passes `x`
+    through (a bound of None: none; with `low > high` it gives `high`)."""
     if low is None:
         return x <= high
     if high is None:
         return x >= low
-    return (x >= low) & (x <= high)
+    return (x >= low) & (np.maximum(x, low) <= high)
+
+
+def at_low(x, low, high):
+    """Where `np.clip(x, low, high)` gives `low`."""
+    return x < low if high is None else (x < low) & (low <= high)
+
+
+def at_high(x, low, high):
+    """Where `np.clip(x, low, high)` gives `high`."""
+    return x > high if low is None else np.maximum(x, low) > high
 
 
 def cast_like(g, x):
