@@ -222,3 +222,30 @@ def test_while_true_that_may_break_must_return_after_it():
         """)
     with pytest.raises(DifferentiationError, match="can end without a `return`"):
         differentiate(g)(0.3)
+
+
+UNPACKING = make_function("""
+    import math
+
+    DATA = ((1.0, 2.0), (3.0, -1.0), (0.5, 0.25))
+
+    def f(w, b):
+        loss = 0.0
+        for x_i, t_i in DATA:
+            p = math.tanh(w * x_i + b)
+            loss = loss + (p - t_i) ** 2
+        return loss
+    """)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_loop_unpacks_the_items_of_data_the_module_holds(mode):
+    _agrees_with_differences(UNPACKING, mode)
+
+
+def test_a_loop_unpacking_the_items_of_an_argument_is_refused_clearly():
+    f = make_function("def f(x, pairs):\n    for a, b in pairs:\n        x = x * a\n"
+                      "    return x\n")
+    with pytest.raises(UnsupportedSyntaxError, match=":2: a loop's unpacking is supported "
+                                                     "over data the module holds"):
+        differentiate(f)(0.3, [(1.0, 2.0)])

@@ -124,8 +124,8 @@ def _check_node(node, origin):
     for child in nodes.walk(node):
         if isinstance(child, gast.Assign) and _is_unpacking(child):
             allowed_tuples.update({id(child.targets[0]), id(child.value)})
-        if isinstance(child, gast.For) and _is_enumerate_or_zip(child):
-            allowed_tuples.add(id(child.target))
+        if isinstance(child, gast.For) and isinstance(child.target, gast.Tuple):
+            allowed_tuples.add(id(child.target))  # for a, b in ...
         if isinstance(child, gast.Return) and isinstance(child.value, gast.Tuple):
             allowed_tuples.add(id(child.value))
         if isinstance(child, gast.Tuple) and all(_is_constant(e) for e in child.elts) \
@@ -169,10 +169,11 @@ def _check_statement(stmt, origin):
     if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
         raise origin.unsupported(stmt, "a loop's `else` clause is not supported; test after "
                                        "the loop instead")
-    if isinstance(stmt, gast.For) and not isinstance(stmt.target, gast.Name) \
-            and not _is_enumerate_or_zip(stmt):
+    if isinstance(stmt, gast.For) and not isinstance(stmt.target, gast.Name) and not (
+            isinstance(stmt.target, gast.Tuple)
+            and all(isinstance(t, gast.Name) for t in stmt.target.elts)):
         raise origin.unsupported(stmt, "loop over one plain name (`for x in xs`), or unpack "
-                                       "`enumerate(xs)` or `zip(xs, ys)` into plain names; "
+                                       "into plain names (`for a, b in zip(xs, ys)`); "
                                        "other unpacking loop targets are not supported yet")
     if isinstance(stmt, gast.Assign) and len(stmt.targets) > 1 and \
             not all(isinstance(t, gast.Name) for t in stmt.targets):
@@ -213,7 +214,7 @@ def _is_generated_element_update(stmt, origin):
             and origin is not None and origin.filename.startswith("<ast_ad "))
 
 
-def _is_enumerate_or_zip(stmt):
+def is_enumerate_or_zip(stmt):
     target, iterable = stmt.target, stmt.iter
     return (isinstance(target, gast.Tuple) and all(isinstance(t, gast.Name) for t in target.elts)
             and isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name)

@@ -47,7 +47,7 @@ import gast
 from ast_ad.ir import annotations as anno
 from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
-from ast_ad.frontend.check import runs_until_it_returns
+from ast_ad.frontend.check import is_enumerate_or_zip, runs_until_it_returns
 from ast_ad.frontend.expressions import Expressions, call_builtin, parameters
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
@@ -339,6 +339,8 @@ class _Lowerer(Expressions):
         self.emit(gast.If(test=test, body=then_block, orelse=else_block))
 
     def for_loop(self, stmt):
+        if isinstance(stmt.target, gast.Tuple) and not is_enumerate_or_zip(stmt):
+            stmt = self.unpacked_in_the_body(stmt)
         if contains(stmt.body, (gast.Break,)):
             return self.loop_with_break(stmt)
         stmt.body = self.without_jumps(stmt.body)
@@ -362,6 +364,25 @@ class _Lowerer(Expressions):
         loop = gast.For(target=nodes.store(target), iter=iterable, body=[], orelse=[],
                         type_comment=None)
         self.loop(loop, stmt.body, targets={stmt.target.id: target})
+
+    def unpacked_in_the_body(self, stmt):
+        """`for a, b in DATA:` as `for item in DATA: a = item[0]; b = item[1]`, over a
+        sequence the module holds: its items are constants."""
+        if anno.get(self.reference(stmt.iter), "static") is None:
+            raise self.origin.unsupported(stmt, "a loop's unpacking is supported over data "
+                                                "the module holds (`for a, b in DATA`), "
+                                                "`enumerate(xs)` and `zip(xs, ys)`; loop over "
+                                                "one plain name here")
+        item = gast.Name(id=self.fresh_local("item"), ctx=gast.Store(), annotation=None,
+                         type_comment=None)
+        unpack = [anno.copy_location(gast.Assign(
+            targets=[target], value=gast.Subscript(
+                value=gast.Name(id=item.id, ctx=gast.Load(), annotation=None,
+                                type_comment=None),
+                slice=gast.Constant(value=k, kind=None), ctx=gast.Load()),
+            type_comment=None), stmt) for k, target in enumerate(stmt.target.elts)]
+        return anno.copy_location(gast.For(target=item, iter=stmt.iter, body=unpack + stmt.body,
+                                           orelse=[], type_comment=None), stmt)
 
     def enumerate_or_zip(self, stmt):
         """`for i, x in enumerate(xs)` and `for a, b in zip(xs, ys)` loop over an index."""

@@ -947,8 +947,8 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        sorted_like, unsorted_like, astype, norm_adjoint, euclidean, np.einsum, spread_einsum,
        gather_einsum, np.full_like)
 
-nondifferentiable(result_like, within, at_low, at_high, mean_count, keeps_derivatives, einsum_adjoint_spec,
-                  np.result_type, np.shape, np.ndim, np.size, np.zeros, np.ones,
-                  np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round, np.argmax,
-                  np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal, np.greater,
-                  np.less, np.logical_and, np.logical_or, np.logical_not)
+nondifferentiable(result_like, within, at_low, at_high, mean_count, keeps_derivatives,
+                  einsum_adjoint_spec, np.result_type, np.shape, np.ndim, np.size, np.zeros,
+                  np.ones, np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round,
+                  np.argmax, np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal,
+                  np.greater, np.less, np.logical_and, np.logical_or, np.logical_not)

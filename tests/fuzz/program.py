@@ -21,8 +21,9 @@ import numpy as np
 from tests.fuzz import expressions, statements  # noqa: F401  (they register the grammar)
 from tests.fuzz.writer import Features, Helper, Writer
 
+PAIRS = ((0.5, 1.0), (1.5, -0.5), (-0.25, 2.0))  # data the module holds
 HEADER = ("import functools\nimport math\nimport random\n\nimport numpy as np\n\n"
-          "from ast_ad import stop_gradient\n")
+          f"from ast_ad import stop_gradient\n\nPAIRS = {PAIRS!r}\n")
 RANDOM_SEED = 20240601
 EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05}
 DIFFERENTIATED = ("x", "y", "w")

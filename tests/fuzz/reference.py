@@ -21,6 +21,8 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import getval
 
+from tests.fuzz.program import PAIRS
+
 # The largest value of a program that is still checked: beyond it, rounding dominates.
 LARGEST_VALUE = 1e8
 FIRST_AGREEMENT = 1e-5
@@ -65,7 +67,7 @@ def autograd_twin(program):
     """The program's `f`, executed from the same text with `math` and `np` for autograd."""
     namespace = {"__name__": f"{program.module_name}_autograd", "math": AUTOGRAD_MATH,
                  "np": anp, "random": random, "functools": functools,
-                 "stop_gradient": getval}
+                 "stop_gradient": getval, "PAIRS": PAIRS}
     exec(compile(program.body, f"<{program.module_name} under autograd>", "exec"), namespace)
     return namespace["f"]
 

@@ -207,6 +207,15 @@ def while_loop(w):
                 w.statement()
 
 
+@production("statement", weight=0.8, when=_nests)
+def for_pairs(w):
+    """A loop that unpacks the pairs of numbers the module holds."""
+    a, b = w.fresh("p"), w.fresh("q")
+    w.line(f"for {a}, {b} in PAIRS:")
+    with w.loop("for"):
+        w.body(define=[(a, "scalar"), (b, "scalar")])
+
+
 @production("statement", weight=0.6, when=_nests)
 def while_true(w):
     """`while True:` left by `break` or `return` once a counter runs out, or earlier."""
