@@ -216,6 +216,17 @@ def _reference_at(function, twin, program, point, second_order):
                      "autograd", {})
 
 
+def _refuse_a_kink(along, value, step=STEP):
+    """BadPoint where `along` has a kink at 0: its slopes on the two sides differ by as
+    much at half the step (on a smooth curve the gap halves with the step). A central
+    difference there is the mean of the two slopes, which no derivative need be."""
+    def gap(h):
+        return abs((along(h) - value) / h - (value - along(-h)) / h)
+    wide, narrow = gap(step), gap(step / 2)
+    if narrow > 1e-4 * (1.0 + abs(value)) and narrow > 0.75 * wide:
+        raise BadPoint(f"a kink: the slopes on its two sides differ by {narrow:.3g}")
+
+
 def _autograd(twin, program, point, second_order):
     names = program.differentiated
     positions = [program.parameters.index(n) for n in names]
@@ -266,6 +277,9 @@ def _by_differences(function, program, point, value, effects, differences, error
         scale = 1.0 + np.max(np.abs(differences[name]))
         if np.max(errors[name]) > FIRST_AGREEMENT * scale:
             raise BadPoint(f"the differences in {name} do not settle")
+        for coordinate in coordinates(program, name):
+            _refuse_a_kink(lambda t, c=coordinate: _value(function, program,
+                                                          shifted(point, c, t)), value)
     if not second_order:
         return Reference(point, value, effects, differences, None, "differences", errors)
     parts, second_errors = [], []
