@@ -114,13 +114,15 @@ def test_each_operand_of_a_chain_is_evaluated_once_and_only_as_needed():
         assert len(calls) == expected  # as Python: the second call only if the first test held
 
 
-def _agrees_with_differences(f, mode, x=0.3, y=0.7):
-    """`f`'s partial derivatives at (x, y) in `mode`, and the first column of its Hessian,
-    against central differences."""
+def _agrees_with_differences(f, mode, x=0.3, y=0.7, second=True):
+    """`f`'s partial derivatives at (x, y) in `mode`, and the first column of its Hessian
+    (if `second`), against central differences."""
     for k in (0, 1):
         direction = [1.0 if j == k else 0.0 for j in (0, 1)]
         expected = central_difference(f, [x, y], direction)
         assert differentiate(f, wrt=k, mode=mode)(x, y) == pytest.approx(expected, rel=1e-7)
+    if not second:
+        return
     matrix = hessian(f, wrt=(0, 1))(x, y)
     for i in (0, 1):
         expected = central_difference(lambda a, b: differentiate(f, wrt=i)(a, b), [x, y],
@@ -249,3 +251,26 @@ def test_a_loop_unpacking_the_items_of_an_argument_is_refused_clearly():
     with pytest.raises(UnsupportedSyntaxError, match=":2: a loop's unpacking is supported "
                                                      "over data the module holds"):
         differentiate(f)(0.3, [(1.0, 2.0)])
+
+
+FSUM = make_function("""
+    import math
+
+    def f(x, y):
+        xs = []
+        for k in range(3):
+            xs.append(x * k + y * y)
+        return math.fsum([x, y, x * y]) * math.fsum(xs) + math.fsum((x, 2.0))
+    """)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_fsum_of_a_display_and_of_a_list_the_function_builds(mode):
+    """`math.fsum` rounds once, and has the derivative of `sum` (not yet a second one, through
+    the adjoint list of a list: limits.md)."""
+    _agrees_with_differences(FSUM, mode, second=False)
+    x, y = 0.3, 0.7
+    a, b = x + y + x * y, 3 * x + 3 * y * y  # the two sums
+    expected = ((1 + y) * b + a * 3 + 1, (1 + x) * b + a * 6 * y)
+    assert (differentiate(FSUM, wrt=0, mode=mode)(x, y),
+            differentiate(FSUM, wrt=1, mode=mode)(x, y)) == pytest.approx(expected, rel=1e-14)

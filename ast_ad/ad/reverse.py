@@ -511,7 +511,7 @@ class _Reverse:
             block.append(anno.copy_location(
                 gast.AugAssign(target=element, op=gast.Add(), value=result_bar), stmt))
         elif application.primal == "sum" and not isinstance(application.args[0], gast.Name):
-            pass  # a sum of numbers
+            assert not application.reads(self.active), "a sum of a display is of constants"
         elif application.primal == "sum" and application.args[0].id not in self.sequences:
             summed = application.args[0]  # an array, summed over its first axis
             self.contribute(block, has_adjoint, summed, _numpy_rule(

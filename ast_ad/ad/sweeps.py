@@ -5,6 +5,7 @@ being differentiated; only active values get adjoints or tangents.
 """
 
 import builtins
+import math
 import os
 import sys
 import types
@@ -50,7 +51,8 @@ class Application:
         else:
             self.primal, self.args = anno.get(value, "callee"), value.args
             self.keywords = {k.arg: k.value for k in value.keywords}
-            if self.primal is builtins.sum and len(self.args) == 1 and not self.keywords:
+            if self.primal in (builtins.sum, math.fsum) and len(self.args) == 1 and \
+                    not self.keywords:  # (fsum rounds once, to the same derivative)
                 self.primal = "sum"
 
     def atoms(self):

@@ -8,6 +8,7 @@ of the user's functions are inlined; an array's methods call NumPy's functions.
 """
 
 import builtins
+import math
 import types
 
 import gast
@@ -434,6 +435,7 @@ def _is_number(node):
 
 def _takes_pieces(function):
     """Whether `function` takes a display's items as the pieces of an array or a shape
-    (`np.stack([a, b])`, `np.zeros((n, 3))`), not as a list: not a builtin nor a helper
-    of the user's."""
-    return getattr(function, "__module__", None) != "builtins" and not _inlinable(function)
+    (`np.stack([a, b])`, `np.zeros((n, 3))`), not as a list: not a builtin, `math.fsum`
+    nor a helper of the user's."""
+    return getattr(function, "__module__", None) != "builtins" and \
+        function is not math.fsum and not _inlinable(function)

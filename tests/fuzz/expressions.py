@@ -131,7 +131,7 @@ def conditional_expression(w, depth):
 def list_read(w, depth):
     xs = w.pick(w.lists())
     length = w.list_length(xs)
-    choices = [f"sum({xs})", f"(0.5 * len({xs}))"]
+    choices = [f"sum({xs})", f"math.fsum({xs})", f"(0.5 * len({xs}))"]
     if length:
         choices += [f"{xs}[0]", f"{xs}[-1]", f"{xs}[{length - 1}]"]
         if w.ints():
