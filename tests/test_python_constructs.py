@@ -274,3 +274,35 @@ def test_fsum_of_a_display_and_of_a_list_the_function_builds(mode):
     expected = ((1 + y) * b + a * 3 + 1, (1 + x) * b + a * 6 * y)
     assert (differentiate(FSUM, wrt=0, mode=mode)(x, y),
             differentiate(FSUM, wrt=1, mode=mode)(x, y)) == pytest.approx(expected, rel=1e-14)
+
+
+MODEL = make_function("""
+    import math
+
+    class Model:
+        def __init__(self, scale):
+            self.scale = scale
+            self.offset = 0.25
+
+        def activation(self, z):
+            return math.tanh(z * self.scale)
+
+        def loss(self, x, y=2.0):
+            return (self.activation(x * y) - self.offset) ** 2 + x * self.scale
+
+    def make(scale):
+        return Model(scale)
+    """, "make")
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_bound_method(mode):
+    """`differentiate(model.loss)`: `wrt` counts the parameters after `self`, whose
+    attributes are read as the instance holds them when the derivative runs, and
+    `self.activation(...)` is inlined."""
+    model = MODEL(1.5)
+    _agrees_with_differences(model.loss, mode)
+    model.scale = 0.5  # read when the derivative runs, as a global would be
+    x, y = 0.3, 0.7
+    expected = central_difference(model.loss, [x, y], [1.0, 0.0])
+    assert differentiate(model.loss, mode=mode)(x, y) == pytest.approx(expected, rel=1e-7)

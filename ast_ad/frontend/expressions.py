@@ -17,7 +17,7 @@ from ast_ad import rules
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.check import check
 from ast_ad.frontend.jumps import without_early_returns
-from ast_ad.frontend.parse import parse_function, seen_through
+from ast_ad.frontend.parse import is_bound_method, parse_function, seen_through
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.scope import MISSING, Static
@@ -415,6 +415,8 @@ def _is_array_method(value):
 
 
 def _inlinable(function):
+    if is_bound_method(function):  # `self.other(x)`, `model.loss(x)`: the method's code
+        function = function.__func__
     function = seen_through(function)
     if not isinstance(function, types.FunctionType):
         return False

@@ -27,8 +27,24 @@ def seen_through(function):
     return function
 
 
+def is_bound_method(function):
+    """A method bound to an instance (`model.loss`); a classmethod's is bound to a class."""
+    return isinstance(function, types.MethodType) and not isinstance(function.__self__, type)
+
+
 def parse_function(function):
-    """The gast FunctionDef of `function`, annotated with its origin and scope."""
+    """The gast FunctionDef of `function`, annotated with its origin and scope. A bound
+    method's takes the parameters after `self`, and `self` is the instance, read as the
+    function's other free names are."""
+    if is_bound_method(function) and isinstance(function.__func__, types.FunctionType):
+        tree = parse_function(function.__func__)
+        parameters = tree.args.posonlyargs or tree.args.args
+        if not parameters:
+            raise DifferentiationError(f"{function.__qualname__} is bound to an instance but "
+                                       "takes no parameter for it")
+        instance = parameters.pop(0).id
+        anno.get(tree, "scope").cells[instance] = types.CellType(function.__self__)
+        return tree
     function = seen_through(function)
     if not isinstance(function, types.FunctionType):
         raise DifferentiationError(

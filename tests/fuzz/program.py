@@ -29,7 +29,7 @@ EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05}
 DIFFERENTIATED = ("x", "y", "w")
 # How helpers are decorated: plainly, by decorators ast_ad sees through, as methods.
 DECORATIONS = {"plain": 14, "lru_cache": 1.5, "cache": 1, "wrapper": 1, "staticmethod": 1.5,
-               "classmethod": 0.5}
+               "classmethod": 0.5, "method": 1.5}
 WRAPPER = '''def scaled(function):
     """A decorator whose wrapper passes its arguments on."""
     @functools.wraps(function)
@@ -167,6 +167,14 @@ def _helper(rng, features, name, earlier):
 
 
 def _decorated(name, names, kinds, body, decoration):
+    if decoration == "method":  # of an instance the module holds, reading its attribute
+        owner, instance = name.upper(), f"{name}_ops"
+        text = (f"class {owner}:\n    bias = 0.5\n\n"
+                f"    def {name}(self, {', '.join(names)}):\n"
+                + textwrap.indent(body.replace("return ", "return self.bias * 0.0 + ", 1)
+                                  if body.count("return ") == 1 else body, "    ")
+                + f"\n\n{instance} = {owner}()\n")
+        return Helper(f"{instance}.{name}", kinds), text
     if decoration in ("staticmethod", "classmethod"):
         owner = name.upper()
         first = ["cls"] if decoration == "classmethod" else []
