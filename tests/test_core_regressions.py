@@ -459,3 +459,43 @@ def test_a_parameter_indexed_by_a_key_is_refused_at_its_line(mode):
             return SCALES["w"] * y
         """, "g")
     assert differentiate(g, mode=mode)(3.0) == 2.0
+
+
+@pytest.mark.parametrize("body, message", [
+    ("y = x\n    z = x if x > 5.0 else (y := 2.0 * x)\n    return y + z", ":5: `:=` here"),
+    ("y = x\n    if x > 5.0 or (y := 2.0 * x) > 0.0:\n        pass\n    return y",
+     ":5: `:=` here"),
+    ("n = 4\n    while (n := n - 1) > 0:\n        x = x * 2.0\n    return x", ":5: `:=` here"),
+    ("y = x * np.array([3.0, 1.0])\n    y.sort()\n    return y[0]", r":5: `\.sort\(\)` changes"),
+    ("for a, b in TRIPLES:\n        x = x * a\n    return x", ":4: an item of the data"),
+    ("a = x * 2.0\n    a = b = a * 1.0\n    a += x\n    return np.sum(b)",
+     ":6: `a` may be an array"),
+    ("return np.sum(np.einsum(x, [0], [0]))", ":4: np.einsum is differentiated with its"),
+])
+def test_constructs_that_gave_wrong_numbers_are_refused_at_their_line(body, message):
+    """Found in review: a walrus on some evaluations only (a wrong derivative, or a loop
+    that never ended), an in-place sort, unpacking data of another length, `+=` on an
+    alias made after a reassignment, and einsum's list form all gave wrong numbers."""
+    f = make_function(f"import numpy as np\n\ndef f(x):\n    {body}\n",
+                      namespace={"TRIPLES": ((1.0, 2.0, 3.0),)})
+    with pytest.raises(DifferentiationError, match=message):
+        differentiate(f)(np.array([1.0, 3.0]))
+
+
+def test_reshape_in_the_arrays_own_order_a_difference_of_nothing_and_ord_written_as_float():
+    g = make_function("""
+        def g(x):
+            return np.sum(np.reshape(x, (3, 2), order="A")[0] * np.arange(2.0))
+        """, namespace={"np": np})
+    x = np.asfortranarray(np.arange(6.0).reshape(2, 3))  # read in Fortran's order
+    expected = np.zeros((2, 3))
+    expected[1, 1] = 1.0
+    np.testing.assert_array_equal(differentiate(g)(x), expected)
+    assert differentiate(g, mode="forward")(x, x_dot=expected) == 1.0
+    h = make_function("def h(x):\n    return np.sum(np.diff(x, 5)) + x[0]\n",
+                      namespace={"np": np})
+    np.testing.assert_array_equal(differentiate(h)(np.ones(3)), [1.0, 0.0, 0.0])
+    k = make_function("def k(x):\n    return np.linalg.norm(x, 2.0)\n", namespace={"np": np})
+    np.testing.assert_allclose(differentiate(k)(np.array([3.0, 4.0])), [0.6, 0.8])
+    np.testing.assert_allclose(differentiate(differentiate(k), mode="forward")(
+        np.array([3.0, 4.0]), x_dot=np.array([1.0, 0.0])), [0.128, -0.096])

@@ -39,7 +39,6 @@ _HINTS = {
                  "module state; return the value instead",
     gast.Nonlocal: "`nonlocal` is not supported: a differentiated function may not write "
                    "enclosing variables; return the value instead",
-    gast.Delete: "`del` is not supported; simply stop using the name",
     gast.Yield: "generators cannot be differentiated; return a value instead",
     gast.YieldFrom: "generators cannot be differentiated; return a value instead",
     gast.Await: "`await` cannot be differentiated; call the function outside async code",
@@ -160,12 +159,35 @@ def _check_node(node, origin):
         elif not isinstance(child, _EXPRESSIONS):
             hint = _HINTS.get(type(child), f"`{type(child).__name__}` is not supported")
             raise origin.unsupported(child, f"ast_ad cannot differentiate this: {hint}.")
+        elif isinstance(child, (gast.IfExp, gast.BoolOp, gast.Compare)) and \
+                any(isinstance(n, gast.NamedExpr) for part in _evaluated_sometimes(child)
+                    for n in nodes.walk(part)):
+            raise origin.unsupported(child, "`:=` here assigns only on some evaluations (a "
+                                            "branch of `if`/`else`, `and`/`or`, a chained "
+                                            "comparison, a `while` test); assign with a "
+                                            "statement of its own")
         elif isinstance(child, gast.Call) and any(isinstance(a, gast.Starred) for a in child.args):
             raise origin.unsupported(child, "`*args` in a call is not supported; pass each "
                                             "argument by position")
 
 
+def _evaluated_sometimes(node):
+    """The parts of `node`, a conditional expression, a boolean operation or a comparison,
+    that Python may or may not evaluate."""
+    if isinstance(node, gast.IfExp):
+        return [node.body, node.orelse]
+    if isinstance(node, gast.BoolOp):
+        return node.values[1:]
+    return node.comparators[1:]
+
+
 def _check_statement(stmt, origin):
+    if isinstance(stmt, gast.While) and any(isinstance(n, gast.NamedExpr)
+                                            for n in nodes.walk(stmt.test)):
+        raise origin.unsupported(stmt, "`:=` here assigns only on some evaluations (a "
+                                       "branch of `if`/`else`, `and`/`or`, a chained "
+                                       "comparison, a `while` test); assign with a "
+                                       "statement of its own")
     if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
         raise origin.unsupported(stmt, "a loop's `else` clause is not supported; test after "
                                        "the loop instead")

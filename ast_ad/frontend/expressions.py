@@ -184,6 +184,13 @@ class Expressions:
         # a list; NumPy's functions take it as the pieces of an array (`np.stack([a, b])`).
         argument = self.argument if _takes_pieces(function.value) else self.atom
         args = [argument(arg) for arg in expr.args]
+        if _is_numpy(function.value) and getattr(function.value, "__name__", "") == "einsum" \
+                and not (args and (isinstance(_value_of(args[0]), str) or (
+                    isinstance(expr.args[0], gast.Call)))):  # a call: generated code's
+            raise self.origin.unsupported(expr, "np.einsum is differentiated with its "
+                                                "subscripts written as a string "
+                                                "(`'ij,jk->ik'`) or held by the module, not "
+                                                "in the form of lists of axes")
         keywords = [gast.keyword(arg=k.arg, value=argument(k.value)) for k in expr.keywords]
         call = anno.set(gast.Call(func=callee, args=args, keywords=keywords), "callee",
                         function.value)
@@ -278,6 +285,12 @@ class Expressions:
                                            or expr.keywords):
             raise self.origin.unsupported(expr, f"a list's `{expr.func.attr}` is supported "
                                                 "as append(v) and pop() only")
+        if expr.func.attr in _IN_PLACE and isinstance(expr.func.value, gast.Name) and \
+                expr.func.value.id in self.locals:
+            raise self.origin.unsupported(expr, f"`.{expr.func.attr}()` changes a value of the "
+                                                "function's in place, which the derivative "
+                                                "cannot follow; make a new one (`np.sort(y)`, "
+                                                "`sorted(ys)`)")
         base = self.atom(expr.func.value)  # any other method: an object's, run as it is
         args = [self.atom(arg) for arg in expr.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
@@ -366,6 +379,10 @@ _ARRAY_METHODS = {name: name for name in ("sum", "mean", "prod", "max", "min", "
                                           "transpose", "swapaxes", "squeeze", "ravel", "clip",
                                           "var", "std", "cumsum", "cumprod", "copy")}
 _ARRAY_METHODS["flatten"] = "ravel"
+# Methods of lists and arrays that change them in place (a list's `append` and `pop` have
+# their own handling).
+_IN_PLACE = {"sort", "reverse", "fill", "resize", "put", "partition", "insert", "remove",
+             "extend", "clear", "itemset", "setflags", "update", "setdefault"}
 _ARRAY_ATTRIBUTES = {"T": "transpose", "shape": "shape", "ndim": "ndim", "size": "size"}
 
 
@@ -388,6 +405,14 @@ def call_builtin(name, args):
     function = anno.set(nodes.load(name), "static", Static(getattr(builtins, name)))
     anno.set(function, "bind", getattr(builtins, name))
     return anno.set(gast.Call(func=function, args=args, keywords=[]), "lowered", True)
+
+
+def _value_of(atom):
+    """The value of a constant or a static atom, else None."""
+    if isinstance(atom, gast.Constant):
+        return atom.value
+    static = anno.get(atom, "static")
+    return None if static is None else static.value
 
 
 def _several(args):

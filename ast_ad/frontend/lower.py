@@ -368,11 +368,16 @@ class _Lowerer(Expressions):
     def unpacked_in_the_body(self, stmt):
         """`for a, b in DATA:` as `for item in DATA: a = item[0]; b = item[1]`, over a
         sequence the module holds: its items are constants."""
-        if anno.get(self.reference(stmt.iter), "static") is None:
+        data = anno.get(self.reference(stmt.iter), "static")
+        if data is None:
             raise self.origin.unsupported(stmt, "a loop's unpacking is supported over data "
                                                 "the module holds (`for a, b in DATA`), "
                                                 "`enumerate(xs)` and `zip(xs, ys)`; loop over "
                                                 "one plain name here")
+        count = len(stmt.target.elts)
+        if any(not hasattr(item, "__len__") or len(item) != count for item in data.value):
+            raise self.origin.error(stmt, f"an item of the data this loop unpacks does not "
+                                          f"hold {count} values, as Python would find")
         item = gast.Name(id=self.fresh_local("item"), ctx=gast.Store(), annotation=None,
                          type_comment=None)
         unpack = [anno.copy_location(gast.Assign(
@@ -595,7 +600,10 @@ class _Lowerer(Expressions):
 
     def bind(self, name, value):
         if isinstance(value, gast.Name) and anno.get(value, "static") is None:
-            self.found["aliases"].update({name, value.id})  # two names, maybe one array
+            # two variables, maybe one array (`value` is a version: `a_1` of `a`)
+            source = next((v for v, version in self.current.items() if version == value.id),
+                          value.id)
+            self.found["aliases"].update({name, source})
         new = self.new_version(name)
         self.emit(nodes.assign(new, value))
         self.current[name] = new

@@ -21,9 +21,9 @@ from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_
                                    euclidean, extremum_adjoint, gather_einsum,
                                    getitem_adjoint, joined_part, joined_part_adjoint,
                                    keeps_derivatives, materialize, mean_adjoint, mean_count,
-                                   norm_adjoint, reciprocal_or_zero, result_like,
-                                   sorted_like, spread_einsum, sum_adjoint, unbroadcast,
-                                   uniform_adjoint, unsorted_like, within)
+                                   norm_adjoint, reading_order, reciprocal_or_zero,
+                                   result_like, sorted_like, spread_einsum, sum_adjoint,
+                                   unbroadcast, uniform_adjoint, unsorted_like, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -756,13 +756,23 @@ def transpose(y, x, axes):
 
 
 @adjoint(np.reshape)
-def reshape(y, x, shape, order="C"):
-    d[x] = np.reshape(d[y], np.shape(x), order=order)
+def reshape(y, x, shape):
+    d[x] = np.reshape(d[y], np.shape(x))
 
 
 @tangent(np.reshape)
-def reshape(y, x, shape, order="C"):
-    d[y] = np.reshape(d[x], shape, order=order)
+def reshape(y, x, shape):
+    d[y] = np.reshape(d[x], shape)
+
+
+@adjoint(np.reshape)
+def reshape(y, x, shape, order):
+    d[x] = np.reshape(d[y], np.shape(x), order=reading_order(x, order))
+
+
+@tangent(np.reshape)
+def reshape(y, x, shape, order):
+    d[y] = np.reshape(d[x], shape, order=reading_order(x, order))
 
 
 @adjoint(astype)
@@ -948,6 +958,7 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        gather_einsum, np.full_like)
 
 nondifferentiable(result_like, within, at_low, at_high, mean_count, keeps_derivatives,
+                  reading_order,
                   einsum_adjoint_spec, np.result_type, np.shape, np.ndim, np.size, np.zeros,
                   np.ones, np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round,
                   np.argmax, np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal,

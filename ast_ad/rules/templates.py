@@ -60,8 +60,13 @@ class Template:
 
 
 def _is_constant(atom, value):
-    return isinstance(atom, gast.Constant) and type(atom.value) is type(value) and \
-        atom.value == value
+    """Whether `atom` is the constant `value`: `2.0` is the number 2, not a bool."""
+    if not isinstance(atom, gast.Constant):
+        return False
+    numbers = (int, float)
+    if type(atom.value) in numbers and type(value) in numbers:
+        return atom.value == value
+    return type(atom.value) is type(value) and atom.value == value
 
 
 def expand(template, result, inputs, derivative, namer):

@@ -268,6 +268,8 @@ def cumsum_adjoint(g, x, axis=None):
 def diff_adjoint(g, x, n=1, axis=-1):
     """`g`, the adjoint of `np.diff(x, n, axis)`, in `x`'s shape: each difference sends its
     adjoint to its later entry, and its negation to its earlier one, `n` times."""
+    if n >= shape_of(x)[axis]:  # nothing was left to difference
+        return np.zeros(shape_of(x), dtype=np.result_type(g, float_type(x)))
     pad = [(0, 0)] * np.ndim(g)
     pad[axis] = (1, 1)
     for _ in range(n):
@@ -431,3 +433,11 @@ def reciprocal_or_zero(y):
     kink, as `abs` has slope 0 at 0), so that an adjoint of zero stays zero there."""
     with np.errstate(divide="ignore"):
         return np.where(y == 0, 0.0, 1.0 / y)
+
+
+def reading_order(x, order):
+    """The order in which `np.reshape(x, shape, order)` reads `x`: 'A' is Fortran's for an
+    array laid out in it, else C's."""
+    if order == "A":
+        return "F" if np.isfortran(x) else "C"
+    return order
