@@ -214,6 +214,7 @@ _TITLES = {"straight": "straight-line code, n statements",
            "second": "second derivative of straight-line code, n statements",
            "chain": "a chain `t = t + t`, n statements",
            "returns": "n conditional returns",
+           "partial": "n ifs that return on some paths of both branches",
            "nest": "n nested loops"}
 
 
@@ -239,7 +240,7 @@ def table(results, limit):
 
 _COLOURS = {"reverse": "#1f77b4", "forward": "#d62728"}
 _DASHES = {"straight": "", "loop": "6 4", "chain": "2 3", "second": "10 3 2 3",
-           "returns": "1 5", "nest": "12 6"}
+           "returns": "1 5", "partial": "4 2 1 2", "nest": "12 6"}
 
 
 def plot(results):
