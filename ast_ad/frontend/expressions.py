@@ -7,7 +7,6 @@ current version or to the object it names outside the function (a `static`); cal
 of the user's functions are inlined; an array's methods call NumPy's functions.
 """
 
-import builtins
 import math
 import types
 
@@ -119,11 +118,11 @@ class Expressions:
                 continue
             part = self.atom(value.value)
             if value.conversion in (ord("r"), ord("s"), ord("a")):
-                part = self.atom(call_builtin({ord("r"): "repr", ord("s"): "str",
-                                                ord("a"): "ascii"}[value.conversion], [part]))
+                part = self.atom(lowered_call({ord("r"): repr, ord("s"): str,
+                                               ord("a"): ascii}[value.conversion], [part]))
             spec = self.joined_text(value.format_spec.values) if value.format_spec else \
                 nodes.constant("")
-            parts.append(self.atom(call_builtin("format", [part, spec])))
+            parts.append(self.atom(lowered_call(format, [part, spec])))
         text = parts[0] if parts else nodes.constant("")
         for part in parts[1:]:
             name = self.namer.temporary()
@@ -271,8 +270,8 @@ class Expressions:
             from ast_ad.runtime.arrays import astype
 
             self.numpy(expr, "asarray")  # (NumPy is there, and the code is array code)
-            function = anno.set(nodes.bound("astype", astype), "static", Static(astype))
-            return self.call(gast.Call(func=function, args=[expr.func.value] + expr.args,
+            return self.call(gast.Call(func=static_reference(astype),
+                                       args=[expr.func.value] + expr.args,
                                        keywords=expr.keywords))
         if expr.func.attr in _ARRAY_METHODS:
             function = self.numpy(expr, _ARRAY_METHODS[expr.func.attr])
@@ -400,11 +399,16 @@ def _is_numpy(value):
         module in ("ast_ad.runtime.arrays", "ast_ad.runtime.linalg")
 
 
-def call_builtin(name, args):
-    """A call of the builtin `name` on atoms, already lowered."""
-    function = anno.set(nodes.load(name), "static", Static(getattr(builtins, name)))
-    anno.set(function, "bind", getattr(builtins, name))
-    return anno.set(gast.Call(func=function, args=args, keywords=[]), "lowered", True)
+def static_reference(function):
+    """`function`, a builtin or a helper of ast_ad's runtime, by its name: a static that the
+    generated code reaches by a binding where the user's scope does not."""
+    return anno.set(nodes.bound(function.__name__, function), "static", Static(function))
+
+
+def lowered_call(function, args):
+    """A call of `function` (see `static_reference`) on atoms, already lowered."""
+    call = gast.Call(func=static_reference(function), args=args, keywords=[])
+    return anno.set(call, "lowered", True)
 
 
 def _value_of(atom):

@@ -48,10 +48,10 @@ from ast_ad.ir import annotations as anno
 from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
 from ast_ad.frontend.check import is_enumerate_or_zip, runs_until_it_returns
-from ast_ad.frontend.expressions import Expressions, call_builtin, parameters
+from ast_ad.frontend.expressions import (Expressions, lowered_call, parameters,
+                                         static_reference)
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
-from ast_ad.ir.scope import Static
 
 
 def lower(tree):
@@ -274,11 +274,7 @@ class _Lowerer(Expressions):
         from ast_ad.runtime.checks import assertion
 
         def call(*args):
-            function = anno.set(nodes.bound("assertion", assertion), "static",
-                                Static(assertion))
-            call = gast.Call(func=function, args=list(args), keywords=[])
-            self.emit(gast.Expr(value=anno.set(anno.set(call, "lowered", True), "callee",
-                                               assertion)))
+            self.emit(gast.Expr(value=self.rhs(lowered_call(assertion, list(args)))))
 
         test = self.atom(stmt.test)
         if stmt.msg is None:
@@ -296,9 +292,9 @@ class _Lowerer(Expressions):
         from ast_ad.runtime.arrays import add_into
 
         array = stmt.target.value.id
-        function = anno.set(nodes.bound("add_into", add_into), "static", Static(add_into))
-        call = gast.Call(func=function, args=[stmt.target.value, nodes.index_value(
-            stmt.target.slice), stmt.value], keywords=[])
+        index = nodes.index_value(stmt.target.slice)
+        call = gast.Call(func=static_reference(add_into),
+                         args=[stmt.target.value, index, stmt.value], keywords=[])
         self.bind(array, self.rhs(call))
 
     def branch(self, test, body, orelse):
@@ -357,7 +353,7 @@ class _Lowerer(Expressions):
         iterable = self.sequence(stmt.iter, stmt.body)
         computed = anno.get(iterable, "static") is None and not self.is_range(stmt.iter)
         if computed and self.calls_builtin(stmt.iter):  # an iterator runs once: keep its items
-            iterable = self.atom(call_builtin("list", [iterable]))
+            iterable = self.atom(lowered_call(list, [iterable]))
         if computed and isinstance(iterable, gast.Name):
             return self.indexed_loop(stmt, [iterable], [stmt.target.id])
         target = self.new_version(stmt.target.id)
@@ -427,11 +423,11 @@ class _Lowerer(Expressions):
         from its end for those `backwards` marks (`for x in reversed(xs)`, and `zip`s of
         such): the loop still runs over a range, which the adjoint reverses."""
         backwards = backwards or [False] * len(sequences)
-        lengths = [self.atom(call_builtin("len", [s])) for s in sequences]
-        count = lengths[0] if len(lengths) == 1 else self.atom(call_builtin("min", lengths))
+        lengths = [self.atom(lowered_call(len, [s])) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else self.atom(lowered_call(min, lengths))
         lasts = [self.temporary(gast.BinOp(left=length, op=gast.Sub(), right=nodes.constant(1)))
                  if back else None for length, back in zip(lengths, backwards)]
-        iterable = self.atom(call_builtin("range", [count]))
+        iterable = self.atom(lowered_call(range, [count]))
         name = self.namer.temporary() if index is None else self.new_version(index)
         loop = gast.For(target=nodes.store(name), iter=iterable, body=[], orelse=[],
                         type_comment=None)

@@ -65,13 +65,7 @@ class _Inlining(BlockRewrite):
             host = facts.substituted(self.block[use], {name: value})
         if host is None:  # `t = -unbroadcast(...)` that nothing above takes the sign of
             return False
-        if len(to_source(host).strip().splitlines()[0]) > LONGEST_FUSED:
-            return False
-        self.inlined[name] = value
-        self.alive[i] = False
-        self.put(i, None)
-        self.put(use, host)
-        return True
+        return self.substitute(i, use, name, value, host, shown=host)
 
     def inline_in_header(self, i, use, name, value):
         """Inline `block[i]` into the header of the loop at `use`, which reads it only
@@ -82,7 +76,13 @@ class _Inlining(BlockRewrite):
         host = nodes.Substitute({name: value}).visit(anno.copy_tree(self.block[use]))
         line = gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
                         type_comment=None)  # `for i in range(n):`
-        if len(to_source(line).strip().splitlines()[0]) > LONGEST_FUSED:
+        return self.substitute(i, use, name, value, host, shown=line)
+
+    def substitute(self, i, use, name, value, host, shown):
+        """`host`, which reads `value` for the temporary `name` that `block[i]` assigns, in
+        place of `block[use]`, unless the first line of `shown` would run too long; whether
+        it went."""
+        if len(to_source(shown).strip().splitlines()[0]) > LONGEST_FUSED:
             return False
         self.inlined[name] = value
         self.alive[i] = False
