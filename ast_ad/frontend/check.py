@@ -7,6 +7,7 @@ this check, `lower` can turn into three-address form; anything else raises
 
 import gast
 
+from ast_ad.frontend.jumps import contains
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 
@@ -79,16 +80,7 @@ def runs_until_it_returns(stmt):
     if not (isinstance(stmt, gast.While) and isinstance(stmt.test, gast.Constant)
             and stmt.test.value is True):
         return False
-    return not any(isinstance(node, gast.Break) for node in _outside_inner_loops(stmt.body))
-
-
-def _outside_inner_loops(block):
-    """The nodes of `block` but those in loops nested in it."""
-    for stmt in block:
-        yield stmt
-        if not isinstance(stmt, (gast.For, gast.While)):
-            for field in ("body", "orelse"):
-                yield from _outside_inner_loops(getattr(stmt, field, None) or [])
+    return not contains(stmt.body, (gast.Break,))
 
 
 def _check_returns(block, origin):
@@ -159,16 +151,21 @@ def _check_node(node, origin):
         elif not isinstance(child, _EXPRESSIONS):
             hint = _HINTS.get(type(child), f"`{type(child).__name__}` is not supported")
             raise origin.unsupported(child, f"ast_ad cannot differentiate this: {hint}.")
-        elif isinstance(child, (gast.IfExp, gast.BoolOp, gast.Compare)) and \
-                any(isinstance(n, gast.NamedExpr) for part in _evaluated_sometimes(child)
-                    for n in nodes.walk(part)):
-            raise origin.unsupported(child, "`:=` here assigns only on some evaluations (a "
-                                            "branch of `if`/`else`, `and`/`or`, a chained "
-                                            "comparison, a `while` test); assign with a "
-                                            "statement of its own")
+        elif isinstance(child, (gast.IfExp, gast.BoolOp, gast.Compare)):
+            _refuse_assigning_sometimes(child, _evaluated_sometimes(child), origin)
         elif isinstance(child, gast.Call) and any(isinstance(a, gast.Starred) for a in child.args):
             raise origin.unsupported(child, "`*args` in a call is not supported; pass each "
                                             "argument by position")
+
+
+def _refuse_assigning_sometimes(node, parts, origin):
+    """`:=` in `parts` of `node`, which Python may evaluate once, never or many times: the
+    lowering would bind its name on one path, as if on all."""
+    if any(isinstance(n, gast.NamedExpr) for part in parts for n in nodes.walk(part)):
+        raise origin.unsupported(node, "`:=` here assigns only on some evaluations (a "
+                                       "branch of `if`/`else`, `and`/`or`, a chained "
+                                       "comparison, a `while` test); assign with a "
+                                       "statement of its own")
 
 
 def _evaluated_sometimes(node):
@@ -182,12 +179,8 @@ def _evaluated_sometimes(node):
 
 
 def _check_statement(stmt, origin):
-    if isinstance(stmt, gast.While) and any(isinstance(n, gast.NamedExpr)
-                                            for n in nodes.walk(stmt.test)):
-        raise origin.unsupported(stmt, "`:=` here assigns only on some evaluations (a "
-                                       "branch of `if`/`else`, `and`/`or`, a chained "
-                                       "comparison, a `while` test); assign with a "
-                                       "statement of its own")
+    if isinstance(stmt, gast.While):
+        _refuse_assigning_sometimes(stmt, [stmt.test], origin)
     if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
         raise origin.unsupported(stmt, "a loop's `else` clause is not supported; test after "
                                        "the loop instead")

@@ -31,8 +31,10 @@ class Expressions:
     def atom(self, expr):
         """`expr` as a name or constant, emitting a temporary for anything larger."""
         value = self.rhs(expr)
-        if nodes.is_atom(value):
-            return value
+        return value if nodes.is_atom(value) else self.temporary(value)
+
+    def temporary(self, value):
+        """A new temporary assigned `value`, an operation on atoms already lowered."""
         name = self.namer.temporary()
         self.emit(nodes.assign(name, value))
         return nodes.load(name)
@@ -102,11 +104,10 @@ class Expressions:
         test = gast.Compare(left=left, ops=ops[:1], comparators=[right])
         if len(ops) == 1:
             return test
-        name = self.namer.temporary()
-        self.emit(nodes.assign(name, test))
-        return self.choice(nodes.load(name),
+        held = self.temporary(test)
+        return self.choice(held,
                            lambda: self.compare(anno.copy_tree(right), ops[1:], comparators[1:]),
-                           lambda: nodes.load(name))
+                           lambda: anno.copy_tree(held))
 
     def joined_text(self, values):
         """The text of an f-string: each part formatted (`format(v, spec)`, after `repr` or
@@ -125,9 +126,7 @@ class Expressions:
             parts.append(self.atom(lowered_call(format, [part, spec])))
         text = parts[0] if parts else nodes.constant("")
         for part in parts[1:]:
-            name = self.namer.temporary()
-            self.emit(nodes.assign(name, gast.BinOp(left=text, op=gast.Add(), right=part)))
-            text = nodes.load(name)
+            text = self.temporary(gast.BinOp(left=text, op=gast.Add(), right=part))
         return text
 
     def built_list(self, elements):

@@ -280,12 +280,11 @@ class _Lowerer(Expressions):
         if stmt.msg is None:
             call(test)
             return
-        failed = self.namer.temporary()
-        self.emit(nodes.assign(failed, gast.UnaryOp(op=gast.Not(), operand=test)))
+        failed = self.temporary(gast.UnaryOp(op=gast.Not(), operand=test))
         outer, self.trace = self.trace, []
         call(nodes.constant(False), self.atom(stmt.msg))
         body, self.trace = self.trace, outer
-        self.emit(gast.If(test=nodes.load(failed), body=body, orelse=[]))
+        self.emit(gast.If(test=failed, body=body, orelse=[]))
 
     def element_update(self, stmt):
         """`x[i] += g` (generated adjoints only): `x_1 = add_into(x, i, g)`."""
@@ -441,12 +440,6 @@ class _Lowerer(Expressions):
 
         self.loop(loop, stmt.body, targets={} if index is None else {index: name},
                   prologue=read_elements, assigned=elements)
-
-    def temporary(self, value):
-        """A new temporary assigned `value`, an operation on atoms already lowered."""
-        name = self.namer.temporary()
-        self.emit(nodes.assign(name, value))
-        return nodes.load(name)
 
     def loop_with_break(self, stmt):
         """A loop that may break becomes a `while` loop whose test also reads a flag:

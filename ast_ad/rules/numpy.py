@@ -550,11 +550,13 @@ def norm(y, x):
 
 
 @adjoint(np.linalg.norm, ord=None)
+@adjoint(np.linalg.norm, ord="fro")
 def norm(y, x, ord=None, axis=None, keepdims=False):  # along axes: of vectors, or Frobenius'
     d[x] = sum_adjoint(d[y] * reciprocal_or_zero(y), x, axis, keepdims) * x
 
 
 @tangent(np.linalg.norm, ord=None)
+@tangent(np.linalg.norm, ord="fro")
 def norm(y, x, ord=None, axis=None, keepdims=False):
     d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) * reciprocal_or_zero(y)
 
@@ -567,16 +569,6 @@ def norm(y, x, ord=None, axis=None, keepdims=False):  # of vectors
 @tangent(np.linalg.norm, ord=2)
 def norm(y, x, ord=None, axis=None, keepdims=False):
     d[y] = np.sum(euclidean(x, axis) * d[x], axis=axis, keepdims=keepdims) * reciprocal_or_zero(y)
-
-
-@adjoint(np.linalg.norm, ord="fro")
-def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[x] = sum_adjoint(d[y] * reciprocal_or_zero(y), x, axis, keepdims) * x
-
-
-@tangent(np.linalg.norm, ord="fro")
-def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[y] = np.sum(x * d[x], axis=axis, keepdims=keepdims) * reciprocal_or_zero(y)
 
 
 @adjoint(np.linalg.norm)
