@@ -6,6 +6,7 @@ import gc
 import os
 import weakref
 
+from ast_ad import pickling
 from ast_ad.ad.forward import forward
 from ast_ad.ad.reverse import reverse
 from ast_ad.ad.sweeps import guard_arguments
@@ -59,6 +60,7 @@ def differentiate(function=None, *, wrt=0, mode="reverse", optimized=True):
         cached = {}
     if key not in cached:
         cached[key] = _transform(function, wrt, mode, optimized)
+        pickling.make_importable(cached[key], function, wrt, mode, optimized)
     return cached[key]
 
 
@@ -70,7 +72,15 @@ def adjoint_with_seed(function, wrt):
     cached = _CACHE.setdefault(function, {})
     if key not in cached:
         cached[key] = _transform(function, wrt, "reverse", True, seed_inside=True)
+        pickling.make_importable(cached[key], function, wrt, "seeded", True)
     return cached[key]
+
+
+def derive_again(function, wrt, mode, optimized):
+    """The derivative that `pickling` recorded, from the cache where it was derived."""
+    if mode == "seeded":
+        return adjoint_with_seed(function, wrt)
+    return differentiate(function, wrt=wrt, mode=mode, optimized=optimized)
 
 
 def _transform(function, wrt, mode, optimized, seed_inside=False):
