@@ -1,4 +1,5 @@
-"""The command line: print the derivative ast_ad writes for a function in a file.
+"""The command line: print, or write as a module, the derivative ast_ad writes for a
+function in a file.
 
     python -m ast_ad model.py:f --wrt x1,x2 --at 2 5 --trace
 
@@ -8,17 +9,36 @@ on stderr and a non-zero exit status, never a traceback.
 """
 
 import argparse
+import ast
 import importlib.util
 import inspect
 import os
 import sys
+import types
 
-from ast_ad.api import differentiate, source
+from ast_ad import __version__, standalone
+from ast_ad.api import differentiate, sources, source, standalone_module
 from ast_ad.errors import DifferentiationError
 from ast_ad.trace import trace
+from ast_ad.transforms import hessian, hessian_rows
 
-USAGE_ERROR = 2  # the command line is wrong: argparse's status
-FAILURE = 1  # the function cannot be differentiated or evaluated as asked
+DONE = 0
+FAILURE = 1  # the function was refused, or raised at --at; --check: the module is stale
+USAGE_ERROR = 2  # the command line is wrong (argparse's own status); --check: not our module
+
+EPILOG = f"""\
+example:
+  python -m ast_ad model.py:f --wrt x1,x2 --at 2 5    the gradient's source and value
+  python -m ast_ad model.py:f --emit grad_f.py        a module that runs without ast_ad
+  python -m ast_ad --check grad_f.py                  is that module still fresh?
+
+exit status:
+  {DONE}  done (--check: the module is fresh)
+  {FAILURE}  the function was refused or raised at --at (--check: the module is stale:
+     a source changed or is gone, or another ast_ad version wrote it)
+  {USAGE_ERROR}  a bad command line: a flag, path, FUNC, --wrt, --mode or --at (--check:
+     the file is not a module ast_ad wrote)
+"""
 
 
 class _Failure(Exception):
@@ -39,11 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         argv: the arguments, e.g. `["model.py:f", "--wrt", "x1", "--at", "2", "5"]`.
 
     Returns:
-        The exit status: 0, 1 when the function cannot be differentiated or evaluated,
-        2 for a bad command line (argparse exits with 2 itself for bad options).
+        The exit status, as the table in `--help` gives it (argparse exits with 2 itself
+        for a bad option).
     """
     options = _parser().parse_args(argv)
     try:
+        if options.check:
+            return _check(options.check)
+        if options.target is None:
+            raise _Failure("give PATH.py:FUNC, or --check OUT.py", USAGE_ERROR)
         _run(options)
     except _Failure as failure:
         print(f"ast_ad: error: {failure}", file=sys.stderr)
@@ -53,13 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         # (the quoted source, a rule template) is for the Python API.
         print(f"ast_ad: error: {str(error).splitlines()[0]}", file=sys.stderr)
         return FAILURE
-    return 0
+    return DONE
 
 
 def _parser():
-    parser = _Parser(prog="ast_ad", description="Print the derivative ast_ad generates for "
-                                                 "a Python function.")
-    parser.add_argument("target", metavar="PATH.py:FUNC",
+    parser = _Parser(prog="ast_ad", epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     description="Print the derivative ast_ad generates for a Python "
+                                 "function, or write it as a module of its own.")
+    parser.add_argument("target", metavar="PATH.py:FUNC", nargs="?",
                         help="the file and the name of the function in it")
     parser.add_argument("--wrt", metavar="NAME[,NAME...]", default="0",
                         help="the parameters to differentiate with respect to, by name or "
@@ -68,14 +94,36 @@ def _parser():
                         help="reverse (the default): one adjoint sweep for every partial; "
                              "forward: one tangent sweep per --wrt parameter")
     parser.add_argument("--order", type=int, default=1, metavar="K",
-                        help="differentiate K times, each time with respect to --wrt")
-    parser.add_argument("--at", type=float, nargs="+", metavar="V",
-                        help="a point, one float per positional parameter: also print the "
-                             "derivative's value there")
+                        help="differentiate K times, each time with respect to --wrt; with "
+                             "several --wrt, K may be 2: the Hessian")
+    parser.add_argument("--at", type=_value, nargs="+", metavar="V",
+                        help="a point, one value per positional parameter, as Python writes "
+                             "it (2, 0.5, [[1, 2], [3, 4]]: a list is a NumPy array of "
+                             "floats when the function's module imports NumPy): also print "
+                             "the derivative's value there")
     parser.add_argument("--trace", action="store_true",
                         help="also print the evaluation-trace tables of the last "
                              "differentiation at the --at point")
+    parser.add_argument("--emit", metavar="OUT.py",
+                        help="write the derivative as a module that runs without ast_ad, "
+                             "instead of printing its source")
+    parser.add_argument("--check", metavar="OUT.py",
+                        help="whether a module --emit wrote is fresh: exit 0 if so, 1 if "
+                             "stale, 2 if ast_ad did not write it")
+    parser.add_argument("--version", action="version", version=f"ast_ad {__version__}")
     return parser
+
+
+def _value(text):
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: give a number or a list "
+                                         "of numbers, as Python writes them") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, list)):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: give a number or a list "
+                                         "of numbers")
+    return value
 
 
 def _run(options):
@@ -84,22 +132,95 @@ def _run(options):
     if options.order < 1:
         raise _Failure(f"--order must be at least 1, not {options.order}", USAGE_ERROR)
     wrt = _wrt(options.wrt)
-    if options.order > 1 and isinstance(wrt, tuple):
-        raise _Failure("--order above 1 needs a single --wrt parameter: the derivative of "
-                       "a tuple of derivatives is not supported yet", USAGE_ERROR)
+    several = isinstance(wrt, tuple)
+    if several and options.order > 2:
+        raise _Failure("--order above 2 needs a single --wrt parameter (--order 2 with "
+                       "several gives the Hessian)", USAGE_ERROR)
+    if several and options.order == 2 and (options.emit or options.trace):
+        raise _Failure("the Hessian of several --wrt is several functions: --emit and "
+                       "--trace take one --wrt at --order 2", USAGE_ERROR)
     function = _load(options.target)
+    if several and options.order == 2:
+        _print_hessian(function, wrt, options)
+        return
     derivatives = [function]
     for _ in range(options.order):
         derivatives.append(differentiate(derivatives[-1], wrt=wrt, mode=options.mode))
-    print(source(derivatives[-1]), end="")
+    if options.emit:
+        _emit(derivatives[-1], options.emit)
+    else:
+        print(source(derivatives[-1]), end="")
     if options.at is None:
         return
-    at = tuple(options.at)
-    _check_point(function, at)
+    at = _point(function, options.at)
     value = _evaluate(derivatives[-1], at)
-    print(f"\n{derivatives[-1].__name__}({', '.join(map(repr, at))}) = {value!r}")
+    print(f"\n{derivatives[-1].__name__}({', '.join(map(repr, options.at))}) = "
+          f"{_printable(value)!r}")
     if options.trace:
         print(f"\n{trace(derivatives[-2], *at, wrt=wrt, mode=options.mode)}")
+
+
+def _print_hessian(function, wrt, options):
+    """The source of each row of `hessian(function, wrt)`, and its value at --at."""
+    rows = hessian_rows(function, wrt, wrt)
+    print("\n".join(source(row) for row in rows), end="")
+    if options.at is not None:
+        at = _point(function, options.at)
+        value = _evaluate(hessian(function, wrt=wrt), at)
+        print(f"\nhessian_{function.__name__}({', '.join(map(repr, options.at))}) = "
+              f"{_printable(value, tuple_type=list)!r}")
+
+
+def _printable(value, tuple_type=tuple):
+    """`value` with its arrays as nested lists, whose repr shows every digit."""
+    if isinstance(value, tuple):
+        return tuple_type(_printable(item, tuple_type) for item in value)
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+def _emit(derivative, path):
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise _Failure(f"no such folder: {folder}", USAGE_ERROR)
+    text = standalone_module(derivative, source(derivative), folder)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
+    print(f"wrote {path}: {derivative.__name__}, a module that runs without ast_ad")
+
+
+def _check(path):
+    """Exit status of `--check`: whether the module at `path` is what ast_ad would write
+    from the sources as they are now."""
+    try:
+        with open(path, encoding="utf-8") as module:
+            recipe = standalone.read_recipe(module.read())
+    except (OSError, UnicodeDecodeError) as error:
+        raise _Failure(f"cannot read {path}: {error}", USAGE_ERROR) from None
+    if recipe is None:
+        raise _Failure(f"{path} is not a module ast_ad wrote (it has no recipe line)",
+                       USAGE_ERROR)
+    stale = _staleness(recipe, os.path.dirname(os.path.abspath(path)))
+    if stale:
+        print(f"{path} is stale: {stale}")
+        return FAILURE
+    print(f"{path} is fresh: {recipe['source']}:{recipe['function']} is unchanged")
+    return DONE
+
+
+def _staleness(recipe, folder):
+    """Why the module `recipe` describes is stale, or None."""
+    if recipe["version"] != __version__:
+        return f"ast_ad {recipe['version']} wrote it, and this is ast_ad {__version__}"
+    try:
+        function = _load(f"{os.path.join(folder, recipe['source'])}:{recipe['function']}")
+        for mode, wrt in recipe["steps"]:
+            wrt = tuple(wrt) if isinstance(wrt, list) else wrt
+            function = differentiate(function, wrt=wrt, mode=mode)
+    except (_Failure, DifferentiationError) as error:
+        return str(error).splitlines()[0]
+    if standalone.source_hash(sources(function)) != recipe["hash"]:
+        return f"the source of {recipe['function']}, or of a function it calls, changed"
+    return None
 
 
 def _wrt(text):
@@ -141,12 +262,19 @@ def _load(target):
     return function
 
 
-def _check_point(function, at):
+def _point(function, values):
+    """The --at values as arguments of `function`: lists are arrays of floats when its
+    module imports NumPy."""
+    numpy = next((v for v in function.__globals__.values() if isinstance(v, types.ModuleType)
+                  and v.__name__ == "numpy"), None)
+    at = tuple(numpy.asarray(v, dtype=float) if numpy and isinstance(v, list) else v
+               for v in values)
     try:
         inspect.signature(function).bind(*at)
     except TypeError as error:
         raise _Failure(f"--at gave {len(at)} values for {function.__name__}"
                        f"{inspect.signature(function)}: {error}", USAGE_ERROR) from None
+    return at
 
 
 def _evaluate(derivative, at):

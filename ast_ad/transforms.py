@@ -181,8 +181,7 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
     wrt = _hashable(wrt)
     single = not isinstance(wrt, tuple)
     items = (wrt,) if single else wrt
-    rows = [differentiate(differentiate(function, wrt=item), wrt=wrt, mode="forward")
-            for item in items]
+    rows = hessian_rows(function, items, wrt)
     what = f"the Hessian of {function.__name__}"
 
     def hessian_function(*args, **kwargs):
@@ -196,6 +195,13 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
         return result[0] if single else result
 
     return _named(hessian_function, "hessian", function)
+
+
+def hessian_rows(function, items, wrt):
+    """The generated functions of the Hessian's rows: each the forward-mode derivative,
+    with respect to `wrt`, of the reverse-mode partial of one of `items`."""
+    return [differentiate(differentiate(function, wrt=item), wrt=wrt, mode="forward")
+            for item in items]
 
 
 def _argument(function, wrt, args, kwargs):

@@ -198,6 +198,8 @@ class Expressions:
             tree = check(parse_function(function.value))
         except DifferentiationError as error:  # fine as long as no differentiated value enters
             return anno.set(call, "not_inlined", str(error))
+        if function.value not in self.found["inlined"]:
+            self.found["inlined"].append(function.value)
         return self.inline(expr, tree, seen_through(function.value), args, keywords)
 
     def argument(self, expr):

@@ -74,6 +74,7 @@ def lower(tree):
     if not lowerer.found["arrays"] and _indexes_arithmetic(everything):
         lowerer.found["arrays"] = True  # only an array is both: the code is array code
     anno.set(tree, "arrays", lowerer.found["arrays"])
+    anno.set(tree, "inlined", lowerer.found["inlined"])
     if lowerer.found["arrays"]:
         _reject_inplace_on_aliases(lowerer.found)
     _rename_shadowed_statics(tree, everything, lowerer.namer)
@@ -197,12 +198,13 @@ class _Lowerer(Expressions):
         self.inlining = inlining | {anno.get(tree, "code")}  # the code of each function inlined
         self.namer = namer or Namer(nodes.names_in(tree))
         self.seen = set()  # variables already given their first version
-        # Shared with inlined callees: whether the code uses NumPy, the branch merges not
+        # Shared with inlined callees: whether the code uses NumPy, the functions inlined
+        # (whose source a standalone module's hash covers), the branch merges not
         # yet written (see `version`), and the versions bound on some paths only: those
         # a branch or a loop binds (`maybe_unbound`; `one_branch`: a branch, with the
         # branches it is bound in), and those of them that a merge, a loop or a read must
         # find on every path, so that start as None (`declared`).
-        self.found = found or {"arrays": False, "merges": {}, "aliases": set(),
+        self.found = found or {"arrays": False, "inlined": [], "merges": {}, "aliases": set(),
                                "augmented": [], "maybe_unbound": set(), "one_branch": {},
                                "declared": set(), "conditions": [],
                                "parameters": set(parameters(tree)),

@@ -1,0 +1,168 @@
+"""`source(df, standalone=True)` and `--emit`: a module that runs without ast_ad, and
+`--check`, which tells whether it is stale."""
+
+import importlib
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import ast_ad
+from ast_ad import standalone
+from ast_ad.errors import DifferentiationError
+from pickled_functions import energy, survey
+
+# Runs a module's text with `ast_ad` unimportable, and prints the derivative at a point.
+RUNNER = """\
+import pickle, sys
+sys.modules["ast_ad"] = None  # any `import ast_ad` fails
+text, name, points = pickle.loads(sys.stdin.buffer.read())
+namespace = {"__name__": "emitted"}
+exec(compile(text, "emitted.py", "exec"), namespace)
+sys.stdout.buffer.write(pickle.dumps([namespace[name](*p) for p in points]))
+"""
+
+
+def run_alone(derivative, points):
+    import pickle
+
+    text = ast_ad.source(derivative, standalone=True)
+    done = subprocess.run([sys.executable, "-c", RUNNER],
+                          input=pickle.dumps((text, derivative.__name__, points)),
+                          capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return text, pickle.loads(done.stdout)
+
+
+def _rng_arrays(count):
+    rng = np.random.default_rng(11)
+    return [(rng.normal(size=3), rng.normal(size=(4, 3))) for _ in range(count)]
+
+
+CASES = {
+    "reverse": (lambda: ast_ad.differentiate(survey, wrt=(0, 1)), [(2.0, 5.0), (0.5, -1.0)]),
+    "forward": (lambda: ast_ad.differentiate(survey, wrt=1, mode="forward"), [(2.0, 5.0)]),
+    "second": (lambda: ast_ad.differentiate(ast_ad.differentiate(survey)), [(2.0, 5.0)]),
+    "numpy": (lambda: ast_ad.differentiate(energy), _rng_arrays(2)),
+    "numpy forward": (lambda: ast_ad.differentiate(energy, mode="forward"), _rng_arrays(1)),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_module_runs_without_ast_ad_and_gives_the_same_values(case):
+    make, points = CASES[case]
+    derivative = make()
+    text, values = run_alone(derivative, points)
+    for got, point in zip(values, points):
+        expected = derivative(*point)
+        np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
+    assert "ast_ad" not in "".join(line for line in text.splitlines()
+                                   if line.startswith(("import", "from")))
+    assert ("numpy" in text) == ("numpy" in case)  # only what it uses
+
+
+def test_the_header_says_how_to_write_it_again():
+    text = ast_ad.source(ast_ad.differentiate(survey, wrt=("x1", "x2")), standalone=True)
+    path = os.path.relpath(importlib.import_module("pickled_functions").__file__)
+    assert f"python -m ast_ad {path}:survey --wrt x1,x2 --mode reverse --emit " \
+           "grad_survey.py" in text
+    recipe = standalone.read_recipe(text)
+    assert recipe["version"] == ast_ad.__version__
+    assert recipe["steps"] == [["reverse", ["x1", "x2"]]]
+
+
+def test_a_value_it_cannot_write_out_is_refused_by_name():
+    import random
+
+    from tests.conftest import make_function
+
+    f = make_function("""
+        def f(x):
+            GENERATOR.random()
+            return x * x
+    """, namespace={"GENERATOR": random.Random(0)})
+    with pytest.raises(DifferentiationError, match="cannot hold `GENERATOR`, a Random"):
+        ast_ad.source(ast_ad.differentiate(f), standalone=True)
+
+
+def test_every_runtime_helper_can_be_copied_beside_the_others():
+    from ast_ad.runtime import arrays, checks, linalg, markers, scalars
+
+    module = standalone._Module("all")
+    helpers = {name: value for m in (arrays, checks, linalg, markers, scalars)
+               for name, value in vars(m).items()
+               if callable(value) and getattr(value, "__module__", "") == m.__name__}
+    for name, value in sorted(helpers.items()):
+        module.define(name, value)
+    namespace = {}
+    exec("\n".join(module.imports()) + "\n" + "\n\n".join(module.definitions), namespace)
+    assert set(helpers) <= set(namespace)
+
+
+MODEL = """\
+import math
+
+from parts import bump
+
+
+def f(x, y):
+    return math.exp(bump(x) * y)
+"""
+
+
+def test_check_tells_fresh_from_stale(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "model.py").write_text(MODEL)
+    (source / "parts.py").write_text("def bump(x):\n    return x * x + 1.0\n")
+    out = tmp_path / "generated"
+    out.mkdir()
+
+    def command(*args):
+        return subprocess.run([sys.executable, "-m", "ast_ad", *args], cwd=out,
+                              capture_output=True, text=True, timeout=60)
+
+    made = command("../src/model.py:f", "--wrt", "x,y", "--emit", "grad_f.py")
+    assert made.returncode == 0, made.stderr
+    assert "python -m ast_ad ../src/model.py:f --wrt x,y --mode reverse --emit grad_f.py" in \
+        (out / "grad_f.py").read_text()
+    assert command("--check", "grad_f.py").returncode == 0
+    (source / "parts.py").write_text("def bump(x):\n    return x * x + 2.0\n")  # a callee
+    stale = command("--check", "grad_f.py")
+    assert stale.returncode == 1 and "changed" in stale.stdout
+    (source / "parts.py").write_text("def bump(x):\n    return x * x + 1.0\n")
+    assert command("--check", "grad_f.py").returncode == 0
+    text = (out / "grad_f.py").read_text()
+    (out / "old.py").write_text(text.replace(f'"version": "{ast_ad.__version__}"',
+                                             '"version": "0.0.1"'))
+    old = command("--check", "old.py")
+    assert old.returncode == 1 and "ast_ad 0.0.1 wrote it" in old.stdout
+    (source / "model.py").unlink()
+    assert command("--check", "grad_f.py").returncode == 1
+    (out / "mine.py").write_text("def grad_f(x, y):\n    return 0.0, 0.0\n")
+    mine = command("--check", "mine.py")
+    assert mine.returncode == 2 and "not a module ast_ad wrote" in mine.stderr
+    assert command("--check", "missing.py").returncode == 2
+
+
+def test_the_emitted_module_imports_as_a_module(tmp_path):
+    """Written by the command, imported as any module is, with ast_ad blocked."""
+    module_path = importlib.import_module("pickled_functions").__file__
+    done = subprocess.run([sys.executable, "-m", "ast_ad", f"{module_path}:energy", "--emit",
+                           str(tmp_path / "grad_energy.py")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    script = textwrap.dedent("""\
+        import sys
+        sys.modules["ast_ad"] = None
+        import numpy as np
+        from grad_energy import grad_energy
+        print(repr(grad_energy(np.array([0.5, -1.0]), np.eye(2)).tolist()))
+    """)
+    ran = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert ran.returncode == 0, ran.stderr
+    expected = ast_ad.differentiate(energy)(np.array([0.5, -1.0]), np.eye(2))
+    assert eval(ran.stdout) == expected.tolist()
