@@ -75,7 +75,7 @@ def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
                                    f"primals and {len(tangents)} tangents")
     wrt = _leading(function, len(primals), "jvp")
     tangent_function = differentiate(function, wrt=wrt, mode="forward")
-    seeds = _seed_names(tangent_function, function)
+    seeds = seed_names(tangent_function, function)
     for tangent in tangents:
         _scalar(tangent, "a tangent given to jvp")
     value = _scalar_output(function, primals, {})
@@ -110,7 +110,7 @@ def vjp(function: Callable, *primals) -> tuple:
     else:
         adjoint_function = differentiate(function, wrt=wrt)
         value = _scalar_output(function, primals, {})
-    (seed,) = _seed_names(adjoint_function, function)
+    (seed,) = seed_names(adjoint_function, function)
 
     def vjp_function(out_bar):
         if not getattr(value, "shape", ()):
@@ -220,7 +220,7 @@ def _array_jacobian(function, items, mode, value, arguments, args, kwargs):
     out_shape = numpy.shape(value)
     if mode == "reverse":
         derivative = adjoint_with_seed(function, list(items))
-        seed = _seed_names(derivative, function)[-1]
+        seed = seed_names(derivative, function)[-1]
         units = _units(numpy.asarray(value, dtype=float))
         rows = [derivative(*args, **kwargs, **{seed: u}) for u in units]
         return tuple(numpy.stack([numpy.asarray(row[k]) for row in rows]).reshape(
@@ -228,7 +228,7 @@ def _array_jacobian(function, items, mode, value, arguments, args, kwargs):
     blocks = []
     for item, argument in zip(items, arguments):
         derivative = differentiate(function, wrt=item, mode="forward")
-        seed = _seed_names(derivative, function)[-1]
+        seed = seed_names(derivative, function)[-1]
         units = _units(numpy.asarray(argument, dtype=float))
         columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: u})) for u in units]
         blocks.append(numpy.stack(columns, axis=-1).reshape(out_shape + numpy.shape(argument)))
@@ -255,7 +255,7 @@ def _array_hessian(function, first, second, args, kwargs):
     import numpy
 
     derivative = differentiate(differentiate(function, wrt=first), wrt=second, mode="forward")
-    seed = _seed_names(derivative, function)[-1]
+    seed = seed_names(derivative, function)[-1]
     x, y = (numpy.asarray(_argument(function, item, args, kwargs), dtype=float)
             for item in (first, second))
     columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: unit}))
@@ -291,7 +291,7 @@ def _leading(function, count, what):
     return tuple(range(count))
 
 
-def _seed_names(derivative, function):
+def seed_names(derivative, function):
     """The keyword-only seeds `differentiate` appended to `function`'s parameters."""
     def keyword_only(f):
         return [p.name for p in inspect.signature(f).parameters.values()
