@@ -8,7 +8,7 @@ import inspect
 import os
 import weakref
 
-from ast_ad import pickling, standalone
+from ast_ad import display, pickling, standalone
 from ast_ad.ad.forward import forward
 from ast_ad.ad.reverse import reverse
 from ast_ad.ad.sweeps import guard_arguments
@@ -131,6 +131,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside):
     result = compile_function(text, derivative.name, anno.get(trace, "scope"),
                               anno.get(derivative, "bindings"), seeds)
     result.__qualname__ = derivative.name
+    result._repr_html_ = functools.partial(display.source_html, text)  # for notebooks
     _SOURCES[result] = text
     _RECIPES[result] = Step(function, wrt, "seeded" if seed_inside else mode,
                             tuple(anno.get(trace, "inlined")))

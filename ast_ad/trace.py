@@ -41,6 +41,7 @@ from collections.abc import Callable
 
 import gast
 
+from ast_ad import display
 from ast_ad.ad.forward import forward
 from ast_ad.ad.reverse import reverse
 from ast_ad.api import differentiate
@@ -84,6 +85,13 @@ class Trace:
 
     __repr__ = __str__  # so that the table shows at the prompt
 
+    def _repr_html_(self):
+        sections = {}
+        for row in self.rows:
+            sections.setdefault(_heading(row.section), []).append(
+                (f"{row.name} = {row.expression}", _shown(row.value), row.note))
+        return display.tables_html(self.title, sections.items())
+
 
 def trace(function: Callable, *args, wrt=0, mode: str = "reverse") -> Trace:
     """The evaluation trace of `function` at `args`, with its tangents or adjoints.
@@ -119,10 +127,12 @@ def trace(function: Callable, *args, wrt=0, mode: str = "reverse") -> Trace:
     else:  # one sweep per parameter: the survey's table is one column of the Jacobian
         sweeps = [_Sweep(lowered, forward(lowered, p), [p], f"tangent along {p}")
                   for p in names]
-    rows = []
-    for k, sweep in enumerate(sweeps):
-        rows += [row for row in sweep.rows(function.__name__, args)
-                 if k == 0 or row.section != "primal"]
+    # The tangent function computes every primal value; an adjoint only those it needs.
+    primal = sweeps[0] if mode == "forward" else \
+        _Sweep(lowered, forward(lowered, names[0]), names[:1], "tangent")
+    rows = [row for row in primal.rows(function.__name__, args) if row.section == "primal"]
+    for sweep in sweeps:
+        rows += [row for row in sweep.rows(function.__name__, args) if row.section != "primal"]
     shown = ", ".join(f"{p}={v!r}" for p, v in zip(parameters(lowered), args))
     return Trace(f"trace of {function.__name__} at {shown}, {mode} mode", rows)
 
@@ -271,6 +281,10 @@ def _shown(value):
     return repr(value)
 
 
+def _heading(section):
+    return _TITLES.get(section, section.replace("tangent", "tangent trace"))
+
+
 def _format(title, rows):
     statements = [f"{r.name} = {r.expression}" for r in rows]
     values = [_shown(r.value) for r in rows]
@@ -280,7 +294,7 @@ def _format(title, rows):
     for row, statement, value in zip(rows, statements, values):
         if row.section != section:
             section = row.section
-            lines += ["", f"{_TITLES.get(section, section.replace('tangent', 'tangent trace'))}:"]
+            lines += ["", f"{_heading(section)}:"]
         note = f"  # {row.note}" if row.note else ""
         lines.append(f"  {statement:<{width}}  {value:>{value_width}}{note}")
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 import math
 import pathlib
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -142,3 +143,17 @@ def test_trace_of_random_programs_agrees_with_the_function_and_its_derivative(g,
     assert out == [g(*point)]
     returned = tuple(row.value for row in table.rows if row.note == "returned")
     assert returned == differentiate(g, wrt=(0, 1), mode=mode, optimized=False)(*point)
+
+
+def _sum_of_squares(x):
+    return np.sum(x ** 2)
+
+
+def test_the_primal_table_of_array_code_shows_every_value():
+    """The adjoint needs neither `x ** 2` nor the sum: the table shows them all the same."""
+    for mode in ("reverse", "forward"):
+        rows = [r for r in trace(_sum_of_squares, np.array([1.0, 2.0]), mode=mode).rows
+                if r.section == "primal"]
+        assert [r.expression for r in rows] == ["x", "x ** 2", "np.sum(v1)"]
+        assert rows[-1].value == 5.0
+        np.testing.assert_array_equal(rows[1].value, [1.0, 4.0])
