@@ -16,8 +16,9 @@ import os
 import sys
 import types
 
-from ast_ad import __version__, standalone
-from ast_ad.api import differentiate, sources, source, standalone_module
+from ast_ad import __version__
+from ast_ad.backend import standalone
+from ast_ad.api import differentiate, source, sources, standalone_module
 from ast_ad.errors import DifferentiationError
 from ast_ad.trace import trace
 from ast_ad.transforms import hessian, hessian_rows

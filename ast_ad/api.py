@@ -8,7 +8,8 @@ import inspect
 import os
 import weakref
 
-from ast_ad import display, pickling, standalone
+from ast_ad import display, pickling
+from ast_ad.backend import standalone
 from ast_ad.ad.forward import forward
 from ast_ad.ad.reverse import reverse
 from ast_ad.ad.sweeps import guard_arguments

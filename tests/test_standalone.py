@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ast_ad
-from ast_ad import standalone
+from ast_ad.backend import standalone
 from ast_ad.errors import DifferentiationError
 from pickled_functions import energy, survey
 

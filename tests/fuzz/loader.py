@@ -16,6 +16,7 @@ class ProgramFiles:
 
     def __init__(self, folder=None):
         self.folder = folder or tempfile.mkdtemp(prefix="ast_ad_fuzz_")
+        self.sources_before = {}  # module name -> the generated sources known before it
 
     def load(self, name, source):
         path = os.path.join(self.folder, f"{name}.py")
@@ -24,6 +25,7 @@ class ProgramFiles:
         linecache.cache.pop(path, None)
         module = types.ModuleType(name)
         module.__file__ = path
+        self.sources_before[name] = {k for k in linecache.cache if k.startswith("<ast_ad ")}
         sys.modules[name] = module
         try:
             # Compiled here rather than imported: no bytecode cache to go stale when a
@@ -38,11 +40,13 @@ class ProgramFiles:
         """Forget a module, its file and the generated sources of its derivatives.
 
         ast_ad names each generated source `<ast_ad NAME #k>` in linecache, looking for a
-        free `k` one by one, so a long run keeps the cache to the program it checks."""
+        free `k` one by one, so a long run keeps the cache to the program it checks; the
+        sources of derivatives made before the program are kept."""
         sys.modules.pop(module.__name__, None)
         path = module.__file__
         linecache.cache.pop(path, None)
-        for key in [k for k in linecache.cache if k.startswith("<ast_ad ")]:
+        before = self.sources_before.pop(module.__name__, set())
+        for key in [k for k in linecache.cache if k.startswith("<ast_ad ") and k not in before]:
             del linecache.cache[key]
         if os.path.exists(path):
             os.remove(path)
