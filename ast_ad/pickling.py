@@ -8,9 +8,9 @@ process or another, derives the function again, from the cache where it is alrea
 derived: so `pickle`, `multiprocessing` and `concurrent.futures` send a derivative as a
 few dozen bytes and each worker transforms it once.
 
-A derivative of a function that cannot be imported (a closure, a bound method) keeps its
-function's module: `pickle` refuses it, and `cloudpickle` (Dask, loky) sends it by value,
-its code and the globals it reads.
+A derivative of a function that cannot be imported (a closure, a bound method, a function
+of a notebook) keeps its function's module: `pickle` refuses it, and `cloudpickle` (Dask,
+loky) sends it by value, its code and the globals it reads, as it sends the function.
 """
 
 import base64
@@ -44,8 +44,9 @@ def _importable(function):
             "<locals>" in qualname:
         return False
     module = sys.modules.get(module_name)
-    if module is None and not module_name.startswith(_PREFIX):
-        return False
+    if module is None and not module_name.startswith(_PREFIX) or \
+            module_name == "__main__" and not hasattr(module, "__file__"):
+        return False  # a notebook's or the prompt's: no worker can import it
     try:
         if module is None:
             module = importlib.import_module(module_name)

@@ -83,6 +83,24 @@ def test_the_derivative_of_a_closure_is_refused_by_pickle_and_sent_by_value():
     assert float(done.stdout) == derivative(1.25) == 7.5
 
 
+def test_a_notebooks_function_keeps_its_module(monkeypatch):
+    """A notebook's `__main__` has no file: its functions go by value, their derivatives too."""
+    from tests.conftest import make_function
+
+    main = type(sys)("__main__")
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    cell, line = (make_function(f"""
+        def {name}(x):
+            return x * x * x
+    """) for name in ("cell", "line"))
+    for function in (cell, line):
+        function.__module__ = "__main__"
+        setattr(main, function.__name__, function)
+    assert ast_ad.differentiate(cell).__module__ == "__main__"
+    main.__file__ = "script.py"  # a script's: its functions go by reference
+    assert ast_ad.differentiate(line).__module__.startswith("ast_ad.pickling.grad_line")
+
+
 def test_a_dask_cluster_computes_what_the_process_does():
     distributed = pytest.importorskip("distributed")
     gradient = ast_ad.differentiate(survey, wrt=(0, 1))
