@@ -141,6 +141,7 @@ def _run(options):
         raise _Failure("the Hessian of several --wrt is several functions: --emit and "
                        "--trace take one --wrt at --order 2", USAGE_ERROR)
     function = _load(options.target)
+    _check_wrt(function, wrt)
     if several and options.order == 2:
         _print_hessian(function, wrt, options)
         return
@@ -231,6 +232,20 @@ def _wrt(text):
         raise _Failure(f"--wrt {text!r} has an empty name", USAGE_ERROR)
     items = [int(item) if item.lstrip("-").isdigit() else item for item in items]
     return items[0] if len(items) == 1 else tuple(items)
+
+
+def _check_wrt(function, wrt):
+    """A --wrt that names no parameter is a mistake of the command line."""
+    parameters = inspect.signature(function).parameters
+    positional = [p for p in parameters.values() if p.kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for item in wrt if isinstance(wrt, tuple) else (wrt,):
+        if isinstance(item, int) and not -len(positional) <= item < len(positional):
+            raise _Failure(f"--wrt {item} is out of range: {function.__name__} has "
+                           f"{len(positional)} positional parameters", USAGE_ERROR)
+        if isinstance(item, str) and item not in parameters:
+            raise _Failure(f"{function.__name__} has no parameter named {item!r}; its "
+                           f"parameters are {', '.join(parameters)}", USAGE_ERROR)
 
 
 def _load(target):

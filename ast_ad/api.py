@@ -17,7 +17,7 @@ from ast_ad.backend.codegen import compile_function
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.check import check
 from ast_ad.frontend.lower import lower, parameters
-from ast_ad.frontend.parse import parse_function, seen_through
+from ast_ad.frontend.parse import parse_function, underlying
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import grammar
 from ast_ad.ir.printer import to_source
@@ -164,7 +164,7 @@ def sources(function):
     origin, steps = derivation(function)
     found = {}
     for item in [origin] + [f for step in steps for f in step.inlined]:
-        item = seen_through(getattr(item, "__func__", item))
+        item = underlying(item)
         if item in _SOURCES:
             text = _SOURCES[item]
         else:
@@ -218,9 +218,9 @@ def standalone_module(function, text, folder):
     from ast_ad import __version__
 
     origin, steps = derivation(function)
-    header = standalone.header(function, origin, steps, sources(function), __version__,
-                               folder)
-    return standalone.module_text(function, text, header)
+    header = standalone.header(function, underlying(origin), steps, sources(function),
+                               __version__, folder)
+    return standalone.module_text(function, text, header, folder)
 
 
 def _debug(stage, tree, verify=None):

@@ -9,6 +9,7 @@ that of the *generated* code.
 import random
 
 from ast_ad.api import differentiate
+from ast_ad.frontend.parse import name_of
 from ast_ad.transforms import seed_names
 
 
@@ -59,7 +60,7 @@ def check_grads(function, args, *, wrt=None, order=2, modes=("reverse", "forward
         else:
             projections = [_dot(p, direction[i]) for p, i in zip(derivative(*args), wrt)]
         _assert_close(sum(projections), expected, rtol, atol,
-                      f"{mode} mode of {function.__name__}")
+                      f"{mode} mode of {name_of(function)}")
         if oracle is not None:
             for ours, theirs, i in zip(projections, oracle(*args), wrt):
                 _assert_close(ours, _dot(theirs, direction[i]), rtol, atol,

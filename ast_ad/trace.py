@@ -49,7 +49,7 @@ from ast_ad.backend.codegen import compile_function
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.check import check
 from ast_ad.frontend.lower import lower, parameters
-from ast_ad.frontend.parse import parse_function
+from ast_ad.frontend.parse import name_of, parse_function
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
@@ -117,7 +117,7 @@ def trace(function: Callable, *args, wrt=0, mode: str = "reverse") -> Trace:
     try:
         inspect.signature(function).bind(*args)
     except TypeError as error:
-        raise DifferentiationError(f"trace: {function.__name__} cannot take the arguments "
+        raise DifferentiationError(f"trace: {name_of(function)} cannot take the arguments "
                                    f"{args!r}: {error}") from None
     lowered = lower(check(parse_function(function)))
     names = _wrt_names(lowered, wrt)
@@ -130,11 +130,11 @@ def trace(function: Callable, *args, wrt=0, mode: str = "reverse") -> Trace:
     # The tangent function computes every primal value; an adjoint only those it needs.
     primal = sweeps[0] if mode == "forward" else \
         _Sweep(lowered, forward(lowered, names[0]), names[:1], "tangent")
-    rows = [row for row in primal.rows(function.__name__, args) if row.section == "primal"]
+    rows = [row for row in primal.rows(name_of(function), args) if row.section == "primal"]
     for sweep in sweeps:
-        rows += [row for row in sweep.rows(function.__name__, args) if row.section != "primal"]
+        rows += [row for row in sweep.rows(name_of(function), args) if row.section != "primal"]
     shown = ", ".join(f"{p}={v!r}" for p, v in zip(parameters(lowered), args))
-    return Trace(f"trace of {function.__name__} at {shown}, {mode} mode", rows)
+    return Trace(f"trace of {name_of(function)} at {shown}, {mode} mode", rows)
 
 
 def _wrt_names(tree, wrt):

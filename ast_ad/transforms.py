@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from ast_ad.api import adjoint_with_seed, differentiate
 from ast_ad.errors import DifferentiationError
+from ast_ad.frontend.parse import name_of
 
 __all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -44,7 +45,7 @@ def value_and_grad(function: Callable, *, wrt=0) -> Callable:
     def value_and_gradient(*args, **kwargs):
         value = _scalar_output(function, args, kwargs)
         return value, _shaped(gradient(*args, **kwargs), wrt, f"the gradient of "
-                                                                f"{function.__name__}")
+                                                                f"{name_of(function)}")
 
     return _named(value_and_gradient, "value_and_grad", function)
 
@@ -152,7 +153,7 @@ def jacobian(function: Callable, *, wrt=0, mode="reverse") -> Callable:
             blocks = _array_jacobian(function, items, mode, value, arguments, args, kwargs)
             return blocks if isinstance(wrt, tuple) else blocks[0]
         _scalar_output(function, args, kwargs)
-        return _shaped(derivative(*args, **kwargs), wrt, f"the Jacobian of {function.__name__}")
+        return _shaped(derivative(*args, **kwargs), wrt, f"the Jacobian of {name_of(function)}")
 
     return _named(jacobian_function, "jacobian", function)
 
@@ -182,7 +183,7 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
     single = not isinstance(wrt, tuple)
     items = (wrt,) if single else wrt
     rows = hessian_rows(function, items, wrt)
-    what = f"the Hessian of {function.__name__}"
+    what = f"the Hessian of {name_of(function)}"
 
     def hessian_function(*args, **kwargs):
         _scalar_output(function, args, kwargs)
@@ -286,7 +287,7 @@ def _leading(function, count, what):
     positional = [p.name for p in parameters if p.kind in _POSITIONAL]
     if count > len(positional):
         raise DifferentiationError(
-            f"{what} got {count} primal values, but {function.__name__} has "
+            f"{what} got {count} primal values, but {name_of(function)} has "
             f"{len(positional)} positional parameters ({', '.join(positional)})")
     return tuple(range(count))
 
@@ -313,7 +314,7 @@ def _scalar_output(function, args, kwargs):
     The generated code cannot tell a scalar output from an array one (for `x + A`, with
     `A` an array, it returns the scalar 1.0), so the transforms look at the value.
     """
-    return _scalar(function(*args, **kwargs), f"the output of {function.__name__}")
+    return _scalar(function(*args, **kwargs), f"the output of {name_of(function)}")
 
 
 def _scalar(value, what):
@@ -329,7 +330,7 @@ def _scalar(value, what):
 def _named(wrapper, prefix, function):
     # Not functools.wraps: its __wrapped__ would make inspect (and so differentiate)
     # read `function`'s source for the wrapper, and differentiate the wrong function.
-    wrapper.__name__ = wrapper.__qualname__ = f"{prefix}_{function.__name__}"
-    wrapper.__doc__ = f"{prefix} of {function.__qualname__}, made by ast_ad."
+    wrapper.__name__ = wrapper.__qualname__ = f"{prefix}_{name_of(function)}"
+    wrapper.__doc__ = f"{prefix} of {name_of(function)}, made by ast_ad."
     return wrapper
 

@@ -12,4 +12,4 @@ def survey(x1, x2):
 
 def energy(w, x):
     z = np.tanh(x @ w)
-    return np.sum(z * z) + 0.5 * np.sum(w * w)
+    return np.sum(z * z) + 0.5 * np.sum(w * w) + math.sin(w[0])  # checked to be a scalar

@@ -115,7 +115,8 @@ MISTAKES = [
     (["{model}/model.py:f", "--emit", "{model}/nowhere/grad_f.py"], 2, "no such folder"),
     ([], 2, "give PATH.py:FUNC"),
     (["{model}/model.py:f", "--mode", "sideways"], 2, "invalid choice"),
-    (["{model}/model.py:f", "--wrt", "x3"], 1, "no parameter named 'x3'"),
+    (["{model}/model.py:f", "--wrt", "x3"], 2, "no parameter named 'x3'"),
+    (["{model}/model.py:f", "--wrt", "2"], 2, "--wrt 2 is out of range"),
     (["{model}/model.py:h"], 1, "model.py:15: ast_ad cannot differentiate this: `try`"),
     (["{model}/model.py:f", "--at", "0", "5"], 1, "ZeroDivisionError"),
 ]
@@ -153,12 +154,18 @@ def test_mistakes_are_one_line_on_stderr(model, monkeypatch, capsys, args, statu
     _assert_one_line(code, stderr, status, message)
 
 
+def _mistake(message):
+    return next(m for m in MISTAKES if m[2] == message)
+
+
 @pytest.mark.parametrize("args, status, message",
-                         [MISTAKES[3], MISTAKES[9], MISTAKES[11]], ids=["import", "argparse",
-                                                                         "refused"])
+                         [_mistake("ModuleNotFoundError"), _mistake("invalid choice"),
+                          _mistake("model.py:15: ast_ad cannot differentiate this: `try`"),
+                          _mistake("ZeroDivisionError")],
+                         ids=["import", "argparse", "refused", "raised"])
 def test_the_command_exits_with_the_status_and_one_line(model, args, status, message):
     """The command itself, for a mistake of each kind: a file that cannot be imported, a bad
-    option argparse reports, a function ast_ad refuses."""
+    option argparse reports, a function ast_ad refuses, a derivative that raises at --at."""
     result = run(model, *[arg.format(model=model) for arg in args])
     _assert_one_line(result.returncode, result.stderr, status, message)
 

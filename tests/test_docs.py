@@ -1,10 +1,14 @@
 """The generated code the docs show is what ast_ad prints today."""
 
+import ast
 import contextlib
 import importlib.util
+import inspect
 import io
 import pathlib
 import re
+import shlex
+import sys
 
 import pytest
 
@@ -60,3 +64,186 @@ def test_how_it_works_page_shows_the_store_policy_as_generated():
     blocks = _blocks("how-it-works.md")
     f = make_function(next(b for b in blocks if b.startswith("def f(x, rng):")))
     assert source(differentiate(f)) in blocks
+
+
+def _fenced(page, language=""):
+    """The text of each fenced block of `page` whose fence names `language` ("" for a
+    bare fence), read line by line, so that a closing fence never opens a block."""
+    blocks, current = [], None
+    for line in (ROOT / "docs" / page).read_text().splitlines(keepends=True):
+        if line.startswith("```"):
+            if current is None:
+                current = [] if line.strip() == "```" + language else False
+            else:
+                if current is not False:
+                    blocks.append("".join(current))
+                current = None
+        elif current not in (None, False):
+            current.append(line)
+    return blocks
+
+
+def _sessions(page):
+    """The shell sessions a page shows: (command, output) pairs, block by block."""
+    sessions = []
+    for block in _fenced(page):
+        if not block.startswith("$ "):
+            continue
+        steps = []
+        for line in block.splitlines(keepends=True):
+            if line.startswith("$ "):
+                steps.append([line[2:].strip(), ""])
+            else:
+                steps[-1][1] += line
+        sessions.append(steps)
+    return sessions
+
+
+def _run_sessions(page, folder):
+    """Run each `python -m ast_ad ...` of `page` through `main`, in `folder`, and assert
+    it prints what the page shows (stdout and stderr, as a terminal shows them) and `echo
+    $?` its exit status."""
+    from ast_ad.__main__ import main
+
+    sessions = _sessions(page)
+    assert sessions, f"{page} shows no command"
+    before = set(sys.modules)
+    try:
+        for steps in sessions:
+            status = None
+            for command, shown in steps:
+                if command == "echo $?":
+                    assert shown == f"{status}\n", command
+                    continue
+                words = shlex.split(command)
+                assert words[:3] == ["python", "-m", "ast_ad"], command
+                printed = io.StringIO()
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                    try:
+                        status = main(words[3:])
+                    except SystemExit as exit:  # argparse's own errors
+                        status = exit.code
+                assert printed.getvalue() == shown, command
+    finally:
+        for name in set(sys.modules) - before:  # the files main imported
+            del sys.modules[name]
+
+
+def _seed_file(folder):
+    """seed.py as the modes page shows it, written in `folder`."""
+    text = next(b for b in _blocks("modes.md") if b.startswith("import math\n\n\ndef f("))
+    (folder / "seed.py").write_text(text)
+
+
+def test_the_command_lines_shown_print_what_they_show(tmp_path, monkeypatch):
+    _seed_file(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # main puts the file's folder on it
+    _run_sessions("modes.md", tmp_path)
+    _run_sessions("api.md", tmp_path)  # --emit and --check
+    assert (tmp_path / "grad_f.py").read_text() in _blocks("api.md")
+
+
+def test_the_exit_status_table_is_that_of_help():
+    from ast_ad.__main__ import _parser
+
+    table = next(b for b in _fenced("api.md") if b.startswith("exit status:"))
+    assert table in _parser().format_help()
+
+
+def test_the_api_page_gives_the_functions_own_signatures():
+    import ast_ad
+    from ast_ad import testing
+
+    functions = {name: getattr(ast_ad, name) for name in (
+        "differentiate", "source", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
+        "trace", "stop_gradient")}
+    functions["check_grads"] = testing.check_grads
+    found = {}
+    for line in (ROOT / "docs" / "api.md").read_text().splitlines():
+        if not line.startswith(("## ", "- ")):
+            continue
+        for match in re.finditer(r"`(?:ast_ad\.testing\.)?(\w+)(\(.*?\))(?=`|\()", line):
+            name, parameters = match.groups()
+            if name in functions:
+                scope = {}
+                exec(f"def shown{parameters}: pass", scope)  # noqa: S102 - from the page
+                found.setdefault(name, []).append(inspect.signature(scope["shown"]))
+
+    def described(signature):
+        return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+
+    assert set(found) == set(functions)
+    for name, shown in found.items():
+        for signature in shown:
+            assert described(signature) == described(inspect.signature(functions[name])), name
+
+
+def test_the_modes_page_gives_the_values_the_transforms_return():
+    from tests.conftest import make_function
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the block prints a trace
+        f = make_function(next(b for b in _blocks("modes.md") if "def f(x1, x2)" in b
+                               and "from ast_ad import trace" in b))
+    block = next(b for b in _blocks("modes.md") if b.startswith("from ast_ad import value_and"))
+    scope = {"f": f}
+    checked = 0
+    for line in block.splitlines():
+        code, _, shown = line.partition("  # ")
+        if shown:
+            assert repr(eval(code, scope)) == shown.strip(), code
+            checked += 1
+        else:
+            exec(line, scope)  # noqa: S102 - the page's own code
+    assert checked == 6
+
+
+def test_the_trace_of_array_code_is_what_trace_prints():
+    from tests.conftest import make_function
+
+    block = next(b for b in _blocks("api.md") if "print(trace(f, np.array(" in b)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        make_function(block)
+    assert printed.getvalue() in _fenced("api.md")
+
+
+def test_the_expression_swell_table_is_what_the_script_computes():
+    """ast_ad's columns by the script's own functions (and SymPy's where it is installed),
+    without running the whole script."""
+    path = ROOT / "examples" / "expression_swell.py"
+    tree = ast.parse(path.read_text())
+    tree.body = [node for node in tree.body if isinstance(
+        node, (ast.Import, ast.ImportFrom, ast.FunctionDef)) or isinstance(node, ast.Assign)
+        and node.targets[0].id == "STEPS"]
+    script = {}
+    exec(compile(tree, str(path), "exec"), script)  # noqa: S102 - the script's own functions
+    table = next(b for b in _fenced("modes.md") if b.startswith("Expression swell:"))
+    rows = [line.split() for line in table.splitlines() if line[:2].strip().isdigit()]
+    steps = list(script["STEPS"])
+    assert [int(row[0]) for row in rows] == steps
+    sizes = {n: script["code_size"](source(differentiate(script["logistic_map"](n))))
+             for n in steps}
+    assert [(int(row[3]), int(row[4])) for row in rows] == [sizes[n] for n in steps]
+    growth = {sizes[n + 1][1] - sizes[n][1] for n in steps[1:-1]}
+    assert len(growth) == 1
+    assert f"grows by a constant {growth.pop()} operations per step." in table
+    symbolic = script["symbolic_sizes"]()
+    if symbolic is not None:
+        assert [(int(row[1]), int(row[2])) for row in rows] == [symbolic[n] for n in steps]
+
+
+def test_the_pickling_example_runs(tmp_path, monkeypatch):
+    blocks = [b for b in _blocks("api.md") if "pickle" in b or "ProcessPoolExecutor" in b]
+    example, pool = blocks
+    (tmp_path / "model.py").write_text(next(b for b in _blocks("modes.md")
+                                            if b.startswith("import math\n\n\ndef f(")))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = set(sys.modules)
+    try:
+        scope = {"__name__": "docs_example"}
+        exec(example, scope)  # noqa: S102 - the page's own code
+        compile(pool, "pool", "exec")  # the pool itself: tests/test_pickling.py
+    finally:
+        for name in set(sys.modules) - before:  # model, and the derivative's module
+            del sys.modules[name]

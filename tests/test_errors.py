@@ -35,6 +35,7 @@ UNSUPPORTED = [
     ("y = x << 2", "LShift", "+ - * /"),
     ("match x:\n        case 1:\n            y = x", "match", "arithmetic"),
     ("y = x\n    return y\n    z = 1.0", "return", "never runs"),
+    ("y = x * (1 + 2j)", "complex", "real-valued"),
 ]
 
 
@@ -148,3 +149,14 @@ def test_missing_return_and_undefined_names():
         differentiate(make_function("def g(x):\n    return later(x)\n"))
     with pytest.raises(UnsupportedSyntaxError, match="used before it is assigned"):
         differentiate(make_function("def g(x):\n    x = y * x\n    y = 1.0\n    return x\n"))
+
+
+def test_a_complex_array_argument_is_refused():
+    import numpy as np
+
+    g = make_function("""
+        def g(x):
+            return np.sum(x * x)
+    """, namespace={"np": np})
+    with pytest.raises(DifferentiationError, match="an array of complex128 for `x`"):
+        differentiate(g)(np.array([1.0 + 1.0j, 2.0]))

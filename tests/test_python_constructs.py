@@ -306,3 +306,47 @@ def test_a_bound_method(mode):
     x, y = 0.3, 0.7
     expected = central_difference(model.loss, [x, y], [1.0, 0.0])
     assert differentiate(model.loss, mode=mode)(x, y) == pytest.approx(expected, rel=1e-7)
+
+
+PARTIAL = make_function("""
+    def f(scale, x, y=2.0, *, k=3.0, offset=0.5):
+        return math.sin(scale * x) * y + k * x * x - offset * y
+    """, namespace={"math": math})
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_partial(mode):
+    """`functools.partial` holds arguments that are read as constants; `wrt` counts the
+    parameters left, and the derivative takes them, defaults kept."""
+    import functools
+
+    held = functools.partial(PARTIAL, 1.5, k=0.25)
+    _agrees_with_differences(held, mode)
+    df = differentiate(held, wrt=(0, 1), mode=mode)
+    assert df(0.3, 0.7, offset=2.0) == pytest.approx(
+        [central_difference(lambda x, y: held(x, y, offset=2.0), [0.3, 0.7], d)
+         for d in ([1.0, 0.0], [0.0, 1.0])], rel=1e-7)
+    assert differentiate(held, mode=mode)(0.3) == pytest.approx(
+        central_difference(held, [0.3], [1.0]), rel=1e-7)  # y's default, 2.0
+    with pytest.raises(DifferentiationError, match="holds 5 positional arguments"):
+        differentiate(functools.partial(PARTIAL, 1.0, 2.0, 3.0, 4.0, 5.0))
+    with pytest.raises(DifferentiationError, match="no free parameter for"):
+        differentiate(functools.partial(PARTIAL, 1.0, scale=2.0))
+
+
+def test_a_partial_of_array_code_against_autograd():
+    import functools
+
+    import numpy as np
+    from autograd import grad
+    from autograd import numpy as anp
+
+    f = make_function("""
+        def f(w, x, scale):
+            return np.sum(np.tanh(x @ w) ** 2) * scale
+        """, namespace={"np": np})
+    x = np.arange(6.0).reshape(2, 3) / 5
+    w = np.array([0.1, -0.4, 0.3])
+    expected = grad(lambda w: anp.sum(anp.tanh(x @ w) ** 2) * 2.0)(w)
+    held = functools.partial(f, x=x, scale=2.0)
+    np.testing.assert_allclose(differentiate(held)(w), expected, rtol=1e-12)

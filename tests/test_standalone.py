@@ -154,6 +154,9 @@ def test_the_emitted_module_imports_as_a_module(tmp_path):
     done = subprocess.run([sys.executable, "-m", "ast_ad", f"{module_path}:energy", "--emit",
                            str(tmp_path / "grad_energy.py")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    text = (tmp_path / "grad_energy.py").read_text()
+    assert "require_scalar(out, '" in text  # names the source file in its message,
+    assert f"'{module_path}'" not in text and f"({module_path})" not in text  # relatively
     script = textwrap.dedent("""\
         import sys
         sys.modules["ast_ad"] = None

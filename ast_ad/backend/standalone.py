@@ -16,6 +16,7 @@ import inspect
 import json
 import math
 import os
+import re
 import sys
 import types
 
@@ -24,11 +25,13 @@ from ast_ad.errors import DifferentiationError
 _OURS = "ast_ad"
 
 
-def module_text(function, text, header):
+def module_text(function, text, header, folder):
     """The text of a module defining `function` (whose generated source is `text`),
-    after `header` (a docstring and comments)."""
+    after `header` (a docstring and comments), to be saved in `folder`: the source files
+    its messages name are named relative to it."""
     module = _Module(function.__name__)
     module.read_by(function, text)
+    text = re.sub(r"'([^'\n]+\.py)'", lambda m: repr(_relative(m.group(1), folder)), text)
     blocks = [header.rstrip("\n"), "\n".join(module.imports())]
     for definition in module.definitions + [text]:
         one_line = "\n" not in definition.rstrip("\n")
@@ -234,8 +237,7 @@ def header(function, origin, steps, sources, version, folder):
     file (relative to `folder`) and function, each differentiation's mode and `wrt`, and
     a hash over the source of the function and of every function inlined."""
     filename = origin.__code__.co_filename if hasattr(origin, "__code__") else "?"
-    path = os.path.relpath(filename, folder) if os.path.isfile(filename) else filename
-    recipe = {"version": version, "source": path.replace(os.sep, "/"),
+    recipe = {"version": version, "source": _relative(filename, folder),
               "function": origin.__qualname__,
               "steps": [[step.mode, list(step.wrt) if isinstance(step.wrt, tuple | list)
                          else step.wrt] for step in steps],
@@ -252,6 +254,13 @@ def header(function, origin, steps, sources, version, folder):
         lines += ["No command line writes it again (its differentiations differ in mode or "
                   "wrt); `python -m ast_ad --check` tells whether its source has changed."]
     return "\n".join(lines) + '\n"""\n' + RECIPE_MARK + json.dumps(recipe) + "\n"
+
+
+def _relative(filename, folder):
+    """A source file's name relative to `folder`, in the form every system reads."""
+    if not os.path.isabs(filename) or not os.path.isfile(filename):
+        return filename
+    return os.path.relpath(filename, folder).replace(os.sep, "/")
 
 
 def command_line(recipe, out):

@@ -153,6 +153,9 @@ def _check_node(node, origin):
             raise origin.unsupported(child, f"ast_ad cannot differentiate this: {hint}.")
         elif isinstance(child, (gast.IfExp, gast.BoolOp, gast.Compare)):
             _refuse_assigning_sometimes(child, _evaluated_sometimes(child), origin)
+        elif isinstance(child, gast.Constant) and isinstance(child.value, complex):
+            raise origin.unsupported(child, "complex numbers are not supported: ast_ad "
+                                            "differentiates real-valued code")
         elif isinstance(child, gast.Call) and any(isinstance(a, gast.Starred) for a in child.args):
             raise origin.unsupported(child, "`*args` in a call is not supported; pass each "
                                             "argument by position")

@@ -5,6 +5,7 @@ node's `lineno` absolute in the user's file. The FunctionDef carries two annotat
 `origin` (file, indentation, for messages) and `scope` (where its free names resolve).
 """
 
+import functools
 import inspect
 import textwrap
 import types
@@ -27,6 +28,20 @@ def seen_through(function):
     return function
 
 
+def underlying(function):
+    """The Python function whose source ast_ad reads for `function`: through bound
+    methods, `functools.partial` and the decorators it sees through."""
+    while isinstance(function, (functools.partial, types.MethodType)):
+        function = function.func if isinstance(function, functools.partial) else \
+            function.__func__
+    return seen_through(function)
+
+
+def name_of(function):
+    """`function`'s name, a `functools.partial`'s that of the function it calls."""
+    return getattr(function, "__name__", None) or underlying(function).__name__
+
+
 def is_bound_method(function):
     """A method bound to an instance (`model.loss`); a classmethod's is bound to a class."""
     return isinstance(function, types.MethodType) and not isinstance(function.__self__, type)
@@ -35,7 +50,10 @@ def is_bound_method(function):
 def parse_function(function):
     """The gast FunctionDef of `function`, annotated with its origin and scope. A bound
     method's takes the parameters after `self`, and `self` is the instance, read as the
-    function's other free names are."""
+    function's other free names are; so does a `functools.partial` for the arguments it
+    holds."""
+    if isinstance(function, functools.partial):
+        return _parse_partial(function)
     if is_bound_method(function) and isinstance(function.__func__, types.FunctionType):
         tree = parse_function(function.__func__)
         parameters = tree.args.posonlyargs or tree.args.args
@@ -90,6 +108,44 @@ def parse_function(function):
     anno.set(tree, "scope", scope)
     anno.set(tree, "user_names", nodes.names_in(tree))
     return tree
+
+
+def _parse_partial(function):
+    """The tree of the function a `functools.partial` calls, without the parameters whose
+    arguments it holds: those are free names, read as constants, as `self` is."""
+    tree = parse_function(function.func)
+    arguments, cells = tree.args, anno.get(tree, "scope").cells
+    positional = arguments.posonlyargs + arguments.args
+    if len(function.args) > len(positional):
+        raise DifferentiationError(f"{function!r} holds {len(function.args)} positional "
+                                   f"arguments for a function of {len(positional)}")
+    held = dict(zip((a.id for a in positional), function.args))
+    for name, value in function.keywords.items():
+        if name in held or name not in parameters_of(tree):
+            raise DifferentiationError(f"{function!r} holds an argument for `{name}`, which "
+                                       f"{tree.name} has no free parameter for")
+        held[name] = value
+    scope = anno.get(tree, "scope")
+    defaults = dict(zip([a.id for a in positional][len(positional) - len(arguments.defaults):],
+                        zip(arguments.defaults, scope.defaults or ())))
+    for field in ("posonlyargs", "args", "kwonlyargs"):
+        kept = [a for a in getattr(arguments, field) if a.id not in held]
+        if field == "kwonlyargs":
+            arguments.kw_defaults = [d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults)
+                                     if a.id not in held]
+        setattr(arguments, field, kept)
+    remaining = [defaults[a.id] for a in arguments.posonlyargs + arguments.args if a.id in defaults]
+    arguments.defaults = [node for node, _ in remaining]
+    scope.defaults = tuple(value for _, value in remaining) or None
+    scope.kwdefaults = {k: v for k, v in (scope.kwdefaults or {}).items() if k not in held} or None
+    for name, value in held.items():
+        cells[name] = types.CellType(value)
+    return tree
+
+
+def parameters_of(tree):
+    arguments = tree.args
+    return [a.id for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
 
 
 def _forward_wrapped_parameters(tree, function, origin):

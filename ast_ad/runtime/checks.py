@@ -30,7 +30,9 @@ def require_array(value, name, function):
     """Raise unless `value`, given for the differentiated parameter `name` of `function`,
     is a NumPy array or a number: what the transform of array code planned for."""
     kind = type(value)
-    if kind not in _NUMBERS and kind.__module__ != "numpy" and not _is_number(value):
+    if kind not in _NUMBERS and (kind.__module__ != "numpy" and not _is_number(value) or
+                                 getattr(value, "dtype", None) is not None and
+                                 value.dtype.kind == "c"):
         _refuse(value, name, function, "a NumPy array or a number")
 
 
@@ -49,18 +51,21 @@ _NUMBERS = frozenset((float, int))
 
 
 def _is_number(value):
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+    """A real number: complex numbers have derivatives of other conventions."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _refuse(value, name, function, planned):
     raise DifferentiationError(
         f"{function} was given {_kind(value)} for `{name}`, which it differentiates; it "
-        f"was made for {planned}. Containers of parameters (dicts, tuples, lists of "
+        f"was made for {planned} (real-valued). Containers of parameters (dicts, tuples, lists of "
         "arrays) and other objects are not supported yet: pass each array as a parameter "
         "of its own")
 
 
 def _kind(value):
+    if type(value).__name__ == "ndarray":
+        return f"an array of {value.dtype}"
     name = type(value).__name__
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
