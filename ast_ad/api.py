@@ -10,7 +10,7 @@ import weakref
 
 from ast_ad import display, pickling
 from ast_ad.backend import standalone
-from ast_ad.ad.forward import forward
+from ast_ad.ad.forward import first_effect, forward, whole_gradients
 from ast_ad.ad.reverse import reverse
 from ast_ad.ad.sweeps import guard_arguments
 from ast_ad.backend.codegen import compile_function
@@ -123,11 +123,15 @@ def _transformed(function, wrt, mode, optimized, seed_inside):
     _debug(mode, derivative, grammar.verify_derivative)
     if optimized:
         derivative = optimize(derivative)
+    if mode == "forward":
+        arrays = anno.get(trace, "arrays", False)
+        derivative = whole_gradients(derivative, names, arrays,
+                                     first_effect(trace) if arrays else None)
     derivative = guard_arguments(derivative, names, anno.get(trace, "arrays", False))
     _debug("optimize", derivative, grammar.verify_derivative)
     text = to_source(derivative)
-    seeds = {arg.id: 1.0 for arg, default in zip(derivative.args.kwonlyargs,
-                                                  derivative.args.kw_defaults)
+    seeds = {arg.id: default.value for arg, default in zip(derivative.args.kwonlyargs,
+                                                            derivative.args.kw_defaults)
              if default is not None and arg.id not in parameters(tree)}
     result = compile_function(text, derivative.name, anno.get(trace, "scope"),
                               anno.get(derivative, "bindings"), seeds)

@@ -871,10 +871,20 @@ def test_trace_of_a_stack_and_float32_extrema():
     assert differentiate(f)(A.astype(np.float32)).dtype == np.float32
 
 
-def test_forward_mode_default_seed_is_the_direction_of_all_ones():
-    g = make_function("import numpy as np\ndef g(x, s):\n    return np.sum(x) * s\n")
+def test_forward_mode_gives_the_whole_gradient_without_a_seed():
+    """As reverse mode does; with a seed, the derivative along it (a number is the
+    direction of all its values)."""
+    g = make_function("import numpy as np\ndef g(x, s):\n    return np.sum(x * x) * s\n")
     x = np.array([1.0, 2.0, 3.0])
-    assert differentiate(g, mode="forward")(x, 2.0) == 6.0
+    for wrt in (0, (0, 1), 1):
+        forward = differentiate(g, wrt=wrt, mode="forward")(x, 2.0)
+        reverse = differentiate(g, wrt=wrt)(x, 2.0)
+        for mine, theirs in zip(*[(v,) if wrt != (0, 1) else v for v in (forward, reverse)]):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-15)
+    x32 = x.astype(np.float32)
+    assert differentiate(g, mode="forward")(x32, 2.0).dtype == np.float32
+    g = make_function("import numpy as np\ndef g(x, s):\n    return np.sum(x) * s\n")
+    assert differentiate(g, mode="forward")(x, 2.0, x_dot=1.0) == 6.0
     assert differentiate(g, mode="forward")(x, 2.0, x_dot=0.5) == 3.0
     assert differentiate(g, mode="forward")(x, 2.0, x_dot=np.array([1.0, 0.0, 0.0])) == 2.0
 

@@ -118,8 +118,9 @@ def test_second_order_through_a_stand_in():
     gradient = differentiate(f)
     assert "** 3 * 2.0" not in source(gradient).split("\n\n")[0]
     expected = 12.0 * x + np.exp(x)  # the Hessian is diagonal: its row sums
-    forward_over_reverse = differentiate(gradient, mode="forward")(x)
-    np.testing.assert_allclose(forward_over_reverse, expected, rtol=1e-12)
+    forward_over_reverse = differentiate(gradient, mode="forward")
+    np.testing.assert_allclose(forward_over_reverse(x, x_dot=1.0), expected, rtol=1e-12)
+    np.testing.assert_allclose(forward_over_reverse(x), np.diag(expected), rtol=1e-12)
     summed = make_function("""
         def g(x):
             return np.sum(gradient(x))
@@ -200,8 +201,12 @@ def test_second_order_through_a_number_seed(shape):
     gradient = differentiate(f)
     assert "uniform_adjoint" in source(gradient)
     np.testing.assert_allclose(gradient(x), 6.0 * x - 2.0, rtol=1e-12)
-    forward_over_reverse = differentiate(gradient, mode="forward")(x)
-    np.testing.assert_allclose(forward_over_reverse, np.full(shape, 6.0), rtol=1e-12)
+    forward_over_reverse = differentiate(gradient, mode="forward")
+    np.testing.assert_allclose(forward_over_reverse(x, x_dot=1.0), np.full(shape, 6.0),
+                               rtol=1e-12)
+    hessian = forward_over_reverse(x)  # the Jacobian of the gradient, as jax.jacfwd's
+    np.testing.assert_allclose(hessian.reshape(x.size, x.size), 6.0 * np.eye(x.size),
+                               rtol=1e-12)
     summed = _shared("""
         def g(x):
             return np.sum(gradient(x) * x)

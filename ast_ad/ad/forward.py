@@ -13,11 +13,12 @@ import builtins
 import gast
 
 from ast_ad import rules
-from ast_ad.ad import packs
+from ast_ad.ad import effects, packs
 from ast_ad.frontend.lower import parameters
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Derived, Namer
+from ast_ad.ir.scope import ITSELF
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
                               names_taken, returned_name, scalar_names, sequences, zero_like)
@@ -201,3 +202,84 @@ def _tangent_names(namer, seed_names, parameter, several):
 
     return name
 
+
+
+def whole_gradients(function, wrt, arrays, effect=None):
+    """`function`, a tangent function, whose seeds default to None, where a seed left out
+    asks for its parameter's whole gradient, as reverse mode gives it. In array code that
+    is found by calling the function again along each element of the parameter (one
+    vectorised sweep would need every rule to carry a batch of directions); `effect`, the
+    file and line of a call with effects the sweeps would repeat, makes it refuse instead.
+    In code on numbers the seed 1.0 is the whole gradient, and only a parameter the output
+    does not depend on, which may be an array, needs its own: zeros of its shape. Run after
+    the clean-up, which takes one return only."""
+    arguments = function.args
+    count = len(arguments.kwonlyargs) - len(wrt)  # the seeds come last, one a parameter
+    seeds = [a.id for a in arguments.kwonlyargs[count:]]
+    if any(default is None for default in arguments.kw_defaults[count:]):
+        return function  # a list's tangent is required: no gradient by sweeps
+    bindings = anno.get(function, "bindings")
+    names = Namer(nodes.names_in(function) | set(bindings))
+    if arrays:
+        arguments.kw_defaults[count:] = [nodes.constant(None) for _ in seeds]
+        branch = _sweeps(function, wrt, seeds, effect, names, bindings)
+        function.body.insert(1, anno.copy_location(branch, function.body[0]))
+        return function
+    independent = anno.get(function, "independent") or ()
+    if not independent:
+        return function
+    from ast_ad.runtime.checks import zero_gradient
+
+    helper = names.claim("zero_gradient")
+    bindings[helper] = zero_gradient
+    returned = function.body[-1]
+    parts = returned.value.elts if len(wrt) > 1 else [returned.value]
+    read = {name for stmt in function.body[:-1] for name in nodes.read_names(stmt)}
+    for k, (p, seed) in enumerate(zip(wrt, seeds)):
+        if p in independent and seed not in read:  # (a loop may carry tangents it drops)
+            arguments.kw_defaults[count + k] = nodes.constant(None)
+            zeros = gast.Call(func=nodes.load(helper), args=[
+                nodes.load(p), nodes.constant(p), nodes.constant(function.name)], keywords=[])
+            parts[k] = gast.IfExp(test=_is_none(seed), body=zeros, orelse=parts[k])
+    if len(wrt) == 1:
+        returned.value = parts[0]
+    return function
+
+
+def _sweeps(function, wrt, seeds, effect, names, bindings):
+    """`if x_dot is None: return whole_gradient(jvp_f, ...)`."""
+    from ast_ad.runtime.arrays import whole_gradient
+
+    arguments = function.args
+    helper = names.claim("whole_gradient")
+    itself = names.claim(function.name)
+    bindings[helper], bindings[itself] = whole_gradient, ITSELF
+    positional = [nodes.load(a.id) for a in arguments.posonlyargs + arguments.args]
+    keywords = gast.Dict(keys=[nodes.constant(a.id) for a in arguments.kwonlyargs
+                               if a.id not in seeds],
+                         values=[nodes.load(a.id) for a in arguments.kwonlyargs
+                                 if a.id not in seeds])
+    call = gast.Call(func=nodes.load(helper), args=[
+        nodes.load(itself), nodes.tuple_of(positional), keywords], keywords=[
+        gast.keyword(arg=seed, value=nodes.tuple_of([nodes.load(p), nodes.load(seed)]))
+        for p, seed in zip(wrt, seeds)])
+    if effect is not None:
+        call.keywords.insert(0, gast.keyword(arg="effect", value=nodes.tuple_of(
+            [nodes.constant(part) for part in effect])))
+    missing = [_is_none(seed) for seed in seeds]
+    test = missing[0] if len(missing) == 1 else gast.BoolOp(op=gast.Or(), values=missing)
+    return gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
+
+
+def _is_none(name):
+    return gast.Compare(left=nodes.load(name), ops=[gast.Is()],
+                        comparators=[nodes.constant(None)])
+
+
+def first_effect(trace):
+    """The file and line of the first call with effects in `trace`, or None."""
+    origin = anno.get(trace, "origin")
+    for node in nodes.walk(trace):
+        if isinstance(node, gast.Call) and effects.has_effects(node):
+            return origin.location(node)[:2]
+    return None

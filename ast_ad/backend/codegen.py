@@ -10,6 +10,8 @@ import ast
 import linecache
 import types
 
+from ast_ad.ir.scope import ITSELF
+
 
 def compile_function(source, name, scope, bindings, kwdefaults):
     """A function from generated `source` defining `name`.
@@ -36,6 +38,9 @@ def compile_function(source, name, scope, bindings, kwdefaults):
     cells = tuple(scope.cells[v] if v in scope.cells else types.CellType(bindings[v])
                   for v in code.co_freevars)
     function = types.FunctionType(code, scope.globals, name, scope.defaults, cells)
+    for variable, cell in zip(code.co_freevars, cells):
+        if bindings.get(variable) is ITSELF:
+            cell.cell_contents = function
     function.__kwdefaults__ = {**(scope.kwdefaults or {}), **kwdefaults}
     function.__module__ = scope.module
     return function

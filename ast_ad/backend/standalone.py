@@ -33,7 +33,7 @@ def module_text(function, text, header, folder):
     module.read_by(function, text)
     text = re.sub(r"'([^'\n]+\.py)'", lambda m: repr(_relative(m.group(1), folder)), text)
     blocks = [header.rstrip("\n"), "\n".join(module.imports())]
-    for definition in module.definitions + [text]:
+    for definition in module.definitions + [text] + module.after:
         one_line = "\n" not in definition.rstrip("\n")
         if one_line and blocks[-1] and "\n" not in blocks[-1] and " = " in blocks[-1]:
             blocks[-1] += "\n" + definition  # constants, together
@@ -48,6 +48,7 @@ class _Module:
         self.bound = {}  # name in the module -> the value it holds
         self.import_lines = set()
         self.definitions = []  # texts, each after those it reads
+        self.after = []  # the same, after the function
 
     def read_by(self, function, text):
         cells = dict(zip(function.__code__.co_freevars,
@@ -58,7 +59,12 @@ class _Module:
             if value is not _ABSENT:  # else a builtin
                 found[name] = value
         for name in sorted(found, key=lambda n: (_defined_by_us(found[n]), n)):
-            self.define(name, found[name])  # the user's names first
+            if found[name] is function:  # it calls itself, by this name
+                self.bound[name] = function
+                if name != function.__name__:
+                    self.after.append(f"{name} = {function.__name__}")
+            else:
+                self.define(name, found[name])  # the user's names first
 
     def define(self, name, value, home=None):
         """Make `name` hold `value` in the module; `home` is the module of ours whose

@@ -4,6 +4,7 @@ objects its static names resolved to, which annotations hold."""
 import builtins
 
 MISSING = object()
+ITSELF = object()  # bound to a name, the generated function itself (see codegen)
 
 
 class Scope:

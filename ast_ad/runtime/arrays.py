@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ast_ad.errors import DifferentiationError
+from ast_ad.errors import DifferentiationError, format_message
 
 
 def unbroadcast(g, x):
@@ -441,3 +441,41 @@ def reading_order(x, order):
     if order == "A":
         return "F" if np.isfortran(x) else "C"
     return order
+
+
+def whole_gradient(tangent, args, keywords, effect=None, **seeds):
+    """What `tangent`, a tangent function of array code, returns when each seed left out
+    asks for the whole derivative along its parameter, as reverse mode gives it: one
+    sweep along each element of the parameter. For an array output that is the Jacobian,
+    of shape `out.shape + parameter.shape`, as `jax.jacfwd` gives. `seeds`: name -> (the
+    parameter, the seed given or None). `effect`, the file and line of a call with
+    effects in the function, is refused: the sweeps would run it again."""
+    if effect is not None:
+        missing = ", ".join(name for name, (_, seed) in seeds.items() if seed is None)
+        raise DifferentiationError(format_message(
+            f"{tangent.__name__} needs a direction ({missing}): its whole gradient takes one "
+            "sweep along each element, and each would run this call again, which has "
+            "effects; give the seed, or use reverse mode for the gradient", *effect))
+    given = {name: seed for name, (_, seed) in seeds.items() if seed is not None}
+    zeros = {name: np.zeros(shape_of(value), float_type(value))
+             for name, (value, seed) in seeds.items() if seed is None}
+    first = tangent(*args, **keywords, **given, **zeros)  # those given, and the form
+    results = list(first) if isinstance(first, tuple) else [first]
+    order = list(seeds)
+    for name in zeros:
+        value, k = seeds[name][0], order.index(name)
+        direction = np.zeros_like(zeros[name])
+        flat, columns = direction.reshape(-1), []
+        for i in range(direction.size):
+            flat[i] = 1.0
+            out = tangent(*args, **keywords, **{**given, **zeros, name: direction})
+            columns.append(np.array(out[k] if isinstance(out, tuple) else out))
+            flat[i] = 0.0
+        out_shape = np.shape(results[k])
+        derivative = np.stack(columns, axis=-1).reshape(out_shape + direction.shape) if \
+            columns else np.zeros(out_shape + direction.shape, direction.dtype)
+        if not out_shape:  # a gradient: of the parameter's type, as reverse mode gives
+            derivative = derivative.astype(direction.dtype, copy=False)
+        results[k] = derivative if derivative.ndim or isinstance(value, np.ndarray) else \
+            derivative.item()
+    return tuple(results) if isinstance(first, tuple) else results[0]

@@ -183,7 +183,7 @@ def _reference(program, f, result, second_order):
 def _evaluate(program, name, derivative, reference, seconds):
     """One derivative at the reference's point: its numbers and its effects."""
     second = name.endswith("over reverse")
-    keywords, expected = _expected(program, name, reference)
+    keywords, expected = _expected(program, name, reference, derivative)
     try:
         with time_limit(seconds):
             got, effects = call(derivative, program, reference.point, **keywords)
@@ -213,15 +213,17 @@ def _evaluate(program, name, derivative, reference, seconds):
     return Check(name, "right")
 
 
-def _expected(program, name, reference):
+def _expected(program, name, reference, derivative):
     """The seeds to pass (a direction for an array) and the derivative they should give."""
     k = program.second_wrt
     if name == "reverse":
         return {}, tuple(reference.gradient[n] for n in program.differentiated)
-    if name == "forward":
-        keywords = {f"{n}_dot": _direction(program) for n in program.differentiated if n == "w"}
-        return keywords, tuple(_along(program, reference.gradient[n])
-                               for n in program.differentiated)
+    required = "w" in program.differentiated and "w_dot" not in derivative.__kwdefaults__
+    if name == "forward" and not required:  # the whole gradient, as reverse mode gives it
+        return {}, tuple(reference.gradient[n] for n in program.differentiated)
+    if name == "forward":  # a list's tangent: a direction, required
+        return {"w_dot": _direction(program)}, tuple(
+            _along(program, reference.gradient[n]) for n in program.differentiated)
     if name == "reverse wrt x":
         return {}, reference.gradient["x"]
     if name == "forward over reverse":
