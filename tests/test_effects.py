@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from ast_ad import UnsupportedSyntaxError, differentiate, source
+from ast_ad import DifferentiationError, UnsupportedSyntaxError, differentiate, source
 from ast_ad.testing import central_difference
 from tests.conftest import make_function
 
@@ -145,3 +145,18 @@ def test_a_method_of_a_differentiated_value_without_a_rule_is_refused():
         """)
     with pytest.raises(NonDifferentiableError, match="x.conjugate"):
         differentiate(f)
+
+
+def test_forward_modes_whole_gradient_is_refused_where_sweeps_would_repeat_effects():
+    f = make_function("""
+        def f(w, rng):
+            noise = rng.normal()
+            return np.sum(np.sin(w)) * noise
+        """, namespace={"np": np})
+    tangent = differentiate(f, mode="forward")
+    w = np.array([0.1, 0.2, 0.3])
+    with pytest.raises(DifferentiationError, match=r":3: jvp_f needs a direction \(w_dot\)"):
+        tangent(w, np.random.default_rng(0))
+    noise = np.random.default_rng(0).normal()
+    along = tangent(w, np.random.default_rng(0), w_dot=np.array([1.0, 0.0, 0.0]))
+    assert along == pytest.approx(np.cos(0.1) * noise)

@@ -360,6 +360,11 @@ def _check_gradients(f, twin, point, directions):
             np.testing.assert_allclose(mine, np.sum(reference * direction), rtol=1e-9,
                                        atol=1e-12,
                                        err_msg=f"forward mode, optimized={optimized}, {name}")
+    whole = differentiate(f, wrt=wrt, mode="forward")(*point)  # no seeds: the gradient
+    for name, mine, reference, value in zip(PARAMETERS, whole, theirs, point):
+        assert np.shape(mine) == np.shape(value), f"forward mode's gradient of {name}"
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-12,
+                                   err_msg=f"forward mode's gradient of {name}")
 
 
 def _check_hessian_vector_product(f, twin, point, directions, k):
