@@ -15,6 +15,7 @@ from ast_ad.ad.reverse import reverse
 from ast_ad.ad.sweeps import guard_arguments
 from ast_ad.backend.codegen import compile_function
 from ast_ad.errors import DifferentiationError
+from ast_ad.frontend.aux import returning_aux, with_aux
 from ast_ad.frontend.check import check
 from ast_ad.frontend.lower import lower, parameters
 from ast_ad.frontend.parse import parse_function, underlying
@@ -31,7 +32,7 @@ _CACHE = weakref.WeakKeyDictionary()
 _DEBUG = os.environ.get("AST_AD_DEBUG")
 
 
-def differentiate(function=None, *, wrt=0, mode="reverse", optimized=True):
+def differentiate(function=None, *, wrt=0, mode="reverse", has_aux=False, optimized=True):
     """The derivative of a scalar-valued function, as a new generated Python function.
 
     Usable as `differentiate(f)`, `@differentiate` or `@differentiate(wrt=1)`.
@@ -42,6 +43,8 @@ def differentiate(function=None, *, wrt=0, mode="reverse", optimized=True):
             tuple of them (the result is then a tuple of derivatives).
         mode: "reverse" (one sweep gives every partial) or "forward" (one tangent
             sweep per parameter in `wrt`).
+        has_aux: `function` returns `(value, aux)`, as with `jax.grad`: the derivative
+            is that of `value`, and returns `(derivative, aux)`.
         optimized: False keeps the unoptimized generated code (for study and tests).
 
     Returns:
@@ -54,17 +57,18 @@ def differentiate(function=None, *, wrt=0, mode="reverse", optimized=True):
         DifferentiationError: no source, a bad `wrt` or `mode`, a non-scalar output.
     """
     if function is None:
-        return functools.partial(differentiate, wrt=wrt, mode=mode, optimized=optimized)
+        return functools.partial(differentiate, wrt=wrt, mode=mode, has_aux=has_aux,
+                                 optimized=optimized)
     if mode not in _MODES:
         raise DifferentiationError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, optimized)
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, optimized, bool(has_aux))
     try:
         cached = _CACHE.setdefault(function, {})
     except TypeError:
         cached = {}
     if key not in cached:
-        cached[key] = _transform(function, wrt, mode, optimized)
-        pickling.make_importable(cached[key], function, wrt, mode, optimized)
+        cached[key] = _transform(function, wrt, mode, optimized, has_aux=bool(has_aux))
+        pickling.make_importable(cached[key], function, wrt, mode, optimized, bool(has_aux))
     return cached[key]
 
 
@@ -76,20 +80,20 @@ def adjoint_with_seed(function, wrt):
     cached = _CACHE.setdefault(function, {})
     if key not in cached:
         cached[key] = _transform(function, wrt, "reverse", True, seed_inside=True)
-        pickling.make_importable(cached[key], function, wrt, "seeded", True)
+        pickling.make_importable(cached[key], function, wrt, "seeded", True, False)
     return cached[key]
 
 
-def derive_again(function, wrt, mode, optimized):
+def derive_again(function, wrt, mode, optimized, has_aux):
     """The derivative that `pickling` recorded, from the cache where it was derived."""
     if mode == "seeded":
         return adjoint_with_seed(function, wrt)
-    return differentiate(function, wrt=wrt, mode=mode, optimized=optimized)
+    return differentiate(function, wrt=wrt, mode=mode, has_aux=has_aux, optimized=optimized)
 
 
-def _transform(function, wrt, mode, optimized, seed_inside=False):
+def _transform(function, wrt, mode, optimized, seed_inside=False, has_aux=False):
     with _without_cycle_collection():
-        return _transformed(function, wrt, mode, optimized, seed_inside)
+        return _transformed(function, wrt, mode, optimized, seed_inside, has_aux)
 
 
 @contextlib.contextmanager
@@ -107,8 +111,10 @@ def _without_cycle_collection():
         gc.enable()
 
 
-def _transformed(function, wrt, mode, optimized, seed_inside):
-    tree = check(parse_function(function))
+def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
+    tree, slot = with_aux(parse_function(function)) if has_aux else \
+        (parse_function(function), None)
+    tree = check(tree)
     _debug("parsed", tree)
     names, single = _wrt_names(tree, wrt)
     trace = lower(tree)
@@ -126,7 +132,9 @@ def _transformed(function, wrt, mode, optimized, seed_inside):
     if mode == "forward":
         arrays = anno.get(trace, "arrays", False)
         derivative = whole_gradients(derivative, names, arrays,
-                                     first_effect(trace) if arrays else None)
+                                     first_effect(trace, slot) if arrays else None, slot)
+    if slot is not None:
+        derivative = returning_aux(derivative, slot)
     derivative = guard_arguments(derivative, names, anno.get(trace, "arrays", False))
     _debug("optimize", derivative, grammar.verify_derivative)
     text = to_source(derivative)
@@ -139,7 +147,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside):
     result._repr_html_ = functools.partial(display.source_html, text)  # for notebooks
     _SOURCES[result] = text
     _RECIPES[result] = Step(function, wrt, "seeded" if seed_inside else mode,
-                            tuple(anno.get(trace, "inlined")))
+                            tuple(anno.get(trace, "inlined")), has_aux)
     return result
 
 
@@ -150,6 +158,7 @@ class Step:
     wrt: object
     mode: str
     inlined: tuple
+    has_aux: bool = False
 
 
 def derivation(function):

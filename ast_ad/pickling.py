@@ -25,14 +25,14 @@ __path__ = []  # a package, so that the derivatives' modules may sit under it
 _PREFIX = __name__ + "."
 
 
-def make_importable(derivative, function, wrt, mode, optimized):
+def make_importable(derivative, function, wrt, mode, optimized, has_aux):
     """Give `derivative` a module that derives it again from `function` and the options
     it was derived with (`mode` "seeded" for `adjoint_with_seed`), when `function` can
     be imported."""
     if not _importable(function):
         return
-    recipe = json.dumps([function.__module__, function.__qualname__, wrt, mode, optimized],
-                        separators=(",", ":"))
+    recipe = json.dumps([function.__module__, function.__qualname__, wrt, mode, optimized,
+                         has_aux], separators=(",", ":"))
     token = base64.b32encode(recipe.encode()).decode().rstrip("=").lower()
     derivative.__module__ = f"{_PREFIX}{derivative.__name__}__{token}"
 

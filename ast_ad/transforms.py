@@ -23,13 +23,15 @@ __all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def value_and_grad(function: Callable, *, wrt=0) -> Callable:
+def value_and_grad(function: Callable, *, wrt=0, has_aux=False) -> Callable:
     """A function returning both `function`'s value and its gradient, as `jax.value_and_grad`.
 
     Args:
         function: a Python function defined with `def` that returns a scalar.
         wrt: the parameter to differentiate with respect to: an index, a name, or a
             tuple of them.
+        has_aux: `function` returns `(value, aux)`; the result is then
+            `((value, aux), derivative)`, as JAX's.
 
     Returns:
         A function of the same arguments returning `(value, derivative)`; the
@@ -40,12 +42,17 @@ def value_and_grad(function: Callable, *, wrt=0) -> Callable:
             `differentiate` does), or, when called, it returns an array.
     """
     wrt = _hashable(wrt)
-    gradient = differentiate(function, wrt=wrt)
+    gradient = differentiate(function, wrt=wrt, has_aux=has_aux)
+    what = f"the gradient of {name_of(function)}"
 
     def value_and_gradient(*args, **kwargs):
-        value = _scalar_output(function, args, kwargs)
-        return value, _shaped(gradient(*args, **kwargs), wrt, f"the gradient of "
-                                                                f"{name_of(function)}")
+        if not has_aux:
+            value = _scalar_output(function, args, kwargs)
+            return value, _shaped(gradient(*args, **kwargs), wrt, what)
+        value, aux = function(*args, **kwargs)
+        derivative, _ = gradient(*args, **kwargs)
+        value = _scalar(value, f"the output of {name_of(function)}")
+        return (value, aux), _shaped(derivative, wrt, what)
 
     return _named(value_and_gradient, "value_and_grad", function)
 

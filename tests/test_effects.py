@@ -160,3 +160,18 @@ def test_forward_modes_whole_gradient_is_refused_where_sweeps_would_repeat_effec
     noise = np.random.default_rng(0).normal()
     along = tangent(w, np.random.default_rng(0), w_dot=np.array([1.0, 0.0, 0.0]))
     assert along == pytest.approx(np.cos(0.1) * noise)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_display_handed_to_an_effect_is_the_value_python_makes(mode):
+    """`log.append((x, y))` keeps a tuple of the values, which no sweep changes after."""
+    f = make_function("""
+        def f(x, log):
+            y = x * x
+            log.append((x, y))
+            log.append([y, 2.0])
+            return y * 3.0
+        """)
+    log = []
+    assert differentiate(f, mode=mode)(1.5, log) == pytest.approx(9.0)
+    assert log == [(1.5, 2.25), [2.25, 2.0]] and type(log[0]) is tuple

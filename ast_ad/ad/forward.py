@@ -204,15 +204,16 @@ def _tangent_names(namer, seed_names, parameter, several):
 
 
 
-def whole_gradients(function, wrt, arrays, effect=None):
+def whole_gradients(function, wrt, arrays, effect=None, aux=None):
     """`function`, a tangent function, whose seeds default to None, where a seed left out
     asks for its parameter's whole gradient, as reverse mode gives it. In array code that
     is found by calling the function again along each element of the parameter (one
     vectorised sweep would need every rule to carry a batch of directions); `effect`, the
     file and line of a call with effects the sweeps would repeat, makes it refuse instead.
     In code on numbers the seed 1.0 is the whole gradient, and only a parameter the output
-    does not depend on, which may be an array, needs its own: zeros of its shape. Run after
-    the clean-up, which takes one return only."""
+    does not depend on, which may be an array, needs its own: zeros of its shape. `aux`
+    names the slot of a function with `has_aux`. Run after the clean-up, which takes one
+    return only."""
     arguments = function.args
     count = len(arguments.kwonlyargs) - len(wrt)  # the seeds come last, one a parameter
     seeds = [a.id for a in arguments.kwonlyargs[count:]]
@@ -222,7 +223,7 @@ def whole_gradients(function, wrt, arrays, effect=None):
     names = Namer(nodes.names_in(function) | set(bindings))
     if arrays:
         arguments.kw_defaults[count:] = [nodes.constant(None) for _ in seeds]
-        branch = _sweeps(function, wrt, seeds, effect, names, bindings)
+        branch = _sweeps(function, wrt, seeds, effect, aux, names, bindings)
         function.body.insert(1, anno.copy_location(branch, function.body[0]))
         return function
     independent = anno.get(function, "independent") or ()
@@ -246,7 +247,7 @@ def whole_gradients(function, wrt, arrays, effect=None):
     return function
 
 
-def _sweeps(function, wrt, seeds, effect, names, bindings):
+def _sweeps(function, wrt, seeds, effect, aux, names, bindings):
     """`if x_dot is None: return whole_gradient(jvp_f, ...)`."""
     from ast_ad.runtime.arrays import whole_gradient
 
@@ -266,6 +267,8 @@ def _sweeps(function, wrt, seeds, effect, names, bindings):
     if effect is not None:
         call.keywords.insert(0, gast.keyword(arg="effect", value=nodes.tuple_of(
             [nodes.constant(part) for part in effect])))
+    if aux is not None:
+        call.keywords.insert(0, gast.keyword(arg="has_aux", value=nodes.constant(True)))
     missing = [_is_none(seed) for seed in seeds]
     test = missing[0] if len(missing) == 1 else gast.BoolOp(op=gast.Or(), values=missing)
     return gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
@@ -276,10 +279,13 @@ def _is_none(name):
                         comparators=[nodes.constant(None)])
 
 
-def first_effect(trace):
-    """The file and line of the first call with effects in `trace`, or None."""
+def first_effect(trace, aux=None):
+    """The file and line of the first call with effects in `trace`, or None; keeping the
+    aux of a function with `has_aux` in its slot (named `aux`) may run again."""
     origin = anno.get(trace, "origin")
     for node in nodes.walk(trace):
-        if isinstance(node, gast.Call) and effects.has_effects(node):
+        keeps_aux = isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+            and getattr(node.func.value, "id", None) == aux
+        if isinstance(node, gast.Call) and not keeps_aux and effects.has_effects(node):
             return origin.location(node)[:2]
     return None

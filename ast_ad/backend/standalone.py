@@ -81,6 +81,9 @@ class _Module:
             self.import_module(name, value)
         elif _defined_by_us(value):
             self.copy_definition(name, value)
+        elif _defined_by_us(type(value)):  # a slot of ours, made empty: its class, called
+            self.define(type(value).__name__, type(value))
+            self.definitions.append(f"{name} = {type(value).__name__}()")
         elif home is not None and not _importable(value):  # a constant of ours
             self.copy_definition(name, value, home)
         elif _importable(value):
@@ -155,8 +158,8 @@ class _Module:
             self.define("numpy", sys.modules["numpy"])
             return f"numpy.{kind.__name__}({self.literal(name, value.item())})"
         raise DifferentiationError(
-            f"a standalone module of {self.name} cannot hold `{name}`, a "
-            f"{kind.__qualname__} it reads: only numbers, strings, arrays and displays of "
+            f"a standalone module of {self.name} cannot hold `{name}`, "
+            f"{'an' if kind.__qualname__[0] in 'AEIOUaeiou' else 'a'} {kind.__qualname__} it reads: only numbers, strings, arrays and displays of "
             "them are written out; pass it as an argument, or make it a module-level constant")
 
     def imports(self):

@@ -178,9 +178,17 @@ class Expressions:
             func = gast.Attribute(value=expr.func, attr="__func__", ctx=gast.Load())
             return self.call(gast.Call(func=func, args=[expr.func.value] + expr.args,
                                        keywords=expr.keywords))
+        tree, not_inlined = None, None
+        if _inlinable(function.value):
+            try:
+                tree = check(parse_function(function.value))
+            except DifferentiationError as error:  # fine if no differentiated value enters
+                not_inlined = str(error)
         # A builtin (`sum`, `enumerate`) or a helper of the user's takes a list display as
-        # a list; NumPy's functions take it as the pieces of an array (`np.stack([a, b])`).
-        argument = self.argument if _takes_pieces(function.value) else self.atom
+        # a list, built in the trace; NumPy's functions take it as the pieces of an array
+        # (`np.stack([a, b])`), and any other call as the display it is (`log((a, b))`).
+        pieces = _takes_pieces(function.value) or not_inlined is not None
+        argument = self.argument if pieces else self.atom
         args = [argument(arg) for arg in expr.args]
         if _is_numpy(function.value) and getattr(function.value, "__name__", "") == "einsum" \
                 and not (args and (isinstance(_value_of(args[0]), str) or (
@@ -192,12 +200,8 @@ class Expressions:
         keywords = [gast.keyword(arg=k.arg, value=argument(k.value)) for k in expr.keywords]
         call = anno.set(gast.Call(func=callee, args=args, keywords=keywords), "callee",
                         function.value)
-        if not _inlinable(function.value):
-            return call
-        try:
-            tree = check(parse_function(function.value))
-        except DifferentiationError as error:  # fine as long as no differentiated value enters
-            return anno.set(call, "not_inlined", str(error))
+        if tree is None:
+            return call if not_inlined is None else anno.set(call, "not_inlined", not_inlined)
         if function.value not in self.found["inlined"]:
             self.found["inlined"].append(function.value)
         return self.inline(expr, tree, seen_through(function.value), args, keywords)
@@ -292,8 +296,13 @@ class Expressions:
                                                 "cannot follow; make a new one (`np.sort(y)`, "
                                                 "`sorted(ys)`)")
         base = self.atom(expr.func.value)  # any other method: an object's, run as it is
-        args = [self.atom(arg) for arg in expr.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
+        # A list of the function's keeps each item's place in its adjoint; an object the
+        # function was given (a log) takes a display as the value Python makes.
+        own = isinstance(expr.func.value, gast.Name) and expr.func.value.id in self.locals \
+            and expr.func.value.id not in self.found["parameters"]
+        argument = self.atom if own else self.argument
+        args = [argument(arg) for arg in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=argument(k.value)) for k in expr.keywords]
         func = gast.Attribute(value=base, attr=expr.func.attr, ctx=gast.Load())
         call = gast.Call(func=func, args=args, keywords=keywords)
         if expr.func.attr in expected and getattr(base, "id", None) in self.found["parameters"]:

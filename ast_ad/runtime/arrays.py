@@ -443,13 +443,14 @@ def reading_order(x, order):
     return order
 
 
-def whole_gradient(tangent, args, keywords, effect=None, **seeds):
+def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
     """What `tangent`, a tangent function of array code, returns when each seed left out
     asks for the whole derivative along its parameter, as reverse mode gives it: one
     sweep along each element of the parameter. For an array output that is the Jacobian,
     of shape `out.shape + parameter.shape`, as `jax.jacfwd` gives. `seeds`: name -> (the
-    parameter, the seed given or None). `effect`, the file and line of a call with
-    effects in the function, is refused: the sweeps would run it again."""
+    parameter, the seed given or None). With `has_aux`, `tangent` returns `(result, aux)`,
+    and so does this, with the aux of the first sweep. `effect`, the file and line of a
+    call with effects in the function, is refused: the sweeps would run it again."""
     if effect is not None:
         missing = ", ".join(name for name, (_, seed) in seeds.items() if seed is None)
         raise DifferentiationError(format_message(
@@ -460,6 +461,8 @@ def whole_gradient(tangent, args, keywords, effect=None, **seeds):
     zeros = {name: np.zeros(shape_of(value), float_type(value))
              for name, (value, seed) in seeds.items() if seed is None}
     first = tangent(*args, **keywords, **given, **zeros)  # those given, and the form
+    if has_aux:
+        first, aux = first
     results = list(first) if isinstance(first, tuple) else [first]
     order = list(seeds)
     for name in zeros:
@@ -469,6 +472,7 @@ def whole_gradient(tangent, args, keywords, effect=None, **seeds):
         for i in range(direction.size):
             flat[i] = 1.0
             out = tangent(*args, **keywords, **{**given, **zeros, name: direction})
+            out = out[0] if has_aux else out
             columns.append(np.array(out[k] if isinstance(out, tuple) else out))
             flat[i] = 0.0
         out_shape = np.shape(results[k])
@@ -478,4 +482,5 @@ def whole_gradient(tangent, args, keywords, effect=None, **seeds):
             derivative = derivative.astype(direction.dtype, copy=False)
         results[k] = derivative if derivative.ndim or isinstance(value, np.ndarray) else \
             derivative.item()
-    return tuple(results) if isinstance(first, tuple) else results[0]
+    result = tuple(results) if isinstance(first, tuple) else results[0]
+    return (result, aux) if has_aux else result
