@@ -450,32 +450,41 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
     of shape `out.shape + parameter.shape`, as `jax.jacfwd` gives. `seeds`: name -> (the
     parameter, the seed given or None). With `has_aux`, `tangent` returns `(result, aux)`,
     and so does this, with the aux of the first sweep. `effect`, the file and line of a
-    call with effects in the function, is refused: the sweeps would run it again."""
-    if effect is not None:
-        missing = ", ".join(name for name, (_, seed) in seeds.items() if seed is None)
+    call with effects in the function, is refused where it would run more than once."""
+    given = {name: seed for name, (_, seed) in seeds.items() if seed is not None}
+    zeros = {name: np.zeros(shape_of(value), float_type(value))
+             for name, (value, seed) in seeds.items() if seed is None}
+    if effect is not None and bool(given) + sum(z.size for z in zeros.values()) > 1:
+        missing = ", ".join(zeros)
         raise DifferentiationError(format_message(
             f"{tangent.__name__} needs a direction ({missing}): its whole gradient takes one "
             "sweep along each element, and each would run this call again, which has "
             "effects; give the seed, or use reverse mode for the gradient", *effect))
-    given = {name: seed for name, (_, seed) in seeds.items() if seed is not None}
-    zeros = {name: np.zeros(shape_of(value), float_type(value))
-             for name, (value, seed) in seeds.items() if seed is None}
-    first = tangent(*args, **keywords, **given, **zeros)  # those given, and the form
-    if has_aux:
-        first, aux = first
-    results = list(first) if isinstance(first, tuple) else [first]
+    calls = []  # (seeds, which result, where the derivative goes)
+
+    def sweep(chosen):
+        out = tangent(*args, **keywords, **{**given, **zeros, **chosen})
+        if has_aux:
+            out, aux = out
+            calls.append(aux)
+        return out
+
     order = list(seeds)
-    for name in zeros:
+    first = sweep({}) if given or not any(z.size for z in zeros.values()) else None
+    results = [None] * len(order)
+    if first is not None:
+        results = list(first) if isinstance(first, tuple) else [first]
+    for name, zero in zeros.items():
         value, k = seeds[name][0], order.index(name)
-        direction = np.zeros_like(zeros[name])
+        direction = np.zeros_like(zero)
         flat, columns = direction.reshape(-1), []
         for i in range(direction.size):
             flat[i] = 1.0
-            out = tangent(*args, **keywords, **{**given, **zeros, name: direction})
-            out = out[0] if has_aux else out
+            out = sweep({name: direction})
+            first = out if first is None else first
             columns.append(np.array(out[k] if isinstance(out, tuple) else out))
             flat[i] = 0.0
-        out_shape = np.shape(results[k])
+        out_shape = columns[0].shape if columns else np.shape(results[k])
         derivative = np.stack(columns, axis=-1).reshape(out_shape + direction.shape) if \
             columns else np.zeros(out_shape + direction.shape, direction.dtype)
         if not out_shape:  # a gradient: of the parameter's type, as reverse mode gives
@@ -483,4 +492,4 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
         results[k] = derivative if derivative.ndim or isinstance(value, np.ndarray) else \
             derivative.item()
     result = tuple(results) if isinstance(first, tuple) else results[0]
-    return (result, aux) if has_aux else result
+    return (result, calls[0]) if has_aux else result

@@ -304,7 +304,10 @@ def print_value(w):
 
 @production("statement", weight=0.8, when=lambda w: w.has("log"))
 def log_value(w):
-    w.line(f"log.append({w.expression('bounded' if w.in_loop() else 'scalar')})")
+    kind = "bounded" if w.in_loop() else "scalar"
+    value = w.expression(kind)
+    w.line(w.pick([f"log.append({value})", f"log.append(({value}, {w.expression(kind)}))",
+                   f"log.append([{value}, 2.0])"]))
 
 
 @production("statement", weight=0.8, when=lambda w: w.has("logger"))
