@@ -350,3 +350,39 @@ def test_a_partial_of_array_code_against_autograd():
     expected = grad(lambda w: anp.sum(anp.tanh(x @ w) ** 2) * 2.0)(w)
     held = functools.partial(f, x=x, scale=2.0)
     np.testing.assert_allclose(differentiate(held)(w), expected, rtol=1e-12)
+
+
+RAISING = make_function("""
+    def f(x, y):
+        s = 0.0
+        for k in range(3):
+            if k > 5:
+                raise RuntimeError(f"k = {k} at x = {x}")
+            s = s + math.sin(x * k) * y
+        if s > 100.0:
+            return s
+        elif y > 50.0:
+            raise ValueError("y is too large")
+        return s * y
+    """, namespace={"math": math})
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_raise_guards(mode):
+    """`raise` runs as the function runs it, once, in the primal sweep."""
+    _agrees_with_differences(RAISING, mode)
+    with pytest.raises(ValueError, match="y is too large"):
+        differentiate(RAISING, mode=mode)(0.3, 60.0)
+    with pytest.raises(ValueError, match="y is too large"):
+        differentiate(differentiate(RAISING), mode=mode)(0.3, 60.0)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("if x > 1.0:\n        raise\n    return x", "with an exception and no `from`"),
+    ("if x > 1.0:\n        raise ValueError('x') from None\n    return x", "no `from`"),
+    ("raise ValueError('x')\n    return x", "follows a `raise`"),
+])
+def test_raise_refused(body, message):
+    f = make_function(f"def f(x):\n    {body}\n")
+    with pytest.raises(UnsupportedSyntaxError, match=message):
+        differentiate(f)

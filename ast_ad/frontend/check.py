@@ -12,7 +12,8 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 
 _STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
-               gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.Assert)
+               gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.Assert,
+               gast.Raise)
 _EXPRESSIONS = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.Name, gast.Constant,
                 gast.Attribute, gast.keyword, gast.IfExp, gast.BoolOp, gast.Tuple, gast.List,
                 gast.Subscript, gast.Slice, gast.NamedExpr, gast.JoinedStr,
@@ -22,8 +23,6 @@ _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
 _HINTS = {
-    gast.Raise: "`raise` is not supported yet; guard the input with `assert`, or check it "
-                "before calling",
     gast.Dict: "a dict display is not supported yet; pass the values as arguments of "
                "their own",
     gast.Set: "a set display is not supported; use a tuple or a list",
@@ -73,7 +72,7 @@ def returns_on_every_path(block):
         return returns_on_every_path(last.body) and returns_on_every_path(last.orelse)
     if runs_until_it_returns(last):
         return True
-    return isinstance(last, gast.Return)
+    return isinstance(last, (gast.Return, gast.Raise))
 
 
 def runs_until_it_returns(stmt):
@@ -94,9 +93,10 @@ def _check_returns(block, origin):
                 raise origin.unsupported(stmt, "differentiate needs a scalar output, and this "
                                                "returns a tuple; differentiate each output on "
                                                "its own (vjp and jacobian take several)")
-            if i != len(block) - 1:
-                raise origin.unsupported(block[i + 1], "this code follows a `return` and never "
-                                                       "runs; remove it")
+        if isinstance(stmt, (gast.Return, gast.Raise)) and i != len(block) - 1:
+            raise origin.unsupported(block[i + 1], f"this code follows a "
+                                                   f"`{type(stmt).__name__.lower()}` and never "
+                                                   "runs; remove it")
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and inner:
@@ -182,6 +182,9 @@ def _evaluated_sometimes(node):
 
 
 def _check_statement(stmt, origin):
+    if isinstance(stmt, gast.Raise) and (stmt.exc is None or stmt.cause is not None):
+        raise origin.unsupported(stmt, "`raise` is supported with an exception and no "
+                                       "`from`: `raise ValueError(\"...\")`")
     if isinstance(stmt, gast.While):
         _refuse_assigning_sometimes(stmt, [stmt.test], origin)
     if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:

@@ -457,8 +457,9 @@ def _inlinable(function):
     if is_bound_method(function):  # `self.other(x)`, `model.loss(x)`: the method's code
         function = function.__func__
     function = seen_through(function)
-    if not isinstance(function, types.FunctionType):
-        return False
+    if not isinstance(function, types.FunctionType) or \
+            function.__module__ in ("ast_ad.runtime.checks", "ast_ad.runtime.aux"):
+        return False  # (checks and raises, run as they are)
     return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
         not rules.is_nondifferentiable(function)
 

@@ -261,6 +261,11 @@ class _Lowerer(Expressions):
             self.returned = True
         elif isinstance(stmt, gast.Assert):
             self.assertion(stmt)
+        elif isinstance(stmt, gast.Raise):  # once, in the primal sweep, as an `assert`
+            from ast_ad.runtime.checks import raising
+
+            self.emit(gast.Expr(value=self.rhs(lowered_call(raising,
+                                                            [self.atom(stmt.exc)]))))
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             self.emit(gast.Expr(value=self.rhs(stmt.value)))
         elif isinstance(stmt, gast.If):

@@ -70,6 +70,11 @@ def _kind(value):
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
+def raising(exception):
+    """`raise exception`, as the function's own `raise` runs: once, in the primal."""
+    raise exception
+
+
 def assertion(holds, message=None):
     """`assert holds, message`, as the function's own `assert` runs: once, in the primal."""
     if not holds:

@@ -57,8 +57,13 @@ def update(w):
 @production("statement", weight=0.4, when=lambda w: w.scalars())
 def guard(w):
     value = w.pick(w.scalars())
-    w.line(w.pick([f"assert {value} < 1e9, f\"{value} = {{{value}:.3g}} is too large\"",
-                   f"assert abs({value}) >= 0.0"]))
+    form = w.pick(["assert message", "assert", "raise"])
+    if form == "raise":
+        w.line(f"if not {value} < 1e9:")
+        w.line(f"    raise ValueError(f\"{value} = {{{value}:.3g}} is too large\")")
+        return
+    w.line(f"assert {value} < 1e9, f\"{value} = {{{value}:.3g}} is too large\"" if
+           form == "assert message" else f"assert abs({value}) >= 0.0")
 
 
 @production("statement", weight=0.7, when=lambda w: w.scalars())
