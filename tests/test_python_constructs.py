@@ -386,3 +386,75 @@ def test_raise_refused(body, message):
     f = make_function(f"def f(x):\n    {body}\n")
     with pytest.raises(UnsupportedSyntaxError, match=message):
         differentiate(f)
+
+
+COMPREHENSIONS = {
+    "sum of a generator": """
+        def f(x, y):
+            return sum(math.sin(x * k) * y for k in range(4) if k != 2) + y
+        """,
+    "named, then summed": """
+        def f(x, y):
+            ys = [x * k + y for k in range(3)]
+            return sum(ys) * x
+        """,
+    "two loops": """
+        def f(x, y):
+            return sum(a * b * y for a in (x, y) for b in (0.5, 2.0) if b != 0.5 or a != y)
+        """,
+    "max of a generator": """
+        def f(x, y):
+            return max(x * k + y * (1 - k) for k in (0.25, 0.5, 0.75))
+        """,
+    "its name shadows a parameter": """
+        def f(x, y):
+            total = sum(y * x for x in (1.0, 2.0))
+            return total * x
+        """,
+    "in a loop": """
+        def f(x, y):
+            s = 0.0
+            for i in range(3):
+                s = s + sum(x * k * i for k in range(3)) * y
+            return s
+        """,
+    "nested": """
+        def f(x, y):
+            return sum(sum(x * i * j for j in range(i)) for i in range(3)) + y * y
+        """,
+}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", COMPREHENSIONS)
+def test_comprehensions_as_the_loops_they_run(name, mode):
+    f = make_function(COMPREHENSIONS[name], namespace={"math": math})
+    second = name not in ("named, then summed", "two loops")  # not through a list's adjoint
+    _agrees_with_differences(f, mode, second=second)
+
+
+def test_a_comprehension_of_arrays_against_autograd():
+    import numpy as np
+    from autograd import grad
+    from autograd import numpy as anp
+
+    text = """
+        def f(w, x):
+            rows = np.array([np.sum(w * x[i]) for i in range(3)])
+            return np.sum(rows ** 2) + sum(np.sum(np.tanh(w * k)) for k in (1.0, 2.0))
+        """
+    f, twin = (make_function(text, namespace={"np": module}) for module in (np, anp))
+    w, x = np.array([0.1, 0.2, -0.3]), np.arange(9.0).reshape(3, 3) / 9
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(differentiate(f, mode=mode)(w, x), grad(twin)(w, x),
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize("body", [
+    "return x if x > 0 else sum(x * k for k in range(3))",
+    "return x > 0 and sum(x * k for k in range(3))",
+])
+def test_a_comprehension_python_runs_only_sometimes_is_refused(body):
+    f = make_function(f"def f(x):\n    {body}\n")
+    with pytest.raises(UnsupportedSyntaxError, match="runs only sometimes"):
+        differentiate(f)

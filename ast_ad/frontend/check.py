@@ -42,8 +42,8 @@ _HINTS = {
     gast.Yield: "generators cannot be differentiated; return a value instead",
     gast.YieldFrom: "generators cannot be differentiated; return a value instead",
     gast.Await: "`await` cannot be differentiated; call the function outside async code",
-    gast.ListComp: "comprehensions are not supported yet; write the sum out",
-    gast.GeneratorExp: "generator expressions are not supported yet; write the sum out",
+    gast.SetComp: "set comprehensions are not supported; use a list comprehension",
+    gast.DictComp: "dict comprehensions are not supported; use a list comprehension",
     gast.Match: "`match` is not supported; use arithmetic on the cases instead",
 }
 

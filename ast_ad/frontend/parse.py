@@ -13,6 +13,7 @@ import types
 import gast
 
 from ast_ad.errors import DifferentiationError, Origin
+from ast_ad.frontend.comprehensions import without_comprehensions
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.scope import Scope
@@ -106,6 +107,7 @@ def parse_function(function):
     signature = anno.get(tree, "parameters_of")  # a wrapper's are the wrapped function's
     scope.defaults, scope.kwdefaults = signature.__defaults__, signature.__kwdefaults__
     anno.set(tree, "scope", scope)
+    without_comprehensions(tree)
     anno.set(tree, "user_names", nodes.names_in(tree))
     return tree
 

@@ -139,6 +139,17 @@ def list_read(w, depth):
     return w.pick(choices)
 
 
+@production("scalar", weight=0.6)
+def comprehension(w, depth):
+    k, body, n = w.fresh("k"), _sub(w, depth), w.rng.randint(1, 3)
+    items = w.pick([f"range({n})", "(0.5, 1.5)", f"range(1, {n + 1})"])
+    element, condition = f"{body} * {k}", w.pick(["", f" if {k} != 1"])
+    return w.pick([f"sum({element} for {k} in {items}{condition})",
+                   f"sum([{element} for {k} in {items}{condition}])",
+                   f"max({element} for {k} in {items})",
+                   f"min(({element} + {k} for {k} in {items}))"])
+
+
 @production("scalar", weight=1)
 def display_sum(w, depth):
     items = ", ".join(_sub(w, depth) for _ in range(w.rng.randint(1, 3)))
