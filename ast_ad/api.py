@@ -17,6 +17,7 @@ from ast_ad.backend.codegen import compile_function
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.aux import returning_aux, with_aux
 from ast_ad.frontend.check import check
+from ast_ad.frontend.containers import flatten_containers, restore_containers
 from ast_ad.frontend.lower import lower, parameters
 from ast_ad.frontend.parse import parse_function, underlying
 from ast_ad.ir import annotations as anno
@@ -114,9 +115,21 @@ def _without_cycle_collection():
 def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     tree, slot = with_aux(parse_function(function)) if has_aux else \
         (parse_function(function), None)
+    names, single = _wrt_names(tree, wrt)
+    user_arguments = anno.copy_tree(tree.args)
+    tree, containers = flatten_containers(tree)
+    differentiated = [name for name in names if name in containers]
+    if differentiated and (mode == "forward" or seed_inside):
+        raise DifferentiationError(
+            f"{tree.name} reads {', '.join(differentiated)} as containers of parameters, which "
+            "ast_ad differentiates in reverse mode (differentiate, value_and_grad) only yet; "
+            "pass each value as a parameter of its own for forward mode, jvp, vjp, "
+            "jacobian and hessian")
+    leaves = [leaf for name in names for leaf in
+              (containers[name].leaves if name in containers else [name])]
+    single_leaf = single and len(leaves) == 1 and names[0] not in containers
     tree = check(tree)
     _debug("parsed", tree)
-    names, single = _wrt_names(tree, wrt)
     trace = lower(tree)
     _debug("lower", trace, grammar.verify_trace)
     if optimized:
@@ -125,17 +138,18 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     if seed_inside:
         derivative = reverse(trace, names[0] if single else names, seed_inside=True)
     else:
-        derivative = _MODES[mode](trace, names[0] if single else names)
+        derivative = _MODES[mode](trace, leaves[0] if single_leaf else leaves)
     _debug(mode, derivative, grammar.verify_derivative)
     if optimized:
         derivative = optimize(derivative)
+    derivative = restore_containers(derivative, containers, user_arguments, names, single)
     if mode == "forward":
         arrays = anno.get(trace, "arrays", False)
         derivative = whole_gradients(derivative, names, arrays,
                                      first_effect(trace, slot) if arrays else None, slot)
     if slot is not None:
         derivative = returning_aux(derivative, slot)
-    derivative = guard_arguments(derivative, names, anno.get(trace, "arrays", False))
+    derivative = guard_arguments(derivative, leaves, anno.get(trace, "arrays", False))
     _debug("optimize", derivative, grammar.verify_derivative)
     text = to_source(derivative)
     seeds = {arg.id: default.value for arg, default in zip(derivative.args.kwonlyargs,

@@ -41,18 +41,14 @@ def value_and_grad(function: Callable, *, wrt=0, has_aux=False) -> Callable:
         DifferentiationError: `function` cannot be differentiated (raised now, as
             `differentiate` does), or, when called, it returns an array.
     """
-    wrt = _hashable(wrt)
-    gradient = differentiate(function, wrt=wrt, has_aux=has_aux)
-    what = f"the gradient of {name_of(function)}"
+    gradient = differentiate(function, wrt=_hashable(wrt), has_aux=has_aux)
 
     def value_and_gradient(*args, **kwargs):
         if not has_aux:
-            value = _scalar_output(function, args, kwargs)
-            return value, _shaped(gradient(*args, **kwargs), wrt, what)
+            return _scalar_output(function, args, kwargs), gradient(*args, **kwargs)
         value, aux = function(*args, **kwargs)
         derivative, _ = gradient(*args, **kwargs)
-        value = _scalar(value, f"the output of {name_of(function)}")
-        return (value, aux), _shaped(derivative, wrt, what)
+        return (_scalar(value, f"the output of {name_of(function)}"), aux), derivative
 
     return _named(value_and_gradient, "value_and_grad", function)
 

@@ -450,5 +450,8 @@ def guard_arguments(function, wrt, arrays):
             func=nodes.load(check), args=[nodes.load(p), nodes.constant(p),
                                           nodes.constant(function.name)],
             keywords=[])), function.body[0]))
-    function.body[1:1] = checks
+    at = 1  # after the docstring, and the reads of the leaves of container parameters
+    while at < len(function.body) and anno.get(function.body[at], "leaf"):
+        at += 1
+    function.body[at:at] = checks
     return function

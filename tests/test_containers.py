@@ -1,0 +1,125 @@
+"""Containers of parameters (pytrees, as in JAX): dicts, lists, tuples and namedtuples,
+nested, read by constant keys, indices and fields and by unpacking; the gradient has the
+container's structure and types."""
+
+import collections
+import math
+
+import autograd
+import numpy as np
+import pytest
+from autograd import numpy as anp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ast_ad import DifferentiationError, differentiate, source, value_and_grad
+from ast_ad.testing import central_difference
+from tests.conftest import examples, make_function
+
+Params = collections.namedtuple("Params", "w b")
+
+NESTED = make_function("""
+    def f(params, x):
+        return math.sin(params["a"] * x) + params["b"]["c"] ** 2 * x * params["b"]["d"]
+    """, namespace={"math": math})
+
+
+@examples(20, 200)
+@given(a=st.floats(-2, 2), c=st.floats(-2, 2), d=st.floats(-2, 2), x=st.floats(-2, 2))
+def test_a_nested_dict_against_differences(a, c, d, x):
+    params = {"a": a, "b": {"c": c, "d": d}, "unused": 3.0, "label": "text"}
+    gradient = differentiate(NESTED)(params, x)
+    assert type(gradient) is dict and gradient.keys() == params.keys()
+    assert gradient["unused"] == 0.0 and gradient["label"] is None
+    for path, value in ((("a",), a), (("b", "c"), c), (("b", "d"), d)):
+        def moved(t, path=path):
+            changed = {"a": params["a"], "b": dict(params["b"])}
+            if path == ("a",):
+                changed["a"] = a + t
+            else:
+                changed["b"][path[1]] = value + t
+            return NESTED(changed, x)
+
+        expected = central_difference(moved, [0.0], [1.0])
+        got = gradient[path[0]] if len(path) == 1 else gradient[path[0]][path[1]]
+        assert got == pytest.approx(expected, rel=1e-6, abs=1e-7)
+
+
+LAYERS = """
+    def loss(layers, x, y):
+        h = np.tanh(x @ layers[0]["W"] + layers[0]["b"])
+        out = h @ layers[1]["W"] + layers[1]["b"]
+        return np.sum((out - y) ** 2)
+    """
+
+UNPACKED = """
+    def loss(params, x, y):
+        w, b = params
+        return np.sum((np.tanh(x @ w + b) - y) ** 2)
+    """
+
+
+def _data(rng):
+    return rng.normal(size=(6, 3)), rng.normal(size=6)
+
+
+def test_a_list_of_layers_against_autograd():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    layers = [{"W": rng.normal(size=(3, 5)), "b": rng.normal(size=5)},
+              {"W": rng.normal(size=(5, 2)), "b": rng.normal(size=2)}]
+    ours = differentiate(make_function(LAYERS, namespace={"np": np}))(layers, x, y)
+    theirs = autograd.grad(make_function(LAYERS, namespace={"np": anp}))(layers, x, y)
+    assert type(ours) is list and all(type(layer) is dict for layer in ours)
+    for mine, reference in zip(ours, theirs):
+        for key in ("W", "b"):
+            np.testing.assert_allclose(mine[key], reference[key], rtol=1e-12)
+
+
+def test_unpacking_a_tuple_and_a_namedtuple():
+    rng = np.random.default_rng(5)
+    w, b = rng.normal(size=3), rng.normal(size=6)
+    x, y = _data(rng)
+    f = make_function(UNPACKED, namespace={"np": np})
+    twin = make_function(UNPACKED, namespace={"np": anp})
+    expected = autograd.grad(twin)((w, b), x, y)
+    for params in ((w, b), [w, b], Params(w, b)):
+        gradient = differentiate(f)(params, x, y)
+        assert type(gradient) is type(params)
+        for mine, theirs in zip(gradient, expected):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+def test_a_namedtuples_fields_and_value_and_grad():
+    f = make_function("""
+        def f(p, x):
+            return np.sum(np.tanh(x @ p.w + p.b) ** 2) + p.w[0]
+        """, namespace={"np": np})
+    rng = np.random.default_rng(6)
+    p, x = Params(rng.normal(size=3), rng.normal(size=6)), rng.normal(size=(6, 3))
+    value, gradient = value_and_grad(f)(p, x)
+    assert value == f(p, x) and type(gradient) is Params
+    twin = lambda w, b: anp.sum(anp.tanh(x @ w + b) ** 2) + w[0]  # noqa: E731
+    expected = autograd.grad(twin, (0, 1))(p.w, p.b)
+    np.testing.assert_allclose(gradient.w, expected[0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(gradient.b, expected[1], rtol=1e-12, atol=1e-14)
+    assert "gradient_like(p, {('b',): " in source(differentiate(f))
+
+
+def test_with_other_parameters_and_a_tuple_wrt():
+    gradient = differentiate(NESTED, wrt=(0, 1))({"a": 0.5, "b": {"c": 1.5, "d": 2.0}}, 0.7)
+    x_partial = central_difference(lambda x: NESTED({"a": 0.5, "b": {"c": 1.5, "d": 2.0}}, x),
+                                   [0.7], [1.0])
+    assert gradient[1] == pytest.approx(x_partial, rel=1e-7)
+    assert gradient[0]["b"]["d"] == pytest.approx(1.5 ** 2 * 0.7)
+
+
+def test_what_is_refused():
+    with pytest.raises(DifferentiationError, match="forward mode"):
+        differentiate(NESTED, mode="forward")
+    deep = make_function("""
+        def f(p, x):
+            return p["a"]["w"] * x + p["a"] * x
+        """)
+    with pytest.raises(DifferentiationError, match="read both"):
+        differentiate(deep)
