@@ -9,7 +9,7 @@ import os
 import weakref
 
 from ast_ad import display, pickling
-from ast_ad.backend import standalone
+from ast_ad.backend import standalone as standalone_modules
 from ast_ad.ad.forward import first_effect, forward, whole_gradients
 from ast_ad.ad.reverse import reverse
 from ast_ad.ad.sweeps import guard_arguments
@@ -17,7 +17,7 @@ from ast_ad.backend.codegen import compile_function
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.aux import returning_aux, with_aux
 from ast_ad.frontend.check import check
-from ast_ad.frontend.containers import flatten_containers, restore_containers
+from ast_ad.frontend.containers import flatten_containers, leaves_of, restore_containers
 from ast_ad.frontend.lower import lower, parameters
 from ast_ad.frontend.parse import parse_function, underlying
 from ast_ad.ir import annotations as anno
@@ -118,15 +118,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     names, single = _wrt_names(tree, wrt)
     user_arguments = anno.copy_tree(tree.args)
     tree, containers = flatten_containers(tree)
-    differentiated = [name for name in names if name in containers]
-    if differentiated and (mode == "forward" or seed_inside):
-        raise DifferentiationError(
-            f"{tree.name} reads {', '.join(differentiated)} as containers of parameters, which "
-            "ast_ad differentiates in reverse mode (differentiate, value_and_grad) only yet; "
-            "pass each value as a parameter of its own for forward mode, jvp, vjp, "
-            "jacobian and hessian")
-    leaves = [leaf for name in names for leaf in
-              (containers[name].leaves if name in containers else [name])]
+    leaves = leaves_of(tree, names, containers, reverse_only=mode == "forward" or seed_inside)
     single_leaf = single and len(leaves) == 1 and names[0] not in containers
     tree = check(tree)
     _debug("parsed", tree)
@@ -245,9 +237,9 @@ def standalone_module(function, text, folder):
     from ast_ad import __version__
 
     origin, steps = derivation(function)
-    header = standalone.header(function, underlying(origin), steps, sources(function),
-                               __version__, folder)
-    return standalone.module_text(function, text, header, folder)
+    header = standalone_modules.header(function, underlying(origin), steps, sources(function),
+                                       __version__, folder)
+    return standalone_modules.module_text(function, text, header, folder)
 
 
 def _debug(stage, tree, verify=None):

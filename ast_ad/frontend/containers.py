@@ -202,6 +202,20 @@ def _leaf_of(node, by_path):
     return by_path.get((node.id, tuple(reversed(steps))))
 
 
+def leaves_of(tree, names, containers, reverse_only):
+    """The names to differentiate: `names`, each container among them as its leaves.
+    `reverse_only`: a container cannot be differentiated in the mode asked for yet."""
+    differentiated = [name for name in names if name in containers]
+    if differentiated and reverse_only:
+        raise DifferentiationError(
+            f"{tree.name} reads {', '.join(differentiated)} as containers of parameters, which "
+            "ast_ad differentiates in reverse mode (differentiate, value_and_grad) only yet; "
+            "pass each value as a parameter of its own for forward mode, jvp, vjp, "
+            "jacobian and hessian")
+    return [leaf for name in names for leaf in
+            (containers[name].leaves if name in containers else [name])]
+
+
 def restore_containers(function, containers, user_arguments, wrt, single):
     """`function`, a derivative made with respect to leaves, taking the container
     parameters again (`user_arguments`, the function's own) and returning the gradient of
@@ -226,8 +240,7 @@ def restore_containers(function, containers, user_arguments, wrt, single):
     bindings = anno.get(function, "bindings")
     helper = Namer(nodes.names_in(function) | set(bindings)).claim("gradient_like")
     bindings[helper] = gradient_like
-    leaves = [leaf for name in wrt for leaf in
-              (containers[name].leaves if name in containers else [name])]
+    leaves = leaves_of(function, wrt, containers, reverse_only=False)
     returned = function.body[-1]
     parts = list(returned.value.elts) if isinstance(returned.value, gast.Tuple) and \
         len(leaves) > 1 else [returned.value]

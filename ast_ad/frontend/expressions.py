@@ -16,7 +16,7 @@ from ast_ad import rules
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.check import check
 from ast_ad.frontend.jumps import without_early_returns
-from ast_ad.frontend.parse import is_bound_method, parse_function, seen_through
+from ast_ad.frontend.parse import is_bound_method, parameters, parse_function, seen_through
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.scope import MISSING, Static
@@ -377,11 +377,6 @@ class Expressions:
             node = gast.Attribute(value=base, attr=expr.attr, ctx=gast.Load())
             return anno.set(node, "static", Static(value))
         return self.atom(expr)
-
-
-def parameters(tree):
-    args = tree.args
-    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 # An array's methods, and the NumPy functions they are (`x.flatten()` copies where

@@ -123,7 +123,7 @@ def _parse_partial(function):
                                    f"arguments for a function of {len(positional)}")
     held = dict(zip((a.id for a in positional), function.args))
     for name, value in function.keywords.items():
-        if name in held or name not in parameters_of(tree):
+        if name in held or name not in parameters(tree):
             raise DifferentiationError(f"{function!r} holds an argument for `{name}`, which "
                                        f"{tree.name} has no free parameter for")
         held[name] = value
@@ -145,9 +145,9 @@ def _parse_partial(function):
     return tree
 
 
-def parameters_of(tree):
-    arguments = tree.args
-    return [a.id for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
+def parameters(tree):
+    args = tree.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def _forward_wrapped_parameters(tree, function, origin):
