@@ -122,7 +122,8 @@ def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None):
 
 
 def _check_module(program, module, result, seconds, only):
-    derivatives = _transform(program, module.f, result.checks, seconds, only)
+    derivatives = _transform(program, module.f, result.checks, seconds, only,
+                             getattr(module, "f_params", None))
     second_order = only is None or any(name.endswith("over reverse") for name in only)
     try:
         with time_limit(seconds):
@@ -137,8 +138,9 @@ def _check_module(program, module, result, seconds, only):
         result.checks.append(_evaluate(program, name, derivative, reference, seconds))
 
 
-def _transform(program, f, checks, seconds, only=None):
-    """The derivatives ast_ad writes; refusals and crashes are checks of their own."""
+def _transform(program, f, checks, seconds, only=None, f_params=None):
+    """The derivatives ast_ad writes; refusals and crashes are checks of their own.
+    `f_params`, where the program has it, is `f` taking x, y (and w) in a dict."""
     positions = tuple(program.parameters.index(n) for n in program.differentiated)
     k = program.parameters.index(program.second_wrt)
     made = {}
@@ -159,12 +161,28 @@ def _transform(program, f, checks, seconds, only=None):
     make("reverse", lambda: differentiate(f, wrt=positions))
     make("forward", lambda: differentiate(f, wrt=positions, mode="forward"))
     make("reverse wrt x", lambda: differentiate(f, wrt=0))
+    if f_params is not None:
+        make(PARAMS, lambda: _from_a_dict(differentiate(f_params), program.differentiated))
     gradient = made.get("reverse wrt x")
     if gradient is not None:
         make("forward over reverse",
              lambda: differentiate(gradient, wrt=k, mode="forward"), generated=True)
         make("reverse over reverse", lambda: differentiate(gradient, wrt=k), generated=True)
     return made
+
+
+PARAMS = "reverse, parameters in a dict"
+
+
+def _from_a_dict(derivative, names):
+    """`derivative`, of a function of a dict of parameters, taking them one by one and
+    giving their gradients as a tuple, as the other checks' derivatives do."""
+    def unpacked(*args):
+        gradient = derivative(dict(zip(names, args[:len(names)])), *args[len(names):])
+        if type(gradient) is not dict or list(gradient) != names:
+            raise TypeError(f"the gradient of a dict of {names} is {gradient!r}")
+        return tuple(gradient.values())
+    return unpacked
 
 
 def _reference(program, f, result, second_order):
@@ -216,7 +234,7 @@ def _evaluate(program, name, derivative, reference, seconds):
 def _expected(program, name, reference, derivative):
     """The seeds to pass (a direction for an array) and the derivative they should give."""
     k = program.second_wrt
-    if name == "reverse":
+    if name in ("reverse", PARAMS):
         return {}, tuple(reference.gradient[n] for n in program.differentiated)
     required = "w" in program.differentiated and "w_dot" not in derivative.__kwdefaults__
     if name == "forward" and not required:  # the whole gradient, as reverse mode gives it
@@ -278,10 +296,15 @@ def _effects_differ(got, expected):
 
 
 def _same_numbers(got, expected):
-    """Equal item by item, numbers to within rounding (code may reassociate them)."""
+    """Equal item by item, numbers to within rounding (code may reassociate them), tuples
+    and lists of them too."""
     if len(got) != len(expected):
         return False
     for a, b in zip(got, expected):
+        if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+            if type(a) is not type(b) or not _same_numbers(a, b):
+                return False
+            continue
         try:
             a, b = float(a), float(b)
         except (TypeError, ValueError):
