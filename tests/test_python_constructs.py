@@ -458,3 +458,50 @@ def test_a_comprehension_python_runs_only_sometimes_is_refused(body):
     f = make_function(f"def f(x):\n    {body}\n")
     with pytest.raises(UnsupportedSyntaxError, match="runs only sometimes"):
         differentiate(f)
+
+
+UNPACKED_CALL = make_function("""
+    def spread(a, b):
+        s = math.sin(a)
+        if s * b > 0.25:
+            return s * b, s + b
+        return b - s, s * s
+
+    def f(x, y):
+        p, q = spread(x, y)
+        total = 0.0
+        for k in range(2):
+            u, v = spread(q * k, p)
+            total = total + u * v
+        return p * q + total
+    """, "f", namespace={"math": math})
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_unpacking_what_a_helper_returns(mode):
+    """`p, q = helper(x)`: each `return p, q` of the helper, inlined, assigns the pair."""
+    _agrees_with_differences(UNPACKED_CALL, mode)
+
+
+@pytest.mark.parametrize("call, message", [
+    ("pair(x)", "returns something else than 2 values"),
+    ("math.modf(x)", "from a call of your own function"),
+    ("looped(x)", "returns from inside a loop"),
+])
+def test_unpacking_a_call_refused(call, message):
+    f = make_function(f"""
+        def pair(t):
+            return t, t, t
+
+        def looped(t):
+            for k in range(3):
+                if t * k > 1.0:
+                    return t, k
+            return t, t
+
+        def f(x):
+            a, b = {call}
+            return a * b
+        """, "f", namespace={"math": math})
+    with pytest.raises(UnsupportedSyntaxError, match=message):
+        differentiate(f)

@@ -252,9 +252,11 @@ def _is_constant(node):
 
 
 def _is_unpacking(stmt):
+    """`a, b = b, a` or `a, b = helper(x)` (lowering checks that the helper returns two)."""
     target, value = stmt.targets[0], stmt.value
     return (len(stmt.targets) == 1 and isinstance(target, gast.Tuple)
-            and isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts)
+            and (isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts)
+                 or isinstance(value, gast.Call))
             and all(isinstance(t, gast.Name) for t in target.elts))
 
 

@@ -15,6 +15,7 @@ import gast
 from ast_ad import rules
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.check import check
+from ast_ad.frontend.jumps import returns_assigning
 from ast_ad.frontend.jumps import without_early_returns
 from ast_ad.frontend.parse import is_bound_method, parameters, parse_function, seen_through
 from ast_ad.ir import annotations as anno
@@ -162,7 +163,14 @@ class Expressions:
         self.emit(gast.If(test=test, body=blocks[0], orelse=blocks[1]))
         return nodes.load(name)
 
-    def call(self, expr):
+    def call(self, expr, results=None):
+        """The lowered call `expr`; with `results`, the names it is unpacked into, the atom
+        of each, where it calls a function of the user's that returns as many."""
+        if results is not None and not self.unpacks(expr):
+            raise self.origin.unsupported(expr, "unpacking is supported from a tuple display "
+                                                "(`a, b = b, a`) and from a call of your own "
+                                                "function that returns one "
+                                                "(`return mean, spread`)")
         if isinstance(expr.func, gast.Attribute) and not self.is_static(expr.func.value):
             return self.method(expr)
         callee = expr.func if anno.get(expr.func, "static") else self.reference(expr.func)
@@ -183,8 +191,14 @@ class Expressions:
         tree, not_inlined = None, None
         if _inlinable(function.value):
             try:
-                tree = check(parse_function(function.value))
+                parsed = parse_function(function.value)
+                if results is not None:  # the helper's values, named after the targets
+                    names = [self.namer.claim(name) for name in results]
+                    parsed = returns_assigning(parsed, names, self.origin, expr)
+                tree = check(parsed)
             except DifferentiationError as error:  # fine if no differentiated value enters
+                if results is not None:
+                    raise
                 not_inlined = str(error)
         # A builtin (`sum`, `enumerate`) or a helper of the user's takes a list display as
         # a list, built in the trace; NumPy's functions take it as the pieces of an array
@@ -204,6 +218,9 @@ class Expressions:
                         function.value)
         if tree is None:
             return call if not_inlined is None else anno.set(call, "not_inlined", not_inlined)
+        if results is not None:
+            return self.inline(expr, tree, seen_through(function.value), args, keywords,
+                               names)
         if function.value not in self.found["inlined"]:
             self.found["inlined"].append(function.value)
         return self.inline(expr, tree, seen_through(function.value), args, keywords)
@@ -215,8 +232,17 @@ class Expressions:
             return type(expr)(elts=[self.atom(e) for e in expr.elts], ctx=gast.Load())
         return self.atom(expr)
 
-    def inline(self, expr, tree, function, args, keywords):
-        """Lower the body of the called user function into this trace; its value's name."""
+    def unpacks(self, expr):
+        """Whether `expr` calls a function of the user's, to unpack what it returns."""
+        if not isinstance(expr, gast.Call) or isinstance(expr.func, gast.Attribute) and \
+                not self.is_static(expr.func.value):
+            return False
+        callee = anno.get(self.reference(expr.func), "static")
+        return callee is not None and _inlinable(callee.value)
+
+    def inline(self, expr, tree, function, args, keywords, results=None):
+        """Lower the body of the called user function into this trace; its value's name,
+        or, with `results` (the names its returns assign), their atoms."""
         if anno.get(tree, "code") in self.inlining:
             raise self.origin.unsupported(
                 expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
@@ -249,6 +275,8 @@ class Expressions:
         callee.out = self.namer.temporary()
         for stmt in tree.body:
             callee.statement(stmt)
+        if results is not None:
+            return [nodes.load(name) for name in results]
         return nodes.load(callee.out)
 
     def bind_arguments(self, expr, tree, function, args, keywords):

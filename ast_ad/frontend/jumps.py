@@ -181,3 +181,40 @@ def _assign(name, value, where):
     target = gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
     return anno.copy_location(gast.Assign(targets=[target], value=value, type_comment=None),
                               where)
+
+
+def returns_assigning(tree, names, origin, call):
+    """`tree`, a helper unpacked where it is called (`a, b = helper(x)`), with each
+    `return p, q` written `names = p, q` then `return 0.0`: its values in `names`, which
+    the caller reads, and a number the normalisation of returns takes as any other.
+    Lowering assigns `names` as it assigns a function's result: one name on every path,
+    no versions."""
+    if any(isinstance(s, (gast.For, gast.While)) and has_return(s.body)
+           for s in nodes.walk(tree)):
+        raise origin.unsupported(call, f"this call is unpacked, and `{tree.name}` returns "
+                                       "from inside a loop, which ast_ad takes for one value "
+                                       "only yet; return after the loop")
+
+    def rewrite(block):
+        result = []
+        for stmt in block:
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    setattr(stmt, field, rewrite(inner))
+            if not isinstance(stmt, gast.Return):
+                result.append(stmt)
+                continue
+            if not (isinstance(stmt.value, gast.Tuple) and len(stmt.value.elts) == len(names)):
+                raise origin.unsupported(call, f"this call is unpacked into {len(names)} "
+                                               f"names, and `{tree.name}` returns something "
+                                               f"else than {len(names)} values at line "
+                                               f"{stmt.lineno}")
+            target = gast.Tuple(elts=[nodes.store(n) for n in names], ctx=gast.Store())
+            assign = gast.Assign(targets=[target], value=stmt.value, type_comment=None)
+            result += [anno.set(anno.copy_location(assign, stmt), "results", True),
+                       anno.copy_location(gast.Return(value=_constant(0.0)), stmt)]
+        return result
+
+    tree.body = rewrite(tree.body)
+    return tree

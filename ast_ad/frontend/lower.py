@@ -231,8 +231,14 @@ class _Lowerer(Expressions):
 
     def statement(self, stmt):
         self.line_node = stmt
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
-            values = [self.atom(v) for v in stmt.value.elts]  # all read before any is written
+        if isinstance(stmt, gast.Assign) and anno.get(stmt, "results"):  # a helper's pair
+            values = [self.atom(v) for v in stmt.value.elts]
+            for target, value in zip(stmt.targets[0].elts, values):
+                self.emit(nodes.assign(target.id, value))
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
+            values = [self.atom(v) for v in stmt.value.elts] if \
+                isinstance(stmt.value, gast.Tuple) else self.call(  # `a, b = helper(x)`
+                    stmt.value, results=[t.id for t in stmt.targets[0].elts])
             for target, value in zip(stmt.targets[0].elts, values):
                 self.bind(target.id, value)
         elif isinstance(stmt, gast.Assign) and len(stmt.targets) > 1:  # `a = b = e`

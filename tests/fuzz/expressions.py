@@ -156,9 +156,12 @@ def display_sum(w, depth):
     return w.pick([f"sum([{items}])", f"sum(({items},))"])
 
 
-@production("scalar", weight=2, when=lambda w: w.helpers)
+@production("scalar", weight=2, when=lambda w: any(h.returns == 1 for h in w.helpers))
 def helper_call(w, depth):
-    helper = w.pick(w.helpers)
+    return call_of(w, w.pick([h for h in w.helpers if h.returns == 1]), depth)
+
+
+def call_of(w, helper, depth=0):
     args = [_argument(w, depth, kind) for kind in helper.kinds]
     return f"{helper.call}({', '.join(args)})"
 

@@ -27,6 +27,7 @@ HEADER = ("import functools\nimport math\nimport random\n\nimport numpy as np\n\
 RANDOM_SEED = 20240601
 EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05}
 PARAMS_VARIANT = 0.2  # programs that also write f as taking its parameters in a dict
+PAIRS_RETURNED = 0.25  # helpers that return a pair, unpacked where they are called
 DIFFERENTIATED = ("x", "y", "w")
 # How helpers are decorated: plainly, by decorators ast_ad sees through, as methods.
 DECORATIONS = {"plain": 14, "lru_cache": 1.5, "cache": 1, "wrapper": 1, "staticmethod": 1.5,
@@ -167,19 +168,20 @@ def _helper(rng, features, name, earlier):
     # A cached helper runs once for the same arguments: its prints would not repeat.
     cached = decoration in ("lru_cache", "cache")
     helper_features = Features(printing=features.printing and not cached)
+    returns = 2 if decoration != "wrapper" and rng.random() < PAIRS_RETURNED else 1
     writer = Writer(rng, helper_features, budget=_budget(rng, 2, 7), in_helper=True,
-                    helpers=earlier)
+                    helpers=earlier, returns=returns)
     for parameter, kind in zip(names, kinds):
         writer.define(parameter, kind, length=1)
         if kind == "list":
             writer.frozen.add(parameter)
     _statements(writer)
-    writer.line(f"return {writer.expression()}")
+    writer.line(f"return {writer.returned()}")
     body = "\n".join(writer.lines) + "\n"
-    return _decorated(name, names, kinds, body, decoration)
+    return _decorated(name, names, kinds, body, decoration, returns)
 
 
-def _decorated(name, names, kinds, body, decoration):
+def _decorated(name, names, kinds, body, decoration, returns=1):
     if decoration == "method":  # of an instance the module holds, reading its attribute
         owner, instance = name.upper(), f"{name}_ops"
         text = (f"class {owner}:\n    bias = 0.5\n\n"
@@ -187,17 +189,17 @@ def _decorated(name, names, kinds, body, decoration):
                 + textwrap.indent(body.replace("return ", "return self.bias * 0.0 + ", 1)
                                   if body.count("return ") == 1 else body, "    ")
                 + f"\n\n{instance} = {owner}()\n")
-        return Helper(f"{instance}.{name}", kinds), text
+        return Helper(f"{instance}.{name}", kinds, returns), text
     if decoration in ("staticmethod", "classmethod"):
         owner = name.upper()
         first = ["cls"] if decoration == "classmethod" else []
         text = (f"class {owner}:\n    @{decoration}\n"
                 f"    def {name}({', '.join(first + names)}):\n"
                 + textwrap.indent(body, "    "))
-        return Helper(f"{owner}.{name}", kinds), text
+        return Helper(f"{owner}.{name}", kinds, returns), text
     line = {"plain": "", "lru_cache": "@functools.lru_cache\n", "cache": "@functools.cache\n",
             "wrapper": "@scaled\n"}[decoration]
-    return Helper(name, kinds), f"{line}def {name}({', '.join(names)}):\n{body}"
+    return Helper(name, kinds, returns), f"{line}def {name}({', '.join(names)}):\n{body}"
 
 
 def _main_source(rng, features, helpers):

@@ -6,6 +6,7 @@ trips first thing in its body (so `continue` cannot skip the count), and a value
 carries is updated only with bounded terms.
 """
 
+from tests.fuzz import expressions
 from tests.fuzz.grammar import GRAMMAR
 from tests.fuzz.writer import MAX_EXPRESSION_DEPTH
 
@@ -73,6 +74,15 @@ def chained_assignment(w):
     w.define(new, "scalar")
 
 
+@production("statement", weight=1.5, when=lambda w: any(h.returns == 2 for h in w.helpers))
+def unpacked_call(w):
+    helper = w.pick([h for h in w.helpers if h.returns == 2])
+    a, b = w.fresh("a"), w.fresh("b")
+    w.line(f"{a}, {b} = {expressions.call_of(w, helper)}")
+    w.define(a, "scalar")
+    w.define(b, "scalar")
+
+
 @production("statement", weight=1, when=lambda w: len(w.scalars()) >= 2)
 def swap(w):
     a, b = w.rng.sample(w.scalars(), 2)
@@ -100,7 +110,7 @@ def early_return(w):
     with w.block():
         if w.chance(0.3):
             w.statement()
-        w.line(f"return {w.expression()}")
+        w.line(f"return {w.returned()}")
 
 
 # -- loops ------------------------------------------------------------------------------
@@ -233,7 +243,7 @@ def while_true(w):
             w.define(k, "int")
             w.line(f"if {k} > {w.rng.randint(0, 3)} or ({w.condition(1)}):")  # (first: no
             with w.block():  # `continue` may skip it)
-                w.line(w.pick(["break", f"return {w.expression()}"]))
+                w.line(w.pick(["break", f"return {w.returned()}"]))
             for _ in range(w.rng.randint(1, 2)):
                 if w.budget <= 0:
                     break

@@ -23,9 +23,11 @@ class Scope:
 
 @dataclass(frozen=True)
 class Helper:
-    """A function the program may call: how a call names it, and its parameters' kinds."""
+    """A function the program may call: how a call names it, its parameters' kinds, and
+    how many values it returns (two: a pair, unpacked where it is called)."""
     call: str
     kinds: tuple
+    returns: int = 1
 
 
 @dataclass
@@ -44,11 +46,12 @@ class Features:
 class Writer:
     """The state of one function being written, and the calls productions make on it."""
 
-    def __init__(self, rng, features, budget, in_helper=False, helpers=()):
+    def __init__(self, rng, features, budget, in_helper=False, helpers=(), returns=1):
         self.rng = rng
         self.features = features
         self.budget = budget
         self.in_helper = in_helper
+        self.returns = returns  # values each `return` gives
         self.helpers = list(helpers)
         self.lines = []
         self.indent = 1
@@ -129,6 +132,10 @@ class Writer:
         return self.depth < MAX_BLOCK_DEPTH and self.budget > 1
 
     # -- writing --------------------------------------------------------------------
+
+    def returned(self):
+        """What a `return` gives: an expression, or a pair of them in a helper of pairs."""
+        return ", ".join(self.expression() for _ in range(self.returns))
 
     def line(self, text):
         self.lines.append("    " * self.indent + text)
