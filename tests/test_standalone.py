@@ -113,39 +113,49 @@ def f(x, y):
 """
 
 
-def test_check_tells_fresh_from_stale(tmp_path):
+def test_check_tells_fresh_from_stale(tmp_path, monkeypatch, capsys):
+    """Through `main`, in this process: each run imports the sources afresh."""
+    from ast_ad.__main__ import main
+
     source = tmp_path / "src"
     source.mkdir()
     (source / "model.py").write_text(MODEL)
     (source / "parts.py").write_text("def bump(x):\n    return x * x + 1.0\n")
     out = tmp_path / "generated"
     out.mkdir()
+    monkeypatch.chdir(out)
+    monkeypatch.setattr(sys, "path", list(sys.path))
 
     def command(*args):
-        return subprocess.run([sys.executable, "-m", "ast_ad", *args], cwd=out,
-                              capture_output=True, text=True, timeout=60)
+        for name in ("model", "parts"):
+            sys.modules.pop(name, None)
+        status = main(list(args))
+        captured = capsys.readouterr()
+        return status, captured.out + captured.err
 
-    made = command("../src/model.py:f", "--wrt", "x,y", "--emit", "grad_f.py")
-    assert made.returncode == 0, made.stderr
+    status, said = command("../src/model.py:f", "--wrt", "x,y", "--emit", "grad_f.py")
+    assert status == 0, said
     assert "python -m ast_ad ../src/model.py:f --wrt x,y --mode reverse --emit grad_f.py" in \
         (out / "grad_f.py").read_text()
-    assert command("--check", "grad_f.py").returncode == 0
+    assert command("--check", "grad_f.py")[0] == 0
     (source / "parts.py").write_text("def bump(x):\n    return x * x + 2.0\n")  # a callee
-    stale = command("--check", "grad_f.py")
-    assert stale.returncode == 1 and "changed" in stale.stdout
+    status, said = command("--check", "grad_f.py")
+    assert status == 1 and "changed" in said
     (source / "parts.py").write_text("def bump(x):\n    return x * x + 1.0\n")
-    assert command("--check", "grad_f.py").returncode == 0
+    assert command("--check", "grad_f.py")[0] == 0
     text = (out / "grad_f.py").read_text()
     (out / "old.py").write_text(text.replace(f'"version": "{ast_ad.__version__}"',
                                              '"version": "0.0.1"'))
-    old = command("--check", "old.py")
-    assert old.returncode == 1 and "ast_ad 0.0.1 wrote it" in old.stdout
+    status, said = command("--check", "old.py")
+    assert status == 1 and "ast_ad 0.0.1 wrote it" in said
     (source / "model.py").unlink()
-    assert command("--check", "grad_f.py").returncode == 1
+    assert command("--check", "grad_f.py")[0] == 1
     (out / "mine.py").write_text("def grad_f(x, y):\n    return 0.0, 0.0\n")
-    mine = command("--check", "mine.py")
-    assert mine.returncode == 2 and "not a module ast_ad wrote" in mine.stderr
-    assert command("--check", "missing.py").returncode == 2
+    status, said = command("--check", "mine.py")
+    assert status == 2 and "not a module ast_ad wrote" in said
+    assert command("--check", "missing.py")[0] == 2
+    for name in ("model", "parts"):
+        sys.modules.pop(name, None)
 
 
 def test_the_emitted_module_imports_as_a_module(tmp_path):
