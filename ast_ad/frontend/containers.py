@@ -35,18 +35,26 @@ def flatten_containers(tree):
     origin = anno.get(tree, "origin")
     arguments = tree.args
     every = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
-    assigned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
+    everything = nodes.subnodes(tree)
+    read = {n.value.id for n in everything if isinstance(n, (gast.Subscript, gast.Attribute))
+            and isinstance(n.value, gast.Name)} | \
+        {n.value.id for n in everything if isinstance(n, gast.Assign)
+         and isinstance(n.value, gast.Name) and isinstance(n.targets[0], gast.Tuple)}
+    candidates = [a.id for a in every if a.id in read]  # (most functions have none)
+    if not candidates:
+        return tree, {}
+    assigned = {n.id for n in everything if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Store)}
+    parents = {id(child): parent for child, parent in _with_parents(tree)}
     namer = Namer(nodes.names_in(tree))
     found = {}
-    for parameter in every:
-        name = parameter.id
+    for name in candidates:
         if name in assigned:
             continue
-        paths = _paths(tree, name, origin)
+        paths = _paths(tree, name, parents)
         if paths is None:
             continue
-        _refuse_prefixes(paths, name, origin)
+        _refuse_prefixes(tree, paths, name, origin)
         leaves = {}
         for path in sorted(paths, key=lambda p: [str(step) for step in p]):
             leaves[namer.claim(_leaf_name(name, path))] = path
@@ -69,7 +77,7 @@ def flatten_containers(tree):
     return tree, found
 
 
-def _paths(tree, name, origin):
+def _paths(tree, name, parents):
     """The paths by which the function reads parameter `name`, or None if it reads it
     otherwise too (whole, as `len(p)` or `f(p)` do) or never as a container.
 
@@ -77,7 +85,6 @@ def _paths(tree, name, origin):
     path runs to the last key or field of a chain of reads, and what follows indexes the
     leaf (`p["w"][0]`, `p["w"].T`). Reads by integers alone (`p[0]`) are a container's
     only where it shows itself elsewhere, and then take one step."""
-    parents = {id(child): parent for child, parent in _with_parents(tree)}
     unpacked = [node for node in nodes.walk(tree)
                 if isinstance(node, gast.Assign) and _unpacks(node, name)]
     chains = []
@@ -144,14 +151,13 @@ def _step(parent, child):
     return None
 
 
-def _refuse_prefixes(paths, name, origin):
+def _refuse_prefixes(tree, paths, name, origin):
     for path in paths:
         for other in paths:
             if other != path and other[:len(path)] == path:
-                raise DifferentiationError(
-                    f"{origin.filename}: `{name}` is read both as {_text(name, path)} and "
-                    f"as {_text(name, other)}; read each value of a container parameter "
-                    "at one depth only")
+                raise origin.unsupported(tree, f"`{name}` is read both as {_text(name, path)} "
+                                               f"and as {_text(name, other)}; read each value "
+                                               "of a container parameter at one depth only")
 
 
 def _text(name, path):
