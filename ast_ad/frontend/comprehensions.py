@@ -31,7 +31,7 @@ _COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
 
 def without_comprehensions(tree):
     """`tree`, a FunctionDef, with each comprehension written as a loop, in place."""
-    if not any(isinstance(n, _COMPREHENSIONS) for n in nodes.walk(tree)):
+    if not any(isinstance(n, _COMPREHENSIONS) for n in nodes.subnodes(tree)):
         return tree
     rewrite = _Rewrite(tree)
     tree.body = rewrite.block(tree.body)
