@@ -18,7 +18,7 @@ import types
 
 from ast_ad import __version__
 from ast_ad.backend import standalone
-from ast_ad.api import differentiate, source, sources, standalone_module
+from ast_ad.api import differentiate, source, standalone_module
 from ast_ad.errors import DifferentiationError
 from ast_ad.trace import trace
 from ast_ad.transforms import hessian, hessian_rows
@@ -213,15 +213,20 @@ def _staleness(recipe, folder):
     """Why the module `recipe` describes is stale, or None."""
     if recipe["version"] != __version__:
         return f"ast_ad {recipe['version']} wrote it, and this is ast_ad {__version__}"
+    if recipe["function"] is None:
+        return ("it was written from a functools.partial or a bound method, which --check "
+                "cannot derive again")
     try:
         function = _load(f"{os.path.join(folder, recipe['source'])}:{recipe['function']}")
-        for mode, wrt in recipe["steps"]:
+        for mode, wrt, has_aux in recipe["steps"]:
             wrt = tuple(wrt) if isinstance(wrt, list) else wrt
-            function = differentiate(function, wrt=wrt, mode=mode)
+            function = differentiate(function, wrt=wrt, mode=mode, has_aux=has_aux)
+        fresh = standalone_module(function, source(function), folder)
     except (_Failure, DifferentiationError) as error:
         return str(error).splitlines()[0]
-    if standalone.source_hash(sources(function)) != recipe["hash"]:
-        return f"the source of {recipe['function']}, or of a function it calls, changed"
+    if standalone.read_recipe(fresh)["hash"] != recipe["hash"]:
+        return (f"the source of {recipe['function']}, of a function it calls, or a value "
+                "it reads changed")
     return None
 
 

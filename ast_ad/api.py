@@ -116,7 +116,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     tree, slot = with_aux(parse_function(function)) if has_aux else \
         (parse_function(function), None)
     names, single = _wrt_names(tree, wrt)
-    user_arguments = anno.copy_tree(tree.args)
+    user_arguments, user_parameters = anno.copy_tree(tree.args), parameters(tree)
     tree, containers = flatten_containers(tree)
     leaves = leaves_of(tree, names, containers, reverse_only=mode == "forward" or seed_inside)
     single_leaf = single and len(leaves) == 1 and names[0] not in containers
@@ -146,7 +146,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     text = to_source(derivative)
     seeds = {arg.id: default.value for arg, default in zip(derivative.args.kwonlyargs,
                                                             derivative.args.kw_defaults)
-             if default is not None and arg.id not in parameters(tree)}
+             if default is not None and arg.id not in user_parameters}
     result = compile_function(text, derivative.name, anno.get(trace, "scope"),
                               anno.get(derivative, "bindings"), seeds)
     result.__qualname__ = derivative.name
@@ -191,7 +191,7 @@ def sources(function):
                 text = inspect.getsource(item)
             except (OSError, TypeError):
                 text = ""
-        found[f"{item.__module__}.{item.__qualname__}"] = text
+        found[item.__qualname__] = text  # not its module's name, which a script's is not
     return found
 
 
@@ -237,9 +237,9 @@ def standalone_module(function, text, folder):
     from ast_ad import __version__
 
     origin, steps = derivation(function)
-    header = standalone_modules.header(function, underlying(origin), steps, sources(function),
-                                       __version__, folder)
-    return standalone_modules.module_text(function, text, header, folder)
+    body = standalone_modules.module_body(function, text, folder)
+    return standalone_modules.header(function, origin, steps, sources(function), body,
+                                     __version__, folder) + "\n\n" + body
 
 
 def _debug(stage, tree, verify=None):

@@ -123,3 +123,25 @@ def test_what_is_refused():
         """)
     with pytest.raises(DifferentiationError, match="read both"):
         differentiate(deep)
+
+
+def test_found_in_review():
+    """Each gave a wrong gradient without an error, or crashed."""
+    import types
+
+    one = make_function("def f(p):\n    return p['w'] ** 2\n")
+    assert differentiate(one)({"w": 3.0, "b": 1.0}) == {"w": 6.0, "b": 0.0}  # not (6.0,)
+    two = make_function("def f(p, x):\n    return p['w'] * x * x\n")
+    assert differentiate(two, wrt=(0,))({"w": 2.0}, 3.0) == ({"w": 9.0},)
+    assert differentiate(two, wrt=(1,))({"w": 2.0}, 3.0) == (12.0,)
+    unpacked = make_function("def f(x):\n    a, b = x\n    return a * b * 3.0\n")
+    np.testing.assert_array_equal(differentiate(unpacked)(np.array([2.0, 3.0])), [9.0, 6.0])
+    aliased = make_function("def f(p):\n    return p.w * p[0] + p.b\n")
+    assert differentiate(aliased)(Params(3.0, 1.0)) == Params(6.0, 1.0)  # both reads add
+    fields = make_function("def f(p):\n    return p.w * p.w\n")
+    with pytest.raises(DifferentiationError, match="SimpleNamespace"):
+        differentiate(fields)(types.SimpleNamespace(w=3.0))
+    keyword = make_function("def f(x, *, cfg=CFG):\n    return cfg['s'] * x * x\n",
+                            namespace={"CFG": {"s": 2.0}})
+    assert differentiate(keyword)(1.5) == 6.0
+    assert differentiate(keyword, wrt="cfg")(1.5) == {"s": 2.25}

@@ -96,3 +96,25 @@ def test_a_return_that_is_not_a_pair_is_refused(body, message):
     f = make_function(f"def f(x):\n    {body}\n")
     with pytest.raises(UnsupportedSyntaxError, match=message):
         differentiate(f, has_aux=True)
+
+
+def test_a_list_the_function_builds_is_the_aux_as_it_was_made():
+    f = make_function("""
+        def f(x):
+            ys = []
+            for k in range(3):
+                ys.append(x * k)
+            return ys[1] * ys[2], ys
+        """)
+    assert differentiate(f, has_aux=True)(2.0) == (8.0, [0.0, 2.0, 4.0])  # not emptied
+
+
+def test_a_closures_derivative_with_aux_goes_by_value():
+    cloudpickle = pytest.importorskip("cloudpickle")
+    scale = 3.0
+
+    def local(x):
+        return scale * x * x, {"x": x}
+
+    derivative = differentiate(local, has_aux=True)
+    assert cloudpickle.loads(cloudpickle.dumps(derivative))(2.0) == (12.0, {"x": 2.0})

@@ -332,6 +332,15 @@ def test_a_partial(mode):
         differentiate(functools.partial(PARTIAL, 1.0, 2.0, 3.0, 4.0, 5.0))
     with pytest.raises(DifferentiationError, match="no free parameter for"):
         differentiate(functools.partial(PARTIAL, 1.0, scale=2.0))
+    with pytest.raises(DifferentiationError, match="positional parameters follow it"):
+        differentiate(functools.partial(PARTIAL, 1.0, x=2.0))  # y after it: by keyword only
+    reassigning = make_function("""
+        def g(a, x):
+            a = a * x
+            return a * x
+        """)
+    with pytest.raises(DifferentiationError, match="assigns again"):
+        differentiate(functools.partial(reassigning, 2.0))
 
 
 def test_a_partial_of_array_code_against_autograd():
@@ -504,4 +513,31 @@ def test_unpacking_a_call_refused(call, message):
             return a * b
         """, "f", namespace={"math": math})
     with pytest.raises(UnsupportedSyntaxError, match=message):
+        differentiate(f)
+
+
+OUT_OF_ORDER = {
+    "walrus": """
+        def f(x):
+            z = x
+            y = (z := 2 * x) + sum(z * i for i in range(3))
+            return y
+        """,
+    "a call of yours": """
+        def push(ys, v):
+            ys.append(v)
+            return v
+
+        def f(x):
+            ys = [x]
+            s = push(ys, 2 * x) + sum(v * x for v in ys)
+            return s
+        """,
+}
+
+
+@pytest.mark.parametrize("name", OUT_OF_ORDER)
+def test_a_comprehension_that_would_run_out_of_order_is_refused(name):
+    f = make_function(OUT_OF_ORDER[name], "f")
+    with pytest.raises(UnsupportedSyntaxError, match="before the rest of the statement"):
         differentiate(f)

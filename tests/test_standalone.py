@@ -71,7 +71,7 @@ def test_the_header_says_how_to_write_it_again():
            "grad_survey.py" in text
     recipe = standalone.read_recipe(text)
     assert recipe["version"] == ast_ad.__version__
-    assert recipe["steps"] == [["reverse", ["x1", "x2"]]]
+    assert recipe["steps"] == [["reverse", ["x1", "x2"], False]]
 
 
 def test_a_value_it_cannot_write_out_is_refused_by_name():
@@ -107,9 +107,15 @@ import math
 
 from parts import bump
 
+SCALE = 2.0
+
 
 def f(x, y):
-    return math.exp(bump(x) * y)
+    return math.exp(bump(x) * y) * SCALE
+
+
+def with_aux(x, y):
+    return f(x, y), {"scale": SCALE}
 """
 
 
@@ -142,6 +148,10 @@ def test_check_tells_fresh_from_stale(tmp_path, monkeypatch, capsys):
     status, said = command("--check", "grad_f.py")
     assert status == 1 and "changed" in said
     (source / "parts.py").write_text("def bump(x):\n    return x * x + 1.0\n")
+    assert command("--check", "grad_f.py")[0] == 0
+    (source / "model.py").write_text(MODEL.replace("SCALE = 2.0", "SCALE = 3.0"))
+    assert command("--check", "grad_f.py")[0] == 1  # a value it writes out
+    (source / "model.py").write_text(MODEL)
     assert command("--check", "grad_f.py")[0] == 0
     text = (out / "grad_f.py").read_text()
     (out / "old.py").write_text(text.replace(f'"version": "{ast_ad.__version__}"',
@@ -179,3 +189,47 @@ def test_the_emitted_module_imports_as_a_module(tmp_path):
     assert ran.returncode == 0, ran.stderr
     expected = ast_ad.differentiate(energy)(np.array([0.5, -1.0]), np.eye(2))
     assert eval(ran.stdout) == expected.tolist()
+
+
+def test_a_module_with_aux_checks_fresh_and_one_from_a_partial_cannot(tmp_path, monkeypatch,
+                                                                      capsys):
+    import functools
+    import importlib
+
+    from ast_ad.__main__ import main
+
+    (tmp_path / "model_aux.py").write_text(MODEL.replace("from parts import bump", "") +
+                                           "\n\ndef bump(x):\n    return x * x\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("model_aux")
+    (tmp_path / "aux.py").write_text(ast_ad.source(
+        ast_ad.differentiate(module.with_aux, has_aux=True), standalone=True))
+    assert main(["--check", "aux.py"]) == 0
+    held = functools.partial(module.f, 0.5)
+    (tmp_path / "held.py").write_text(ast_ad.source(ast_ad.differentiate(held),
+                                                    standalone=True))
+    assert main(["--check", "held.py"]) == 1
+    assert "functools.partial" in capsys.readouterr().out
+    sys.modules.pop("model_aux", None)
+
+
+def test_numpy_scalars_and_unpacked_helpers():
+    """np.float64 is a float: it was written without its import. A helper unpacked where
+    it is called counts in the hash, as an inlined one does."""
+    from ast_ad.api import sources
+    from tests.conftest import make_function
+
+    f = make_function("""
+        def pair(t):
+            return t * SCALE, t
+
+        def f(x):
+            a, b = pair(x)
+            return a * b
+        """, "f", namespace={"SCALE": np.sqrt(2.0)})
+    derivative = ast_ad.differentiate(f)
+    namespace = {}
+    exec(ast_ad.source(derivative, standalone=True), namespace)
+    assert namespace["grad_f"](1.5) == derivative(1.5)
+    assert "pair" in sources(derivative)

@@ -25,14 +25,14 @@ from ast_ad.errors import DifferentiationError
 _OURS = "ast_ad"
 
 
-def module_text(function, text, header, folder):
-    """The text of a module defining `function` (whose generated source is `text`),
-    after `header` (a docstring and comments), to be saved in `folder`: the source files
-    its messages name are named relative to it."""
+def module_body(function, text, folder):
+    """The text of a module defining `function` (whose generated source is `text`), to be
+    saved in `folder`, its header aside: the source files its messages name are named
+    relative to that folder."""
     module = _Module(function.__name__)
     module.read_by(function, text)
     text = re.sub(r"'([^'\n]+\.py)'", lambda m: repr(_relative(m.group(1), folder)), text)
-    blocks = [header.rstrip("\n"), "\n".join(module.imports())]
+    blocks = ["\n".join(module.imports())]
     for definition in module.definitions + [text] + module.after:
         one_line = "\n" not in definition.rstrip("\n")
         if one_line and blocks[-1] and "\n" not in blocks[-1] and " = " in blocks[-1]:
@@ -130,6 +130,11 @@ class _Module:
         self.definitions.append("".join(lines))
 
     def literal(self, name, value):
+        kind = type(value)
+        if kind.__module__ == "numpy" and kind.__name__ != "ndarray" and \
+                hasattr(value, "dtype") and value.dtype.kind in "biufc":  # (np.float64 is a float)
+            self.define("numpy", sys.modules["numpy"])
+            return f"numpy.{kind.__name__}({self.literal(name, value.item())})"
         if isinstance(value, type(None) | bool | int | str | bytes | type(Ellipsis)):
             return repr(value)
         if isinstance(value, float):
@@ -149,14 +154,10 @@ class _Module:
             return f"{type(value).__name__}({{{', '.join(items)}}})"
         if isinstance(value, frozenset | set):
             return f"{type(value).__name__}()"
-        kind = type(value)
         if kind.__module__ == "numpy" and kind.__name__ == "ndarray" and \
                 value.dtype.kind in "biufc":
             self.define("numpy", sys.modules["numpy"])
             return f"numpy.array({self.literal(name, value.tolist())}, dtype={str(value.dtype)!r})"
-        if kind.__module__ == "numpy" and hasattr(value, "dtype") and value.dtype.kind in "biufc":
-            self.define("numpy", sys.modules["numpy"])
-            return f"numpy.{kind.__name__}({self.literal(name, value.item())})"
         raise DifferentiationError(
             f"a standalone module of {self.name} cannot hold `{name}`, "
             f"{'an' if kind.__qualname__[0] in 'AEIOUaeiou' else 'a'} {kind.__qualname__} it reads: only numbers, strings, arrays and displays of "
@@ -241,19 +242,25 @@ RECIPE_MARK = "# ast_ad-recipe: "
 _KINDS = {"reverse": "Gradient", "forward": "Tangent"}
 
 
-def header(function, origin, steps, sources, version, folder):
+def header(function, origin, steps, sources, body, version, folder):
     """The module's docstring, and the recipe `--check` reads: the version, the source
-    file (relative to `folder`) and function, each differentiation's mode and `wrt`, and
-    a hash over the source of the function and of every function inlined."""
-    filename = origin.__code__.co_filename if hasattr(origin, "__code__") else "?"
-    recipe = {"version": version, "source": _relative(filename, folder),
-              "function": origin.__qualname__,
+    file (relative to `folder`) and function (None for a `functools.partial` or a bound
+    method, which no command names), each differentiation's mode, `wrt` and `has_aux`,
+    and a hash over the source of the function and of every function inlined, and over
+    the module's `body` (the constants it writes out, the helpers it copies)."""
+    plain = isinstance(origin, types.FunctionType)
+    source = origin.__code__.co_filename if plain else getattr(
+        getattr(origin, "__func__", getattr(origin, "func", None)), "__code__", None)
+    source = source if isinstance(source, str) else getattr(source, "co_filename", "?")
+    name = getattr(origin, "__qualname__", None) or repr(origin)
+    recipe = {"version": version, "source": _relative(source, folder),
+              "function": name if plain else None,
               "steps": [[step.mode, list(step.wrt) if isinstance(step.wrt, tuple | list)
-                         else step.wrt] for step in steps],
-              "hash": source_hash(sources)}
+                         else step.wrt, step.has_aux] for step in steps],
+              "hash": source_hash(sources, body)}
     kind = _KINDS.get(steps[-1].mode, "Derivative")
     order = f" (order {len(steps)})" if len(steps) > 1 else ""
-    lines = [f'"""{kind}{order} of {origin.__qualname__} ({recipe["source"]}), written by '
+    lines = [f'"""{kind}{order} of {name} ({recipe["source"]}), written by '
              f"ast_ad {version}:", "a module that runs without it.", ""]
     command = command_line(recipe, f"{function.__name__}.py")
     if command:
@@ -261,7 +268,7 @@ def header(function, origin, steps, sources, version, folder):
                   f"    {command}", f"    python -m ast_ad --check {function.__name__}.py"]
     else:
         lines += ["No command line writes it again (its differentiations differ in mode or "
-                  "wrt); `python -m ast_ad --check` tells whether its source has changed."]
+                  "wrt, use has_aux, or start from a partial or a bound method)."]
     return "\n".join(lines) + '\n"""\n' + RECIPE_MARK + json.dumps(recipe) + "\n"
 
 
@@ -274,21 +281,22 @@ def _relative(filename, folder):
 
 def command_line(recipe, out):
     """The `python -m ast_ad` command that writes the module `recipe` describes, or None."""
-    steps = recipe["steps"]
-    if any(step != steps[0] for step in steps) or steps[0][0] == "seeded" or \
-            "<" in recipe["function"] or "." in recipe["function"]:
+    steps, function = recipe["steps"], recipe["function"]
+    if any(step != steps[0] for step in steps) or steps[0][0] == "seeded" or steps[0][2] or \
+            function is None or "<" in function or "." in function:
         return None
-    mode, wrt = steps[0]
+    mode, wrt, _ = steps[0]
     wrt = ",".join(map(str, wrt)) if isinstance(wrt, list) else str(wrt)
     order = f" --order {len(steps)}" if len(steps) > 1 else ""
     return (f"python -m ast_ad {recipe['source']}:{recipe['function']} --wrt {wrt} "
             f"--mode {mode}{order} --emit {out}")
 
 
-def source_hash(sources):
+def source_hash(sources, body):
     digest = hashlib.sha256()
     for name in sorted(sources):
         digest.update(f"{name}\n{sources[name]}\n".encode())
+    digest.update(body.encode())
     return "sha256:" + digest.hexdigest()
 
 

@@ -1,24 +1,26 @@
 """Comprehensions and generator expressions, written as the loops they run.
 
-`ys = [f(x) for x in xs if x > 0]` becomes
+`y = math.sin(x) + sum(f(v) for v in xs if v > 0)` becomes
 
-    ys_1 = []
-    for x_1 in xs:
-        if x_1 > 0:
-            ys_1.append(f(x_1))
+    total = 0
+    for v_1 in xs:
+        if v_1 > 0:
+            total = total + f(v_1)
+    y = math.sin(x) + total
 
-before the statement that holds it, which then reads `ys_1`; `sum(e for ...)` adds into
-a total instead, `total = 0` then `total = total + e`, so that it needs no list, and
-`max(e for ...)` keeps the largest so far. The
+so that a sum needs no list; `max(e for ...)` keeps the largest so far, and
+`ys = [f(v) for v in xs]` builds `ys` by appending. The
 comprehension's own names are renamed, as Python keeps them to the comprehension. The
 rest of the pipeline sees loops, lists and sums it already differentiates.
 
 A comprehension Python evaluates only sometimes (in a branch of `a if c else b`, after
 `and`/`or`, in a chained comparison, a `while` test or an `assert` message) is refused:
-written before its statement it would run always.
+written before its statement it would run always; so is one in a statement that also
+assigns (`:=`) or calls a function of the user's or a method, whose order it would change.
 """
 
 import builtins
+import types
 
 import gast
 
@@ -62,6 +64,8 @@ class _Rewrite:
                 value = getattr(stmt, field, None)
                 if value is not None:
                     setattr(stmt, field, self.expression(value, stmt, field, hoisted))
+            if hoisted:
+                self.refuse_reordering(stmt)
             result += self.block(hoisted) + [stmt] if hoisted else [stmt]
         return result
 
@@ -110,6 +114,38 @@ class _Rewrite:
             elif isinstance(value, gast.AST):
                 setattr(node, field, self.visit(value, hoisted))
         return node
+
+    def refuse_reordering(self, stmt):
+        """A comprehension written before its statement runs before the rest of it: refused
+        where the rest assigns (`:=`) or calls what may change a value (a function of the
+        user's, a method), whose order would then change."""
+        for field in _EXPRESSION_FIELDS.get(type(stmt), ()):
+            for node in nodes.walk(getattr(stmt, field, None) or gast.Constant(value=None,
+                                                                             kind=None)):
+                if isinstance(node, gast.NamedExpr) or isinstance(node, gast.Call) and \
+                        not self.calls_something_pure(node.func):
+                    raise self.origin.unsupported(stmt, "a comprehension here would run "
+                                                        "before the rest of the statement, "
+                                                        "which assigns or calls your code; "
+                                                        "make it in a statement of its own "
+                                                        "before")
+
+    def calls_something_pure(self, func):
+        """A builtin's or a module's function (`sum`, `math.sin`, `np.exp`), or one of the
+        loops' own `append`."""
+        if isinstance(func, gast.Attribute) and func.attr == "append" and \
+                isinstance(func.value, gast.Name) and func.value.id in self.namer.taken and \
+                func.value.id not in self.locals:
+            return True  # the `items.append(...)` this rewrite wrote
+        while isinstance(func, gast.Attribute):
+            func = func.value
+        if not isinstance(func, gast.Name) or func.id in self.locals:
+            return False
+        value = self.scope.lookup(func.id)
+        module = getattr(value, "__name__", None) if isinstance(value, types.ModuleType) \
+            else getattr(value, "__module__", None)
+        return getattr(builtins, func.id, None) is value or \
+            isinstance(module, str) and module.split(".")[0] in ("math", "cmath", "numpy")
 
     def refuse_any(self, node, where):
         for inner in nodes.walk(node):

@@ -115,7 +115,8 @@ def _paths(tree, name, parents):
     return paths
 
 
-_ARRAY_ATTRIBUTES = {"T", "shape", "ndim", "size", "dtype", "real", "imag", "flat"}
+_ARRAY_ATTRIBUTES = {"T", "mT", "shape", "ndim", "size", "dtype", "real", "imag", "flat",
+                     "nbytes", "itemsize", "strides"}
 
 
 def _shows_container(step):
@@ -247,9 +248,9 @@ def restore_containers(function, containers, user_arguments, wrt, single):
     helper = Namer(nodes.names_in(function) | set(bindings)).claim("gradient_like")
     bindings[helper] = gradient_like
     leaves = leaves_of(function, wrt, containers, reverse_only=False)
-    returned = function.body[-1]
-    parts = list(returned.value.elts) if isinstance(returned.value, gast.Tuple) and \
-        len(leaves) > 1 else [returned.value]
+    returned = function.body[-1]  # a tuple, unless one name that is no container was asked
+    parts = [returned.value] if single and wrt[0] not in containers else \
+        list(returned.value.elts)
     by_leaf = dict(zip(leaves, parts))
     grouped = [by_leaf[name] if name not in containers else gast.Call(
         func=nodes.load(helper), args=[nodes.load(name), gast.Dict(

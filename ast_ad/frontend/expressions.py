@@ -218,11 +218,11 @@ class Expressions:
                         function.value)
         if tree is None:
             return call if not_inlined is None else anno.set(call, "not_inlined", not_inlined)
+        if function.value not in self.found["inlined"]:
+            self.found["inlined"].append(function.value)
         if results is not None:
             return self.inline(expr, tree, seen_through(function.value), args, keywords,
                                names)
-        if function.value not in self.found["inlined"]:
-            self.found["inlined"].append(function.value)
         return self.inline(expr, tree, seen_through(function.value), args, keywords)
 
     def argument(self, expr):

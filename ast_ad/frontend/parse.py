@@ -122,11 +122,23 @@ def _parse_partial(function):
         raise DifferentiationError(f"{function!r} holds {len(function.args)} positional "
                                    f"arguments for a function of {len(positional)}")
     held = dict(zip((a.id for a in positional), function.args))
+    names = [a.id for a in positional]
     for name, value in function.keywords.items():
         if name in held or name not in parameters(tree):
             raise DifferentiationError(f"{function!r} holds an argument for `{name}`, which "
                                        f"{tree.name} has no free parameter for")
+        if name in names and names.index(name) < len(names) - 1 and \
+                names[names.index(name) + 1] not in function.keywords:
+            raise DifferentiationError(  # Python takes the ones after it by keyword only
+                f"{function!r} holds `{name}` by keyword, and positional parameters follow "
+                "it; hold it by position, or hold the ones after it too")
         held[name] = value
+    assigned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Store)} & set(held)
+    if assigned:
+        raise DifferentiationError(f"{function!r} holds `{sorted(assigned)[0]}`, which "
+                                   f"{tree.name} assigns again; copy it to a name of its own "
+                                   "first")
     scope = anno.get(tree, "scope")
     defaults = dict(zip([a.id for a in positional][len(positional) - len(arguments.defaults):],
                         zip(arguments.defaults, scope.defaults or ())))

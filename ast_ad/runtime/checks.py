@@ -58,9 +58,10 @@ def _is_number(value):
 def _refuse(value, name, function, planned):
     raise DifferentiationError(
         f"{function} was given {_kind(value)} for `{name}`, which it differentiates; it "
-        f"was made for {planned} (real-valued). Containers of parameters (dicts, tuples, lists of "
-        "arrays) and other objects are not supported yet: pass each array as a parameter "
-        "of its own")
+        f"was made for {planned} (real-valued). A container of parameters (a dict, tuple "
+        "or list of arrays) is differentiated where the function reads it by constant keys, "
+        "indices or fields (`params[\"w\"]`), in reverse mode; otherwise pass each array "
+        "as a parameter of its own")
 
 
 def _kind(value):
