@@ -473,8 +473,10 @@ UNPACKED_CALL = make_function("""
     def spread(a, b):
         s = math.sin(a)
         if s * b > 0.25:
-            return s * b, s + b
-        return b - s, s * s
+            p, q = s * b, s + b
+        else:
+            p, q = b - s, s * s
+        return p, q
 
     def f(x, y):
         p, q = spread(x, y)
@@ -495,7 +497,7 @@ def test_unpacking_what_a_helper_returns(mode):
 @pytest.mark.parametrize("call, message", [
     ("pair(x)", "returns something else than 2 values"),
     ("math.modf(x)", "from a call of your own function"),
-    ("looped(x)", "returns from inside a loop"),
+    ("looped(x)", "returns other than once, at its end"),
 ])
 def test_unpacking_a_call_refused(call, message):
     f = make_function(f"""

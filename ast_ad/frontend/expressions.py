@@ -193,7 +193,8 @@ class Expressions:
             try:
                 parsed = parse_function(function.value)
                 if results is not None:  # the helper's values, named after the targets
-                    names = [self.namer.claim(name) for name in results]
+                    names = [self.fresh(name, self.locals | nodes.names_in(parsed))
+                             for name in results]
                     parsed = returns_assigning(parsed, names, self.origin, expr)
                 tree = check(parsed)
             except DifferentiationError as error:  # fine if no differentiated value enters
@@ -232,6 +233,14 @@ class Expressions:
             return type(expr)(elts=[self.atom(e) for e in expr.elts], ctx=gast.Load())
         return self.atom(expr)
 
+    def fresh(self, name, taken):
+        """A name the namer gives for `name` that none of `taken` is: the names of the
+        functions being inlined, which the namer does not know."""
+        new = self.namer.claim(name)
+        while new in taken:
+            new = self.namer.claim(name)
+        return new
+
     def unpacks(self, expr):
         """Whether `expr` calls a function of the user's, to unpack what it returns."""
         if not isinstance(expr, gast.Call) or isinstance(expr.func, gast.Attribute) and \
@@ -249,14 +258,7 @@ class Expressions:
                       "differentiated function calls, and cannot inline recursion; write the "
                       "recursion as a loop")
         taken = nodes.names_in(tree)  # the callee's own names are not the namer's
-
-        def claim(name):
-            new = self.namer.claim(name)
-            while new in taken:
-                new = self.namer.claim(name)
-            return new
-
-        tree.body = without_early_returns(tree.body, claim)
+        tree.body = without_early_returns(tree.body, lambda name: self.fresh(name, taken))
         callee = type(self)(tree, self.namer, self.inlining, self.found)
         callee.trace = self.trace
         assigned = {n.id for stmt in tree.body for n in nodes.walk(stmt)

@@ -186,14 +186,14 @@ def _assign(name, value, where):
 def returns_assigning(tree, names, origin, call):
     """`tree`, a helper unpacked where it is called (`a, b = helper(x)`), with each
     `return p, q` written `names = p, q` then `return 0.0`: its values in `names`, which
-    the caller reads, and a number the normalisation of returns takes as any other.
-    Lowering assigns `names` as it assigns a function's result: one name on every path,
-    no versions."""
-    if any(isinstance(s, (gast.For, gast.While)) and has_return(s.body)
-           for s in nodes.walk(tree)):
+    the caller reads, and a number the normalisation of returns takes as any other. The
+    helper returns once, at its end: lowering assigns `names` once, as a result, with no
+    versions."""
+    returns = [s for s in nodes.walk(tree) if isinstance(s, gast.Return)]
+    if returns != tree.body[-1:]:
         raise origin.unsupported(call, f"this call is unpacked, and `{tree.name}` returns "
-                                       "from inside a loop, which ast_ad takes for one value "
-                                       "only yet; return after the loop")
+                                       "other than once, at its end, which ast_ad takes for "
+                                       "one value only yet; give it one `return` at its end")
 
     def rewrite(block):
         result = []

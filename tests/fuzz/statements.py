@@ -20,6 +20,8 @@ def _nests(w):
 def _returns_weight(w):
     """Returns inside loops are what helpers are for; elsewhere they are rarer. Leaving a
     loop over enumerate or zip early is outside the subset (limits.md): rare."""
+    if w.returns > 1:
+        return 0.05  # a helper unpacked where it is called returns once, at its end: rare
     if any(kind in ("enumerate", "zip") for kind in w.loops):
         return 0.1
     if w.in_helper and w.in_loop():
@@ -243,7 +245,8 @@ def while_true(w):
             w.define(k, "int")
             w.line(f"if {k} > {w.rng.randint(0, 3)} or ({w.condition(1)}):")  # (first: no
             with w.block():  # `continue` may skip it)
-                w.line(w.pick(["break", f"return {w.returned()}"]))
+                w.line(w.pick(["break", f"return {w.returned()}"] if w.returns == 1 else
+                              ["break"]))
             for _ in range(w.rng.randint(1, 2)):
                 if w.budget <= 0:
                     break
