@@ -45,7 +45,20 @@ _HINTS = {
     gast.SetComp: "set comprehensions are not supported; use a list comprehension",
     gast.DictComp: "dict comprehensions are not supported; use a list comprehension",
     gast.Match: "`match` is not supported; use arithmetic on the cases instead",
+    gast.ClassDef: "a class defined inside a differentiated function is not supported; "
+                   "define it at module level",
+    gast.AsyncFunctionDef: "nested `async def` is not supported; define the helper at "
+                           "module level",
+    gast.AsyncFor: "`async for` cannot be differentiated; loop outside async code",
+    gast.AsyncWith: "`async with` cannot be differentiated; enter it outside async code",
+    gast.Import: "`import` inside a differentiated function is not supported; import at "
+                 "module level",
+    gast.ImportFrom: "`import` inside a differentiated function is not supported; import "
+                     "at module level",
 }
+if hasattr(gast, "TryStar"):
+    _HINTS[gast.TryStar] = _HINTS[gast.Try]
+_UNKNOWN = "this construct is not supported; docs/supported.md lists the subset"
 
 
 def check(tree):
@@ -149,7 +162,7 @@ def _check_node(node, origin):
         if isinstance(child, _STATEMENTS):
             _check_statement(child, origin)
         elif not isinstance(child, _EXPRESSIONS):
-            hint = _HINTS.get(type(child), f"`{type(child).__name__}` is not supported")
+            hint = _HINTS.get(type(child), _UNKNOWN)
             raise origin.unsupported(child, f"ast_ad cannot differentiate this: {hint}.")
         elif isinstance(child, (gast.IfExp, gast.BoolOp, gast.Compare)):
             _refuse_assigning_sometimes(child, _evaluated_sometimes(child), origin)
@@ -260,13 +273,17 @@ def _is_unpacking(stmt):
             and all(isinstance(t, gast.Name) for t in target.elts))
 
 
+_SYMBOLS = {gast.LShift: "<<", gast.RShift: ">>", gast.BitXor: "^", gast.Invert: "~"}
+
+
 def _check_operator(op, stmt, origin):
+    symbol = _SYMBOLS.get(type(op), "this operator")
     if isinstance(op, gast.operator) and not isinstance(op, _OPERATORS):
-        raise origin.unsupported(stmt, f"the operator `{type(op).__name__}` is not supported;"
-                                       " use + - * / ** % // @")
+        raise origin.unsupported(stmt, f"the operator `{symbol}` is not supported; use "
+                                       "+ - * / ** % // @ (and & | on booleans)")
     if isinstance(op, gast.unaryop) and not isinstance(op, _UNARY):
-        raise origin.unsupported(stmt, f"the unary operator `{type(op).__name__}` is not "
-                                       "supported yet")
+        raise origin.unsupported(stmt, f"the unary operator `{symbol}` is not supported; "
+                                       "use - + not")
 
 
 def _is_docstring(stmt):
