@@ -103,8 +103,8 @@ class Application:
     def _no_rule_message(self, table):
         from ast_ad.ir.printer import to_source
 
-        name = to_source(self.stmt.value.func).strip() if isinstance(self.stmt.value, gast.Call) \
-            else type(self.stmt.value).__name__
+        name = to_source(self.stmt.value.func if isinstance(self.stmt.value, gast.Call)
+                         else self.stmt.value).strip()
         decorator = "adjoint" if table is rules.ADJOINTS else "tangent"
         example = "d[x] = d[y] * ..." if table is rules.ADJOINTS else "d[y] = d[x] * ..."
         if packs.is_pack_function(self.primal):

@@ -98,7 +98,8 @@ class Expressions:
             if isinstance(expr.op, gast.Or):
                 branches = branches[::-1]
             return self.choice(first, *branches)
-        raise self.origin.unsupported(expr, f"`{type(expr).__name__}` is not supported")
+        raise self.origin.unsupported(expr, "this expression is not supported here; "
+                                            "docs/supported.md lists the subset")
 
     def compare(self, left, ops, comparators):
         """`left < b <= c ...` with `left` an atom: each comparison made only if those before
