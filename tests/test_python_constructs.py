@@ -490,7 +490,7 @@ UNPACKED_CALL = make_function("""
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_unpacking_what_a_helper_returns(mode):
-    """`p, q = helper(x)`: each `return p, q` of the helper, inlined, assigns the pair."""
+    """`p, q = helper(x)`: the helper, inlined, assigns the pair its `return p, q` gives."""
     _agrees_with_differences(UNPACKED_CALL, mode)
 
 
