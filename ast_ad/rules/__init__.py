@@ -30,6 +30,7 @@ def _register(table, primals, fixed):
     def decorator(function):
         template = Template(function, fixed)
         for primal in primals:
+            template.check_arity(primal)
             table.setdefault(primal, []).append(template)
         return function
 

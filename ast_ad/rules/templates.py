@@ -19,6 +19,7 @@ import textwrap
 import gast
 
 from ast_ad import rules
+from ast_ad.errors import DifferentiationError, format_message
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.scope import MISSING, Scope
@@ -39,6 +40,43 @@ class Template:
         self.derivatives = {n.slice.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
                             and isinstance(n.value, gast.Name) and n.value.id == "d"}
         self.scope = Scope(function)
+        self.check_names(tree)
+
+    def check_names(self, tree):
+        """Refuse, where the rule is registered, a name the template cannot reach and a
+        derivative of something that is neither its result nor an input: found only when
+        a derivative is written, they would stop the transform with no word of the rule."""
+        parameters = {self.result, *self.inputs}
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
+                    node.value.id == "d" and not (isinstance(node.slice, gast.Name) and
+                                                  node.slice.id in parameters):
+                self.refuse(node, "`d[...]` takes the result or an input of the rule")
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
+                    node.id not in parameters | self.locals | {"d"} and \
+                    self.scope.lookup(node.id) is MISSING:
+                self.refuse(node, f"`{node.id}` is not defined where the rule is")
+
+    def check_arity(self, primal):
+        """Refuse a template whose inputs the primal cannot take, where it is registered."""
+        try:
+            signature = inspect.signature(primal)
+        except (TypeError, ValueError):
+            return  # a builtin without a signature: the calls will tell
+        try:
+            signature.bind(*self.inputs)
+        except TypeError as error:
+            raise DifferentiationError(
+                f"the rule {self.function.__qualname__} takes the inputs "
+                f"({', '.join(self.inputs)}), which "
+                f"{getattr(primal, '__name__', primal)}{signature} cannot take: {error}") \
+                from None
+
+    def refuse(self, node, message):
+        code = self.function.__code__
+        raise DifferentiationError(format_message(
+            f"the rule {self.function.__qualname__}: {message}", code.co_filename,
+            code.co_firstlineno + getattr(node, "lineno", 1) - 1))
 
     def accepts(self, args, keywords):
         """Whether a call with these positional arguments and keywords (atoms) fits."""
