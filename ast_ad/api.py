@@ -62,14 +62,15 @@ def differentiate(function=None, *, wrt=0, mode="reverse", has_aux=False, optimi
                                  optimized=optimized)
     if mode not in _MODES:
         raise DifferentiationError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, optimized, bool(has_aux))
+    has_aux = bool(has_aux)
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, optimized, has_aux)
     try:
         cached = _CACHE.setdefault(function, {})
     except TypeError:
         cached = {}
     if key not in cached:
-        cached[key] = _transform(function, wrt, mode, optimized, has_aux=bool(has_aux))
-        pickling.make_importable(cached[key], function, wrt, mode, optimized, bool(has_aux))
+        cached[key] = _transform(function, wrt, mode, optimized, has_aux=has_aux)
+        pickling.make_importable(cached[key], function, wrt, mode, optimized, has_aux)
     return cached[key]
 
 
@@ -119,7 +120,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     user_arguments, user_parameters = anno.copy_tree(tree.args), parameters(tree)
     tree, containers = flatten_containers(tree)
     leaves = leaves_of(tree, names, containers, reverse_only=mode == "forward" or seed_inside)
-    single_leaf = single and len(leaves) == 1 and names[0] not in containers
+    single_leaf = single and names[0] not in containers
     tree = check(tree)
     _debug("parsed", tree)
     trace = lower(tree)

@@ -141,14 +141,18 @@ def _unpacks(assign, name):
 
 
 def _step(parent, child):
-    if isinstance(parent, gast.Subscript) and parent.value is child and \
-            isinstance(parent.slice, gast.Constant) and \
-            isinstance(parent.slice.value, (str, int)) and \
-            not isinstance(parent.slice.value, bool) and isinstance(parent.ctx, gast.Load):
-        return ("[]", parent.slice.value)
-    if isinstance(parent, gast.Attribute) and parent.value is child and \
-            isinstance(parent.ctx, gast.Load):
-        return (".", parent.attr)
+    """The step `parent` reads from `child`, if it reads one: `("[]", key)`, `(".", field)`."""
+    return _step_of(parent) if getattr(parent, "value", None) is child else None
+
+
+def _step_of(node):
+    """The step of `node` if it is a read by a constant key, index or field, else None."""
+    if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant) and \
+            isinstance(node.slice.value, (str, int)) and \
+            not isinstance(node.slice.value, bool) and isinstance(node.ctx, gast.Load):
+        return ("[]", node.slice.value)
+    if isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Load):
+        return (".", node.attr)
     return None
 
 
@@ -196,13 +200,8 @@ def _replace_reads(tree, found):
 def _leaf_of(node, by_path):
     """The leaf `node`, a chain of accesses on a container parameter, reads, or None."""
     steps = []
-    while isinstance(node, (gast.Subscript, gast.Attribute)):
-        if isinstance(node, gast.Subscript):
-            if not isinstance(node.slice, gast.Constant):
-                return None
-            steps.append(("[]", node.slice.value))
-        else:
-            steps.append((".", node.attr))
+    while _step_of(node) is not None:
+        steps.append(_step_of(node))
         node = node.value
     if not isinstance(node, gast.Name) or not steps:
         return None

@@ -167,15 +167,18 @@ class Expressions:
     def call(self, expr, results=None):
         """The lowered call `expr`; with `results`, the names it is unpacked into, the atom
         of each, where it calls a function of the user's that returns as many."""
-        if results is not None and not self.unpacks(expr):
+        if isinstance(expr.func, gast.Attribute) and not self.is_static(expr.func.value):
+            if results is None:
+                return self.method(expr)
+            function = None  # a method of a local value: nothing to unpack
+        else:
+            callee = expr.func if anno.get(expr.func, "static") else self.reference(expr.func)
+            function = anno.get(callee, "static")
+        if results is not None and (function is None or not _inlinable(function.value)):
             raise self.origin.unsupported(expr, "unpacking is supported from a tuple display "
                                                 "(`a, b = b, a`) and from a call of your own "
                                                 "function that returns one "
                                                 "(`return mean, spread`)")
-        if isinstance(expr.func, gast.Attribute) and not self.is_static(expr.func.value):
-            return self.method(expr)
-        callee = expr.func if anno.get(expr.func, "static") else self.reference(expr.func)
-        function = anno.get(callee, "static")
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
                                                 "call a module-level function")
@@ -189,7 +192,7 @@ class Expressions:
             func = gast.Attribute(value=expr.func, attr="__func__", ctx=gast.Load())
             return self.call(gast.Call(func=func, args=[expr.func.value] + expr.args,
                                        keywords=expr.keywords))
-        tree, not_inlined = None, None
+        tree, not_inlined, names = None, None, None
         if _inlinable(function.value):
             try:
                 parsed = parse_function(function.value)
@@ -222,10 +225,7 @@ class Expressions:
             return call if not_inlined is None else anno.set(call, "not_inlined", not_inlined)
         if function.value not in self.found["inlined"]:
             self.found["inlined"].append(function.value)
-        if results is not None:
-            return self.inline(expr, tree, seen_through(function.value), args, keywords,
-                               names)
-        return self.inline(expr, tree, seen_through(function.value), args, keywords)
+        return self.inline(expr, tree, seen_through(function.value), args, keywords, names)
 
     def argument(self, expr):
         """An atom; a display (`[a, b]`, `(n, 3)`) stays one, of atoms, unless constant."""
@@ -241,14 +241,6 @@ class Expressions:
         while new in taken:
             new = self.namer.claim(name)
         return new
-
-    def unpacks(self, expr):
-        """Whether `expr` calls a function of the user's, to unpack what it returns."""
-        if not isinstance(expr, gast.Call) or isinstance(expr.func, gast.Attribute) and \
-                not self.is_static(expr.func.value):
-            return False
-        callee = anno.get(self.reference(expr.func), "static")
-        return callee is not None and _inlinable(callee.value)
 
     def inline(self, expr, tree, function, args, keywords, results=None):
         """Lower the body of the called user function into this trace; its value's name,

@@ -184,37 +184,22 @@ def _assign(name, value, where):
 
 
 def returns_assigning(tree, names, origin, call):
-    """`tree`, a helper unpacked where it is called (`a, b = helper(x)`), with each
-    `return p, q` written `names = p, q` then `return 0.0`: its values in `names`, which
-    the caller reads, and a number the normalisation of returns takes as any other. The
-    helper returns once, at its end: lowering assigns `names` once, as a result, with no
-    versions."""
+    """`tree`, a helper unpacked where it is called (`a, b = helper(x)`), with its one
+    `return p, q`, at its end, written `names = p, q` then `return 0.0`: its values in
+    `names`, which the caller reads, and a number the normalisation of returns takes as
+    any other. Lowering assigns `names` once, as a result, with no versions."""
     returns = [s for s in nodes.walk(tree) if isinstance(s, gast.Return)]
     if returns != tree.body[-1:]:
         raise origin.unsupported(call, f"this call is unpacked, and `{tree.name}` returns "
                                        "other than once, at its end, which ast_ad takes for "
                                        "one value only yet; give it one `return` at its end")
-
-    def rewrite(block):
-        result = []
-        for stmt in block:
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                    setattr(stmt, field, rewrite(inner))
-            if not isinstance(stmt, gast.Return):
-                result.append(stmt)
-                continue
-            if not (isinstance(stmt.value, gast.Tuple) and len(stmt.value.elts) == len(names)):
-                raise origin.unsupported(call, f"this call is unpacked into {len(names)} "
-                                               f"names, and `{tree.name}` returns something "
-                                               f"else than {len(names)} values at line "
-                                               f"{stmt.lineno}")
-            target = gast.Tuple(elts=[nodes.store(n) for n in names], ctx=gast.Store())
-            assign = gast.Assign(targets=[target], value=stmt.value, type_comment=None)
-            result += [anno.set(anno.copy_location(assign, stmt), "results", True),
-                       anno.copy_location(gast.Return(value=_constant(0.0)), stmt)]
-        return result
-
-    tree.body = rewrite(tree.body)
+    returned = tree.body[-1]
+    if not (isinstance(returned.value, gast.Tuple) and len(returned.value.elts) == len(names)):
+        raise origin.unsupported(call, f"this call is unpacked into {len(names)} names, and "
+                                       f"`{tree.name}` returns something else than "
+                                       f"{len(names)} values at line {returned.lineno}")
+    target = gast.Tuple(elts=[nodes.store(n) for n in names], ctx=gast.Store())
+    assign = gast.Assign(targets=[target], value=returned.value, type_comment=None)
+    tree.body[-1:] = [anno.set(anno.copy_location(assign, returned), "results", True),
+                      anno.copy_location(gast.Return(value=_constant(0.0)), returned)]
     return tree

@@ -386,16 +386,13 @@ class _Lowerer(Expressions):
         if any(not hasattr(item, "__len__") or len(item) != count for item in data.value):
             raise self.origin.error(stmt, f"an item of the data this loop unpacks does not "
                                           f"hold {count} values, as Python would find")
-        item = gast.Name(id=self.fresh_local("item"), ctx=gast.Store(), annotation=None,
-                         type_comment=None)
-        unpack = [anno.copy_location(gast.Assign(
-            targets=[target], value=gast.Subscript(
-                value=gast.Name(id=item.id, ctx=gast.Load(), annotation=None,
-                                type_comment=None),
-                slice=gast.Constant(value=k, kind=None), ctx=gast.Load()),
-            type_comment=None), stmt) for k, target in enumerate(stmt.target.elts)]
-        return anno.copy_location(gast.For(target=item, iter=stmt.iter, body=unpack + stmt.body,
-                                           orelse=[], type_comment=None), stmt)
+        item = self.fresh_local("item")
+        unpack = [anno.copy_location(nodes.assign(target.id, gast.Subscript(
+            value=nodes.load(item), slice=nodes.constant(k), ctx=gast.Load())), stmt)
+            for k, target in enumerate(stmt.target.elts)]
+        return anno.copy_location(gast.For(target=nodes.store(item), iter=stmt.iter,
+                                           body=unpack + stmt.body, orelse=[],
+                                           type_comment=None), stmt)
 
     def enumerate_or_zip(self, stmt):
         """`for i, x in enumerate(xs)` and `for a, b in zip(xs, ys)` loop over an index."""

@@ -57,11 +57,11 @@ def parse_function(function):
         return _parse_partial(function)
     if is_bound_method(function) and isinstance(function.__func__, types.FunctionType):
         tree = parse_function(function.__func__)
-        parameters = tree.args.posonlyargs or tree.args.args
-        if not parameters:
+        positional = tree.args.posonlyargs or tree.args.args
+        if not positional:
             raise DifferentiationError(f"{function.__qualname__} is bound to an instance but "
                                        "takes no parameter for it")
-        instance = parameters.pop(0).id
+        instance = positional.pop(0).id
         anno.get(tree, "scope").cells[instance] = types.CellType(function.__self__)
         return tree
     function = seen_through(function)
@@ -116,13 +116,13 @@ def _parse_partial(function):
     """The tree of the function a `functools.partial` calls, without the parameters whose
     arguments it holds: those are free names, read as constants, as `self` is."""
     tree = parse_function(function.func)
-    arguments, cells = tree.args, anno.get(tree, "scope").cells
+    arguments, scope = tree.args, anno.get(tree, "scope")
     positional = arguments.posonlyargs + arguments.args
     if len(function.args) > len(positional):
         raise DifferentiationError(f"{function!r} holds {len(function.args)} positional "
                                    f"arguments for a function of {len(positional)}")
-    held = dict(zip((a.id for a in positional), function.args))
     names = [a.id for a in positional]
+    held = dict(zip(names, function.args))
     for name, value in function.keywords.items():
         if name in held or name not in parameters(tree):
             raise DifferentiationError(f"{function!r} holds an argument for `{name}`, which "
@@ -139,8 +139,7 @@ def _parse_partial(function):
         raise DifferentiationError(f"{function!r} holds `{sorted(assigned)[0]}`, which "
                                    f"{tree.name} assigns again; copy it to a name of its own "
                                    "first")
-    scope = anno.get(tree, "scope")
-    defaults = dict(zip([a.id for a in positional][len(positional) - len(arguments.defaults):],
+    defaults = dict(zip(names[len(names) - len(arguments.defaults):],
                         zip(arguments.defaults, scope.defaults or ())))
     for field in ("posonlyargs", "args", "kwonlyargs"):
         kept = [a for a in getattr(arguments, field) if a.id not in held]
@@ -153,7 +152,7 @@ def _parse_partial(function):
     scope.defaults = tuple(value for _, value in remaining) or None
     scope.kwdefaults = {k: v for k, v in (scope.kwdefaults or {}).items() if k not in held} or None
     for name, value in held.items():
-        cells[name] = types.CellType(value)
+        scope.cells[name] = types.CellType(value)
     return tree
 
 

@@ -460,13 +460,13 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
             f"{tangent.__name__} needs a direction ({missing}): its whole gradient takes one "
             "sweep along each element, and each would run this call again, which has "
             "effects; give the seed, or use reverse mode for the gradient", *effect))
-    calls = []  # (seeds, which result, where the derivative goes)
+    auxes = []  # with has_aux, each sweep's
 
     def sweep(chosen):
         out = tangent(*args, **keywords, **{**given, **zeros, **chosen})
         if has_aux:
             out, aux = out
-            calls.append(aux)
+            auxes.append(aux)
         return out
 
     order = list(seeds)
@@ -492,4 +492,4 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
         results[k] = derivative if derivative.ndim or isinstance(value, np.ndarray) else \
             derivative.item()
     result = tuple(results) if isinstance(first, tuple) else results[0]
-    return (result, calls[0]) if has_aux else result
+    return (result, auxes[0]) if has_aux else result
