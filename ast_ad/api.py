@@ -19,7 +19,7 @@ from ast_ad.frontend.aux import returning_aux, with_aux
 from ast_ad.frontend.check import check
 from ast_ad.frontend.containers import flatten_containers, leaves_of, restore_containers
 from ast_ad.frontend.lower import lower, parameters
-from ast_ad.frontend.parse import parse_function, underlying
+from ast_ad.frontend.parse import is_dispatcher, parse_function, underlying
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import grammar
 from ast_ad.ir.printer import to_source
@@ -144,17 +144,36 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
         derivative = returning_aux(derivative, slot)
     derivative = guard_arguments(derivative, leaves, anno.get(trace, "arrays", False))
     _debug("optimize", derivative, grammar.verify_derivative)
-    text = to_source(derivative)
+    step = Step(function, wrt, "seeded" if seed_inside else mode,
+                tuple(anno.get(trace, "inlined")), has_aux)
+    scope, bindings = anno.get(trace, "scope"), anno.get(derivative, "bindings")
     seeds = {arg.id: default.value for arg, default in zip(derivative.args.kwonlyargs,
                                                             derivative.args.kw_defaults)
              if default is not None and arg.id not in user_parameters}
-    result = compile_function(text, derivative.name, anno.get(trace, "scope"),
-                              anno.get(derivative, "bindings"), seeds)
-    result.__qualname__ = derivative.name
+    result = _registered(compile_function(to_source(derivative), derivative.name, scope,
+                                          bindings, seeds), derivative, step)
+    if not is_dispatcher(function):
+        return result
+    # The Python derivative stays beside the compiled one: it is what a second
+    # derivative transforms again.
+    from ast_ad.backend import numba_compile, numba_target
+
+    keyword_defaults = {**(scope.kwdefaults or {}), **seeds}
+    defaults = (scope.defaults or ()) + tuple(keyword_defaults[a.id]
+                                              for a in derivative.args.kwonlyargs)
+    tree = numba_target.to_numba_subset(anno.copy_tree(derivative), slot)
+    python_code = compile_function(to_source(tree), tree.name, scope, bindings, {},
+                                   defaults=defaults)
+    return _registered(numba_compile.jit(python_code, function, result), tree, step)
+
+
+def _registered(result, tree, step):
+    """`result`, generated from `tree`, with its source and recipe recorded."""
+    text = to_source(tree)
+    result.__qualname__ = tree.name
     result._repr_html_ = functools.partial(display.source_html, text)  # for notebooks
     _SOURCES[result] = text
-    _RECIPES[result] = Step(function, wrt, "seeded" if seed_inside else mode,
-                            tuple(anno.get(trace, "inlined")), has_aux)
+    _RECIPES[result] = step
     return result
 
 

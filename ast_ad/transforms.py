@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from ast_ad.api import adjoint_with_seed, differentiate
 from ast_ad.errors import DifferentiationError
-from ast_ad.frontend.parse import name_of
+from ast_ad.frontend.parse import is_dispatcher, name_of
 
 __all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -42,6 +42,10 @@ def value_and_grad(function: Callable, *, wrt=0, has_aux=False) -> Callable:
             `differentiate` does), or, when called, it returns an array.
     """
     gradient = differentiate(function, wrt=_hashable(wrt), has_aux=has_aux)
+    if is_dispatcher(function):
+        return _compiled(f"value_and_grad_{name_of(function)}", function, [
+            "return {0}({args}), {1}({args})" + ("[0]" if has_aux else "")],
+            [function, gradient])
 
     def value_and_gradient(*args, **kwargs):
         if not has_aux:
@@ -187,6 +191,10 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
     items = (wrt,) if single else wrt
     rows = hessian_rows(function, items, wrt)
     what = f"the Hessian of {name_of(function)}"
+    if is_dispatcher(function):
+        calls = ", ".join(f"{{{i}}}({{args}})" for i in range(len(rows)))
+        return _compiled(f"hessian_{name_of(function)}", function,
+                         [f"return {calls if single else '(' + calls + ',)'}"], rows)
 
     def hessian_function(*args, **kwargs):
         _scalar_output(function, args, kwargs)
@@ -328,6 +336,19 @@ def _scalar(value, what):
     raise DifferentiationError(
         f"{what} is {kind}: ast_ad differentiates scalar functions of float arguments; "
         "arrays (and other containers) are not supported yet")
+
+
+def _compiled(name, function, lines, callees):
+    """The compiled form of a composition of `callees`, for a Numba function: `lines`
+    name them as `{0}`, `{1}`... and the function's arguments as `{args}`."""
+    from ast_ad.backend import numba_compile
+
+    code = function.py_func.__code__
+    args = ", ".join(code.co_varnames[:code.co_argcount])
+    names = [callee.__name__ if [c.__name__ for c in callees].count(callee.__name__) == 1
+             else f"{callee.__name__}_{i}" for i, callee in enumerate(callees)]
+    body = "\n    ".join(line.format(*names, args=args) for line in lines)
+    return numba_compile.composition(name, function, body, dict(zip(names, callees)))
 
 
 def _named(wrapper, prefix, function):

@@ -13,7 +13,7 @@ import types
 from ast_ad.ir.scope import ITSELF
 
 
-def compile_function(source, name, scope, bindings, kwdefaults):
+def compile_function(source, name, scope, bindings, kwdefaults, defaults=None):
     """A function from generated `source` defining `name`.
 
     Args:
@@ -22,6 +22,7 @@ def compile_function(source, name, scope, bindings, kwdefaults):
             closure cells are shared, so both stay live.
         bindings: names the generated code needs that the user's scope lacks.
         kwdefaults: keyword-only defaults (the seeds) added to the user's.
+        defaults: the positional defaults, where they are not the user's.
     """
     filename = _register(source, name)
     module = ast.parse(source, filename)
@@ -37,7 +38,8 @@ def compile_function(source, name, scope, bindings, kwdefaults):
                 if isinstance(c, types.CodeType) and c.co_name == name)
     cells = tuple(scope.cells[v] if v in scope.cells else types.CellType(bindings[v])
                   for v in code.co_freevars)
-    function = types.FunctionType(code, scope.globals, name, scope.defaults, cells)
+    function = types.FunctionType(code, scope.globals, name,
+                                  scope.defaults if defaults is None else defaults, cells)
     for variable, cell in zip(code.co_freevars, cells):
         if bindings.get(variable) is ITSELF:
             cell.cell_contents = function

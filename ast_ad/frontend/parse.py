@@ -21,12 +21,23 @@ from ast_ad.ir.scope import Scope
 
 def seen_through(function):
     """The Python function behind the decorators ast_ad knows: `staticmethod`,
-    `classmethod`, `functools.lru_cache` and `functools.cache`, which change no value."""
+    `classmethod`, `functools.lru_cache` and `functools.cache`, which change no value, and
+    Numba's `jit`, whose Python function is read (for a derivative ast_ad compiled, the
+    Python derivative beside it)."""
+    if is_dispatcher(function):
+        return seen_through(getattr(function, "python_derivative", function.py_func))
     if isinstance(function, (staticmethod, classmethod)):
         return seen_through(function.__func__)
     if hasattr(function, "cache_info") and hasattr(function, "__wrapped__"):
         return seen_through(function.__wrapped__)
     return function
+
+
+def is_dispatcher(function):
+    """Whether `function` is a Numba dispatcher (of `numba.njit` or `numba.jit`), told
+    without importing Numba."""
+    return type(function).__module__.startswith("numba.") and hasattr(function, "py_func") \
+        and hasattr(function, "targetoptions")
 
 
 def underlying(function):

@@ -48,6 +48,34 @@ def shape_of(x):
     return () if isinstance(x, (int, float)) else np.shape(x)
 
 
+def zeros_like(x):
+    """`np.zeros_like(x)`, but the number 0.0 for a number: what compiled code resets a
+    number's adjoint to, where `np.zeros_like` would allocate a 0-d array each time."""
+    return np.zeros_like(x) if isinstance(x, np.ndarray) else 0.0
+
+
+def empty_stack(like, count):
+    """Room for the `count` values like `like` that a loop of known trip count stores: how
+    compiled code keeps a stack, in one array rather than a list."""
+    return np.empty((count,) + shape_of(like), dtype=np.result_type(like))
+
+
+def shape_stack(like, count):
+    """A stack of values a reversed loop reads only for their shapes (see `kept_shape`)."""
+    return empty_stack(like, count)
+
+
+def keep_shape(stack, k, value):
+    """`stack[k] = value`, for a `shape_stack`: compiled code keeps no number."""
+    stack[k] = value
+
+
+def kept_shape(stack, k, value):
+    """`stack[k]`, read only for its shape: compiled code keeps no number in a
+    `shape_stack`, whose shape is the same in every iteration, and gives back `value`."""
+    return stack[k]
+
+
 def getitem_adjoint(g, x, index):
     """`g`, the adjoint of `x[index]`, scattered into an array shaped like `x`."""
     result = np.zeros(np.shape(x), dtype=np.result_type(x, g))

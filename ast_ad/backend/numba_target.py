@@ -1,0 +1,569 @@
+"""A generated derivative, rewritten in the subset of Python that Numba compiles.
+
+The Python target writes what Numba's nopython mode refuses: keyword-only seeds,
+`reversed` loops, stacks as lists that grow, and adjoints of indexing as whole arrays
+added together. This pass rewrites the final derivative, each rewrite on its own:
+
+- the seeds become positional parameters after the function's, with their defaults;
+- a stack that a loop of known trip count fills, once per iteration, is one array
+  allocated before the loop (`x_stack = empty_stack(x, 100)`), written by index;
+- a loop over `reversed(...)` (or a `zip` of them) becomes an index loop counting down;
+- a stack whose values the reversed loop reads only for their shape (to sum an adjoint
+  back to it) keeps nothing for numbers, whose shape is known when Numba compiles:
+  the forward loop that computed them for the stack is then left out by the compiler;
+- an array's adjoint made of indexed parts is one array added into in place
+  (`x_bar[i] += v_bar`): a loop over `n` entries then costs `n`, not `n ** 2`;
+- reductions lose the keywords that only restate NumPy's defaults, which Numba lacks,
+  and `np.matmul(a, b)`, which it lacks too, is written `a @ b`;
+- a number's adjoint reset to `np.zeros_like(s)` is reset to 0.0, not to a 0-d array;
+- an adjoint that is a sum of terms with a first factor in common has it factored out,
+  `x_bar * ((1.0 - x) * 4.0 - 4.0 * x)`: in a loop, the chain of multiplications from
+  one iteration's adjoint to the next is then one long, not two (which Numba, exact to
+  IEEE arithmetic without `fastmath`, cannot do itself).
+
+The forward target's whole gradient of an array (the branch for a left-out seed) calls
+back into Python, which compiled code cannot: there the direction must be given.
+"""
+
+import builtins
+
+import gast
+
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.naming import Namer
+from ast_ad.runtime import arrays
+
+# The helpers that read an argument only for its shape, and which argument.
+_SHAPE_READERS = {arrays.unbroadcast: 1, arrays.broadcast_like: 1, arrays.sum_adjoint: 1,
+                  arrays.uniform_adjoint: 1, arrays.materialize: 1, arrays.zeros_like: 0}
+_PLAIN_KEYWORDS = {"axis": None, "keepdims": False}
+_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin"}
+
+
+def to_numba_subset(function, aux_slot=None):
+    """`function`, a derivative's final tree, rewritten in place for Numba; `aux_slot` is
+    the name of the object `has_aux` keeps the auxiliary value in, if any."""
+    names = Namer(nodes.names_in(function) | set(anno.get(function, "bindings")))
+    _seeds_positional(function)
+    if aux_slot is not None:
+        _aux_as_a_name(function, aux_slot, names)
+    _without_whole_gradient(function)
+    _stacks_preallocated(function, names)
+    _reversed_loops_indexed(function, names)
+    _reversed_values(function)
+    _adjoints_in_place(function)
+    _zeros_of_numbers_unboxed(function, names)
+    _stacks_of_shapes(function, names)
+    _reductions_plain(function)
+    _products_as_operators(function)
+    _common_factors_out(function)
+    return function
+
+
+def _seeds_positional(function):
+    """Numba has no keyword-only parameters: they follow the others, with their defaults."""
+    args = function.args
+    if any(default is None for default in args.kw_defaults):
+        missing = [a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+        raise _refusal(function, f"keyword-only parameters without a default "
+                                 f"({', '.join(missing)}), which Numba cannot take")
+    args.args += args.kwonlyargs
+    args.defaults += args.kw_defaults
+    args.kwonlyargs, args.kw_defaults = [], []
+
+
+def _aux_as_a_name(function, slot, names):
+    """`slot.keep(a)` and `slot.take()`, where `has_aux` keeps the auxiliary value in an
+    object, become `aux = a` and `aux`."""
+    aux = names.claim("aux")
+
+    class Kept(gast.NodeTransformer):
+        def visit_Expr(self, node):
+            call = node.value
+            if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                    isinstance(call.func.value, gast.Name) and call.func.value.id == slot:
+                if call.func.attr == "keep_dict":
+                    raise _refusal(function, "an auxiliary value that is a dict")
+                value = call.args[0] if call.func.attr == "keep" else \
+                    nodes.tuple_of(call.args)
+                return anno.copy_location(nodes.assign(aux, value), node)
+            return self.generic_visit(node)
+
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if isinstance(node.func, gast.Attribute) and node.func.attr == "take" and \
+                    isinstance(node.func.value, gast.Name) and node.func.value.id == slot:
+                return nodes.load(aux)
+            return node
+
+    Kept().visit(function)
+
+
+def _without_whole_gradient(function):
+    bindings = anno.get(function, "bindings")
+    function.body = [s for s in function.body if not _returns_whole_gradient(s, bindings)]
+
+
+def _returns_whole_gradient(stmt, bindings):
+    if not isinstance(stmt, gast.If) or len(stmt.body) != 1:
+        return False
+    returned = stmt.body[0]
+    return isinstance(returned, gast.Return) and isinstance(returned.value, gast.Call) and \
+        _called(returned.value, bindings) is arrays.whole_gradient
+
+
+def _stacks_preallocated(function, names):
+    """A stack filled once per iteration by a top-level loop over a `range`, of a value
+    defined before the loop and read back only by a reversed loop, becomes one array."""
+    body = function.body
+    ranges = {}
+    defined = {a.id for a in function.args.args + function.args.kwonlyargs}
+    for position, stmt in enumerate(list(body)):
+        if isinstance(stmt, gast.Assign) and _is_call_of(stmt.value, "range"):
+            ranges[stmt.targets[0].id] = stmt.value
+        if isinstance(stmt, gast.For) and _trip_count(stmt.iter, ranges) is not None:
+            _preallocate_in(function, stmt, _trip_count(stmt.iter, ranges), defined, names)
+        defined |= set(nodes.names_in(stmt))
+
+
+def _preallocate_in(function, loop, count, defined, names):
+    pushes = [s for s in loop.body if _pushed(s) is not None]
+    stacks = {}
+    for push in pushes:
+        stack, value = _pushed(push)
+        if isinstance(value, gast.Name) and value.id in defined and stack not in stacks and \
+                _only_pushed_here_and_reversed(function, stack, push):
+            stacks[stack] = (push, value.id)
+    if not stacks:
+        return
+    index = _loop_index(loop, names)
+    for stack, (push, value) in stacks.items():
+        _remove_start(function, stack)
+        allocation = nodes.assign(stack, gast.Call(
+            func=_bound(function, names, "empty_stack", arrays.empty_stack),
+            args=[nodes.load(value), anno.copy_tree(count)], keywords=[]))
+        function.body.insert(function.body.index(loop), allocation)
+        loop.body[loop.body.index(push)] = gast.Assign(
+            targets=[gast.Subscript(value=nodes.load(stack), slice=nodes.load(index),
+                                    ctx=gast.Store())],
+            value=nodes.load(value), type_comment=None)
+
+
+def _trip_count(iterated, ranges):
+    """How many times a loop over `iterated` runs, as an expression, where it is known
+    when the loop starts: for `range(n)`, `n`; for another range, its `len`."""
+    if isinstance(iterated, gast.Name) and iterated.id in ranges:
+        return _len(iterated)
+    if not _is_call_of(iterated, "range") or iterated.keywords:
+        return None
+    if len(iterated.args) == 1:
+        return iterated.args[0]
+    return _len(iterated)
+
+
+def _loop_index(loop, names):
+    """A name that counts the iterations of `loop`: its own target in `for i in range(n)`,
+    else a counter from `enumerate`."""
+    single = _is_call_of(loop.iter, "range") and len(loop.iter.args) == 1
+    if single and isinstance(loop.target, gast.Name) and \
+            loop.target.id not in _assigned_in(loop.body):
+        if loop.target.id != "_":
+            return loop.target.id
+        loop.target = nodes.store(names.claim("k"))  # `_` reads as a value left unused
+        return loop.target.id
+    index = names.claim("k")
+    loop.target = gast.Tuple(elts=[nodes.store(index), loop.target], ctx=gast.Store())
+    loop.iter = gast.Call(func=nodes.load("enumerate"), args=[loop.iter], keywords=[])
+    return index
+
+
+def _pushed(stmt):
+    """`(stack, value)` of `stack.append(value)`."""
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+        call = stmt.value
+        if isinstance(call.func, gast.Attribute) and call.func.attr == "append" and \
+                isinstance(call.func.value, gast.Name) and len(call.args) == 1:
+            return call.func.value.id, call.args[0]
+    return None
+
+
+def _only_pushed_here_and_reversed(function, stack, push):
+    """Whether `stack` is started empty, pushed only by `push`, and read only by reversed
+    loops: what an array of the trip count's length can stand for."""
+    starts = reads = 0
+    for node in nodes.walk(function):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) and \
+                node.targets[0].id == stack:
+            starts += isinstance(node.value, gast.List) and not node.value.elts
+            reads -= 1  # its target is no read
+        elif isinstance(node, gast.Name) and node.id == stack:
+            reads += 1
+    reversals = [node for node in nodes.walk(function) if isinstance(node, gast.For)
+                 for item in _reversed_items(node.iter) or ()
+                 if isinstance(item, gast.Name) and item.id == stack]
+    return starts == 1 and reads == 1 + len(reversals)  # the push, and each reversed loop
+
+
+def _remove_start(function, stack):
+    function.body = [s for s in function.body
+                     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                             and s.targets[0].id == stack)]
+
+
+def _reversed_loops_indexed(function, names):
+    """`for x in reversed(s):` becomes `for k in range(len(s) - 1, -1, -1): x = s[k]`;
+    over a zip of reversed sequences, one index reads each; over `reversed(range(n))`,
+    the range counts down itself."""
+    for node in list(nodes.walk(function)):
+        if not isinstance(node, gast.For):
+            continue
+        items = _reversed_items(node.iter)
+        if items is None:
+            continue
+        if len(items) == 1 and _is_call_of(items[0], "range") and len(items[0].args) <= 2:
+            node.iter = _counting_down(items[0])
+            continue
+        index = names.claim("k")
+        targets = node.target.elts if len(items) > 1 else [node.target]
+        node.body[:0] = [gast.Assign(targets=[target], value=gast.Subscript(
+            value=item, slice=nodes.load(index), ctx=gast.Load()), type_comment=None)
+            for target, item in zip(targets, items)]
+        last = _minus(_len(_first_named(items)), 1)
+        node.target = nodes.store(index)
+        node.iter = _range(last, nodes.constant(-1), nodes.constant(-1))
+
+
+def _reversed_values(function):
+    """`reversed(range(n))` elsewhere than a loop's head counts down itself, and another
+    `reversed(s)` is `s[::-1]`."""
+    class Reversed(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if not (_is_call_of(node, "reversed") and len(node.args) == 1):
+                return node
+            sequence = node.args[0]
+            if _is_call_of(sequence, "range") and len(sequence.args) <= 2:
+                return _counting_down(sequence)
+            backwards = gast.Slice(lower=None, upper=None, step=nodes.constant(-1))
+            return gast.Subscript(value=sequence, slice=backwards, ctx=gast.Load())
+
+    Reversed().visit(function)
+
+
+def _stacks_of_shapes(function, names):
+    """Stacks read only for their values' shapes hold them only when they are arrays."""
+    bindings = anno.get(function, "bindings")
+    for position, loop in enumerate(function.body):
+        if not isinstance(loop, gast.For):
+            continue
+        later = {n for stmt in function.body[position + 1:] for n in nodes.read_names(stmt)}
+        shape_only = _read_for_shape_only(loop.body, bindings)
+        for read in [s for s in loop.body if _stack_read(s, bindings) is not None]:
+            stack, index = _stack_read(read, bindings)
+            value = read.targets[0].id
+            if value in shape_only and value not in later:
+                _keep_shapes_only(function, stack, names)
+                read.value = gast.Call(
+                    func=_bound(function, names, "kept_shape", arrays.kept_shape),
+                    args=[nodes.load(stack), nodes.load(index), nodes.load(value)],
+                    keywords=[])
+
+
+def _stack_read(stmt, bindings):
+    """`(stack, index)` of `value = stack[index]` where `stack` is an `empty_stack`."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+            isinstance(stmt.value, gast.Subscript) and \
+            isinstance(stmt.value.value, gast.Name) and isinstance(stmt.value.slice, gast.Name):
+        return stmt.value.value.id, stmt.value.slice.id
+    return None
+
+
+def _read_for_shape_only(block, bindings):
+    """The names `block` reads only for their shapes: as what an adjoint is summed back
+    to, or in elementwise values themselves read only so."""
+    readers, shape_reads = {}, {}
+    for stmt in block:
+        for node in nodes.walk(stmt):
+            position = _SHAPE_READERS.get(_called(node, bindings)) \
+                if isinstance(node, gast.Call) else None
+            if position is not None and isinstance(node.args[position], gast.Name):
+                shape_reads[id(node.args[position])] = True
+    for stmt in block:
+        elementwise = isinstance(stmt, gast.Assign) and \
+            isinstance(stmt.targets[0], gast.Name) and _is_elementwise(stmt.value)
+        for node in nodes.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                reader = stmt.targets[0].id if elementwise else \
+                    (None if id(node) in shape_reads else False)
+                readers.setdefault(node.id, set()).add(reader)
+    shape_only = set()
+    changed = True
+    while changed:  # a fixed point over the few names of one loop body
+        changed = False
+        for name, by in readers.items():
+            if name not in shape_only and False not in by and \
+                    all(r is None or r in shape_only for r in by):
+                shape_only.add(name)
+                changed = True
+    return shape_only
+
+
+def _is_elementwise(expression):
+    if isinstance(expression, gast.BinOp):
+        return _is_elementwise(expression.left) and _is_elementwise(expression.right)
+    if isinstance(expression, gast.UnaryOp):
+        return _is_elementwise(expression.operand)
+    return isinstance(expression, (gast.Name, gast.Constant))
+
+
+def _keep_shapes_only(function, stack, names):
+    bindings = anno.get(function, "bindings")
+    for node in nodes.walk(function):
+        if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call) and \
+                _called(node.value, bindings) is arrays.empty_stack and \
+                node.targets[0].id == stack:
+            node.value.func = _bound(function, names, "shape_stack", arrays.shape_stack)
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for position, stmt in enumerate(block):
+                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
+                        and isinstance(stmt.targets[0].value, gast.Name) and \
+                        stmt.targets[0].value.id == stack:
+                    block[position] = gast.Expr(value=gast.Call(
+                        func=_bound(function, names, "keep_shape", arrays.keep_shape),
+                        args=[nodes.load(stack), stmt.targets[0].slice, stmt.value],
+                        keywords=[]))
+
+
+def _reversed_items(iterated):
+    """`[s]` for `reversed(s)`, `[s, t]` for `zip(reversed(s), reversed(t))`, else None."""
+    if _is_call_of(iterated, "reversed") and len(iterated.args) == 1:
+        return list(iterated.args)
+    if _is_call_of(iterated, "zip") and iterated.args and \
+            all(_is_call_of(a, "reversed") and len(a.args) == 1 for a in iterated.args):
+        return [a.args[0] for a in iterated.args]
+    return None
+
+
+def _first_named(items):
+    """The sequence a reversed loop counts by: a named one, a stack before a range."""
+    named = [item for item in items if isinstance(item, gast.Name)]
+    return next(iter(named), items[0])
+
+
+def _counting_down(counting_up):
+    """`range(n - 1, -1, -1)` for `range(n)`; `range(b - 1, a - 1, -1)` for `range(a, b)`."""
+    start, stop = ([nodes.constant(0)] + counting_up.args)[-2:]
+    return _range(_minus(stop, 1), _minus(start, 1), nodes.constant(-1))
+
+
+def _adjoints_in_place(function):
+    """An adjoint that starts as zeros and is only added into by parts
+    (`x_bar = x_bar + getitem_adjoint(v_bar, x, i)`) is added into in place,
+    `x_bar[i] += v_bar`, when nothing else reads it before it is returned."""
+    bindings = anno.get(function, "bindings")
+    for name in _adjoints_by_parts(function, bindings):
+        for node in nodes.walk(function):
+            for field in ("body", "orelse"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    block[:] = [_in_place(stmt, name, bindings) for stmt in block]
+
+
+def _adjoints_by_parts(function, bindings):
+    """The adjoints started by `np.zeros_like` and then only added into by parts, and read
+    by nothing else than those additions and a `return`."""
+    starts, parts, other, reads = {}, {}, set(), {}
+    for node in nodes.walk(function):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            reads[node.id] = reads.get(node.id, 0) + 1
+        if not isinstance(node, (gast.Assign, gast.AugAssign)):
+            continue
+        target = node.targets[0] if isinstance(node, gast.Assign) else node.target
+        if not isinstance(target, gast.Name):
+            continue
+        if isinstance(node, gast.Assign) and _is_call_of(node.value, "zeros_like", module=True):
+            starts[target.id] = starts.get(target.id, 0) + 1
+        elif _part_added(node, target.id, bindings) is not None:
+            parts[target.id] = parts.get(target.id, 0) + isinstance(node, gast.Assign)
+        else:
+            other.add(target.id)
+    returned = _read_at_return(function, bindings)
+    return [name for name, count in starts.items()
+            if count == 1 and name in parts and name not in other and
+            reads.get(name, 0) == returned.count(name) + parts[name]]
+
+
+def _read_at_return(function, bindings):
+    """The names a `return` reads, directly or through `cast_like(name, x)`."""
+    found = []
+    for node in nodes.walk(function):
+        if isinstance(node, gast.Return) and node.value is not None:
+            values = node.value.elts if isinstance(node.value, gast.Tuple) else [node.value]
+            for value in values:
+                if isinstance(value, gast.Call) and value.args and \
+                        _called(value, bindings) is arrays.cast_like:
+                    value = value.args[0]
+                if isinstance(value, gast.Name):
+                    found.append(value.id)
+    return found
+
+
+def _part_added(stmt, name, bindings):
+    """The call `getitem_adjoint(g, x, index)` that `stmt` adds into `name`, if it does."""
+    if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add):
+        added = stmt.value
+    elif isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.BinOp) and \
+            isinstance(stmt.value.op, gast.Add) and isinstance(stmt.value.left, gast.Name) and \
+            stmt.value.left.id == name:
+        added = stmt.value.right
+    else:
+        return None
+    if isinstance(added, gast.Call) and len(added.args) == 3 and \
+            _called(added, bindings) is arrays.getitem_adjoint:
+        return added
+    return None
+
+
+def _in_place(stmt, name, bindings):
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else \
+        getattr(stmt, "target", None)
+    if not (isinstance(target, gast.Name) and target.id == name):
+        return stmt
+    if isinstance(stmt, gast.Assign) and _is_call_of(stmt.value, "zeros_like", module=True):
+        stmt.value.func.attr = "zeros"  # float zeros: an integer array's gradient is not
+        stmt.value.args[0] = gast.Attribute(value=stmt.value.args[0], attr="shape",
+                                            ctx=gast.Load())
+        return stmt
+    part = _part_added(stmt, name, bindings)
+    if part is None:
+        return stmt
+    adjoint, _, index = part.args
+    added = gast.AugAssign(target=gast.Subscript(value=nodes.load(name), slice=index,
+                                                 ctx=gast.Store()),
+                           op=gast.Add(), value=adjoint)
+    return anno.copy_location(added, stmt)
+
+
+def _zeros_of_numbers_unboxed(function, names):
+    """`np.zeros_like(s)` becomes `zeros_like(s)`, 0.0 for a number `s`, where NumPy's
+    would allocate an array at each reset of an adjoint in a loop."""
+    for node in nodes.walk(function):
+        if isinstance(node, gast.Call) and _is_call_of(node, "zeros_like", module=True) and \
+                nodes.is_static(node.func):
+            node.func = _bound(function, names, "zeros_like", arrays.zeros_like)
+
+
+def _products_as_operators(function):
+    class Products(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if _is_call_of(node, "matmul", module=True) and nodes.is_static(node.func) and \
+                    len(node.args) == 2 and not node.keywords:
+                return gast.BinOp(left=node.args[0], op=gast.MatMult(), right=node.args[1])
+            return node
+
+    Products().visit(function)
+
+
+def _common_factors_out(function):
+    for node in nodes.walk(function):
+        if isinstance(node, (gast.Assign, gast.AugAssign)):
+            node.value = _factored(node.value)
+
+
+def _factored(expression):
+    """`a * b - a * c` as `a * (b - c)`, for a name `a` first in every term."""
+    terms = _terms(expression)
+    firsts = {_first_factor(term) for term in terms}
+    if len(terms) < 2 or len(firsts) != 1 or None in firsts:
+        return expression
+    factor = firsts.pop()
+    return gast.BinOp(left=nodes.load(factor), op=gast.Mult(),
+                      right=_without_first_factor(expression))
+
+
+def _terms(expression):
+    if isinstance(expression, gast.BinOp) and isinstance(expression.op, (gast.Add, gast.Sub)):
+        return _terms(expression.left) + _terms(expression.right)
+    return [expression]
+
+
+def _first_factor(term):
+    """The name that a product `a * b * c` starts with; None for anything else."""
+    if not (isinstance(term, gast.BinOp) and isinstance(term.op, gast.Mult)):
+        return None
+    while isinstance(term, gast.BinOp) and isinstance(term.op, gast.Mult):
+        term = term.left
+    return term.id if isinstance(term, gast.Name) else None
+
+
+def _without_first_factor(expression):
+    if isinstance(expression, gast.BinOp) and isinstance(expression.op, (gast.Add, gast.Sub)):
+        return gast.BinOp(left=_without_first_factor(expression.left), op=expression.op,
+                          right=_without_first_factor(expression.right))
+    if isinstance(expression.left, gast.Name):
+        return expression.right  # `a * b` -> `b`
+    return gast.BinOp(left=_without_first_factor(expression.left), op=gast.Mult(),
+                      right=expression.right)
+
+
+def _reductions_plain(function):
+    for node in nodes.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr in _REDUCTIONS and nodes.is_static(node.func):
+            node.keywords = [k for k in node.keywords
+                             if not (k.arg in _PLAIN_KEYWORDS and
+                                     isinstance(k.value, gast.Constant) and
+                                     k.value.value is _PLAIN_KEYWORDS[k.arg])]
+
+
+def _called(call, bindings):
+    """The object a call's function is, where the transform bound its name."""
+    return bindings.get(call.func.id) if isinstance(call.func, gast.Name) else None
+
+
+def _is_call_of(node, name, module=False):
+    if not isinstance(node, gast.Call):
+        return False
+    if module:
+        return isinstance(node.func, gast.Attribute) and node.func.attr == name
+    return isinstance(node.func, gast.Name) and node.func.id == name and \
+        anno.get(node.func, "bind", getattr(builtins, name, None)) is getattr(builtins, name)
+
+
+def _assigned_in(block):
+    return {n.id for stmt in block for n in nodes.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _bound(function, names, name, value):
+    bindings = anno.get(function, "bindings")
+    found = next((k for k, v in bindings.items() if v is value), None)
+    if found is None:
+        found = names.claim(name)
+        bindings[found] = value
+    return nodes.load(found)
+
+
+def _len(sequence):
+    return gast.Call(func=nodes.load("len"), args=[anno.copy_tree(sequence)], keywords=[])
+
+
+def _range(*args):
+    return gast.Call(func=nodes.load("range"), args=list(args), keywords=[])
+
+
+def _minus(value, amount):
+    if isinstance(value, gast.Constant) and isinstance(value.value, int):
+        return nodes.constant(value.value - amount)
+    return gast.BinOp(left=anno.copy_tree(value), op=gast.Sub(), right=nodes.constant(amount))
+
+
+def _refusal(function, reason):
+    from ast_ad.errors import DifferentiationError
+
+    return DifferentiationError(f"{function.name} cannot be compiled by Numba: it has {reason}")

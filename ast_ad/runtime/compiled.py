@@ -1,0 +1,219 @@
+"""The runtime helpers as Numba compiles them, for derivatives of Numba functions.
+
+Generated code calls the same helpers in both targets; importing this module (which
+imports Numba) registers, with `numba.extending.overload`, what each helper is in
+compiled code. Numba chooses an implementation by the types of the arguments when it
+compiles, so that on numbers a helper is the identity and costs nothing. A helper or a
+case that compiled code cannot take is refused when Numba compiles the derivative,
+with a message that says which.
+"""
+
+import operator
+
+import numba
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from ast_ad.errors import ARRAY_OUTPUT_ADVICE, format_message
+from ast_ad.runtime import arrays, checks, linalg
+
+_NUMBERS = (types.Number, types.Boolean)
+
+
+def _is_number(kind):
+    return isinstance(kind, _NUMBERS)
+
+
+def _is_array(kind):
+    return isinstance(kind, types.Array)
+
+
+def _literal(kind):
+    return getattr(kind, "literal_value", None)
+
+
+@overload(arrays.empty_stack)
+def _empty_stack(like, count):
+    if isinstance(like, types.Integer):
+        return lambda like, count: np.empty(count, np.int64)
+    if _is_number(like):
+        return lambda like, count: np.empty(count, np.float64)
+    if _is_array(like):
+        dtype = like.dtype
+        return lambda like, count: np.empty((count,) + like.shape, dtype)
+    raise TypingError(f"a loop stores a value of type {like}, which compiled code cannot stack")
+
+
+@overload(arrays.shape_stack)
+def _shape_stack(like, count):
+    if _is_number(like):
+        return lambda like, count: np.empty(0)
+    return lambda like, count: arrays.empty_stack(like, count)
+
+
+@overload(arrays.kept_shape)
+def _kept_shape(stack, k, value):
+    if _is_number(value):
+        return lambda stack, k, value: value
+    return lambda stack, k, value: stack[k]
+
+
+@overload(arrays.keep_shape)
+def _keep_shape(stack, k, value):
+    if _is_number(value):
+        return lambda stack, k, value: None
+
+    def kept(stack, k, value):
+        stack[k] = value
+    return kept
+
+
+@overload(arrays.zeros_like)
+def _zeros_like(x):
+    if _is_number(x):
+        return lambda x: 0.0
+    return lambda x: np.zeros_like(x)
+
+
+@overload(operator.getitem)
+def _range_item(sequence, k):
+    """`r[k]` of a range, which reversed loops read their loop variable by."""
+    if isinstance(sequence, types.RangeType) and isinstance(k, types.Integer):
+        return lambda sequence, k: sequence.start + k * sequence.step
+
+
+@overload(checks.require_number)
+def _require_number(value, name, function):
+    if _is_number(value):
+        return lambda value, name, function: None
+    raise TypingError(f"{_literal(function)} was given {value} for `{_literal(name)}`, which "
+                      "it differentiates; it was made for a number")
+
+
+@overload(checks.require_array)
+def _require_array(value, name, function):
+    if _is_number(value) or _is_array(value) and isinstance(value.dtype, types.Float):
+        return lambda value, name, function: None
+    raise TypingError(f"{_literal(function)} was given {value} for `{_literal(name)}`, which "
+                      "it differentiates; it was made for a NumPy array of floats or a number")
+
+
+@overload(checks.require_scalar)
+def _require_scalar(out, filename, lineno):
+    if _is_number(out) or _is_array(out) and out.ndim == 0:
+        return lambda out, filename, lineno: None
+    raise TypingError(format_message(f"the function returns an array; {ARRAY_OUTPUT_ADVICE}",
+                                     _literal(filename), _literal(lineno)))
+
+
+@overload(checks.zero_gradient)
+def _zero_gradient(value, name, function):
+    if _is_number(value):
+        return lambda value, name, function: 0.0
+    if _is_array(value):
+        return lambda value, name, function: np.zeros(value.shape)
+
+
+@overload(arrays.unbroadcast)
+def _unbroadcast(g, x):
+    if _is_number(g):
+        return lambda g, x: g
+    if _is_array(g) and _is_number(x):
+        return lambda g, x: np.sum(g)
+    if _is_array(g) and _is_array(x) and g.ndim == x.ndim:
+        def same_shape(g, x):
+            if g.shape != x.shape:
+                raise ValueError("compiled code sums an adjoint back to its operand's shape "
+                                 "only where it was not broadcast")
+            return g
+        return same_shape
+    if _is_array(g) and _is_array(x) and g.ndim == x.ndim + 1:
+        return lambda g, x: np.sum(g, axis=0)
+    raise TypingError(f"compiled code cannot sum an adjoint of type {g} back to {x}")
+
+
+@overload(arrays.broadcast_like)
+def _broadcast_like(t, z):
+    if _is_number(z) or _is_array(t) and _is_array(z) and t.ndim == z.ndim:
+        return lambda t, z: t
+    if _is_number(t) and _is_array(z):
+        return lambda t, z: np.full(z.shape, t)
+    if isinstance(t, types.NoneType):
+        raise TypingError("a compiled forward-mode derivative needs the direction of each "
+                          "array it differentiates, given after the function's arguments: "
+                          "it cannot compute a whole gradient by calling back into Python")
+    raise TypingError(f"compiled code cannot broadcast a tangent of type {t} to {z}")
+
+
+@overload(arrays.getitem_adjoint)
+def _getitem_adjoint(g, x, index):
+    parts = index.types if isinstance(index, types.BaseTuple) else (index,)
+    if not all(isinstance(p, (types.Integer, types.SliceType)) for p in parts):
+        raise TypingError("compiled code differentiates indexing by integers and slices; "
+                          f"not by {index}")
+
+    def scattered(g, x, index):
+        result = np.zeros(x.shape)
+        result[index] = g
+        return result
+    return scattered
+
+
+@overload(arrays.cast_like)
+def _cast_like(g, x):
+    if _is_array(x) and _is_array(g) and g.dtype != x.dtype:
+        dtype = x.dtype
+        return lambda g, x: g.astype(dtype)
+    return lambda g, x: g
+
+
+@overload(arrays.uniform_adjoint)
+def _uniform_adjoint(g, like):
+    if _is_number(g) and _is_number(like):
+        return lambda g, like: g
+    if _is_number(g) and _is_array(like):
+        return lambda g, like: float(g)
+    raise TypingError(f"compiled code cannot spread an adjoint of type {g} over {like}")
+
+
+@overload(arrays.sum_adjoint)
+def _sum_adjoint(g, x, axis=None, keepdims=False):
+    if _is_number(g) and _is_array(x) and _literal(axis) is None:
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    if _is_number(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    raise TypingError("compiled code spreads the adjoint of a sum over every axis only")
+
+
+@overload(arrays.materialize)
+def _materialize(g, like):
+    if _is_number(g) and _is_array(like):
+        return lambda g, like: np.full(like.shape, g)
+    return lambda g, like: g
+
+
+def _products(left, right):
+    """Which of the adjoints of `@` compiled code takes: vectors and matrices."""
+    def overload_of(g, x, y):
+        if not (_is_array(x) and _is_array(y) and x.ndim in (1, 2) and y.ndim in (1, 2)):
+            raise TypingError(f"compiled code differentiates products of vectors and "
+                              f"matrices, not of {x} and {y}")
+        return left if (x.ndim, y.ndim) == (1, 1) else right[x.ndim, y.ndim]
+    return overload_of
+
+
+overload(linalg.matmul_adjoint_left)(_products(lambda g, x, y: g * y, {
+    (2, 2): lambda g, x, y: g @ y.T,
+    (2, 1): lambda g, x, y: np.outer(g, y),
+    (1, 2): lambda g, x, y: y @ g}))
+overload(linalg.matmul_adjoint_right)(_products(lambda g, x, y: g * x, {
+    (2, 2): lambda g, x, y: x.T @ g,
+    (2, 1): lambda g, x, y: g @ x,
+    (1, 2): lambda g, x, y: np.outer(x, g)}))
+
+
+def jit(options):
+    """Numba's decorator with `options`: a derivative compiles as its function did."""
+    return numba.jit(**options)
