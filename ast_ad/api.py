@@ -256,10 +256,21 @@ def standalone_module(function, text, folder):
     """`function` as a standalone module meant for `folder`."""
     from ast_ad import __version__
 
+    if is_dispatcher(function):
+        raise DifferentiationError(
+            f"{function.__name__} is compiled by Numba, whose compiled forms of ast_ad's "
+            "helpers a standalone module cannot carry yet; write the module of the Python "
+            f"derivative, source(differentiate({_first_name(function)}.py_func, ...), "
+            "standalone=True)")
     origin, steps = derivation(function)
     body = standalone_modules.module_body(function, text, folder)
     return standalone_modules.header(function, origin, steps, sources(function), body,
                                      __version__, folder) + "\n\n" + body
+
+
+def _first_name(function):
+    origin, _ = derivation(function)
+    return getattr(origin, "__name__", "f")
 
 
 def _debug(stage, tree, verify=None):

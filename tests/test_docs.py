@@ -5,6 +5,7 @@ import contextlib
 import importlib.util
 import inspect
 import io
+import os
 import pathlib
 import re
 import shlex
@@ -44,6 +45,16 @@ def test_arrays_page_shows_real_output():
     with contextlib.redirect_stdout(io.StringIO()):
         spec.loader.exec_module(module)
     assert source(module.gradient) in _blocks("arrays.md")
+
+
+def test_compiled_page_shows_real_output():
+    pytest.importorskip("numba")
+    spec = importlib.util.spec_from_file_location("compiled", ROOT / "examples" / "compiled.py")
+    module = importlib.util.module_from_spec(spec)
+    with contextlib.redirect_stdout(io.StringIO()):
+        spec.loader.exec_module(module)
+    shown = source(module.gradient).replace(f"'{ROOT}{os.sep}", "'")  # as run from the root
+    assert shown in _blocks("compiled.md")
 
 
 def test_how_it_works_page_shows_real_output():

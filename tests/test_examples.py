@@ -14,6 +14,8 @@ EXPECTED = {
                             "check_grads: l(5)'s derivatives match"],
     "logistic_regression.py": ["def grad_loss(w, b, X, y, *, out_bar=1.0):", "step 200  loss 0.1",
                                "gradient matches finite differences"],
+    "compiled.py": ["x_bar[i] += v7_bar", "a CPUDispatcher; equal to the Python gradient to "
+                    "1e-12: True", "its compiled gradient"],
     "mlp.py": ["step 300  loss 0.1", "accuracy 0.9", "gradient matches finite differences"],
 }
 
@@ -24,6 +26,8 @@ def test_every_example_is_checked():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(path, tmp_path):
+    if path.name == "compiled.py":
+        pytest.importorskip("numba")
     # In a scratch folder: an example may save a file (expression_swell.py, its plot).
     result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                             timeout=120, cwd=tmp_path)

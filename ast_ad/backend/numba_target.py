@@ -15,7 +15,9 @@ added together. This pass rewrites the final derivative, each rewrite on its own
   (`x_bar[i] += v_bar`): a loop over `n` entries then costs `n`, not `n ** 2`;
 - reductions lose the keywords that only restate NumPy's defaults, which Numba lacks,
   and `np.matmul(a, b)`, which it lacks too, is written `a @ b`;
-- a number's adjoint reset to `np.zeros_like(s)` is reset to 0.0, not to a 0-d array;
+- a number's adjoint reset to `np.zeros_like(s)` is reset to 0.0, not to a 0-d array,
+  and not at all where the next statement that reads it adds to it (`s_bar = 0.0 + g`
+  would keep a chain of additions from one iteration to the next);
 - an adjoint that is a sum of terms with a first factor in common has it factored out,
   `x_bar * ((1.0 - x) * 4.0 - 4.0 * x)`: in a loop, the chain of multiplications from
   one iteration's adjoint to the next is then one long, not two (which Numba, exact to
@@ -54,6 +56,7 @@ def to_numba_subset(function, aux_slot=None):
     _reversed_values(function)
     _adjoints_in_place(function)
     _zeros_of_numbers_unboxed(function, names)
+    _zero_starts_dropped(function)
     _stacks_of_shapes(function, names)
     _reductions_plain(function)
     _products_as_operators(function)
@@ -509,6 +512,43 @@ def _without_first_factor(expression):
         return expression.right  # `a * b` -> `b`
     return gast.BinOp(left=_without_first_factor(expression.left), op=gast.Mult(),
                       right=expression.right)
+
+
+def _zero_starts_dropped(function):
+    """`t = zeros_like(s)`, then `t = t + unbroadcast(g, s)` with no read of `t` between:
+    `t = unbroadcast(g, s)`, which has `s`'s shape already."""
+    bindings = anno.get(function, "bindings")
+    for _, _, block in list(nodes.blocks(function)):
+        for position in range(len(block) - 1, -1, -1):
+            start = block[position]
+            if not (isinstance(start, gast.Assign) and isinstance(start.value, gast.Call) and
+                    _called(start.value, bindings) is arrays.zeros_like and
+                    isinstance(start.targets[0], gast.Name)):
+                continue
+            name, like = start.targets[0].id, start.value.args[0]
+            for later in block[position + 1:]:
+                added = _unbroadcast_added(later, name, like, bindings)
+                if added is not None:
+                    later.value = added
+                    del block[position]
+                    break
+                if name in nodes.read_names(later) or name in nodes.names_in(later):
+                    break
+
+
+def _unbroadcast_added(stmt, name, like, bindings):
+    """`unbroadcast(g, like)` where `stmt` is `name = name + unbroadcast(g, like)`."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and
+            stmt.targets[0].id == name and isinstance(stmt.value, gast.BinOp) and
+            isinstance(stmt.value.op, gast.Add) and isinstance(stmt.value.left, gast.Name) and
+            stmt.value.left.id == name):
+        return None
+    added = stmt.value.right
+    if isinstance(added, gast.Call) and _called(added, bindings) is arrays.unbroadcast and \
+            len(added.args) == 2 and isinstance(added.args[1], gast.Name) and \
+            isinstance(like, gast.Name) and added.args[1].id == like.id:
+        return added
+    return None
 
 
 def _reductions_plain(function):

@@ -79,9 +79,18 @@ def _zeros_like(x):
 
 @overload(operator.getitem)
 def _range_item(sequence, k):
-    """`r[k]` of a range, which reversed loops read their loop variable by."""
-    if isinstance(sequence, types.RangeType) and isinstance(k, types.Integer):
+    """`r[k]` of a range, which reversed loops read their loop variable by, and `r[a:b]`,
+    which the adjoint of a slice of a list loops over."""
+    if not isinstance(sequence, types.RangeType):
+        return None
+    if isinstance(k, types.Integer):
         return lambda sequence, k: sequence.start + k * sequence.step
+    if isinstance(k, types.SliceType):
+        def sliced(sequence, k):
+            start, stop, step = k.indices(len(sequence))
+            return range(sequence.start + start * sequence.step,
+                         sequence.start + stop * sequence.step, step * sequence.step)
+        return sliced
 
 
 @overload(checks.require_number)

@@ -1,0 +1,194 @@
+"""Derivatives of Numba functions: compiled by Numba, equal to the Python derivatives.
+
+Each compilation costs Numba a fraction of a second, so the tests share the derivatives
+they compile, and the corpus is sampled (`python -m tests.numba_corpus` runs it all).
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ast_ad import DifferentiationError, differentiate, hessian, source, value_and_grad
+from tests.conftest import examples, make_function
+
+numba = pytest.importorskip("numba")
+scipy = pytest.importorskip("scipy")  # Numba's `@` calls BLAS through SciPy
+
+from tests import numba_corpus  # noqa: E402 - needs Numba
+from tests.corpus import CORPUS  # noqa: E402
+from tests.numba_workloads import WORKLOADS, logistic, pendulum, rosenbrock, trig_sum  # noqa: E402
+
+Dispatcher = numba.core.registry.CPUDispatcher
+
+
+def close(got, expected, tolerance=1e-12):
+    return numba_corpus.close(got, expected) if tolerance == 1e-12 else all(
+        np.allclose(g, e, rtol=tolerance, atol=0.0) for g, e in zip(_tuple(got), _tuple(expected)))
+
+
+def _tuple(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _compiled(function):
+    return numba.njit(function)
+
+
+LOGISTIC, TRIG_SUM, PENDULUM, ROSENBROCK = map(_compiled, (logistic, trig_sum, pendulum,
+                                                           rosenbrock))
+
+
+@pytest.mark.parametrize("name", WORKLOADS)
+def test_a_workload_compiled_equals_its_python_gradient_and_the_hand_written_one(name):
+    function, wrt, args, by_hand = WORKLOADS[name]
+    gradient = differentiate(numba.njit(function), wrt=wrt)
+    assert isinstance(gradient, Dispatcher)
+    got = gradient(*args)
+    for g, e in zip(_tuple(got), _tuple(differentiate(function, wrt=wrt)(*args))):
+        assert numba_corpus.close(g, e), name
+    if not isinstance(args[0], np.ndarray):  # the array ones are checked by the benchmark
+        for g, e in zip(_tuple(got), _tuple(by_hand(*args))):  # other rounding
+            assert np.allclose(g, e, rtol=1e-9, atol=1e-12), name
+
+
+@pytest.mark.parametrize("compiled, function, args", [
+    (LOGISTIC, logistic, (0.3,)), (PENDULUM, pendulum, (0.3, 0.1))])
+def test_forward_mode_compiled_equals_python_and_takes_its_seeds_by_position(compiled,
+                                                                              function, args):
+    wrt = tuple(range(len(args)))
+    tangent = differentiate(compiled, wrt=wrt, mode="forward")
+    assert isinstance(tangent, Dispatcher)
+    assert close(tangent(*args), differentiate(function, wrt=wrt, mode="forward")(*args))
+    seeds = (2.0,) * len(args)
+    expected = differentiate(function, wrt=wrt, mode="forward")(
+        *args, **{f"{p}_dot": 2.0 for p in function.__code__.co_varnames[:len(args)]})
+    assert close(tangent(*args, *seeds), expected)
+
+
+def test_forward_mode_on_an_array_takes_a_direction_and_needs_one():
+    x, v = np.linspace(-1.0, 1.5, 30), np.cos(np.arange(30.0))
+    tangent = differentiate(ROSENBROCK, mode="forward")
+    assert close(tangent(x, v), np.dot(differentiate(rosenbrock)(x), v))
+    with pytest.raises(DifferentiationError, match="direction"):
+        tangent(x)
+
+
+def test_the_reverse_seed_is_positional_after_the_parameters():
+    gradient = differentiate(TRIG_SUM, wrt=(0, 1))
+    assert close(gradient(0.3, 0.7, 2.0), tuple(2.0 * g for g in gradient(0.3, 0.7)))
+
+
+def test_the_compiled_source_is_in_numbas_subset_and_reads_as_code():
+    text = source(differentiate(LOGISTIC))
+    assert "def grad_logistic(x, out_bar=1.0):" in text
+    assert "x_stack = empty_stack(x, 100)" in text and "reversed" not in text
+    assert ".append(" not in text
+    text = source(differentiate(ROSENBROCK))
+    assert "x_bar[i] += " in text and "getitem_adjoint" not in text
+    # Python's own derivative is untouched.
+    assert "out_bar=1.0" in source(differentiate(logistic)).splitlines()[0]
+    assert "*, out_bar=1.0" in source(differentiate(logistic))
+
+
+def test_an_array_gradient_in_a_loop_is_added_into_in_place():
+    x = np.linspace(-1.0, 1.5, 1000)
+    gradient = differentiate(ROSENBROCK)
+    assert gradient(x).shape == x.shape and close(gradient(x), differentiate(rosenbrock)(x))
+
+
+def test_value_and_grad_and_hessian_of_a_numba_function_are_compiled():
+    both = value_and_grad(TRIG_SUM, wrt=(0, 1))
+    assert isinstance(both, Dispatcher)
+    assert close(both(0.3, 0.7)[0], trig_sum(0.3, 0.7))
+    assert close(both(0.3, 0.7)[1], value_and_grad(trig_sum, wrt=(0, 1))(0.3, 0.7)[1])
+    for wrt in (0, (0, 1)):
+        second = hessian(TRIG_SUM, wrt=wrt)
+        assert isinstance(second, Dispatcher)
+        expected = hessian(trig_sum, wrt=wrt)(0.3, 0.7)
+        for got_row, row in zip(_tuple(second(0.3, 0.7)), _tuple(expected)):
+            assert close(got_row, row)
+
+
+def test_a_second_derivative_transforms_the_python_derivative_beside_the_compiled_one():
+    second = differentiate(differentiate(LOGISTIC), mode="forward")
+    assert isinstance(second, Dispatcher)
+    assert close(second(0.3), differentiate(differentiate(logistic), mode="forward")(0.3))
+
+
+def test_differentiate_stacks_above_njit_and_sees_through_compiled_helpers():
+    function = make_function("""
+        @numba.njit
+        def helper(x):
+            return x * math.sin(x)
+
+        @differentiate(wrt=(0, 1))
+        @numba.njit(fastmath=True)
+        def scaled(x, y):
+            return helper(x) * y
+    """, "scaled", {"differentiate": differentiate, "numba": numba, "math": math})
+    assert isinstance(function, Dispatcher) and function.targetoptions["fastmath"]
+    x, y = 1.3, 0.4
+    assert np.allclose(function(x, y), (y * (math.sin(x) + x * math.cos(x)), x * math.sin(x)),
+                       rtol=1e-12)
+
+
+def test_has_aux_keeps_the_auxiliary_value_in_compiled_code():
+    function = make_function("""
+        def loss(x):
+            y = x * x
+            return y * x, y + 1.0
+    """)
+    for mode in ("reverse", "forward"):
+        derivative, aux = differentiate(numba.njit(function), has_aux=True, mode=mode)(2.0)
+        assert (derivative, aux) == (12.0, 5.0)
+
+
+def test_cache_is_refused_with_a_reason():
+    with pytest.raises(DifferentiationError, match="cache=True"):
+        differentiate(numba.njit(cache=True)(logistic))
+
+
+def test_a_derivative_numba_cannot_compile_names_the_function_and_numbas_reason():
+    function = make_function("""
+        def peak(x):
+            return np.max(x) * 2.0
+    """, namespace={"np": np})
+    gradient = differentiate(numba.njit(function))
+    with pytest.raises(DifferentiationError) as raised:
+        gradient(np.ones(3))
+    message = str(raised.value)
+    assert "Numba cannot compile grad_peak, the derivative of peak (<test source" in message
+    assert "extremum_adjoint" in message  # the line Numba stopped at, and why
+
+
+def test_a_function_numba_cannot_compile_itself_gets_numbas_own_report():
+    function = make_function("""
+        def keyed(x, table):
+            return x * table["a"]
+    """)
+    gradient = differentiate(numba.njit(function))
+    with pytest.raises(DifferentiationError, match="keyed .*itself"):
+        gradient(1.0, {"a": object()})
+
+
+@given(st.floats(0.05, 0.95), st.floats(-3.0, 3.0))
+@examples(quick=15, long=200)
+def test_compiled_gradients_at_random_points_equal_python_and_finite_differences(x, y):
+    assert close(differentiate(LOGISTIC)(x), differentiate(logistic)(x))
+    got = differentiate(TRIG_SUM, wrt=(0, 1))(x, y)
+    assert close(got, differentiate(trig_sum, wrt=(0, 1))(x, y))
+    step = 1e-6
+    assert math.isclose(got[1], (trig_sum(x, y + step) - trig_sum(x, y - step)) / (2 * step),
+                        rel_tol=1e-5, abs_tol=1e-6)
+
+
+SAMPLE = ["while_with_break_and_continue", "nested_loops", "return_from_loop", "euler_ode"]
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_a_sample_of_the_corpus_compiles_to_the_python_derivative(name):
+    function, args = next((f, a) for f, a in CORPUS if f.__name__ == name)
+    assert numba_corpus.check(function, args) == ("right", "")
