@@ -10,6 +10,7 @@ import weakref
 
 from ast_ad import display, pickling
 from ast_ad.backend import standalone as standalone_modules
+from ast_ad.ad.effects import refuse_effects_of_cached_helpers
 from ast_ad.ad.forward import first_effect, forward, whole_gradients
 from ast_ad.ad.reverse import reverse
 from ast_ad.ad.sweeps import guard_arguments
@@ -123,7 +124,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     single_leaf = single and names[0] not in containers
     tree = check(tree)
     _debug("parsed", tree)
-    trace = lower(tree)
+    trace = refuse_effects_of_cached_helpers(lower(tree))
     _debug("lower", trace, grammar.verify_trace)
     if optimized:
         trace = share_common_values(trace)
@@ -159,7 +160,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     from ast_ad.backend import numba_compile, numba_target
 
     keyword_defaults = {**(scope.kwdefaults or {}), **seeds}
-    defaults = (scope.defaults or ()) + tuple(keyword_defaults[a.id]
+    defaults = (scope.defaults or ()) + tuple(keyword_defaults.get(a.id)
                                               for a in derivative.args.kwonlyargs)
     tree = numba_target.to_numba_subset(anno.copy_tree(derivative), slot)
     python_code = compile_function(to_source(tree), tree.name, scope, bindings, {},

@@ -1,5 +1,7 @@
 """Calls with effects run as often as in the function, and their values are never drawn again."""
 
+import functools
+import math
 import random
 
 import numpy as np
@@ -175,3 +177,33 @@ def test_a_display_handed_to_an_effect_is_the_value_python_makes(mode):
     log = []
     assert differentiate(f, mode=mode)(1.5, log) == pytest.approx(9.0)
     assert log == [(1.5, 2.25), [2.25, 2.0]] and type(log[0]) is tuple
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_cached_helper_with_an_effect_is_refused_and_a_pure_one_is_seen_through(mode):
+    f = make_function("""
+        @functools.cache
+        def noisy(a):
+            print("computing")
+            return a * a
+
+        @functools.lru_cache(maxsize=None)
+        def quiet(a):
+            return math.sin(a) * a
+
+        def f(x):
+            return noisy(x) + quiet(x)
+    """, "f", {"functools": functools, "math": math})
+    with pytest.raises(UnsupportedSyntaxError, match=r":4: `noisy` is cached .* has effects"):
+        differentiate(f, mode=mode)
+    g = make_function("""
+        @functools.lru_cache(maxsize=None)
+        def quiet(a):
+            return math.sin(a) * a
+
+        def g(x):
+            return quiet(x) * x
+    """, "g", {"functools": functools, "math": math})
+    x = 0.7
+    expected = 2 * x * math.sin(x) + x * x * math.cos(x)
+    assert math.isclose(differentiate(g, mode=mode)(x), expected, rel_tol=1e-12)

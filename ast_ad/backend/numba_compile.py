@@ -15,7 +15,7 @@ from numba.core import errors as numba_errors
 
 import ast_ad.runtime.compiled  # noqa: F401 - registers the helpers' compiled forms
 from ast_ad.backend.codegen import compile_function
-from ast_ad.errors import DifferentiationError
+from ast_ad.errors import DifferentiationError, format_message
 from ast_ad.ir.scope import Scope
 
 _LOCATION = re.compile(r'File "([^"]+)", line (\d+)')
@@ -58,18 +58,24 @@ def _report_failures(dispatcher, function):
 
 
 def _explained(error, dispatcher, function, primal_args):
+    """The error to raise for Numba's `error`, at the user's file and line: the line of
+    the function Numba stopped at, when the function itself does not compile, else the
+    function's `def`."""
     code = function.py_func.__code__
-    where = f"{function.__name__} ({code.co_filename}:{code.co_firstlineno})"
     try:
         function._compile_for_args(*primal_args)
     except numba_errors.NumbaError as primal_error:
-        return DifferentiationError(f"Numba cannot compile {where} itself for these "
-                                    f"arguments:\n{_reason(primal_error)}")
+        found = [m for m in _LOCATION.finditer(str(primal_error))
+                 if m.group(1) == code.co_filename]
+        line = int(found[0].group(2)) if found else code.co_firstlineno
+        return DifferentiationError(format_message(
+            f"Numba cannot compile {function.__name__} itself for these arguments:\n"
+            f"{_reason(primal_error)}", code.co_filename, line))
     except Exception:  # noqa: BLE001 - a wrong argument: the derivative's report says more
         pass
-    return DifferentiationError(
-        f"Numba cannot compile {dispatcher.__name__}, the derivative of {where}:\n"
-        f"{_reason(error)}{_failing_line(error)}")
+    return DifferentiationError(format_message(
+        f"Numba cannot compile {dispatcher.__name__}, the derivative of {function.__name__}:"
+        f"\n{_reason(error)}{_failing_line(error)}", code.co_filename, code.co_firstlineno))
 
 
 def _reason(error):

@@ -65,14 +65,11 @@ def to_numba_subset(function, aux_slot=None):
 
 
 def _seeds_positional(function):
-    """Numba has no keyword-only parameters: they follow the others, with their defaults."""
+    """Numba has no keyword-only parameters: they follow the others, with their defaults
+    (None for a seed that has none, a list's, which must then be given)."""
     args = function.args
-    if any(default is None for default in args.kw_defaults):
-        missing = [a.id for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
-        raise _refusal(function, f"keyword-only parameters without a default "
-                                 f"({', '.join(missing)}), which Numba cannot take")
     args.args += args.kwonlyargs
-    args.defaults += args.kw_defaults
+    args.defaults += [nodes.constant(None) if d is None else d for d in args.kw_defaults]
     args.kwonlyargs, args.kw_defaults = [], []
 
 

@@ -17,7 +17,8 @@ from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.check import check
 from ast_ad.frontend.jumps import returns_assigning
 from ast_ad.frontend.jumps import without_early_returns
-from ast_ad.frontend.parse import is_bound_method, parameters, parse_function, seen_through
+from ast_ad.frontend.parse import (is_bound_method, is_cached, parameters, parse_function,
+                                   seen_through)
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.scope import MISSING, Static
@@ -225,7 +226,7 @@ class Expressions:
             return call if not_inlined is None else anno.set(call, "not_inlined", not_inlined)
         if function.value not in self.found["inlined"]:
             self.found["inlined"].append(function.value)
-        return self.inline(expr, tree, seen_through(function.value), args, keywords, names)
+        return self.inline(expr, tree, function.value, args, keywords, names)
 
     def argument(self, expr):
         """An atom; a display (`[a, b]`, `(n, 3)`) stays one, of atoms, unless constant."""
@@ -268,8 +269,13 @@ class Expressions:
             callee.line_node = expr
             callee.emit(nodes.assign(callee.current[name], value))
         callee.out = self.namer.temporary()
+        start = len(self.trace)
         for stmt in tree.body:
             callee.statement(stmt)
+        if is_cached(function):
+            for node in (n for stmt in self.trace[start:] for n in nodes.walk(stmt)):
+                if isinstance(node, gast.stmt):
+                    anno.set(node, "cached", tree.name)
         if results is not None:
             return [nodes.load(name) for name in results]
         return nodes.load(callee.out)

@@ -28,9 +28,14 @@ def seen_through(function):
         return seen_through(getattr(function, "python_derivative", function.py_func))
     if isinstance(function, (staticmethod, classmethod)):
         return seen_through(function.__func__)
-    if hasattr(function, "cache_info") and hasattr(function, "__wrapped__"):
+    if is_cached(function):
         return seen_through(function.__wrapped__)
     return function
+
+
+def is_cached(function):
+    """A function of `functools.cache` or `functools.lru_cache`."""
+    return hasattr(function, "cache_info") and hasattr(function, "__wrapped__")
 
 
 def is_dispatcher(function):

@@ -45,7 +45,8 @@ Annotations (`ast_ad.ir.annotations`), and the pass that sets each:
     on statements        carried (lower: the copy that ends an iteration), declaration
                          (lower), comment and quotes (the sweeps: printed as comments),
                          stack (reverse: a push or pop of a loop's stack), reversal
-                         (reverse: a loop of the adjoint sweep)
+                         (reverse: a loop of the adjoint sweep), cached (lower: the name
+                         of the `functools.cache`d helper it was inlined from)
     on loops             carries (lower: the sorted names the loop carries)
 
 The derivative (after `reverse`, `forward` and `optimize`) is ordinary Python in the

@@ -56,8 +56,9 @@ def zeros_like(x):
 
 def empty_stack(like, count):
     """Room for the `count` values like `like` that a loop of known trip count stores: how
-    compiled code keeps a stack, in one array rather than a list."""
-    return np.empty((count,) + shape_of(like), dtype=np.result_type(like))
+    compiled code keeps a stack, in one array rather than a list (of floats for numbers,
+    which an int may become in a later iteration)."""
+    return np.empty((count,) + shape_of(like), dtype=np.result_type(like, 1.0))
 
 
 def shape_stack(like, count):

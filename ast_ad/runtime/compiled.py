@@ -36,9 +36,7 @@ def _literal(kind):
 
 @overload(arrays.empty_stack)
 def _empty_stack(like, count):
-    if isinstance(like, types.Integer):
-        return lambda like, count: np.empty(count, np.int64)
-    if _is_number(like):
+    if _is_number(like):  # of floats even for an int: a later iteration's may be a float
         return lambda like, count: np.empty(count, np.float64)
     if _is_array(like):
         dtype = like.dtype
@@ -93,7 +91,7 @@ def _range_item(sequence, k):
         return sliced
 
 
-@overload(checks.require_number)
+@overload(checks.require_number, prefer_literal=True)
 def _require_number(value, name, function):
     if _is_number(value):
         return lambda value, name, function: None
@@ -101,7 +99,7 @@ def _require_number(value, name, function):
                       "it differentiates; it was made for a number")
 
 
-@overload(checks.require_array)
+@overload(checks.require_array, prefer_literal=True)
 def _require_array(value, name, function):
     if _is_number(value) or _is_array(value) and isinstance(value.dtype, types.Float):
         return lambda value, name, function: None
@@ -109,12 +107,28 @@ def _require_array(value, name, function):
                       "it differentiates; it was made for a NumPy array of floats or a number")
 
 
-@overload(checks.require_scalar)
+@overload(checks.require_scalar, prefer_literal=True)
 def _require_scalar(out, filename, lineno):
     if _is_number(out) or _is_array(out) and out.ndim == 0:
         return lambda out, filename, lineno: None
     raise TypingError(format_message(f"the function returns an array; {ARRAY_OUTPUT_ADVICE}",
                                      _literal(filename), _literal(lineno)))
+
+
+@overload(checks.assertion, prefer_literal=True)
+def _assertion(holds, message=None):
+    """`assert holds, message`: Numba raises only messages known when it compiles."""
+    text = _literal(message)
+    if text is None:
+        def checked(holds, message=None):
+            if not holds:
+                raise AssertionError()
+        return checked
+
+    def checked_with_message(holds, message=None):
+        if not holds:
+            raise AssertionError(text)
+    return checked_with_message
 
 
 @overload(checks.zero_gradient)
@@ -145,14 +159,16 @@ def _unbroadcast(g, x):
 
 @overload(arrays.broadcast_like)
 def _broadcast_like(t, z):
-    if _is_number(z) or _is_array(t) and _is_array(z) and t.ndim == z.ndim:
-        return lambda t, z: t
-    if _is_number(t) and _is_array(z):
-        return lambda t, z: np.full(z.shape, t)
+    if isinstance(t, types.NoneType) and _is_number(z):
+        return lambda t, z: 1.0  # a left-out seed of a number: its whole gradient's
     if isinstance(t, types.NoneType):
         raise TypingError("a compiled forward-mode derivative needs the direction of each "
                           "array it differentiates, given after the function's arguments: "
                           "it cannot compute a whole gradient by calling back into Python")
+    if _is_number(z) or _is_array(t) and _is_array(z) and t.ndim == z.ndim:
+        return lambda t, z: t
+    if _is_number(t) and _is_array(z):
+        return lambda t, z: np.full(z.shape, t)
     raise TypingError(f"compiled code cannot broadcast a tangent of type {t} to {z}")
 
 
@@ -187,13 +203,22 @@ def _uniform_adjoint(g, like):
     raise TypingError(f"compiled code cannot spread an adjoint of type {g} over {like}")
 
 
-@overload(arrays.sum_adjoint)
+@overload(arrays.sum_adjoint, prefer_literal=True)
 def _sum_adjoint(g, x, axis=None, keepdims=False):
     if _is_number(g) and _is_array(x) and _literal(axis) is None:
         return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
     if _is_number(x):
         return lambda g, x, axis=None, keepdims=False: g
     raise TypingError("compiled code spreads the adjoint of a sum over every axis only")
+
+
+@overload(arrays.mean_adjoint, prefer_literal=True)
+def _mean_adjoint(g, x, axis=None, keepdims=False):
+    if _is_number(g) and _is_array(x) and _literal(axis) is None:
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / max(x.size, 1))
+    if _is_number(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    raise TypingError("compiled code spreads the adjoint of a mean over every axis only")
 
 
 @overload(arrays.materialize)

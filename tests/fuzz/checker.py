@@ -95,9 +95,11 @@ def time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None):
+def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None,
+                  compiled=False):
     """The result of every check of `program` (or of those named in `only`), which
-    `files` loads as a module."""
+    `files` loads as a module; with `compiled`, of its derivatives compiled by Numba too,
+    where Numba compiles the program."""
     started = time.perf_counter()
     result = Result(program.seed, program.index, "right", [], program.source,
                     second_wrt=program.second_wrt)
@@ -110,7 +112,7 @@ def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None):
         else:
             try:
                 if hasattr(module, "f"):
-                    _check_module(program, module, result, seconds_per_step, only)
+                    _check_module(program, module, result, seconds_per_step, only, compiled)
                 else:
                     result.checks.append(Check("load", "crashed", "the module has no f"))
             finally:
@@ -121,7 +123,7 @@ def check_program(program, files, seconds_per_step=SECONDS_PER_STEP, only=None):
     return result
 
 
-def _check_module(program, module, result, seconds, only):
+def _check_module(program, module, result, seconds, only, compiled=False):
     derivatives = _transform(program, module.f, result.checks, seconds, only,
                              getattr(module, "f_params", None))
     second_order = only is None or any(name.endswith("over reverse") for name in only)
@@ -136,6 +138,59 @@ def _check_module(program, module, result, seconds, only):
             result.checks.append(Check(name, "skipped", "no point had a reference"))
             continue
         result.checks.append(_evaluate(program, name, derivative, reference, seconds))
+    if compiled and reference is not None:
+        result.checks += _compiled_checks(program, module.f, derivatives, reference, seconds)
+
+
+COMPILED_RTOL = 1e-9  # compiled and Python derivatives differ by rounding only
+
+
+def _compiled_checks(program, f, derivatives, reference, seconds):
+    """The derivatives of `f` compiled by Numba against the Python ones, at the
+    reference's point, where Numba compiles `f` itself. Not for a program with effects:
+    compiled code draws from Numba's generator, not Python's, and prints to the process's
+    own output."""
+    import numba
+
+    if re.search(r"random\.|print\(", program.source) or set(program.extras) - {"n"}:
+        return []
+    try:
+        compiled_f = numba.njit(f)
+        with time_limit(seconds):
+            compiled_f(*program.arguments(reference.point))
+    except Timeout as error:
+        return [_crash("compiled", error)]
+    except Exception:  # noqa: BLE001 - outside Numba's subset: nothing to check
+        return []
+    positions = tuple(program.parameters.index(n) for n in program.differentiated)
+    checks = []
+    for mode in ("reverse", "forward"):
+        name = f"compiled {mode}"
+        if mode not in derivatives:
+            continue
+        keywords = {"w_dot": _direction(program)} if "w" in program.differentiated and \
+            mode == "forward" else {}
+        try:
+            with time_limit(seconds):
+                got = differentiate(compiled_f, wrt=positions, mode=mode)(
+                    *program.arguments(reference.point), **keywords)
+        except DifferentiationError as error:
+            refusal = _refusal(name, error, program, False)
+            reasons = [line for line in str(error).split("\n")  # Numba's, indented by two
+                       if line.startswith("  ") and not line.startswith("   ")]
+            refusal.summary += f" {reasons[0].strip()}" if reasons else ""
+            checks.append(refusal)
+            continue
+        except (Exception, Timeout) as error:
+            checks.append(_crash(name, error))
+            continue
+        expected = derivatives[mode](*program.arguments(reference.point), **keywords)
+        problems = [_difference(g, e, COMPILED_RTOL, 0.0) for g, e in zip(got, expected)]
+        problem = next((p for p in problems if p), None)
+        checks.append(Check(name, "wrong", f"against the Python derivative: {problem}",
+                            f"expected {expected!r}\ngot {got!r}") if problem else
+                      Check(name, "right"))
+    return checks
 
 
 def _transform(program, f, checks, seconds, only=None, f_params=None):

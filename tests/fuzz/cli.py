@@ -24,6 +24,9 @@ def parse(argv):
                         help="print every program shown with all its checks")
     parser.add_argument("--timeout", type=float, default=60,
                         help="seconds one transformation or call may take")
+    parser.add_argument("--numba", action="store_true",
+                        help="also check the derivatives compiled by Numba, where Numba "
+                             "compiles the program, against the Python ones")
     parser.add_argument("--reduce", action="store_true",
                         help="with --index: shrink a failing program, keeping its failure")
     args = parser.parse_args(argv)
@@ -58,7 +61,7 @@ def main(argv=None):
             print(program_text(result, verbose), flush=True)
 
     started = time.perf_counter()
-    summary = run(args.seed, count, args.jobs, on_result, args.timeout, first)
+    summary = run(args.seed, count, args.jobs, on_result, args.timeout, first, args.numba)
     print(f"({time.perf_counter() - started:.1f} s, seed {args.seed}, {args.jobs} jobs)")
     print(summary_text(summary))
     return 0

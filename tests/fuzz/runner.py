@@ -18,6 +18,7 @@ OUTCOMES = ("right", "wrong", "refused", "crashed")
 
 _worker_files = None
 _worker_seconds = SECONDS_PER_STEP
+_worker_compiled = False
 
 
 @dataclass
@@ -53,15 +54,17 @@ def check_one(seed, index, seconds=SECONDS_PER_STEP):
         return check_program(generate(seed, index), files, seconds)
 
 
-def run(seed, programs, jobs=1, on_result=None, seconds=SECONDS_PER_STEP, first=0):
-    """Check `programs` programs from index `first`; `on_result` sees each result in order."""
+def run(seed, programs, jobs=1, on_result=None, seconds=SECONDS_PER_STEP, first=0,
+        compiled=False):
+    """Check `programs` programs from index `first`; `on_result` sees each result in order.
+    With `compiled`, the derivatives Numba compiles are checked too."""
     summary = Summary()
     folder = tempfile.mkdtemp(prefix="ast_ad_fuzz_")
-    pool = _pool(jobs, folder, seconds) if jobs > 1 else None
+    pool = _pool(jobs, folder, seconds, compiled) if jobs > 1 else None
     try:
         pending, following = range(first, first + programs), first + programs
         while pending:
-            for result in _results(pool, folder, seed, pending, seconds):
+            for result in _results(pool, folder, seed, pending, seconds, compiled):
                 summary.add(result)
                 if on_result:
                     on_result(result)
@@ -78,25 +81,27 @@ def run(seed, programs, jobs=1, on_result=None, seconds=SECONDS_PER_STEP, first=
     return summary
 
 
-def _pool(jobs, folder, seconds):
+def _pool(jobs, folder, seconds, compiled):
     context = multiprocessing.get_context("fork")
-    return context.Pool(jobs, initializer=_start_worker, initargs=(folder, seconds))
+    return context.Pool(jobs, initializer=_start_worker, initargs=(folder, seconds, compiled))
 
 
-def _start_worker(folder, seconds):
-    global _worker_files, _worker_seconds
+def _start_worker(folder, seconds, compiled):
+    global _worker_files, _worker_seconds, _worker_compiled
     _worker_files, _worker_seconds = ProgramFiles(folder), seconds
+    _worker_compiled = compiled
 
 
 def _check_in_worker(task):
     seed, index = task
-    return check_program(generate(seed, index), _worker_files, _worker_seconds)
+    return check_program(generate(seed, index), _worker_files, _worker_seconds,
+                         compiled=_worker_compiled)
 
 
-def _results(pool, folder, seed, indices, seconds):
+def _results(pool, folder, seed, indices, seconds, compiled):
     if pool is None:
         files = ProgramFiles(folder)
         for index in indices:
-            yield check_program(generate(seed, index), files, seconds)
+            yield check_program(generate(seed, index), files, seconds, compiled=compiled)
         return
     yield from pool.imap(_check_in_worker, [(seed, i) for i in indices], chunksize=4)
