@@ -94,6 +94,9 @@ def parse_function(function):
             "Its source is one expression inside a line of other code; write it as a `def`."
         )
     try:  # the function's own code: not the function a `functools.wraps` wrapper calls
+        if function.__code__.co_filename == "<string>":
+            # exec's: whatever text linecache holds under that name belongs to another
+            raise OSError("could not get source code")
         lines, first_line = inspect.getsourcelines(function.__code__)
     except (OSError, TypeError) as error:
         raise DifferentiationError(
