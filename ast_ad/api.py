@@ -261,7 +261,7 @@ def standalone_module(function, text, folder):
         raise DifferentiationError(
             f"{function.__name__} is compiled by Numba, whose compiled forms of ast_ad's "
             "helpers a standalone module cannot carry yet; write the module of the Python "
-            f"derivative, source(differentiate({_first_name(function)}.py_func, ...), "
+            f"derivative, source(differentiate({_origin_name(function)}.py_func, ...), "
             "standalone=True)")
     origin, steps = derivation(function)
     body = standalone_modules.module_body(function, text, folder)
@@ -269,7 +269,7 @@ def standalone_module(function, text, folder):
                                      __version__, folder) + "\n\n" + body
 
 
-def _first_name(function):
+def _origin_name(function):
     origin, _ = derivation(function)
     return getattr(origin, "__name__", "f")
 

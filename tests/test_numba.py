@@ -221,5 +221,38 @@ def test_a_stack_of_a_value_that_starts_as_an_int_keeps_the_floats_it_becomes():
             return s
     """)
     gradient = differentiate(numba.njit(function))
-    assert "empty_stack(s, n)" in source(gradient)
+    assert "empty_stack(s, max(n, 0))" in source(gradient)
     assert close(gradient(1, 5), differentiate(function)(1, 5))
+
+
+def test_review_cases_give_the_python_derivative_or_a_clear_error():
+    """A stack read only for shapes, by a loop that counts it; a slice added into; an
+    index array, refused (`+=` would add a repeated index once); a negative count."""
+    namespace = {"np": np}
+    shapes = make_function("""
+        def shapes(x):
+            s = 0.0
+            for _ in range(3):
+                s = s + np.sum(x * x)
+            return s
+    """, namespace=namespace)
+    sliced = make_function("""
+        def sliced(x, n):
+            s = x[0] * 0.0
+            for j in range(n):
+                s = s + np.sum(x[1:] * x[j])
+            return s
+    """, namespace=namespace)
+    fancy = make_function("""
+        def fancy(x, idx):
+            s = 0.0
+            for j in range(2):
+                s = s + np.sum(x[idx] * x[j])
+            return s
+    """, namespace=namespace)
+    x = np.array([1.0, 2.0, 3.0])
+    assert close(differentiate(numba.njit(shapes))(x), differentiate(shapes)(x))
+    for n in (3, -2):
+        assert close(differentiate(numba.njit(sliced))(x, n), differentiate(sliced)(x, n))
+    with pytest.raises(DifferentiationError, match="integers and slices"):
+        differentiate(numba.njit(fancy))(x, np.array([1, 1, 2]))

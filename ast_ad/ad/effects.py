@@ -108,10 +108,13 @@ def refuse_effects_of_cached_helpers(trace):
     """Raise where a helper cached with `functools.cache` or `lru_cache` has an effect: the
     cache runs it only when it misses, which depends on what ran before, while the
     derivative, which inlines the helper, would run it every time."""
+    own_lists = {stmt.targets[0].id for stmt in nodes.walk(trace)
+                 if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.List) and
+                 isinstance(stmt.targets[0], gast.Name)}
     for stmt in nodes.walk(trace):
         helper = anno.get(stmt, "cached")
-        if helper is not None and (is_effect_only(stmt) or isinstance(stmt, gast.Assign) and
-                                   has_effects(stmt.value)):
+        if helper is not None and (is_effect_only(stmt, own_lists) or
+                                   isinstance(stmt, gast.Assign) and has_effects(stmt.value)):
             raise anno.get(trace, "origin").unsupported(
                 stmt, f"`{helper}` is cached (functools.cache or lru_cache) and has effects "
                       "here, which its cache runs only when it misses; ast_ad cannot "

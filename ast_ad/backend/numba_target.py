@@ -18,7 +18,8 @@ added together. This pass rewrites the final derivative, each rewrite on its own
 - a number's adjoint reset to `np.zeros_like(s)` is reset to 0.0, not to a 0-d array,
   and not at all where the next statement that reads it adds to it (`s_bar = 0.0 + g`
   would keep a chain of additions from one iteration to the next);
-- an adjoint that is a sum of terms with a first factor in common has it factored out,
+- an adjoint (`x_bar = ...`) that is a sum of terms with a first factor in common has it
+  factored out,
   `x_bar * ((1.0 - x) * 4.0 - 4.0 * x)`: in a loop, the chain of multiplications from
   one iteration's adjoint to the next is then one long, not two (which Numba, exact to
   IEEE arithmetic without `fastmath`, cannot do itself).
@@ -45,7 +46,10 @@ _REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin"}
 
 def to_numba_subset(function, aux_slot=None):
     """`function`, a derivative's final tree, rewritten in place for Numba; `aux_slot` is
-    the name of the object `has_aux` keeps the auxiliary value in, if any."""
+    the name of the object `has_aux` keeps the auxiliary value in, if any. The rewrites
+    run in this order: each reads the forms the ones before it leave (the in-place
+    adjoints find `np.zeros_like` before it becomes `zeros_like`, the stacks of shapes
+    find the stacks made arrays)."""
     names = Namer(nodes.names_in(function) | set(anno.get(function, "bindings")))
     _seeds_positional(function)
     if aux_slot is not None:
@@ -101,6 +105,7 @@ def _aux_as_a_name(function, slot, names):
 
 
 def _without_whole_gradient(function):
+    """The branch of a left-out seed, which calls back into Python for a whole gradient."""
     bindings = anno.get(function, "bindings")
     function.body = [s for s in function.body if not _returns_whole_gradient(s, bindings)]
 
@@ -116,10 +121,9 @@ def _returns_whole_gradient(stmt, bindings):
 def _stacks_preallocated(function, names):
     """A stack filled once per iteration by a top-level loop over a `range`, of a value
     defined before the loop and read back only by a reversed loop, becomes one array."""
-    body = function.body
     ranges = {}
-    defined = {a.id for a in function.args.args + function.args.kwonlyargs}
-    for position, stmt in enumerate(list(body)):
+    defined = {a.id for a in function.args.args}
+    for stmt in list(function.body):
         if isinstance(stmt, gast.Assign) and _is_call_of(stmt.value, "range"):
             ranges[stmt.targets[0].id] = stmt.value
         if isinstance(stmt, gast.For) and _trip_count(stmt.iter, ranges) is not None:
@@ -152,14 +156,19 @@ def _preallocate_in(function, loop, count, defined, names):
 
 def _trip_count(iterated, ranges):
     """How many times a loop over `iterated` runs, as an expression, where it is known
-    when the loop starts: for `range(n)`, `n`; for another range, its `len`."""
+    when the loop starts: for `range(100)`, `100`; for `range(n)`, `max(n, 0)`; for
+    another range, its `len`."""
     if isinstance(iterated, gast.Name) and iterated.id in ranges:
         return _len(iterated)
     if not _is_call_of(iterated, "range") or iterated.keywords:
         return None
-    if len(iterated.args) == 1:
-        return iterated.args[0]
-    return _len(iterated)
+    if len(iterated.args) != 1:
+        return _len(iterated)
+    count = iterated.args[0]
+    if isinstance(count, gast.Constant) and type(count.value) is int:
+        return nodes.constant(max(count.value, 0))
+    return gast.Call(func=nodes.load("max"), args=[anno.copy_tree(count), nodes.constant(0)],
+                     keywords=[])
 
 
 def _loop_index(loop, names):
@@ -193,8 +202,7 @@ def _only_pushed_here_and_reversed(function, stack, push):
     loops: what an array of the trip count's length can stand for."""
     starts = reads = 0
     for node in nodes.walk(function):
-        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) and \
-                node.targets[0].id == stack:
+        if isinstance(node, gast.Assign) and _assigned_by(node) == stack:
             starts += isinstance(node.value, gast.List) and not node.value.elts
             reads -= 1  # its target is no read
         elif isinstance(node, gast.Name) and node.id == stack:
@@ -206,9 +214,14 @@ def _only_pushed_here_and_reversed(function, stack, push):
 
 
 def _remove_start(function, stack):
-    function.body = [s for s in function.body
-                     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                             and s.targets[0].id == stack)]
+    function.body = [s for s in function.body if _assigned_by(s) != stack]
+
+
+def _assigned_by(stmt):
+    """The name `stmt` assigns, `name = ...` or `name += ...`, if it assigns one."""
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else \
+        getattr(stmt, "target", None) if isinstance(stmt, gast.AugAssign) else None
+    return target.id if isinstance(target, gast.Name) else None
 
 
 def _reversed_loops_indexed(function, names):
@@ -252,31 +265,48 @@ def _reversed_values(function):
 
 
 def _stacks_of_shapes(function, names):
-    """Stacks read only for their values' shapes hold them only when they are arrays."""
+    """Stacks whose every read is only for the value's shape hold values only when they
+    are arrays."""
     bindings = anno.get(function, "bindings")
+    stacks = {_assigned_by(s) for s in function.body if isinstance(s, gast.Assign) and
+              isinstance(s.value, gast.Call) and _called(s.value, bindings) is arrays.empty_stack}
+    reads = {}  # stack -> [(the statement reading it, whether only for its shape)]
     for position, loop in enumerate(function.body):
         if not isinstance(loop, gast.For):
             continue
         later = {n for stmt in function.body[position + 1:] for n in nodes.read_names(stmt)}
         shape_only = _read_for_shape_only(loop.body, bindings)
-        for read in [s for s in loop.body if _stack_read(s, bindings) is not None]:
-            stack, index = _stack_read(read, bindings)
-            value = read.targets[0].id
-            if value in shape_only and value not in later:
-                _keep_shapes_only(function, stack, names)
+        for read in loop.body:
+            stack = _stack_read(read, stacks)
+            if stack is not None:
+                value = read.targets[0].id
+                reads.setdefault(stack, []).append(
+                    (read, value in shape_only and value not in later))
+    for stack, found in reads.items():
+        if all(only_shape for _, only_shape in found) and \
+                len(found) == _reads_of(function, stack) - 1:  # and the push
+            _keep_shapes_only(function, stack, names)
+            for read, _ in found:
+                index = read.value.slice
                 read.value = gast.Call(
                     func=_bound(function, names, "kept_shape", arrays.kept_shape),
-                    args=[nodes.load(stack), nodes.load(index), nodes.load(value)],
+                    args=[nodes.load(stack), index, nodes.load(read.targets[0].id)],
                     keywords=[])
 
 
-def _stack_read(stmt, bindings):
-    """`(stack, index)` of `value = stack[index]` where `stack` is an `empty_stack`."""
-    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+def _stack_read(stmt, stacks):
+    """The stack of `stacks` that `stmt`, `value = stack[k]`, reads, if it is one."""
+    if isinstance(stmt, gast.Assign) and _assigned_by(stmt) is not None and \
             isinstance(stmt.value, gast.Subscript) and \
-            isinstance(stmt.value.value, gast.Name) and isinstance(stmt.value.slice, gast.Name):
-        return stmt.value.value.id, stmt.value.slice.id
+            isinstance(stmt.value.value, gast.Name) and stmt.value.value.id in stacks:
+        return stmt.value.value.id
     return None
+
+
+def _reads_of(function, name):
+    return sum(1 for node in nodes.walk(function)
+               if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and
+               node.id == name)
 
 
 def _read_for_shape_only(block, bindings):
@@ -318,24 +348,20 @@ def _is_elementwise(expression):
 
 
 def _keep_shapes_only(function, stack, names):
+    """`stack`'s allocation and push become those of a stack of shapes."""
     bindings = anno.get(function, "bindings")
-    for node in nodes.walk(function):
-        if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call) and \
-                _called(node.value, bindings) is arrays.empty_stack and \
-                node.targets[0].id == stack:
-            node.value.func = _bound(function, names, "shape_stack", arrays.shape_stack)
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if not isinstance(block, list):
-                continue
-            for position, stmt in enumerate(block):
-                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
-                        and isinstance(stmt.targets[0].value, gast.Name) and \
-                        stmt.targets[0].value.id == stack:
-                    block[position] = gast.Expr(value=gast.Call(
-                        func=_bound(function, names, "keep_shape", arrays.keep_shape),
-                        args=[nodes.load(stack), stmt.targets[0].slice, stmt.value],
-                        keywords=[]))
+    for _, _, block in list(nodes.blocks(function)):
+        for position, stmt in enumerate(block):
+            if _assigned_by(stmt) == stack and isinstance(stmt.value, gast.Call) and \
+                    _called(stmt.value, bindings) is arrays.empty_stack:
+                stmt.value.func = _bound(function, names, "shape_stack", arrays.shape_stack)
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
+                    and isinstance(stmt.targets[0].value, gast.Name) and \
+                    stmt.targets[0].value.id == stack:
+                block[position] = gast.Expr(value=gast.Call(
+                    func=_bound(function, names, "keep_shape", arrays.keep_shape),
+                    args=[nodes.load(stack), stmt.targets[0].slice, stmt.value],
+                    keywords=[]))
 
 
 def _reversed_items(iterated):
@@ -366,35 +392,98 @@ def _adjoints_in_place(function):
     `x_bar[i] += v_bar`, when nothing else reads it before it is returned."""
     bindings = anno.get(function, "bindings")
     for name in _adjoints_by_parts(function, bindings):
-        for node in nodes.walk(function):
-            for field in ("body", "orelse"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    block[:] = [_in_place(stmt, name, bindings) for stmt in block]
+        for _, _, block in list(nodes.blocks(function)):
+            block[:] = [_in_place(stmt, name, bindings) for stmt in block]
 
 
 def _adjoints_by_parts(function, bindings):
     """The adjoints started by `np.zeros_like` and then only added into by parts, and read
     by nothing else than those additions and a `return`."""
     starts, parts, other, reads = {}, {}, set(), {}
+    integers = _integer_names(function)
     for node in nodes.walk(function):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             reads[node.id] = reads.get(node.id, 0) + 1
-        if not isinstance(node, (gast.Assign, gast.AugAssign)):
+        name = _assigned_by(node) if isinstance(node, (gast.Assign, gast.AugAssign)) else None
+        if name is None:
             continue
-        target = node.targets[0] if isinstance(node, gast.Assign) else node.target
-        if not isinstance(target, gast.Name):
-            continue
+        part = _part_added(node, name, bindings)
         if isinstance(node, gast.Assign) and _is_call_of(node.value, "zeros_like", module=True):
-            starts[target.id] = starts.get(target.id, 0) + 1
-        elif _part_added(node, target.id, bindings) is not None:
-            parts[target.id] = parts.get(target.id, 0) + isinstance(node, gast.Assign)
+            starts[name] = starts.get(name, 0) + 1
+        elif part is not None and _selects_each_once(part.args[2], integers):
+            parts[name] = parts.get(name, 0) + isinstance(node, gast.Assign)
         else:
-            other.add(target.id)
+            other.add(name)
     returned = _read_at_return(function, bindings)
     return [name for name, count in starts.items()
             if count == 1 and name in parts and name not in other and
             reads.get(name, 0) == returned.count(name) + parts[name]]
+
+
+def _selects_each_once(index, integers):
+    """Whether `index` is made of integers and slices, which select each element once:
+    an index array may select one twice, which `+=` would add once."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return all(_is_integer(p, integers) or _is_call_of(p, "slice") and
+               all(_is_integer(a, integers) or isinstance(a, gast.Constant) and a.value is None
+                   for a in p.args) for p in parts)
+
+
+def _integer_names(function):
+    """The names that hold an integer wherever they are assigned: loop counters over
+    ranges, items of ranges, and integer arithmetic of those."""
+    ranges = {_assigned_by(s) for s in nodes.walk(function)
+              if isinstance(s, gast.Assign) and _is_call_of(s.value, "range")}
+    assignments = {}
+    for node in nodes.walk(function):
+        if isinstance(node, gast.For) and _ranges_over(node.iter, ranges):
+            targets = node.target.elts if isinstance(node.target, gast.Tuple) else [node.target]
+            for target in targets:  # `k, i in enumerate(range(...))`: both
+                assignments.setdefault(target.id, []).append(None)
+        elif isinstance(node, gast.For):
+            for target in nodes.names_in(node.target):
+                assignments.setdefault(target, []).append(False)
+        elif isinstance(node, (gast.Assign, gast.AugAssign)) and _assigned_by(node):
+            value = node.value if isinstance(node, gast.Assign) else \
+                gast.BinOp(left=node.target, op=node.op, right=node.value)
+            assignments.setdefault(_assigned_by(node), []).append(value)
+        elif isinstance(node, gast.Assign):
+            for target in nodes.names_in(node.targets[0]):
+                assignments.setdefault(target, []).append(False)
+    integers = set()
+    changed = True
+    while changed:  # a fixed point over the assignments of a few names
+        changed = False
+        for name, values in assignments.items():
+            if name not in integers and all(
+                    v is None or v is not False and _is_integer(v, integers, ranges)
+                    for v in values):
+                integers.add(name)
+                changed = True
+    return integers
+
+
+def _ranges_over(iterated, ranges):
+    if _is_call_of(iterated, "enumerate"):
+        iterated = iterated.args[0]
+    return _is_call_of(iterated, "range") or \
+        isinstance(iterated, gast.Name) and iterated.id in ranges
+
+
+def _is_integer(expression, integers, ranges=()):
+    if isinstance(expression, gast.Constant):
+        return type(expression.value) is int
+    if isinstance(expression, gast.Name):
+        return expression.id in integers
+    if isinstance(expression, gast.BinOp) and isinstance(
+            expression.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)):
+        return _is_integer(expression.left, integers, ranges) and \
+            _is_integer(expression.right, integers, ranges)
+    if isinstance(expression, gast.UnaryOp) and isinstance(expression.op, gast.USub):
+        return _is_integer(expression.operand, integers, ranges)
+    if isinstance(expression, gast.Subscript):  # an item of a range
+        return isinstance(expression.value, gast.Name) and expression.value.id in ranges
+    return _is_call_of(expression, "len")
 
 
 def _read_at_return(function, bindings):
@@ -429,9 +518,8 @@ def _part_added(stmt, name, bindings):
 
 
 def _in_place(stmt, name, bindings):
-    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else \
-        getattr(stmt, "target", None)
-    if not (isinstance(target, gast.Name) and target.id == name):
+    """`stmt`, its start or an addition of a part of `name`, written in place."""
+    if _assigned_by(stmt) != name:
         return stmt
     if isinstance(stmt, gast.Assign) and _is_call_of(stmt.value, "zeros_like", module=True):
         stmt.value.func.attr = "zeros"  # float zeros: an integer array's gradient is not
@@ -458,6 +546,7 @@ def _zeros_of_numbers_unboxed(function, names):
 
 
 def _products_as_operators(function):
+    """Numba has no `np.matmul`, and has `@`."""
     class Products(gast.NodeTransformer):
         def visit_Call(self, node):
             self.generic_visit(node)
@@ -470,8 +559,10 @@ def _products_as_operators(function):
 
 
 def _common_factors_out(function):
+    """Only adjoints: the primal values stay as the function computes them."""
     for node in nodes.walk(function):
-        if isinstance(node, (gast.Assign, gast.AugAssign)):
+        if isinstance(node, (gast.Assign, gast.AugAssign)) and \
+                (_assigned_by(node) or "").endswith("_bar"):
             node.value = _factored(node.value)
 
 
@@ -549,6 +640,7 @@ def _unbroadcast_added(stmt, name, like, bindings):
 
 
 def _reductions_plain(function):
+    """Numba's reductions take no `axis=None` nor `keepdims=False`: NumPy's defaults."""
     for node in nodes.walk(function):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
                 node.func.attr in _REDUCTIONS and nodes.is_static(node.func):

@@ -72,8 +72,9 @@ def keep_shape(stack, k, value):
 
 
 def kept_shape(stack, k, value):
-    """`stack[k]`, read only for its shape: compiled code keeps no number in a
-    `shape_stack`, whose shape is the same in every iteration, and gives back `value`."""
+    """`stack[k]`, read only for its shape. Compiled code keeps no number in a
+    `shape_stack` (a number's shape is known when it compiles), and gives back `value`,
+    the number the name holds already."""
     return stack[k]
 
 

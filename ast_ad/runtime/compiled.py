@@ -10,7 +10,6 @@ with a message that says which.
 
 import operator
 
-import numba
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
@@ -46,8 +45,8 @@ def _empty_stack(like, count):
 
 @overload(arrays.shape_stack)
 def _shape_stack(like, count):
-    if _is_number(like):
-        return lambda like, count: np.empty(0)
+    if _is_number(like):  # as long as the loop, as a loop reversed over it counts it
+        return lambda like, count: np.empty((count, 0))
     return lambda like, count: arrays.empty_stack(like, count)
 
 
@@ -82,7 +81,14 @@ def _range_item(sequence, k):
     if not isinstance(sequence, types.RangeType):
         return None
     if isinstance(k, types.Integer):
-        return lambda sequence, k: sequence.start + k * sequence.step
+        def item(sequence, k):
+            n = len(sequence)
+            if k < 0:
+                k += n
+            if not 0 <= k < n:
+                raise IndexError("range object index out of range")
+            return sequence.start + k * sequence.step
+        return item
     if isinstance(k, types.SliceType):
         def sliced(sequence, k):
             start, stop, step = k.indices(len(sequence))
@@ -153,7 +159,12 @@ def _unbroadcast(g, x):
             return g
         return same_shape
     if _is_array(g) and _is_array(x) and g.ndim == x.ndim + 1:
-        return lambda g, x: np.sum(g, axis=0)
+        def leading_axis_summed(g, x):
+            if g.shape[1:] != x.shape:
+                raise ValueError("compiled code sums an adjoint back to its operand's shape "
+                                 "only where it was broadcast along a leading axis")
+            return np.sum(g, axis=0)
+        return leading_axis_summed
     raise TypingError(f"compiled code cannot sum an adjoint of type {g} back to {x}")
 
 
@@ -247,7 +258,3 @@ overload(linalg.matmul_adjoint_right)(_products(lambda g, x, y: g * x, {
     (2, 1): lambda g, x, y: g @ x,
     (1, 2): lambda g, x, y: np.outer(x, g)}))
 
-
-def jit(options):
-    """Numba's decorator with `options`: a derivative compiles as its function did."""
-    return numba.jit(**options)
