@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from ast_ad.api import adjoint_with_seed, differentiate
 from ast_ad.errors import DifferentiationError
-from ast_ad.frontend.parse import is_dispatcher, name_of
+from ast_ad.frontend.parse import is_dispatcher, name_of, underlying
 
 __all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -304,7 +304,12 @@ def _leading(function, count, what):
 
 
 def seed_names(derivative, function):
-    """The keyword-only seeds `differentiate` appended to `function`'s parameters."""
+    """The seeds `differentiate` appended to `function`'s parameters: keyword-only, or,
+    for a Numba function, positional after them."""
+    if is_dispatcher(derivative):
+        own = inspect.signature(underlying(function)).parameters
+        return list(inspect.signature(derivative.py_func).parameters)[len(own):]
+
     def keyword_only(f):
         return [p.name for p in inspect.signature(f).parameters.values()
                 if p.kind is inspect.Parameter.KEYWORD_ONLY]

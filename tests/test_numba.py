@@ -256,3 +256,16 @@ def test_review_cases_give_the_python_derivative_or_a_clear_error():
         assert close(differentiate(numba.njit(sliced))(x, n), differentiate(sliced)(x, n))
     with pytest.raises(DifferentiationError, match="integers and slices"):
         differentiate(numba.njit(fancy))(x, np.array([1, 1, 2]))
+
+
+def test_jvp_vjp_and_jacobian_pass_their_seeds_to_the_compiled_derivative():
+    from ast_ad import jacobian, jvp, vjp
+
+    assert close(jvp(TRIG_SUM, (0.3, 0.7), (1.0, 0.0)), jvp(trig_sum, (0.3, 0.7), (1.0, 0.0)))
+    assert close(vjp(TRIG_SUM, 0.3, 0.7)[1](2.0), vjp(trig_sum, 0.3, 0.7)[1](2.0))
+    x = np.linspace(-1.0, 1.5, 5)
+    assert close(vjp(ROSENBROCK, x)[1](2.0), vjp(rosenbrock, x)[1](2.0))
+    for mode in ("reverse", "forward"):
+        assert close(jacobian(ROSENBROCK, mode=mode)(x), jacobian(rosenbrock, mode=mode)(x))
+    # An array's Hessian: the Jacobian of the compiled gradient, by forward sweeps.
+    assert close(jacobian(differentiate(ROSENBROCK), mode="forward")(x), hessian(rosenbrock)(x))
