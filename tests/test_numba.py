@@ -269,3 +269,25 @@ def test_jvp_vjp_and_jacobian_pass_their_seeds_to_the_compiled_derivative():
         assert close(jacobian(ROSENBROCK, mode=mode)(x), jacobian(rosenbrock, mode=mode)(x))
     # An array's Hessian: the Jacobian of the compiled gradient, by forward sweeps.
     assert close(jacobian(differentiate(ROSENBROCK), mode="forward")(x), hessian(rosenbrock)(x))
+
+
+def test_an_output_that_may_be_none_and_a_cumulative_sum_compile():
+    namespace = {"np": np}
+    chosen = make_function("""
+        def chosen(x, w, n):
+            result = None
+            if n > 0:
+                result = x * np.sum(w)
+            else:
+                result = x
+            return result
+    """, namespace=namespace)
+    summed = make_function("""
+        def summed(x):
+            return np.sum(np.cumsum(x) ** 2)
+    """, namespace=namespace)
+    x = np.array([0.5, -1.0, 2.0])
+    for n in (1, 0):
+        assert close(differentiate(numba.njit(chosen))(1.5, x, n),
+                     differentiate(chosen)(1.5, x, n))
+    assert close(differentiate(numba.njit(summed))(x), differentiate(summed)(x))

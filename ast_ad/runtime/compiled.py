@@ -69,8 +69,9 @@ def _keep_shape(stack, k, value):
 
 @overload(arrays.zeros_like)
 def _zeros_like(x):
-    if _is_number(x):
-        return lambda x: 0.0
+    if _is_number(x) or isinstance(x, types.NoneType) or \
+            isinstance(x, types.Optional) and _is_number(x.type):
+        return lambda x: 0.0  # a name that may hold None before a branch gives it a number
     return lambda x: np.zeros_like(x)
 
 
@@ -115,9 +116,12 @@ def _require_array(value, name, function):
 
 @overload(checks.require_scalar, prefer_literal=True)
 def _require_scalar(out, filename, lineno):
+    if isinstance(out, types.Optional):  # a number on the paths that return one
+        out = out.type
     if _is_number(out) or _is_array(out) and out.ndim == 0:
         return lambda out, filename, lineno: None
-    raise TypingError(format_message(f"the function returns an array; {ARRAY_OUTPUT_ADVICE}",
+    what = "an array" if _is_array(out) else f"a value of type {out}"
+    raise TypingError(format_message(f"the function returns {what}; {ARRAY_OUTPUT_ADVICE}",
                                      _literal(filename), _literal(lineno)))
 
 
@@ -230,6 +234,13 @@ def _mean_adjoint(g, x, axis=None, keepdims=False):
     if _is_number(x):
         return lambda g, x, axis=None, keepdims=False: g
     raise TypingError("compiled code spreads the adjoint of a mean over every axis only")
+
+
+@overload(arrays.cumsum_adjoint, prefer_literal=True)
+def _cumsum_adjoint(g, x, axis=None):
+    if _literal(axis) is None and _is_array(g) and _is_array(x) and x.ndim == 1:
+        return lambda g, x, axis=None: np.cumsum(g[::-1])[::-1]
+    raise TypingError("compiled code differentiates the cumulative sum of a vector only")
 
 
 @overload(arrays.materialize)
