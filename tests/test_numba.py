@@ -87,8 +87,11 @@ def test_the_compiled_source_is_in_numbas_subset_and_reads_as_code():
     assert "def grad_logistic(x, out_bar=1.0):" in text
     assert "x_stack = empty_stack(x, 100)" in text and "reversed" not in text
     assert ".append(" not in text
+    assert "x_bar = x_bar * ((1.0 - x) * 4.0 - 4.0 * x)" in text  # one factor, one chain
+    assert "for i in range(49, -1, -1):" in source(differentiate(TRIG_SUM, wrt=(0, 1)))
     text = source(differentiate(ROSENBROCK))
     assert "x_bar[i] += " in text and "getitem_adjoint" not in text
+    assert "s_stack = shape_stack(s, len(v4))" in text and "zeros_like" not in text
     # Python's own derivative is untouched.
     assert "out_bar=1.0" in source(differentiate(logistic)).splitlines()[0]
     assert "*, out_bar=1.0" in source(differentiate(logistic))
@@ -147,9 +150,11 @@ def test_has_aux_keeps_the_auxiliary_value_in_compiled_code():
         assert (derivative, aux) == (12.0, 5.0)
 
 
-def test_cache_is_refused_with_a_reason():
+def test_cache_and_standalone_modules_are_refused_with_a_reason():
     with pytest.raises(DifferentiationError, match="cache=True"):
         differentiate(numba.njit(cache=True)(logistic))
+    with pytest.raises(DifferentiationError, match=r"compiled by Numba.*logistic\.py_func"):
+        source(differentiate(LOGISTIC), standalone=True)
 
 
 def test_a_derivative_numba_cannot_compile_names_the_function_and_numbas_reason():
