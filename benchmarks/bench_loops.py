@@ -5,15 +5,16 @@ one process. Ratios are our gradient's time over each reference's.
 """
 
 import math
+import pathlib
+import sys
 
 from timing import side_by_side
 
-from ast_ad import differentiate
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-def logistic(x):
-    for _ in range(100):
-        x = 4.0 * x * (1.0 - x)
-    return x
+from ast_ad import differentiate  # noqa: E402
+from tests.numba_workloads import logistic, trig_sum  # noqa: E402 - the same workloads
+from tests.numba_workloads import trig_sum_by_hand as trig_sum_sweep  # noqa: E402
 
 
 def logistic_sweep(x):
@@ -34,23 +35,6 @@ def logistic_forward(x):
         x_dot = x_dot * (4.0 - 8.0 * x)
         x = 4.0 * x * (1.0 - x)
     return x_dot
-
-
-def trig_sum(x, y):
-    s = 0.0
-    for i in range(50):
-        s = s + math.sin(x * i) * math.cos(y + i)
-    return s
-
-
-def trig_sum_sweep(x, y):
-    x_bar = 0.0
-    y_bar = 0.0
-    for i in range(50):
-        a, b = x * i, y + i
-        x_bar += math.cos(a) * i * math.cos(b)
-        y_bar -= math.sin(a) * math.sin(b)
-    return x_bar, y_bar
 
 
 def trig_sum_forward(x, y):

@@ -1,10 +1,11 @@
 """The five workloads of compiled derivatives, in the subset Numba compiles, with their
-gradients written by hand as Numba functions: what the tests check compiled derivatives
-on, and what `benchmarks/bench_numba.py` times them against."""
+gradients written by hand for Numba to compile: what the tests check compiled
+derivatives on, and what `benchmarks/bench_numba.py` (and, for the first two,
+`bench_loops.py`) times them against. Numba is not imported here: the workloads are
+plain Python until a caller compiles them."""
 
 import math
 
-import numba
 import numpy as np
 
 H = 0.01  # the pendulum's time step
@@ -52,7 +53,6 @@ def mlp(w1, w2, x):
     return np.sum(y ** 2)
 
 
-@numba.njit
 def logistic_by_hand(x):
     xs = np.empty(100)
     for k in range(100):
@@ -64,7 +64,6 @@ def logistic_by_hand(x):
     return x_bar
 
 
-@numba.njit
 def trig_sum_by_hand(x, y):
     x_bar = 0.0
     y_bar = 0.0
@@ -75,7 +74,6 @@ def trig_sum_by_hand(x, y):
     return x_bar, y_bar
 
 
-@numba.njit
 def pendulum_by_hand(theta, omega):
     thetas, omegas = np.empty(200), np.empty(200)
     for k in range(200):
@@ -123,7 +121,6 @@ def pendulum_by_hand(theta, omega):
     return t_bar, w_bar
 
 
-@numba.njit
 def rosenbrock_by_hand(x):
     g = np.zeros(x.shape[0])
     for i in range(x.shape[0] - 1):
@@ -133,7 +130,6 @@ def rosenbrock_by_hand(x):
     return g
 
 
-@numba.njit
 def mlp_by_hand(w1, w2, x):
     h = np.tanh(x @ w1)
     y = h @ w2
@@ -148,7 +144,7 @@ def mlp_arguments(seed=0):
 
 
 # Each workload: its function, its `wrt`, the arguments it is timed at, its hand-written
-# gradient.
+# gradient (to be compiled with `numba.njit`).
 WORKLOADS = {
     "logistic map, 100 steps": (logistic, 0, (0.3,), logistic_by_hand),
     "sin-cos loop, 50 terms": (trig_sum, (0, 1), (0.3, 0.7), trig_sum_by_hand),
