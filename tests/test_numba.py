@@ -145,9 +145,12 @@ def test_has_aux_keeps_the_auxiliary_value_in_compiled_code():
             y = x * x
             return y * x, y + 1.0
     """)
+    compiled = numba.njit(function)
     for mode in ("reverse", "forward"):
-        derivative, aux = differentiate(numba.njit(function), has_aux=True, mode=mode)(2.0)
+        derivative, aux = differentiate(compiled, has_aux=True, mode=mode)(2.0)
         assert (derivative, aux) == (12.0, 5.0)
+    both = value_and_grad(compiled, has_aux=True)
+    assert isinstance(both, Dispatcher) and both(2.0) == ((8.0, 5.0), 12.0)
 
 
 def test_cache_and_standalone_modules_are_refused_with_a_reason():

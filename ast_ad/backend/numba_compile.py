@@ -98,14 +98,14 @@ def composition(name, function, body, callees):
     calls of `callees`, by their names here), compiled as `function` was: the compiled
     forms of `value_and_grad` and `hessian`."""
     scope = Scope(function.py_func)
-    code = function.py_func.__code__
-    names = code.co_varnames[:code.co_argcount]
+    own = function.py_func.__code__
+    names = own.co_varnames[:own.co_argcount]
     first_default = len(names) - len(scope.defaults or ())
     # The text's defaults stand in for the function's own, which the code takes.
     parameters = ", ".join(n + ("=None" if i >= first_default else "")
                            for i, n in enumerate(names))
     text = f"def {name}({parameters}):\n    {body}\n"
-    code = compile_function(text, name, scope, callees, {})
-    dispatcher = numba.njit(**_options(function))(code)
+    dispatcher = numba.njit(**_options(function))(compile_function(text, name, scope,
+                                                                   callees, {}))
     _report_failures(dispatcher, function)
     return dispatcher
