@@ -299,3 +299,33 @@ def test_an_output_that_may_be_none_and_a_cumulative_sum_compile():
         assert close(differentiate(numba.njit(chosen))(1.5, x, n),
                      differentiate(chosen)(1.5, x, n))
     assert close(differentiate(numba.njit(summed))(x), differentiate(summed)(x))
+
+
+def test_the_tangent_of_an_array_the_output_ignores_is_typed_by_its_seed():
+    function = make_function("""
+        def ignores(x, w):
+            for i in range(0):
+                a = w * x
+            return x * x
+    """)
+    tangent = differentiate(numba.njit(function), wrt=(0, 1), mode="forward")
+    expected = differentiate(function, wrt=(0, 1), mode="forward")
+    w = np.array([0.5, 2.0])
+    got, wanted = tangent(1.5, w), expected(1.5, w)  # w's whole gradient: zeros
+    assert close(got[0], wanted[0]) and np.array_equal(got[1], wanted[1])
+    got, wanted = tangent(1.5, w, 1.0, np.ones(2)), expected(1.5, w, w_dot=np.ones(2))
+    assert close(got, wanted)
+
+
+def test_an_array_the_output_ignores_needs_its_direction_in_forward_mode():
+    function = make_function("""
+        def ignored(x, w):
+            return x * x + np.sum(np.ones(2))
+    """, namespace={"np": np})
+    tangent = differentiate(numba.njit(function), wrt=(0, 1), mode="forward")
+    w = np.array([0.5, 2.0])
+    got = tangent(1.5, w, 1.0, np.ones(2))
+    assert close(got, differentiate(function, wrt=(0, 1), mode="forward")(
+        1.5, w, x_dot=1.0, w_dot=np.ones(2)))
+    with pytest.raises(DifferentiationError, match="direction"):
+        tangent(1.5, w)

@@ -35,7 +35,7 @@ import gast
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
-from ast_ad.runtime import arrays
+from ast_ad.runtime import arrays, checks
 
 # The helpers that read an argument only for its shape, and which argument.
 _SHAPE_READERS = {arrays.unbroadcast: 1, arrays.broadcast_like: 1, arrays.sum_adjoint: 1,
@@ -54,7 +54,8 @@ def to_numba_subset(function, aux_slot=None):
     _seeds_positional(function)
     if aux_slot is not None:
         _aux_as_a_name(function, aux_slot, names)
-    _without_whole_gradient(function)
+    _without_whole_gradient(function, names)
+    _zero_gradients_typed(function, names)
     _stacks_preallocated(function, names)
     _reversed_loops_indexed(function, names)
     _reversed_values(function)
@@ -104,10 +105,24 @@ def _aux_as_a_name(function, slot, names):
     Kept().visit(function)
 
 
-def _without_whole_gradient(function):
-    """The branch of a left-out seed, which calls back into Python for a whole gradient."""
+def _without_whole_gradient(function, names):
+    """The branch of a left-out seed, which calls back into Python for a whole gradient,
+    goes; each seed it stood for is then broadcast to its parameter, which for an array
+    refuses a left-out seed when Numba compiles (and gives a number's its 1.0)."""
     bindings = anno.get(function, "bindings")
-    function.body = [s for s in function.body if not _returns_whole_gradient(s, bindings)]
+    for position, stmt in enumerate(function.body):
+        if _returns_whole_gradient(stmt, bindings):
+            done = {_assigned_by(s) for s in function.body if isinstance(s, gast.Assign) and
+                    isinstance(s.value, gast.Call) and _called(s.value, bindings) is
+                    arrays.broadcast_like}
+            seeds = [(k.arg, k.value.elts[0]) for k in stmt.body[0].value.keywords
+                     if isinstance(k.value, gast.Tuple) and k.arg not in done]
+            function.body[position:position + 1] = [
+                nodes.assign(seed, gast.Call(func=_bound(
+                    function, names, "broadcast_like", arrays.broadcast_like), args=[
+                    nodes.load(seed), anno.copy_tree(parameter)], keywords=[]))
+                for seed, parameter in seeds]
+            return
 
 
 def _returns_whole_gradient(stmt, bindings):
@@ -116,6 +131,28 @@ def _returns_whole_gradient(stmt, bindings):
     returned = stmt.body[0]
     return isinstance(returned, gast.Return) and isinstance(returned.value, gast.Call) and \
         _called(returned.value, bindings) is arrays.whole_gradient
+
+
+def _zero_gradients_typed(function, names):
+    """`zero_gradient(w, ...) if w_dot is None else t`, the tangent of a parameter the
+    output does not depend on, is a number or an array as the seed is None or not: Numba
+    types one expression one way, so a helper chooses when it compiles."""
+    bindings = anno.get(function, "bindings")
+
+    class Chosen(gast.NodeTransformer):
+        def visit_IfExp(self, node):
+            self.generic_visit(node)
+            test, zeros = node.test, node.body
+            if isinstance(test, gast.Compare) and isinstance(test.ops[0], gast.Is) and \
+                    isinstance(test.left, gast.Name) and isinstance(zeros, gast.Call) and \
+                    _called(zeros, bindings) is checks.zero_gradient:
+                return gast.Call(
+                    func=_bound(function, names, "zero_gradient_unless_seeded",
+                                checks.zero_gradient_unless_seeded),
+                    args=[*zeros.args, test.left, node.orelse], keywords=[])
+            return node
+
+    Chosen().visit(function)
 
 
 def _stacks_preallocated(function, names):

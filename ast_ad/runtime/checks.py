@@ -47,6 +47,12 @@ def zero_gradient(value, name, function):
     return 0.0
 
 
+def zero_gradient_unless_seeded(value, name, function, seed, tangent):
+    """`zero_gradient(value, ...)` when `seed` is None (the whole gradient was asked for),
+    else `tangent`: how compiled code writes the choice, whose two sides have two types."""
+    return zero_gradient(value, name, function) if seed is None else tangent
+
+
 _NUMBERS = frozenset((float, int))
 
 

@@ -149,6 +149,14 @@ def _zero_gradient(value, name, function):
         return lambda value, name, function: np.zeros(value.shape)
 
 
+@overload(checks.zero_gradient_unless_seeded, prefer_literal=True)
+def _zero_gradient_unless_seeded(value, name, function, seed, tangent):
+    if isinstance(seed, types.NoneType):
+        return lambda value, name, function, seed, tangent: \
+            checks.zero_gradient(value, name, function)
+    return lambda value, name, function, seed, tangent: tangent
+
+
 @overload(arrays.unbroadcast)
 def _unbroadcast(g, x):
     if _is_number(g):
