@@ -45,6 +45,13 @@ class Reproduction:
 
 
 REPRODUCTIONS = [
+    Reproduction("spread-of-entries-equal-up-to-rounding", """
+        def f(x, y):
+            x *= math.tanh(x) * math.tanh(1.13)
+            return np.std(np.array([x, x, x])) / 3.0 + y
+        """, {"x": -1.072, "y": 0.25},
+        "the spread of entries equal up to rounding is rounding noise, whose gradient is a "
+        "number where the spread's derivative is 0 (docs/limits.md)", open=True),
     Reproduction("return-in-two-loops", """
         def f(x, y):
             for i in range(0):
