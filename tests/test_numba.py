@@ -329,3 +329,18 @@ def test_an_array_the_output_ignores_needs_its_direction_in_forward_mode():
         1.5, w, x_dot=1.0, w_dot=np.ones(2)))
     with pytest.raises(DifferentiationError, match="direction"):
         tangent(1.5, w)
+
+
+@pytest.mark.parametrize("body", ["np.max(x) * 2.0 + np.min(x * x)",
+                                  "np.sum(np.clip(x, -0.5, 1.0) ** 2)",
+                                  "np.sum(np.clip(x, None, 1.0) * x)"])
+def test_extrema_and_clips_compile_in_both_modes(body):
+    function = make_function(f"""
+        def reduced(x):
+            return {body}
+    """, namespace={"np": np})
+    x, v = np.array([0.5, -1.0, 2.0, 2.0, 0.3]), np.cos(np.arange(5.0))
+    compiled = numba.njit(function)
+    assert close(differentiate(compiled)(x), differentiate(function)(x))
+    assert close(differentiate(compiled, mode="forward")(x, v),
+                 differentiate(function, mode="forward")(x, x_dot=v))

@@ -251,6 +251,44 @@ def _cumsum_adjoint(g, x, axis=None):
     raise TypingError("compiled code differentiates the cumulative sum of a vector only")
 
 
+@overload(arrays.extremum_adjoint, prefer_literal=True)
+def _extremum_adjoint(g, x, y, axis=None, keepdims=False):
+    """`np.max(x)`'s (or min's) adjoint, shared among the entries at the extremum."""
+    if _is_number(x):
+        return lambda g, x, y, axis=None, keepdims=False: g
+    if _is_array(x) and _literal(axis) is None:
+        def shared(g, x, y, axis=None, keepdims=False):
+            at = x == y
+            return g * at / np.sum(at)
+        return shared
+    raise TypingError("compiled code differentiates the maximum and minimum over every "
+                      "axis only")
+
+
+@overload(arrays.within)
+def _within(x, low, high):
+    """Where `np.clip(x, low, high)` passes `x` through: a bound may be None."""
+    if isinstance(low, types.NoneType):
+        return lambda x, low, high: x <= high
+    if isinstance(high, types.NoneType):
+        return lambda x, low, high: x >= low
+    return lambda x, low, high: (x >= low) & (np.maximum(x, low) <= high)
+
+
+@overload(arrays.result_like)
+def _result_like(*parts):
+    """What an adjoint reads of an elementwise result it did not keep: its shape, here
+    that of the result itself, made again (its type alone would do, had Numba a way)."""
+    if len(parts) == 1 and isinstance(parts[0], types.BaseTuple):
+        parts = parts[0].types  # Numba hands the star arguments over as one tuple
+    if len(parts) == 1:
+        return lambda *parts: parts[0]
+    if len(parts) == 2:
+        return lambda *parts: parts[0] + parts[1]
+    raise TypingError("compiled code remakes the shape of an elementwise result of one or "
+                      "two operands only")
+
+
 @overload(arrays.materialize)
 def _materialize(g, like):
     if _is_number(g) and _is_array(like):
