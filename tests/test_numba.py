@@ -163,7 +163,7 @@ def test_cache_and_standalone_modules_are_refused_with_a_reason():
 def test_a_derivative_numba_cannot_compile_names_the_function_and_numbas_reason():
     function = make_function("""
         def peak(x):
-            return np.max(x) * 2.0
+            return np.linalg.norm(x) * 2.0
     """, namespace={"np": np})
     gradient = differentiate(numba.njit(function))
     with pytest.raises(DifferentiationError) as raised:
@@ -171,7 +171,7 @@ def test_a_derivative_numba_cannot_compile_names_the_function_and_numbas_reason(
     message = str(raised.value)
     assert re.match(r"<test source \d+>:2: Numba cannot compile grad_peak, the derivative of "
                     r"peak:", message)
-    assert "extremum_adjoint" in message  # the line Numba stopped at, and why
+    assert "reciprocal_or_zero" in message  # the line Numba stopped at, and why
 
 
 def test_a_function_numba_cannot_compile_itself_gets_numbas_own_report():
