@@ -163,7 +163,7 @@ def test_cache_and_standalone_modules_are_refused_with_a_reason():
 def test_a_derivative_numba_cannot_compile_names_the_function_and_numbas_reason():
     function = make_function("""
         def peak(x):
-            return np.linalg.norm(x) * 2.0
+            return np.sum(np.sort(x) * x)
     """, namespace={"np": np})
     gradient = differentiate(numba.njit(function))
     with pytest.raises(DifferentiationError) as raised:
@@ -171,7 +171,7 @@ def test_a_derivative_numba_cannot_compile_names_the_function_and_numbas_reason(
     message = str(raised.value)
     assert re.match(r"<test source \d+>:2: Numba cannot compile grad_peak, the derivative of "
                     r"peak:", message)
-    assert "reciprocal_or_zero" in message  # the line Numba stopped at, and why
+    assert "sorted_like" in message  # the line Numba stopped at, and why
 
 
 def test_a_function_numba_cannot_compile_itself_gets_numbas_own_report():
@@ -332,9 +332,10 @@ def test_an_array_the_output_ignores_needs_its_direction_in_forward_mode():
 
 
 @pytest.mark.parametrize("body", ["np.max(x) * 2.0 + np.min(x * x)",
+                                  "np.linalg.norm(x) * 2.0 + np.linalg.norm(x - x)",
                                   "np.sum(np.clip(x, -0.5, 1.0) ** 2)",
                                   "np.sum(np.clip(x, None, 1.0) * x)"])
-def test_extrema_and_clips_compile_in_both_modes(body):
+def test_extrema_norms_and_clips_compile_in_both_modes(body):
     function = make_function(f"""
         def reduced(x):
             return {body}

@@ -289,6 +289,15 @@ def _result_like(*parts):
                       "two operands only")
 
 
+@overload(arrays.reciprocal_or_zero)
+def _reciprocal_or_zero(y):
+    """`1 / y`, 0 at 0: the slope of a vector's norm (of norms along an axis, arrays: not
+    compiled yet)."""
+    if _is_number(y):
+        return lambda y: 0.0 if y == 0 else 1.0 / y
+    raise TypingError("compiled code differentiates the norm of a whole vector only")
+
+
 @overload(arrays.materialize)
 def _materialize(g, like):
     if _is_number(g) and _is_array(like):
