@@ -209,3 +209,18 @@ def test_command_line_ends_with_the_outcome_line():
     assert match, last
     total, *counts = map(int, match.groups())
     assert total == 3 and sum(counts) == 3
+
+
+def test_the_compiled_checks_run_where_numba_compiles_the_program():
+    pytest.importorskip("numba")
+    program = written("compiled-checks", """
+        def f(x, y):
+            s = 0.0
+            for i in range(3):
+                s = s + math.sin(x * i) * y
+            return s
+        """, {"x": 0.5, "y": 0.25})
+    with ProgramFiles() as files:
+        result = check_program(program, files, compiled=True)
+    assert {c.name: c.outcome for c in result.checks if c.name.startswith("compiled")} == \
+        {"compiled reverse": "right", "compiled forward": "right"}, program_text(result, True)
