@@ -17,7 +17,7 @@ from ast_ad.ad import packs
 from ast_ad.errors import NonDifferentiableError
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
-from ast_ad.ir.naming import Namer
+from ast_ad.ir.naming import Namer, helper_name
 
 
 class Application:
@@ -442,10 +442,7 @@ def guard_arguments(function, wrt, arrays):
     checks = []
     for p in guarded:
         helper = require_array if arrays or p in independent else require_number
-        check = next((k for k, v in bindings.items() if v is helper), None)
-        if check is None:
-            check = names.claim(helper.__name__)
-            bindings[check] = helper
+        check = helper_name(bindings, names, helper)
         checks.append(anno.copy_location(gast.Expr(value=gast.Call(
             func=nodes.load(check), args=[nodes.load(p), nodes.constant(p),
                                           nodes.constant(function.name)],

@@ -32,9 +32,11 @@ import builtins
 
 import gast
 
+from ast_ad.errors import DifferentiationError
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
-from ast_ad.ir.naming import Namer
+from ast_ad.ir.naming import Namer, helper_name
+from ast_ad.optimize.blocks import call_of
 from ast_ad.runtime import arrays, checks
 
 # The helpers that read an argument only for its shape, and which argument.
@@ -112,15 +114,15 @@ def _without_whole_gradient(function, names):
     bindings = anno.get(function, "bindings")
     for position, stmt in enumerate(function.body):
         if _returns_whole_gradient(stmt, bindings):
-            done = {_assigned_by(s) for s in function.body if isinstance(s, gast.Assign) and
+            done = {nodes.assigned_name(s) for s in function.body if isinstance(s, gast.Assign) and
                     isinstance(s.value, gast.Call) and _called(s.value, bindings) is
                     arrays.broadcast_like}
             seeds = [(k.arg, k.value.elts[0]) for k in stmt.body[0].value.keywords
                      if isinstance(k.value, gast.Tuple) and k.arg not in done]
             function.body[position:position + 1] = [
-                nodes.assign(seed, gast.Call(func=_bound(
-                    function, names, "broadcast_like", arrays.broadcast_like), args=[
-                    nodes.load(seed), anno.copy_tree(parameter)], keywords=[]))
+                nodes.assign(seed, gast.Call(
+                    func=_bound(function, names, arrays.broadcast_like),
+                    args=[nodes.load(seed), anno.copy_tree(parameter)], keywords=[]))
                 for seed, parameter in seeds]
             return
 
@@ -147,8 +149,7 @@ def _zero_gradients_typed(function, names):
                     isinstance(test.left, gast.Name) and isinstance(zeros, gast.Call) and \
                     _called(zeros, bindings) is checks.zero_gradient:
                 return gast.Call(
-                    func=_bound(function, names, "zero_gradient_unless_seeded",
-                                checks.zero_gradient_unless_seeded),
+                    func=_bound(function, names, checks.zero_gradient_unless_seeded),
                     args=[*zeros.args, test.left, node.orelse], keywords=[])
             return node
 
@@ -163,8 +164,9 @@ def _stacks_preallocated(function, names):
     for stmt in list(function.body):
         if isinstance(stmt, gast.Assign) and _is_call_of(stmt.value, "range"):
             ranges[stmt.targets[0].id] = stmt.value
-        if isinstance(stmt, gast.For) and _trip_count(stmt.iter, ranges) is not None:
-            _preallocate_in(function, stmt, _trip_count(stmt.iter, ranges), defined, names)
+        count = _trip_count(stmt.iter, ranges) if isinstance(stmt, gast.For) else None
+        if count is not None:
+            _preallocate_in(function, stmt, count, defined, names)
         defined |= set(nodes.names_in(stmt))
 
 
@@ -182,7 +184,7 @@ def _preallocate_in(function, loop, count, defined, names):
     for stack, (push, value) in stacks.items():
         _remove_start(function, stack)
         allocation = nodes.assign(stack, gast.Call(
-            func=_bound(function, names, "empty_stack", arrays.empty_stack),
+            func=_bound(function, names, arrays.empty_stack),
             args=[nodes.load(value), anno.copy_tree(count)], keywords=[]))
         function.body.insert(function.body.index(loop), allocation)
         loop.body[loop.body.index(push)] = gast.Assign(
@@ -196,16 +198,15 @@ def _trip_count(iterated, ranges):
     when the loop starts: for `range(100)`, `100`; for `range(n)`, `max(n, 0)`; for
     another range, its `len`."""
     if isinstance(iterated, gast.Name) and iterated.id in ranges:
-        return _len(iterated)
+        return call_of("len", anno.copy_tree(iterated))
     if not _is_call_of(iterated, "range") or iterated.keywords:
         return None
     if len(iterated.args) != 1:
-        return _len(iterated)
+        return call_of("len", anno.copy_tree(iterated))
     count = iterated.args[0]
     if isinstance(count, gast.Constant) and type(count.value) is int:
         return nodes.constant(max(count.value, 0))
-    return gast.Call(func=nodes.load("max"), args=[anno.copy_tree(count), nodes.constant(0)],
-                     keywords=[])
+    return call_of("max", anno.copy_tree(count), nodes.constant(0))
 
 
 def _loop_index(loop, names):
@@ -220,7 +221,7 @@ def _loop_index(loop, names):
         return loop.target.id
     index = names.claim("k")
     loop.target = gast.Tuple(elts=[nodes.store(index), loop.target], ctx=gast.Store())
-    loop.iter = gast.Call(func=nodes.load("enumerate"), args=[loop.iter], keywords=[])
+    loop.iter = call_of("enumerate", loop.iter)
     return index
 
 
@@ -239,7 +240,7 @@ def _only_pushed_here_and_reversed(function, stack, push):
     loops: what an array of the trip count's length can stand for."""
     starts = reads = 0
     for node in nodes.walk(function):
-        if isinstance(node, gast.Assign) and _assigned_by(node) == stack:
+        if isinstance(node, gast.Assign) and nodes.assigned_name(node) == stack:
             starts += isinstance(node.value, gast.List) and not node.value.elts
             reads -= 1  # its target is no read
         elif isinstance(node, gast.Name) and node.id == stack:
@@ -251,14 +252,7 @@ def _only_pushed_here_and_reversed(function, stack, push):
 
 
 def _remove_start(function, stack):
-    function.body = [s for s in function.body if _assigned_by(s) != stack]
-
-
-def _assigned_by(stmt):
-    """The name `stmt` assigns, `name = ...` or `name += ...`, if it assigns one."""
-    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else \
-        getattr(stmt, "target", None) if isinstance(stmt, gast.AugAssign) else None
-    return target.id if isinstance(target, gast.Name) else None
+    function.body = [s for s in function.body if nodes.assigned_name(s) != stack]
 
 
 def _reversed_loops_indexed(function, names):
@@ -279,9 +273,9 @@ def _reversed_loops_indexed(function, names):
         node.body[:0] = [gast.Assign(targets=[target], value=gast.Subscript(
             value=item, slice=nodes.load(index), ctx=gast.Load()), type_comment=None)
             for target, item in zip(targets, items)]
-        last = _minus(_len(_first_named(items)), 1)
+        last = _minus(call_of("len", anno.copy_tree(_first_named(items))), 1)
         node.target = nodes.store(index)
-        node.iter = _range(last, nodes.constant(-1), nodes.constant(-1))
+        node.iter = call_of("range", last, nodes.constant(-1), nodes.constant(-1))
 
 
 def _reversed_values(function):
@@ -305,7 +299,7 @@ def _stacks_of_shapes(function, names):
     """Stacks whose every read is only for the value's shape hold values only when they
     are arrays."""
     bindings = anno.get(function, "bindings")
-    stacks = {_assigned_by(s) for s in function.body if isinstance(s, gast.Assign) and
+    stacks = {nodes.assigned_name(s) for s in function.body if isinstance(s, gast.Assign) and
               isinstance(s.value, gast.Call) and _called(s.value, bindings) is arrays.empty_stack}
     reads = {}  # stack -> [(the statement reading it, whether only for its shape)]
     for position, loop in enumerate(function.body):
@@ -321,29 +315,23 @@ def _stacks_of_shapes(function, names):
                     (read, value in shape_only and value not in later))
     for stack, found in reads.items():
         if all(only_shape for _, only_shape in found) and \
-                len(found) == _reads_of(function, stack) - 1:  # and the push
+                len(found) == nodes.loaded_names(function).count(stack) - 1:  # and the push
             _keep_shapes_only(function, stack, names)
             for read, _ in found:
                 index = read.value.slice
                 read.value = gast.Call(
-                    func=_bound(function, names, "kept_shape", arrays.kept_shape),
+                    func=_bound(function, names, arrays.kept_shape),
                     args=[nodes.load(stack), index, nodes.load(read.targets[0].id)],
                     keywords=[])
 
 
 def _stack_read(stmt, stacks):
     """The stack of `stacks` that `stmt`, `value = stack[k]`, reads, if it is one."""
-    if isinstance(stmt, gast.Assign) and _assigned_by(stmt) is not None and \
+    if isinstance(stmt, gast.Assign) and nodes.assigned_name(stmt) is not None and \
             isinstance(stmt.value, gast.Subscript) and \
             isinstance(stmt.value.value, gast.Name) and stmt.value.value.id in stacks:
         return stmt.value.value.id
     return None
-
-
-def _reads_of(function, name):
-    return sum(1 for node in nodes.walk(function)
-               if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and
-               node.id == name)
 
 
 def _read_for_shape_only(block, bindings):
@@ -389,14 +377,14 @@ def _keep_shapes_only(function, stack, names):
     bindings = anno.get(function, "bindings")
     for _, _, block in list(nodes.blocks(function)):
         for position, stmt in enumerate(block):
-            if _assigned_by(stmt) == stack and isinstance(stmt.value, gast.Call) and \
+            if nodes.assigned_name(stmt) == stack and isinstance(stmt.value, gast.Call) and \
                     _called(stmt.value, bindings) is arrays.empty_stack:
-                stmt.value.func = _bound(function, names, "shape_stack", arrays.shape_stack)
+                stmt.value.func = _bound(function, names, arrays.shape_stack)
             elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
                     and isinstance(stmt.targets[0].value, gast.Name) and \
                     stmt.targets[0].value.id == stack:
                 block[position] = gast.Expr(value=gast.Call(
-                    func=_bound(function, names, "keep_shape", arrays.keep_shape),
+                    func=_bound(function, names, arrays.keep_shape),
                     args=[nodes.load(stack), stmt.targets[0].slice, stmt.value],
                     keywords=[]))
 
@@ -420,7 +408,7 @@ def _first_named(items):
 def _counting_down(counting_up):
     """`range(n - 1, -1, -1)` for `range(n)`; `range(b - 1, a - 1, -1)` for `range(a, b)`."""
     start, stop = ([nodes.constant(0)] + counting_up.args)[-2:]
-    return _range(_minus(stop, 1), _minus(start, 1), nodes.constant(-1))
+    return call_of("range", _minus(stop, 1), _minus(start, 1), nodes.constant(-1))
 
 
 def _adjoints_in_place(function):
@@ -441,7 +429,7 @@ def _adjoints_by_parts(function, bindings):
     for node in nodes.walk(function):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             reads[node.id] = reads.get(node.id, 0) + 1
-        name = _assigned_by(node) if isinstance(node, (gast.Assign, gast.AugAssign)) else None
+        name = nodes.assigned_name(node)
         if name is None:
             continue
         part = _part_added(node, name, bindings)
@@ -469,7 +457,7 @@ def _selects_each_once(index, integers):
 def _integer_names(function):
     """The names that hold an integer wherever they are assigned: loop counters over
     ranges, items of ranges, and integer arithmetic of those."""
-    ranges = {_assigned_by(s) for s in nodes.walk(function)
+    ranges = {nodes.assigned_name(s) for s in nodes.walk(function)
               if isinstance(s, gast.Assign) and _is_call_of(s.value, "range")}
     assignments = {}
     for node in nodes.walk(function):
@@ -480,10 +468,10 @@ def _integer_names(function):
         elif isinstance(node, gast.For):
             for target in nodes.names_in(node.target):
                 assignments.setdefault(target, []).append(False)
-        elif isinstance(node, (gast.Assign, gast.AugAssign)) and _assigned_by(node):
+        elif isinstance(node, (gast.Assign, gast.AugAssign)) and nodes.assigned_name(node):
             value = node.value if isinstance(node, gast.Assign) else \
                 gast.BinOp(left=node.target, op=node.op, right=node.value)
-            assignments.setdefault(_assigned_by(node), []).append(value)
+            assignments.setdefault(nodes.assigned_name(node), []).append(value)
         elif isinstance(node, gast.Assign):
             for target in nodes.names_in(node.targets[0]):
                 assignments.setdefault(target, []).append(False)
@@ -556,7 +544,7 @@ def _part_added(stmt, name, bindings):
 
 def _in_place(stmt, name, bindings):
     """`stmt`, its start or an addition of a part of `name`, written in place."""
-    if _assigned_by(stmt) != name:
+    if nodes.assigned_name(stmt) != name:
         return stmt
     if isinstance(stmt, gast.Assign) and _is_call_of(stmt.value, "zeros_like", module=True):
         stmt.value.func.attr = "zeros"  # float zeros: an integer array's gradient is not
@@ -579,7 +567,7 @@ def _zeros_of_numbers_unboxed(function, names):
     for node in nodes.walk(function):
         if isinstance(node, gast.Call) and _is_call_of(node, "zeros_like", module=True) and \
                 nodes.is_static(node.func):
-            node.func = _bound(function, names, "zeros_like", arrays.zeros_like)
+            node.func = _bound(function, names, arrays.zeros_like)
 
 
 def _products_as_operators(function):
@@ -599,7 +587,7 @@ def _common_factors_out(function):
     """Only adjoints: the primal values stay as the function computes them."""
     for node in nodes.walk(function):
         if isinstance(node, (gast.Assign, gast.AugAssign)) and \
-                (_assigned_by(node) or "").endswith("_bar"):
+                (nodes.assigned_name(node) or "").endswith("_bar"):
             node.value = _factored(node.value)
 
 
@@ -706,21 +694,8 @@ def _assigned_in(block):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
-def _bound(function, names, name, value):
-    bindings = anno.get(function, "bindings")
-    found = next((k for k, v in bindings.items() if v is value), None)
-    if found is None:
-        found = names.claim(name)
-        bindings[found] = value
-    return nodes.load(found)
-
-
-def _len(sequence):
-    return gast.Call(func=nodes.load("len"), args=[anno.copy_tree(sequence)], keywords=[])
-
-
-def _range(*args):
-    return gast.Call(func=nodes.load("range"), args=list(args), keywords=[])
+def _bound(function, names, helper):
+    return nodes.load(helper_name(anno.get(function, "bindings"), names, helper))
 
 
 def _minus(value, amount):
@@ -730,6 +705,4 @@ def _minus(value, amount):
 
 
 def _refusal(function, reason):
-    from ast_ad.errors import DifferentiationError
-
     return DifferentiationError(f"{function.name} cannot be compiled by Numba: it has {reason}")

@@ -16,6 +16,16 @@ def is_temporary(name, user_names):
     return _TEMPORARY.fullmatch(name) is not None and name not in user_names
 
 
+def helper_name(bindings, names, helper):
+    """The name generated code reaches `helper` by: the one `bindings` gives it already,
+    else its own name, or the first free variant of it, claimed from `names` and bound."""
+    found = next((name for name, value in bindings.items() if value is helper), None)
+    if found is None:
+        found = names.claim(helper.__name__)
+        bindings[found] = helper
+    return found
+
+
 class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken)
