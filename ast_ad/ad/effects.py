@@ -23,6 +23,7 @@ import types
 import gast
 
 from ast_ad import rules
+from ast_ad.frontend.parse import is_cached
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 
@@ -108,6 +109,8 @@ def refuse_effects_of_cached_helpers(trace):
     """Raise where a helper cached with `functools.cache` or `lru_cache` has an effect: the
     cache runs it only when it misses, which depends on what ran before, while the
     derivative, which inlines the helper, would run it every time."""
+    if not any(map(is_cached, anno.get(trace, "inlined") or ())):
+        return trace  # the walks below are for the rare function that inlines one
     own_lists = {stmt.targets[0].id for stmt in nodes.walk(trace)
                  if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.List) and
                  isinstance(stmt.targets[0], gast.Name)}
