@@ -43,9 +43,9 @@ def value_and_grad(function: Callable, *, wrt=0, has_aux=False) -> Callable:
     """
     gradient = differentiate(function, wrt=_hashable(wrt), has_aux=has_aux)
     if is_dispatcher(function):
-        return _compiled(f"value_and_grad_{name_of(function)}", function, [
-            "return {0}({args}), {1}({args})" + ("[0]" if has_aux else "")],
-            [function, gradient])
+        return _compiled(f"value_and_grad_{name_of(function)}", function,
+                         "{0}({args}), {1}({args})" + ("[0]" if has_aux else ""),
+                         [function, gradient])
 
     def value_and_gradient(*args, **kwargs):
         if not has_aux:
@@ -194,7 +194,7 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
     if is_dispatcher(function):
         calls = ", ".join(f"{{{i}}}({{args}})" for i in range(len(rows)))
         return _compiled(f"hessian_{name_of(function)}", function,
-                         [f"return {calls if single else '(' + calls + ',)'}"], rows)
+                         calls if single else f"({calls},)", rows)
 
     def hessian_function(*args, **kwargs):
         _scalar_output(function, args, kwargs)
@@ -343,17 +343,15 @@ def _scalar(value, what):
         "arrays (and other containers) are not supported yet")
 
 
-def _compiled(name, function, lines, callees):
-    """The compiled form of a composition of `callees`, for a Numba function: `lines`
-    name them as `{0}`, `{1}`... and the function's arguments as `{args}`."""
+def _compiled(name, function, returned, callees):
+    """The compiled form of a composition of `callees`, for a Numba function: `returned`
+    names them as `{0}`, `{1}`... and the function's arguments as `{args}`."""
     from ast_ad.backend import numba_compile
 
-    code = function.py_func.__code__
-    args = ", ".join(code.co_varnames[:code.co_argcount])
     names = [callee.__name__ if [c.__name__ for c in callees].count(callee.__name__) == 1
              else f"{callee.__name__}_{i}" for i, callee in enumerate(callees)]
-    body = "\n    ".join(line.format(*names, args=args) for line in lines)
-    return numba_compile.composition(name, function, body, dict(zip(names, callees)))
+    return numba_compile.composition(name, function, returned.format(*names, args="{args}"),
+                                     dict(zip(names, callees)))
 
 
 def _named(wrapper, prefix, function):

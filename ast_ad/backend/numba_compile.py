@@ -93,10 +93,10 @@ def _failing_line(error):
     return f"\nat line {found.group(2)} of the derivative: {text}" if text else ""
 
 
-def composition(name, function, body, callees):
-    """A dispatcher `name` with `function`'s parameters that runs `body` (a `return` of
-    calls of `callees`, by their names here), compiled as `function` was: the compiled
-    forms of `value_and_grad` and `hessian`."""
+def composition(name, function, returned, callees):
+    """A dispatcher `name` with `function`'s parameters that returns `returned` (calls of
+    `callees`, by their names here, of the arguments, `{args}`), compiled as `function`
+    was: the compiled forms of `value_and_grad` and `hessian`."""
     scope = Scope(function.py_func)
     own = function.py_func.__code__
     names = own.co_varnames[:own.co_argcount]
@@ -104,7 +104,7 @@ def composition(name, function, body, callees):
     # The text's defaults stand in for the function's own, which the code takes.
     parameters = ", ".join(n + ("=None" if i >= first_default else "")
                            for i, n in enumerate(names))
-    text = f"def {name}({parameters}):\n    {body}\n"
+    text = f"def {name}({parameters}):\n    return {returned.format(args=', '.join(names))}\n"
     dispatcher = numba.njit(**_options(function))(compile_function(text, name, scope,
                                                                    callees, {}))
     _report_failures(dispatcher, function)
