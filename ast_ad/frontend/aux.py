@@ -10,6 +10,7 @@ import types
 
 import gast
 
+from ast_ad.frontend.local_functions import own_nodes
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
@@ -23,7 +24,7 @@ def with_aux(tree):
     slot = Namer(nodes.names_in(tree) | set(scope.cells) | set(scope.globals)).claim("aux")
     scope.cells[slot] = types.CellType(AuxSlot())
     found = []
-    for node in nodes.walk(tree):
+    for node in own_nodes(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and any(isinstance(s, gast.Return) for s in block):

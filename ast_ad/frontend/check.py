@@ -8,6 +8,7 @@ this check, `lower` can turn into three-address form; anything else raises
 import gast
 
 from ast_ad.frontend.jumps import contains
+from ast_ad.frontend.local_functions import is_local_def
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 
@@ -32,9 +33,10 @@ _HINTS = {
               "is not differentiated, or check the input before calling",
     gast.With: "`with` is not supported; enter the context outside the differentiated "
                "function",
-    gast.FunctionDef: "nested `def` is not supported; define the helper at module level",
-    gast.Lambda: "`lambda` is not supported inside a differentiated function; use a "
-                 "module-level `def`",
+    gast.FunctionDef: "a nested `def` is supported at the top of the function's body, "
+                      "undecorated; move it there, or define the helper at module level",
+    gast.Lambda: "a `lambda` is supported when it is named and called (`g = lambda t: "
+                 "t * w`, then `g(x)`); name it so, or write a `def`",
     gast.Global: "`global` is not supported: a differentiated function may not write "
                  "module state; return the value instead",
     gast.Nonlocal: "`nonlocal` is not supported: a differentiated function may not write "
@@ -67,7 +69,8 @@ def check(tree):
     _check_signature(tree, origin)
     body = [stmt for stmt in tree.body if not _is_docstring(stmt)]
     for stmt in body:
-        _check_node(stmt, origin)
+        if not is_local_def(stmt):  # checked where it is called
+            _check_node(stmt, origin)
     _check_returns(body, origin)
     if not returns_on_every_path(body):
         raise origin.error(tree, f"{tree.name} can end without a `return`; differentiate "

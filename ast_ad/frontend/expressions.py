@@ -17,6 +17,7 @@ from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.check import check
 from ast_ad.frontend.jumps import returns_assigning
 from ast_ad.frontend.jumps import without_early_returns
+from ast_ad.frontend.local_functions import taken_out
 from ast_ad.frontend.parse import (is_bound_method, is_cached, parameters, parse_function,
                                    seen_through)
 from ast_ad.ir import annotations as anno
@@ -26,9 +27,9 @@ from ast_ad.ir.scope import MISSING, Static
 
 class Expressions:
     """Needs from its host: `emit`, `statement`, `trace`, `line_node`, `namer`, `origin`,
-    `scope`, `found`, `locals`, `current`, `version`, `bind`, `inlined`, `inlining` and `out`,
-    and
-    a constructor `(tree, namer, inlining, found)` for the lowering of an inlined callee."""
+    `scope`, `found`, `locals`, `current`, `version`, `bind`, `inlined`, `inlining`, `out`,
+    `functions` and `enclosed_by`, and a constructor `(tree, namer, inlining, found)` for
+    the lowering of an inlined callee."""
 
     def atom(self, expr):
         """`expr` as a name or constant, emitting a temporary for anything larger."""
@@ -168,6 +169,9 @@ class Expressions:
     def call(self, expr, results=None):
         """The lowered call `expr`; with `results`, the names it is unpacked into, the atom
         of each, where it calls a function of the user's that returns as many."""
+        if isinstance(expr.func, gast.Name) and expr.func.id in self.functions and \
+                expr.func.id not in self.locals:
+            return self.call_local(expr, self.functions[expr.func.id], results)
         if isinstance(expr.func, gast.Attribute) and not self.is_static(expr.func.value):
             if results is None:
                 return self.method(expr)
@@ -228,6 +232,18 @@ class Expressions:
             self.found["inlined"].append(function.value)
         return self.inline(expr, tree, function.value, args, keywords, names)
 
+    def call_local(self, expr, local, results):
+        """The lowered call `expr` of a function defined inside this one, inlined."""
+        tree, names = anno.copy_tree(local.tree), None
+        if results is not None:
+            names = [self.fresh(name, self.locals | nodes.names_in(tree)) for name in results]
+            tree = returns_assigning(tree, names, self.origin, expr)
+        check(tree)
+        args = [self.argument(arg) for arg in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value))
+                    for k in expr.keywords]
+        return self.inline(expr, tree, None, args, keywords, names, local)
+
     def argument(self, expr):
         """An atom; a display (`[a, b]`, `(n, 3)`) stays one, of atoms, unless constant."""
         if isinstance(expr, gast.List) or (isinstance(expr, gast.Tuple) and not all(
@@ -243,21 +259,27 @@ class Expressions:
             new = self.namer.claim(name)
         return new
 
-    def inline(self, expr, tree, function, args, keywords, results=None):
+    def inline(self, expr, tree, function, args, keywords, results=None, local=None):
         """Lower the body of the called user function into this trace; its value's name,
-        or, with `results` (the names its returns assign), their atoms."""
+        or, with `results` (the names its returns assign), their atoms. A `local` function,
+        defined inside the one lowered, reads the names it does not bind from the function
+        it is defined in."""
         if anno.get(tree, "code") in self.inlining:
             raise self.origin.unsupported(
                 expr, f"`{tree.name}` calls itself: ast_ad inlines the functions a "
                       "differentiated function calls, and cannot inline recursion; write the "
                       "recursion as a loop")
+        taken_out(tree)
         taken = nodes.names_in(tree)  # the callee's own names are not the namer's
         tree.body = without_early_returns(tree.body, lambda name: self.fresh(name, taken))
         callee = type(self)(tree, self.namer, self.inlining, self.found)
         callee.trace = self.trace
+        if local is not None:
+            callee.enclosed_by(local.lowerer, tree, expr)
         assigned = {n.id for stmt in tree.body for n in nodes.walk(stmt)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        for name, value in self.bind_arguments(expr, tree, function, args, keywords).items():
+        defaults = local.defaults if local is not None else self.constant_defaults(expr, tree)
+        for name, value in self.bind_arguments(expr, tree, args, keywords, defaults).items():
             if isinstance(value, gast.Name) and anno.get(value, "static") is None and \
                     name not in assigned:
                 # A parameter the helper never assigns is the caller's value itself, as
@@ -280,25 +302,32 @@ class Expressions:
             return [nodes.load(name) for name in results]
         return nodes.load(callee.out)
 
-    def bind_arguments(self, expr, tree, function, args, keywords):
-        """The atom each parameter of an inlined function receives, defaults included."""
-        function = anno.get(tree, "parameters_of")  # a wrapper's are the wrapped function's
+    def bind_arguments(self, expr, tree, args, keywords, defaults):
+        """The atom each parameter of an inlined function receives, `defaults` (atoms)
+        where a call leaves one out."""
         positional = [a.id for a in tree.args.posonlyargs + tree.args.args]
         bound = dict(zip(positional, args))
         bound.update({k.arg: k.value for k in keywords})
-        defaults = dict(zip(positional[len(positional) - len(function.__defaults__ or ()):],
-                            function.__defaults__ or ()))
-        defaults.update(function.__kwdefaults__ or {})
         for name in parameters(tree):
             if name not in bound and name in defaults:
-                if not isinstance(defaults[name], (int, float, bool, str, type(None))):
-                    raise self.origin.unsupported(expr, f"the default of `{name}` is not a "
-                                                        "number or string; pass it explicitly")
-                bound[name] = nodes.constant(defaults[name])
+                bound[name] = defaults[name]
         if len(args) > len(positional) or set(bound) != set(parameters(tree)):
             raise self.origin.error(expr, f"this call does not match the parameters of "
                                           f"`{tree.name}` ({', '.join(parameters(tree))})")
         return {name: bound[name] for name in parameters(tree)}
+
+    def constant_defaults(self, expr, tree):
+        """The defaults of a module-level function, as constants."""
+        function = anno.get(tree, "parameters_of")  # a wrapper's are the wrapped function's
+        positional = [a.id for a in tree.args.posonlyargs + tree.args.args]
+        defaults = dict(zip(positional[len(positional) - len(function.__defaults__ or ()):],
+                            function.__defaults__ or ()))
+        defaults.update(function.__kwdefaults__ or {})
+        for name, value in defaults.items():
+            if not isinstance(value, (int, float, bool, str, type(None))):
+                raise self.origin.unsupported(expr, f"the default of `{name}` is not a "
+                                                    "number or string; pass it explicitly")
+        return {name: nodes.constant(value) for name, value in defaults.items()}
 
     def method(self, expr):
         """`list.append(v)` and `list.pop()`; an array's methods call NumPy's functions."""
@@ -373,6 +402,12 @@ class Expressions:
     def reference(self, expr):
         """A local name at its current version, or a static name or attribute chain."""
         if isinstance(expr, gast.Name):
+            if expr.id in self.functions and expr.id not in self.locals:
+                raise self.origin.unsupported(expr, f"`{expr.id}` is a function defined in "
+                                                    "this one: ast_ad inlines its calls "
+                                                    f"(`{expr.id}(x)`), and cannot pass it "
+                                                    "as a value; call it here, or define it "
+                                                    "at module level")
             if expr.id in self.locals:
                 if expr.id not in self.current:
                     raise self.origin.unsupported(expr, f"`{expr.id}` is used before it is "

@@ -42,12 +42,15 @@ def f(x1, x2):
 """
 
 
+import dataclasses
+
 import gast
 
 from ast_ad.ir import annotations as anno
 from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
 from ast_ad.frontend.check import is_enumerate_or_zip, runs_until_it_returns
+from ast_ad.frontend.local_functions import defined, free_names, taken_out
 from ast_ad.frontend.expressions import (Expressions, lowered_call, parameters,
                                          static_reference)
 from ast_ad.ir import nodes
@@ -56,7 +59,7 @@ from ast_ad.ir.naming import Namer
 
 def lower(tree):
     """The evaluation trace of a checked FunctionDef, as a new FunctionDef."""
-    tree = anno.copy_tree(tree)
+    tree = taken_out(anno.copy_tree(tree))
     endless = any(runs_until_it_returns(s) for s in nodes.subnodes(tree))
     tree.body = without_early_returns(tree.body, Namer(nodes.names_in(tree)).claim)
     lowerer = _Lowerer(tree)
@@ -216,6 +219,7 @@ class _Lowerer(Expressions):
         self.line_node = tree
         self.out = None if self.inlined else self.namer.claim("out")  # a callee's: inline()
         self.returned = False  # whether the code lowered so far in this block has returned
+        self.functions = {}  # name -> the LocalFunction a nested def defines
 
     def emit(self, stmt):
         self.trace.append(anno.copy_location(stmt, self.line_node))
@@ -231,7 +235,9 @@ class _Lowerer(Expressions):
 
     def statement(self, stmt):
         self.line_node = stmt
-        if isinstance(stmt, gast.Assign) and anno.get(stmt, "results"):  # a helper's pair
+        if defined(stmt) is not None:
+            self.define(defined(stmt), stmt)
+        elif isinstance(stmt, gast.Assign) and anno.get(stmt, "results"):  # a helper's pair
             values = [self.atom(v) for v in stmt.value.elts]
             for target, value in zip(stmt.targets[0].elts, values):
                 self.emit(nodes.assign(target.id, value))
@@ -280,6 +286,32 @@ class _Lowerer(Expressions):
             self.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.while_loop(stmt)
+
+    def define(self, tree, stmt):
+        """Note the function a nested def defines, with its defaults' values, which Python
+        computes where the def runs."""
+        if tree.name in self.locals:
+            raise self.origin.unsupported(stmt, f"`{tree.name}` names both a function defined "
+                                                "here and a variable; give each a name of "
+                                                "its own")
+        args = tree.args
+        positional = args.posonlyargs + args.args
+        defaults = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        defaults += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        self.functions[tree.name] = LocalFunction(
+            tree, self, {arg.id: self.atom(default) for arg, default in defaults})
+
+    def enclosed_by(self, enclosing, tree, call):
+        """Read the names `tree`, a function defined in `enclosing`'s, reads and does not
+        bind as `enclosing` holds them now, at the `call`: Python's closures read the
+        enclosing variable, not a copy made when the def ran."""
+        self.functions = dict(enclosing.functions)
+        for name in sorted(free_names(tree) & enclosing.locals):
+            if name not in enclosing.current:
+                raise self.origin.unsupported(call, f"`{tree.name}` reads `{name}`, which is "
+                                                    "not assigned yet where it is called")
+            self.locals.add(name)
+            self.current[name] = enclosing.version(name)
 
     def assertion(self, stmt):
         """`assert test, message` as a call for its effect alone, which runs once, in the
@@ -606,6 +638,15 @@ class _Lowerer(Expressions):
         new = self.new_version(name)
         self.emit(nodes.assign(new, value))
         self.current[name] = new
+
+
+@dataclasses.dataclass
+class LocalFunction:
+    """A function defined inside the one lowered: its def, the lowering of the function
+    it is defined in, and the atoms of its defaults."""
+    tree: gast.FunctionDef
+    lowerer: object
+    defaults: dict
 
 
 def _assign_to(block, version, merged, line):

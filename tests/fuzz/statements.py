@@ -8,7 +8,7 @@ carries is updated only with bounded terms.
 
 from tests.fuzz import expressions
 from tests.fuzz.grammar import GRAMMAR
-from tests.fuzz.writer import MAX_EXPRESSION_DEPTH
+from tests.fuzz.writer import MAX_EXPRESSION_DEPTH, Features, Helper, Writer
 
 production = GRAMMAR.production
 
@@ -292,6 +292,53 @@ def append(w):
     xs = w.pick(w.appendable_lists())
     w.line(f"{xs}.append({w.expression('bounded' if w.in_loop() else 'scalar')})")
     w.appended(xs)
+
+
+# -- functions defined inside ----------------------------------------------------------
+
+def _defines_functions(w):
+    """A nested def or a named lambda stands at the top of a function's body (limits.md),
+    two at most."""
+    return w.depth == 0 and w.scalars() and w.budget > 2 and \
+        sum(h.call.startswith("g") for h in w.helpers) < 2
+
+
+@production("statement", weight=0.8, when=_defines_functions)
+def local_function(w):
+    """A nested def or a named lambda that reads one of the function's scalars, as it is
+    when called. A def's body may loop and return early."""
+    name, free = w.fresh("g"), w.pick(w.scalars())
+    callable_here = [h for h in w.helpers if h.returns == 1]
+    if w.chance(0.4):
+        with w.block():
+            w.define("pa", "scalar")
+            value = w.expression("bounded")
+        w.line(f"{name} = lambda pa: {value} * {free}")
+        _called(w, Helper(name, ("scalar",)))
+        return
+    inner = Writer(w.rng, Features(printing=w.features.printing), budget=w.rng.randint(1, 4),
+                   in_helper=True, helpers=callable_here)
+    inner.indent, inner.counter = w.indent + 1, w.counter
+    for parameter in ("pa", "pb", "pc"):
+        inner.define(parameter, "scalar")
+    inner.line(f"pc = pa * {free} + pb")
+    while inner.budget > 0:
+        inner.statement()
+    inner.line(f"return {inner.expression()} + pc")
+    w.counter = inner.counter
+    w.line(f"def {name}(pa, pb={w.constant()}):")
+    w.lines += inner.lines
+    w.budget -= len(inner.lines)
+    _called(w, Helper(name, ("scalar", "scalar")))
+
+
+def _called(w, helper):
+    """The function `helper` defines, called once where it is defined, then wherever
+    `helper_call` calls it."""
+    target = w.fresh("t")
+    w.line(f"{target} = {expressions.call_of(w, helper)}")
+    w.define(target, "scalar")
+    w.helpers.append(helper)
 
 
 # -- arrays -----------------------------------------------------------------------------
