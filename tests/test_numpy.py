@@ -88,10 +88,11 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "joined_part_adjoint", "mean_adjoint", "cast_like", "inner_adjoint_left",
            "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right",
            "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype",
-           "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum", "reciprocal_or_zero"}
+           "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum", "reciprocal_or_zero",
+           "with_item", "item_tangent"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
-# test_keywords_array_methods_and_casts).
+# test_keywords_array_methods_and_casts; with_item and item_tangent: test_item_writes).
 
 
 def _numpy_rules(table):
@@ -102,7 +103,8 @@ def _numpy_rules(table):
 
 def test_every_numpy_rule_has_a_case():
     registered = _numpy_rules(rules.ADJOINTS) | _numpy_rules(rules.TANGENTS)
-    covered = set(CASES) | set(PRODUCTS) | set(STATISTICS) | {np.einsum, np.full_like}
+    covered = set(CASES) | set(PRODUCTS) | set(STATISTICS) | {np.einsum, np.full_like,
+                                                              np.full}
     helpers = {p for p in registered if getattr(p, "__name__", None) in HELPERS}
     assert registered - helpers - set(APART) == covered, registered ^ covered
 
@@ -210,6 +212,8 @@ def test_statistics_keep_float32(primal):
     ("(a * b).copy() * a", "(a * b) * a"),
     ("np.full_like(a, b[0]) * a + np.full_like(a, b) * b + np.full_like(a.astype(int), b[1])",
      "np.ones_like(a) * b[0] * a + np.ones_like(a) * b * b + 0.0 * b[1]"),
+    ("np.full((2, 3), b[0]) * a + np.full(3, b[1] * b[2]) * b + np.full((2, 3), b) * a",
+     "np.ones((2, 3)) * b[0] * a + np.ones(3) * b[1] * b[2] * b + np.ones((2, 3)) * b * a"),
 ])
 def test_keywords_array_methods_and_casts(body, reference):
     """NumPy's keywords for the bounds of `clip` and the order of `reshape`; an array's

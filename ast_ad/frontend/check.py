@@ -218,17 +218,16 @@ def _check_statement(stmt, origin):
                                        "(`a = b = e`); unpack in a statement of its own")
     if isinstance(stmt, gast.Assign) and _is_unpacking(stmt):
         return
-    if _is_generated_element_update(stmt, origin):
-        return
     targets = {gast.Assign: lambda s: s.targets, gast.AugAssign: lambda s: [s.target],
                gast.AnnAssign: lambda s: [s.target]}
     for target in targets.get(type(stmt), lambda s: [])(stmt):
-        if isinstance(target, gast.Subscript):
-            raise origin.unsupported(stmt, "writing into an array or list in place "
-                                           "(`y[i] = v`, `y[i] += v`) is not supported; build "
-                                           "the value whole instead: `np.where(mask, v, y)`, "
-                                           "`np.stack([...])` or `np.concatenate([...])`, or "
-                                           "append to a list")
+        if isinstance(target, gast.Subscript) and not isinstance(stmt, gast.AnnAssign) and \
+                len(getattr(stmt, "targets", [target])) == 1:
+            if not isinstance(target.value, gast.Name):
+                raise origin.unsupported(stmt, "a write is supported into an array named "
+                                               "plainly: `a[i, j] = v`, not `a[i][j] = v` "
+                                               "nor into an attribute")
+            continue
         if not isinstance(target, gast.Name):
             raise origin.unsupported(stmt, "assign to one plain name at a time "
                                            "(`y = ...`); unpacking needs a tuple of the same "
@@ -242,13 +241,10 @@ def _check_statement(stmt, origin):
                                        "nothing; assign it or remove it")
 
 
-def _is_generated_element_update(stmt, origin):
-    """`x_bar[i] += g` in an adjoint ast_ad generated: it adds into an array of its own,
-    which no rule reads the value of, so it may be differentiated as a new version."""
-    return (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add)
-            and isinstance(stmt.target, gast.Subscript)
-            and isinstance(stmt.target.value, gast.Name)
-            and origin is not None and origin.filename.startswith("<ast_ad "))
+def is_generated(origin):
+    """Whether the code is an adjoint ast_ad generated, whose `x_bar[i] += g` adds into
+    an array of its own, which no rule reads the value of."""
+    return origin is not None and origin.filename.startswith("<ast_ad ")
 
 
 def is_enumerate_or_zip(stmt):

@@ -521,6 +521,8 @@ def _inlinable(function):
     if not isinstance(function, types.FunctionType) or \
             function.__module__ in ("ast_ad.runtime.checks", "ast_ad.runtime.aux"):
         return False  # (checks and raises, run as they are)
+    if (function.__module__ or "").partition(".")[0] in ("numpy", "scipy"):
+        return False  # a library's internals: it needs a rule, not its code inlined
     return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
         not rules.is_nondifferentiable(function)
 

@@ -49,8 +49,9 @@ import gast
 from ast_ad.ir import annotations as anno
 from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
-from ast_ad.frontend.check import is_enumerate_or_zip, runs_until_it_returns
-from ast_ad.frontend.local_functions import defined, free_names, taken_out
+from ast_ad.frontend.check import is_enumerate_or_zip, is_generated, runs_until_it_returns
+from ast_ad.frontend.local_functions import defined, free_names, own_nodes, taken_out
+from ast_ad.frontend.writes import Views, item_written
 from ast_ad.frontend.expressions import (Expressions, lowered_call, parameters,
                                          static_reference)
 from ast_ad.ir import nodes
@@ -80,6 +81,8 @@ def lower(tree):
     anno.set(tree, "inlined", lowerer.found["inlined"])
     if lowerer.found["arrays"]:
         _reject_inplace_on_aliases(lowerer.found)
+        for node, message in lowerer.found["views"].problems[:1]:
+            raise lowerer.origin.unsupported(node, message)
     _rename_shadowed_statics(tree, everything, lowerer.namer)
     return tree
 
@@ -211,7 +214,7 @@ class _Lowerer(Expressions):
                                "augmented": [], "maybe_unbound": set(), "one_branch": {},
                                "declared": set(), "conditions": [],
                                "parameters": set(parameters(tree)),
-                               "changed_parameters": set()}
+                               "changed_parameters": set(), "views": Views()}
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
@@ -220,9 +223,21 @@ class _Lowerer(Expressions):
         self.out = None if self.inlined else self.namer.claim("out")  # a callee's: inline()
         self.returned = False  # whether the code lowered so far in this block has returned
         self.functions = {}  # name -> the LocalFunction a nested def defines
+        self.free = set()  # names read from the function this one is defined in
+        self.views = self.found["views"]
+        for name in self.params:
+            self.views.family[name] = (id(self), name)
+        self.views.written.update((id(self), name) for name in item_written(own_nodes(tree)))
 
     def emit(self, stmt):
         self.trace.append(anno.copy_location(stmt, self.line_node))
+        if type(stmt) is gast.Assign and type(stmt.targets[0]) is gast.Name:
+            self.views.assigned(stmt.targets[0].id, stmt.value)
+        elif type(stmt) is gast.For and type(stmt.target) is gast.Name:
+            self.views.looped(stmt.target.id, stmt.iter)
+        elif type(stmt) is gast.Expr and nodes.is_method_call(stmt.value) and \
+                stmt.value.func.attr == "append" and stmt.value.args:
+            self.views.appended(stmt.value.func.value.id, stmt.value.args[0])
 
     def block(self, statements):
         """Lower `statements` into a new list, leaving `self.trace` as it was."""
@@ -241,6 +256,8 @@ class _Lowerer(Expressions):
             values = [self.atom(v) for v in stmt.value.elts]
             for target, value in zip(stmt.targets[0].elts, values):
                 self.emit(nodes.assign(target.id, value))
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+            self.item_write(stmt.targets[0], lambda: self.atom(stmt.value), stmt)
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
             values = [self.atom(v) for v in stmt.value.elts] if \
                 isinstance(stmt.value, gast.Tuple) else self.call(  # `a, b = helper(x)`
@@ -263,10 +280,14 @@ class _Lowerer(Expressions):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
             self.bind(target.id, self.rhs(stmt.value))
         elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Subscript):
-            self.element_update(stmt)
+            if is_generated(self.origin):
+                self.element_update(stmt)
+            else:
+                self.item_write(stmt.target, None, stmt)
         elif isinstance(stmt, gast.AugAssign):
             value = gast.BinOp(left=self.atom(stmt.target), op=stmt.op, right=self.atom(stmt.value))
             self.found["augmented"].append((stmt.target.id, stmt, self.origin))
+            self.in_place(stmt.target.id, stmt)
             self.bind(stmt.target.id, value)
         elif isinstance(stmt, gast.Return):
             self.emit(nodes.assign(self.out, self.rhs(stmt.value)))
@@ -311,6 +332,7 @@ class _Lowerer(Expressions):
                 raise self.origin.unsupported(call, f"`{tree.name}` reads `{name}`, which is "
                                                     "not assigned yet where it is called")
             self.locals.add(name)
+            self.free.add(name)
             self.current[name] = enclosing.version(name)
 
     def assertion(self, stmt):
@@ -330,6 +352,53 @@ class _Lowerer(Expressions):
         call(nodes.constant(False), self.atom(stmt.msg))
         body, self.trace = self.trace, outer
         self.emit(gast.If(test=failed, body=body, orelse=[]))
+
+    def item_write(self, target, value, stmt):
+        """`a[i] = v` (`value` lowers v) or `a[i] op= v` (no `value`): the new version
+        `a_1 = with_item(a, i, v)`, in the order Python evaluates them."""
+        from ast_ad.runtime.arrays import with_item
+
+        name = target.value.id
+        if name not in self.locals:
+            raise self.origin.unsupported(stmt, f"`{name}` is not the function's own: "
+                                                "writing into it would change it for its "
+                                                "other users; write into a copy")
+        value = value() if value is not None else None
+        version = nodes.load(self.version(name)) if name in self.current else \
+            self.reference(target.value)  # (which raises: used before it is assigned)
+        reason = self.views.write_target(version.id, name, stmt,
+                                         version.id == name and name in self.params,
+                                         name in self.free)
+        if reason is not None:
+            raise self.origin.unsupported(stmt, reason)
+        index = self.index(target.slice)
+        if value is None:  # `a[i] += v`: a[i], then v, then the sum, as Python
+            old = self.temporary(gast.Subscript(value=version, slice=index, ctx=gast.Load()))
+            right = self.atom(stmt.value)
+            value = self.temporary(gast.BinOp(left=old, op=stmt.op, right=right))
+        self.found["arrays"] = True
+        self.views.wrote(version.id)
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        parts = [self.temporary(nodes.index_value(p)) if isinstance(p, gast.Slice) else p
+                 for p in parts]  # `1:` as `slice(1, None, None)`, a value of its own
+        index = gast.Tuple(elts=parts, ctx=gast.Load()) if isinstance(index, gast.Tuple) \
+            else parts[0]
+        call = gast.Call(func=static_reference(with_item), args=[version, index, value],
+                         keywords=[])
+        self.bind(name, anno.set(call, "callee", with_item))
+
+    def in_place(self, name, stmt):
+        """`t += v` writes into `t` in place where `t` is an array: the values that share
+        its memory change, and those of a view it is change the array it views."""
+        version = self.current.get(name)
+        if version is None:
+            return
+        if self.views.views.get(version):
+            self.views.refuse(stmt, f"`{name}` may be a view of another array (a slice, a row, "
+                                    "another name of it), and `+=` would change that array "
+                                    "too, which ast_ad cannot follow; write "
+                                    f"`{name} = {name} + ...`")
+        self.views.wrote(version)
 
     def element_update(self, stmt):
         """`x[i] += g` (generated adjoints only): `x_1 = add_into(x, i, g)`."""
@@ -369,6 +438,7 @@ class _Lowerer(Expressions):
                             conditions + [(key, versions[0] is not None)]))
                     continue
                 merged = self.new_version(name)
+                self.views.merged(merged, versions)
                 # Written into the branches only if read later: a version may be unbound
                 # on one path (a loop's variable after no iterations) and never needed.
                 self.found["merges"][merged] = (then_block, else_block, versions,
@@ -607,6 +677,7 @@ class _Lowerer(Expressions):
         read where another test says it is bound (a flag a `return` set), which the
         trace cannot relate to the first: it is declared, to be bound on every path."""
         version = self.current[name]
+        self.views.reading(version, self.line_node, name)
         self.write_merge(version)
         bound_under = self.found["one_branch"].get(version)
         if bound_under is not None and not bound_under <= set(self.found["conditions"]):
@@ -625,9 +696,12 @@ class _Lowerer(Expressions):
 
     def new_version(self, name):
         if name in self.current or name in self.params or name in self.seen:
-            return self.namer.version(name)
-        self.seen.add(name)
-        return self.namer.claim(name) if self.inlined else name
+            version = self.namer.version(name)
+        else:
+            self.seen.add(name)
+            version = self.namer.claim(name) if self.inlined else name
+        self.views.family[version] = (id(self), name)
+        return version
 
     def bind(self, name, value):
         if isinstance(value, gast.Name) and anno.get(value, "static") is None:
@@ -638,6 +712,20 @@ class _Lowerer(Expressions):
         new = self.new_version(name)
         self.emit(nodes.assign(new, value))
         self.current[name] = new
+        if type(value) is gast.Subscript and type(value.value) is gast.Name and \
+                self.views.of(value.value.id) in self.views.written:
+            self.require_not_a_view(new)
+
+    def require_not_a_view(self, version):
+        """`x = a[i]`, of an array the function writes into: a number, or a copy, until
+        the code runs and says it is a view, which a later write would change."""
+        from ast_ad.runtime.checks import require_not_a_view
+
+        self.views.views.pop(version, None)
+        self.views.fresh.discard(version)
+        self.emit(gast.Expr(value=lowered_call(require_not_a_view, [
+            nodes.load(version), nodes.constant(self.origin.filename),
+            nodes.constant(getattr(self.line_node, "lineno", 1))])))
 
 
 @dataclasses.dataclass

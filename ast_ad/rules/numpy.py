@@ -19,11 +19,12 @@ from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_
                                    cast_like, concatenate_part, concatenate_part_adjoint,
                                    cumsum_adjoint, diff_adjoint, einsum_adjoint_spec,
                                    euclidean, extremum_adjoint, gather_einsum,
-                                   getitem_adjoint, joined_part, joined_part_adjoint,
-                                   keeps_derivatives, materialize, mean_adjoint, mean_count,
-                                   norm_adjoint, reading_order, reciprocal_or_zero,
-                                   result_like, sorted_like, spread_einsum, sum_adjoint,
-                                   unbroadcast, uniform_adjoint, unsorted_like, within)
+                                   getitem_adjoint, item_tangent, joined_part,
+                                   joined_part_adjoint, keeps_derivatives, materialize,
+                                   mean_adjoint, mean_count, norm_adjoint, reading_order,
+                                   reciprocal_or_zero, result_like, sorted_like,
+                                   spread_einsum, sum_adjoint, unbroadcast, uniform_adjoint,
+                                   unsorted_like, with_item, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -476,6 +477,16 @@ def full_like(y, x, fill_value):
     d[y] = np.full_like(y, d[fill_value]) * keeps_derivatives(np.result_type(y))
 
 
+@adjoint(np.full)
+def full(y, shape, fill_value):
+    d[fill_value] = unbroadcast(d[y], fill_value) * keeps_derivatives(np.result_type(y))
+
+
+@tangent(np.full)
+def full(y, shape, fill_value):
+    d[y] = np.full_like(y, d[fill_value]) * keeps_derivatives(np.result_type(y))
+
+
 @adjoint(np.cumsum)
 def cumsum(y, x, axis=None):
     d[x] = cumsum_adjoint(d[y], x, axis)
@@ -899,6 +910,30 @@ def add_into_(r, a, index, v):
     d[r] = d[a] + getitem_adjoint(d[v], a, index)
 
 
+@adjoint(with_item)
+def with_item_(r, a, index, v):
+    g = materialize(d[r], r)
+    d[a] = with_item(g, index, 0.0)
+    d[v] = unbroadcast(g[index], v)
+
+
+@tangent(with_item)
+def with_item_(r, a, index, v):
+    d[r] = item_tangent(d[a], a, index, d[v])
+
+
+@adjoint(item_tangent)
+def item_tangent_(r, a_dot, a, index, v_dot):
+    g = materialize(d[r], r)
+    d[a_dot] = with_item(g, index, 0.0)
+    d[v_dot] = unbroadcast(g[index], v_dot)
+
+
+@tangent(item_tangent)
+def item_tangent_(r, a_dot, a, index, v_dot):
+    d[r] = item_tangent(d[a_dot], a, index, d[v_dot])
+
+
 @adjoint(concatenate_part)
 def concatenate_part_(p, g, pieces, i, axis=0):
     d[g] = concatenate_part_adjoint(d[p], g, pieces, i, axis)
@@ -947,7 +982,7 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,
        joined_part, joined_part_adjoint, np.cumsum, np.diff, cumsum_adjoint, diff_adjoint,
        sorted_like, unsorted_like, astype, norm_adjoint, euclidean, np.einsum, spread_einsum,
-       gather_einsum, np.full_like)
+       gather_einsum, np.full_like, np.full)
 
 nondifferentiable(result_like, within, at_low, at_high, mean_count, keeps_derivatives,
                   reading_order,

@@ -222,6 +222,42 @@ def add_into(a, index, v):
     return a
 
 
+def with_item(a, index, v):
+    """`a` after `a[index] = v`, as a new array: the derivative reads the values the
+    function held before the write, which a write in place would lose."""
+    if type(a) is not np.ndarray:
+        if isinstance(a, list):
+            raise DifferentiationError("writing into a list (`ys[i] = v`) is not supported "
+                                       "yet; use a NumPy array, or build the list by "
+                                       "appending")
+        a[index] = v  # Python's own error: a number does not support item assignment
+    _require_each_element_once(index)
+    new = a.copy()
+    new[index] = v
+    return new
+
+
+def item_tangent(a_dot, a, index, v_dot):
+    """The tangent of `with_item(a, index, v)`: `a_dot` (zeros where it is a symbolic
+    zero) with `v_dot` written at `index`."""
+    if type(a_dot) is not np.ndarray:
+        a_dot = np.zeros(np.shape(a), dtype=np.result_type(float_type(a), v_dot))
+    return with_item(a_dot, index, v_dot)
+
+
+def _require_each_element_once(index):
+    """An index that names an element twice keeps the last value written there; its
+    derivative would take them all."""
+    if type(index) in (int, slice):
+        return
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, np.ndarray) and part.dtype != bool and \
+                np.unique(part).size != part.size:
+            raise DifferentiationError("this write names an element twice (an index array "
+                                       f"with repeats: {part.tolist()}); ast_ad cannot "
+                                       "differentiate which write Python keeps")
+
+
 def concatenate_part(g, pieces, i, axis=0):
     """The part of `g`, the adjoint of `np.concatenate(pieces, axis)`, due to `pieces[i]`."""
     if axis is None:

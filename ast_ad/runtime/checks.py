@@ -19,6 +19,18 @@ def require_scalar(out, filename, lineno):
             filename, lineno))
 
 
+def require_not_a_view(value, filename, lineno):
+    """Raise if `value`, read from an array the function writes into, is a view of it (a
+    row, a slice): Python's later writes would change it, and the derivative's do not."""
+    if getattr(value, "base", None) is not None and type(value).__module__ == "numpy" and \
+            getattr(value, "ndim", 0) > 0:
+        raise DifferentiationError(format_message(
+            "this reads a view (a row or a slice) of an array the function writes into, "
+            "which a later write would change as Python runs it, and ast_ad cannot follow; "
+            "take a copy (`.copy()`), or read the array again after the write",
+            filename, lineno))
+
+
 def require_number(value, name, function):
     """Raise unless `value`, given for the differentiated parameter `name` of `function`,
     is a number: what the transform of code on numbers planned for."""

@@ -358,6 +358,39 @@ def update_array(w):
                    f"{a} = {a} * np.cos({value})"]))
 
 
+def _owned(w):
+    """Arrays of the function's own (named `o...`), which `write_item` writes into."""
+    return [a for a in w.arrays() if a.startswith("o")]
+
+
+@production("statement", weight=2.5, when=lambda w: w.features.numpy and len(w.arrays()) < 3)
+def new_owned_array(w):
+    length = w.features.array_length
+    sources = [f"np.zeros({length})", f"np.ones({length}) * {w.expression('bounded')}",
+               f"np.full({length}, {w.expression('bounded')})"]
+    if "w" in w.arrays():
+        sources += ["w.copy()", "np.zeros_like(w)", "w * 0.5"]
+    target = w.fresh("o")
+    w.line(f"{target} = {w.pick(sources)}")
+    w.define(target, "array")
+
+
+@production("statement", weight=4, when=lambda w: w.features.numpy and _owned(w))
+def write_item(w):
+    """`o[i] = v`, `o[i] += v`, a slice or a mask: in loops, at the loop's index; and
+    often a scalar that reads the array after the write."""
+    array, length = w.pick(_owned(w)), w.features.array_length
+    index = w.pick([str(w.rng.randrange(length)), str(-1 - w.rng.randrange(length))] +
+                   [f"{i} % {length}" for i in w.ints() if i != "n"] + [f"{array} > 0.0"])
+    value = w.expression("bounded" if w.in_loop() else "scalar")
+    w.line(w.pick([f"{array}[{index}] = {value}", f"{array}[{index}] += {value}",
+                   f"{array}[{index}] *= {w.expression('bounded')}",
+                   f"{array}[1:] = {array}[:-1] * {value}"]))
+    if w.chance(0.5):
+        target = w.pick(w.scalars())
+        w.line(f"{target} = {target} + 0.5 * np.sum(np.tanh({array}))")
+
+
 # -- calls with effects -----------------------------------------------------------------
 
 @production("statement", weight=0.8, when=lambda w: w.features.printing)
