@@ -476,7 +476,7 @@ def test_a_parameter_indexed_by_a_key_is_a_container(mode):
     ("y = x * np.array([3.0, 1.0])\n    y.sort()\n    return y[0]", r":5: `\.sort\(\)` changes"),
     ("for a, b in TRIPLES:\n        x = x * a\n    return x", ":4: an item of the data"),
     ("a = x * 2.0\n    a = b = a * 1.0\n    a += x\n    return np.sum(b)",
-     ":6: `a` may be an array"),
+     ":6: this `\\+=` changes an array in place"),
     ("return np.sum(np.einsum(x, [0], [0]))", ":4: np.einsum is differentiated with its"),
 ])
 def test_constructs_that_gave_wrong_numbers_are_refused_at_their_line(body, message):

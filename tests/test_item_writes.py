@@ -139,12 +139,14 @@ def test_the_value_is_python_s_and_the_trace_writes_a_new_version():
     ("y = np.zeros(3)\n    ys = []\n    ys.append(y)\n    y[0] = x[0]\n"
      "    return np.sum(ys[0]) + x[1]", 6, UnsupportedSyntaxError, "`ys` may be a view"),
     ("a = x * 1.0\n    t = a[0:2]\n    t += 1.0\n    return np.sum(a * a)", 4,
-     UnsupportedSyntaxError, "`+=` would change that array too"),
+     DifferentiationError, "is a view (a row, a slice) of another array"),
+    ("t = x * 1.0\n    r = t[0:2]\n    t += 1.0\n    return np.sum(r * t)", 4,
+     DifferentiationError, "changes an array in place"),
     ("y = np.zeros(3)\n    def g(t):\n        y[0] = t\n        return t\n"
      "    return g(x[0]) + np.sum(y)", 4, UnsupportedSyntaxError,
      "belongs to the enclosing function"),
     ("y = np.zeros((2, 3))\n    row = y[0]\n    y[0, 1] = x[0]\n    return np.sum(row)", 3,
-     DifferentiationError, "reads a view"),
+     DifferentiationError, "is a view (a row, a slice)"),
     ("y = np.zeros((2, 2))\n    y[0][1] = x[0]\n    return np.sum(y)", 3,
      UnsupportedSyntaxError, "`a[i, j] = v`"),
 ])

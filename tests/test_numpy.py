@@ -640,8 +640,8 @@ def test_hessian_of_an_array_argument():
     np.testing.assert_allclose(ours, autograd.hessian(_twin(f))(x), rtol=1e-9, atol=1e-9)
 
 
-def test_in_place_update_of_an_aliased_array_is_refused():
-    from ast_ad import UnsupportedSyntaxError
+def test_in_place_update_of_an_aliased_array_is_refused_and_of_a_number_is_not():
+    from ast_ad import DifferentiationError
 
     g = make_function("""
         import numpy as np
@@ -651,8 +651,10 @@ def test_in_place_update_of_an_aliased_array_is_refused():
             x += 1.0
             return np.sum(y * x)
         """)
-    with pytest.raises(UnsupportedSyntaxError, match="another name also refers to"):
-        differentiate(g)
+    with pytest.raises(DifferentiationError, match="changes an array in place") as error:
+        differentiate(g)(np.array([1.0, 2.0]))
+    assert ":6:" in str(error.value).splitlines()[0]
+    assert differentiate(g)(0.5) == pytest.approx(2 * 0.5 + 1.0)  # (x + 1) * x
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])

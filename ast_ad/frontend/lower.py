@@ -52,6 +52,7 @@ from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, repla
 from ast_ad.frontend.check import is_enumerate_or_zip, is_generated, runs_until_it_returns
 from ast_ad.frontend.local_functions import defined, free_names, own_nodes, taken_out
 from ast_ad.frontend.writes import Views, item_written
+from ast_ad.runtime.checks import require_not_a_view, require_not_an_array
 from ast_ad.frontend.expressions import (Expressions, lowered_call, parameters,
                                          static_reference)
 from ast_ad.ir import nodes
@@ -80,9 +81,9 @@ def lower(tree):
     anno.set(tree, "arrays", lowerer.found["arrays"])
     anno.set(tree, "inlined", lowerer.found["inlined"])
     if lowerer.found["arrays"]:
-        _reject_inplace_on_aliases(lowerer.found)
         for node, message in lowerer.found["views"].problems[:1]:
-            raise lowerer.origin.unsupported(node, message)
+            if not is_generated(lowerer.origin):  # (whose stacks hold values, not views)
+                raise lowerer.origin.unsupported(node, message)
     _rename_shadowed_statics(tree, everything, lowerer.namer)
     return tree
 
@@ -104,15 +105,6 @@ def _test_copies_of_carried(tree, namer):
                 stmt.test = nodes.load(copy)
             new.append(stmt)
         block[:] = new
-
-
-def _reject_inplace_on_aliases(found):
-    """`y = x; x += 1` changes `y` too when `x` is an array: the trace cannot say so."""
-    for name, stmt, origin in found["augmented"]:
-        if name in found["aliases"]:
-            raise origin.unsupported(stmt, f"`{name}` may be an array that another name also "
-                                           "refers to, and `+=` would change both; write "
-                                           f"`{name} = {name} + ...` instead")
 
 
 def _refuse_reading_changed_parameters(everything, changed, origin):
@@ -210,8 +202,8 @@ class _Lowerer(Expressions):
         # a branch or a loop binds (`maybe_unbound`; `one_branch`: a branch, with the
         # branches it is bound in), and those of them that a merge, a loop or a read must
         # find on every path, so that start as None (`declared`).
-        self.found = found or {"arrays": False, "inlined": [], "merges": {}, "aliases": set(),
-                               "augmented": [], "maybe_unbound": set(), "one_branch": {},
+        self.found = found or {"arrays": False, "inlined": [], "merges": {},
+                               "maybe_unbound": set(), "one_branch": {},
                                "declared": set(), "conditions": [],
                                "parameters": set(parameters(tree)),
                                "changed_parameters": set(), "views": Views()}
@@ -286,8 +278,7 @@ class _Lowerer(Expressions):
                 self.item_write(stmt.target, None, stmt)
         elif isinstance(stmt, gast.AugAssign):
             value = gast.BinOp(left=self.atom(stmt.target), op=stmt.op, right=self.atom(stmt.value))
-            self.found["augmented"].append((stmt.target.id, stmt, self.origin))
-            self.in_place(stmt.target.id, stmt)
+            self.in_place(stmt.target.id)
             self.bind(stmt.target.id, value)
         elif isinstance(stmt, gast.Return):
             self.emit(nodes.assign(self.out, self.rhs(stmt.value)))
@@ -387,18 +378,23 @@ class _Lowerer(Expressions):
                          keywords=[])
         self.bind(name, anno.set(call, "callee", with_item))
 
-    def in_place(self, name, stmt):
-        """`t += v` writes into `t` in place where `t` is an array: the values that share
-        its memory change, and those of a view it is change the array it views."""
+    def in_place(self, name):
+        """`t += v` writes into `t` in place where `t` is an array: the array it may be a
+        view of changes too, and so do the views of it. Where the code says either may be,
+        the value says so when it runs: a number passes."""
         version = self.current.get(name)
         if version is None:
             return
         if self.views.views.get(version):
-            self.views.refuse(stmt, f"`{name}` may be a view of another array (a slice, a row, "
-                                    "another name of it), and `+=` would change that array "
-                                    "too, which ast_ad cannot follow; write "
-                                    f"`{name} = {name} + ...`")
-        self.views.wrote(version)
+            self.check(require_not_a_view, version)
+        if self.views.is_viewed(version):
+            self.check(require_not_an_array, version)
+
+    def check(self, check, version):
+        """`check(version, filename, line)`, a runtime check of the line lowered."""
+        self.emit(gast.Expr(value=lowered_call(check, [
+            nodes.load(version), nodes.constant(self.origin.filename),
+            nodes.constant(getattr(self.line_node, "lineno", 1))])))
 
     def element_update(self, stmt):
         """`x[i] += g` (generated adjoints only): `x_1 = add_into(x, i, g)`."""
@@ -704,11 +700,6 @@ class _Lowerer(Expressions):
         return version
 
     def bind(self, name, value):
-        if isinstance(value, gast.Name) and anno.get(value, "static") is None:
-            # two variables, maybe one array (`value` is a version: `a_1` of `a`)
-            source = next((v for v, version in self.current.items() if version == value.id),
-                          value.id)
-            self.found["aliases"].update({name, source})
         new = self.new_version(name)
         self.emit(nodes.assign(new, value))
         self.current[name] = new
@@ -719,13 +710,9 @@ class _Lowerer(Expressions):
     def require_not_a_view(self, version):
         """`x = a[i]`, of an array the function writes into: a number, or a copy, until
         the code runs and says it is a view, which a later write would change."""
-        from ast_ad.runtime.checks import require_not_a_view
-
         self.views.views.pop(version, None)
         self.views.fresh.discard(version)
-        self.emit(gast.Expr(value=lowered_call(require_not_a_view, [
-            nodes.load(version), nodes.constant(self.origin.filename),
-            nodes.constant(getattr(self.line_node, "lineno", 1))])))
+        self.check(require_not_a_view, version)
 
 
 @dataclasses.dataclass

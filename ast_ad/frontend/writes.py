@@ -121,6 +121,12 @@ class Views:
         if any(v in self.stale for v in versions):
             self.stale.add(merged)
 
+    def is_viewed(self, version):
+        """Whether a variable (not a temporary, read at once) may be a view of `version`."""
+        family = self.of(version)
+        return any(family in shared for held, shared in self.views.items()
+                   if held in self.family)
+
     def wrote(self, version):
         """A write into the array `version` holds: the views of it are out of date."""
         family = self.of(version)

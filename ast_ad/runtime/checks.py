@@ -25,10 +25,20 @@ def require_not_a_view(value, filename, lineno):
     if getattr(value, "base", None) is not None and type(value).__module__ == "numpy" and \
             getattr(value, "ndim", 0) > 0:
         raise DifferentiationError(format_message(
-            "this reads a view (a row or a slice) of an array the function writes into, "
-            "which a later write would change as Python runs it, and ast_ad cannot follow; "
-            "take a copy (`.copy()`), or read the array again after the write",
-            filename, lineno))
+            "this value is a view (a row, a slice) of another array, which a write or `+=` "
+            "changes in place as Python runs it, and ast_ad cannot follow; take a copy "
+            "(`.copy()`), or read the array again after the write", filename, lineno))
+
+
+def require_not_an_array(value, filename, lineno):
+    """Raise if `value`, which `+=` changes in place, is an array that another value of
+    the function may be a view of (a row, a slice, another name): Python's `+=` would
+    change that one too, and the derivative's does not."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", 0) > 0:
+        raise DifferentiationError(format_message(
+            "this `+=` changes an array in place that another value of the function may be "
+            "a view of (a row, a slice, another name), which Python would change too and "
+            "ast_ad cannot follow; write `t = t + ...`", filename, lineno))
 
 
 def require_number(value, name, function):
