@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ast_ad import DifferentiationError, NonDifferentiableError, differentiate, rules
+from ast_ad import (DifferentiationError, NonDifferentiableError, UnsupportedSyntaxError,
+                    differentiate, rules)
 from ast_ad.testing import central_difference
 from tests.conftest import examples, make_function
 
@@ -89,10 +90,11 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right",
            "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype",
            "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum", "reciprocal_or_zero",
-           "with_item", "item_tangent"}
+           "with_item", "item_tangent", "slogdet_log"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
-# test_keywords_array_methods_and_casts; with_item and item_tangent: test_item_writes).
+# test_keywords_array_methods_and_casts; with_item and item_tangent: test_item_writes;
+# slogdet_log: test_slogdet).
 
 
 def _numpy_rules(table):
@@ -270,14 +272,18 @@ EINSUMS = [  # subscripts, and the shapes of a and b
     ("bij,bjk->bik", (2, 2, 3), (2, 3, 2)), ("...ij,...jk->...ik", (2, 2, 3), (3, 4)),
     ("...j,...j", (1, 3), (2, 3)),  # an ellipsis broadcast, and the implicit output
     ("ij->j", (2, 3), (3,)), ("ji", (2, 3), (3,)), ("ij", (2, 3), (3,)),  # one operand
+    ("ij,jk,kl->il", (2, 3), (3, 3)), ("i,ij,i->j", (3,), (3, 4)),  # three: a, b, then
+    ("bi,bij,bj", (2, 3), (2, 3, 3)),                                # b or a again
 ]
 
 
 @pytest.mark.parametrize("subscripts, shape_a, shape_b", EINSUMS)
 def test_einsum(subscripts, shape_a, shape_b):
-    """Explicit and implicit outputs, `...`, letters summed in one operand alone; in both
-    modes, and to second order forward over reverse and reverse over reverse."""
-    operands = "a, b" if "," in subscripts else "a"
+    """Explicit and implicit outputs, `...`, letters summed in one operand alone, one to
+    three operands; in both modes, and to second order forward over reverse and reverse
+    over reverse."""
+    operands = {0: "a", 1: "a, b"}.get(subscripts.count(","),
+                                       "a, b, b" if subscripts.startswith("ij") else "a, b, a")
     g = _function(f"np.einsum({subscripts!r}, {operands}) * np.sum(b)")
     rng = np.random.default_rng(5)
     a, b = rng.uniform(-1, 1, shape_a), rng.uniform(-1, 1, shape_b)
@@ -285,10 +291,38 @@ def test_einsum(subscripts, shape_a, shape_b):
     _second_order(g, a, b, rng.uniform(-1, 1, shape_a))
 
 
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)])
+def test_slogdet(shape):
+    """`np.linalg.slogdet` unpacked, indexed and read by field, of a matrix and of a stack
+    of them: both modes and the Hessian, against autograd."""
+    text = """
+        def f(a):
+            sign, logdet = np.linalg.slogdet(a @ np.swapaxes(a, -1, -2) + np.eye(3))
+            return np.sum(logdet * sign + np.linalg.slogdet(a + 3.0 * np.eye(3))[1]) + \\
+                np.sum(np.linalg.slogdet(2.0 * a - 4.0 * np.eye(3)).logabsdet)
+        """
+    f = make_function(text, namespace={"np": np})
+    twin = make_function(text.replace(").logabsdet", ")[1]"), namespace={"np": anp})
+    a = np.random.default_rng(3).uniform(-0.5, 0.5, shape)
+    expected = autograd.grad(twin)(a)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(differentiate(f, mode=mode)(a), expected, rtol=1e-10)
+    from ast_ad import hessian
+
+    np.testing.assert_allclose(hessian(f)(a), autograd.hessian(twin)(a), rtol=1e-8, atol=1e-10)
+
+
+def test_slogdet_kept_whole_is_refused_clearly():
+    f = make_function("def f(a):\n    r = np.linalg.slogdet(a)\n    return r[1]\n",
+                      namespace={"np": np})
+    with pytest.raises(UnsupportedSyntaxError, match="returns a tuple of 2: unpack it"):
+        differentiate(f)
+
+
 @pytest.mark.parametrize("call, error, message", [
     ("np.einsum('ii->i', a)", DifferentiationError, "without a letter repeated in one operand"),
-    ("np.einsum('ij,jk,kl->il', a, a, a)", NonDifferentiableError,
-     "do not take these 4 arguments"),
+    ("np.einsum('ij,jk,kl,lm->im', a, a, a, a)", NonDifferentiableError,
+     "do not take these 5 arguments"),
 ])
 def test_einsum_refused_clearly(call, error, message):
     g = make_function(f"import numpy as np\n\ndef g(a):\n    return np.sum({call})\n")

@@ -44,6 +44,9 @@ class Expressions:
 
     def rhs(self, expr):
         """`expr` as one elementary operation on atoms."""
+        part = self.tuple_part(expr)
+        if part is not None:
+            return part
         if isinstance(expr, gast.Constant):
             return nodes.constant(expr.value)
         if isinstance(expr, (gast.Name, gast.Attribute)):
@@ -179,6 +182,15 @@ class Expressions:
         else:
             callee = expr.func if anno.get(expr.func, "static") else self.reference(expr.func)
             function = anno.get(callee, "static")
+        parts = _tuple_parts(function.value) if function is not None else None
+        if parts is not None:
+            if results is None or len(results) != len(parts):
+                raise self.origin.unsupported(
+                    expr, f"this returns a tuple of {len(parts)}: unpack it "
+                          f"(`{', '.join(n for _, n in parts)} = ...`) or read one part "
+                          f"(`[1]`, `.{parts[-1][1]}`)")
+            args = [self.atom(arg) for arg in expr.args]  # once, for every part
+            return [self.atom(lowered_call(part, args)) for part, _ in parts]
         if results is not None and (function is None or not _inlinable(function.value)):
             raise self.origin.unsupported(expr, "unpacking is supported from a tuple display "
                                                 "(`a, b = b, a`) and from a call of your own "
@@ -243,6 +255,25 @@ class Expressions:
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value))
                     for k in expr.keywords]
         return self.inline(expr, tree, None, args, keywords, names, local)
+
+    def tuple_part(self, expr):
+        """`np.linalg.slogdet(a)[1]` or `.logabsdet`: the call of that part alone, or
+        None where `expr` reads no part of such a call."""
+        if not (isinstance(expr, (gast.Subscript, gast.Attribute))
+                and isinstance(expr.value, gast.Call)):
+            return None
+        function = anno.get(self.reference(expr.value.func), "static") \
+            if self.is_static(expr.value.func) else None
+        parts = _tuple_parts(function.value) if function is not None else None
+        if parts is None:
+            return None
+        key = expr.attr if isinstance(expr, gast.Attribute) else \
+            getattr(expr.slice, "value", None)
+        chosen = [part for k, (part, name) in enumerate(parts) if key in (k, name)]
+        if not chosen or isinstance(key, bool):
+            raise self.origin.unsupported(expr, "read one part of this tuple by its index or "
+                                                f"name: {', '.join(n for _, n in parts)}")
+        return self.rhs(lowered_call(chosen[0], [self.atom(arg) for arg in expr.value.args]))
 
     def argument(self, expr):
         """An atom; a display (`[a, b]`, `(n, 3)`) stays one, of atoms, unless constant."""
@@ -536,6 +567,15 @@ def _is_constant(node):
 
 def _is_number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+def _tuple_parts(function):
+    """The functions of the parts of `function`'s tuple result, if it is one of those."""
+    if not _is_numpy(function):
+        return None
+    from ast_ad.runtime.linalg import TUPLE_PARTS
+
+    return TUPLE_PARTS.get(function)
 
 
 def _takes_pieces(function):

@@ -1,5 +1,5 @@
 """Rules for NumPy's products and linear algebra: `@`, `matmul`, `dot`, `outer`, `inner`,
-`trace`, `linalg.inv`, `linalg.det` and `linalg.solve`.
+`trace`, `linalg.inv`, `linalg.det`, `linalg.slogdet` and `linalg.solve`.
 
 `matmul` broadcasts stacks of matrices and promotes vectors, `dot` multiplies by
 scalars and contracts the last axis of its first argument with the second to last of
@@ -16,8 +16,8 @@ from ast_ad.runtime.arrays import unbroadcast
 from ast_ad.runtime.linalg import (dot_adjoint_left, dot_adjoint_right, inner_adjoint_left,
                                    inner_adjoint_right, matmul_adjoint_left, matmul_adjoint_right,
                                    matmul_like, outer_adjoint_left, outer_adjoint_right,
-                                   solve_columns, times_columns, times_columns_transposed,
-                                   trace_adjoint)
+                                   slogdet_log, slogdet_sign, solve_columns, times_columns,
+                                   times_columns_transposed, trace_adjoint)
 
 
 @adjoint(("array", gast.MatMult), np.matmul)
@@ -109,6 +109,19 @@ def det(y, a):
 @tangent(np.linalg.det)
 def det(y, a):
     d[y] = y * np.sum(np.swapaxes(np.linalg.inv(a), -1, -2) * d[a], axis=(-2, -1))
+
+
+@adjoint(slogdet_log)
+def slogdet_log_(y, a):
+    d[a] = np.expand_dims(np.expand_dims(d[y], -1), -1) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@tangent(slogdet_log)
+def slogdet_log_(y, a):
+    d[y] = np.sum(np.swapaxes(np.linalg.inv(a), -1, -2) * d[a], axis=(-2, -1))
+
+
+nondifferentiable(slogdet_sign)
 
 
 @adjoint(np.linalg.solve)

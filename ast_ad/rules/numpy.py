@@ -550,6 +550,22 @@ def einsum(y, spec, x1, x2):
     d[y] = np.einsum(spec, d[x1], x2) + np.einsum(spec, x1, d[x2])
 
 
+@adjoint(np.einsum)
+def einsum(y, spec, x1, x2, x3):
+    d[x1] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 0, x1, x2, x3), d[y], x2, x3),
+                          spec, 0, x1, x2, x3)
+    d[x2] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 1, x1, x2, x3), d[y], x1, x3),
+                          spec, 1, x1, x2, x3)
+    d[x3] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 2, x1, x2, x3), d[y], x1, x2),
+                          spec, 2, x1, x2, x3)
+
+
+@tangent(np.einsum)
+def einsum(y, spec, x1, x2, x3):
+    d[y] = np.einsum(spec, d[x1], x2, x3) + np.einsum(spec, x1, d[x2], x3) + \
+        np.einsum(spec, x1, x2, d[x3])
+
+
 @adjoint(np.linalg.norm)
 def norm(y, x):
     d[x] = d[y] * x * reciprocal_or_zero(y)
@@ -850,23 +866,23 @@ def euclidean_(y, x, axis=None):
 
 
 @adjoint(spread_einsum)
-def spread_einsum_(h, r, spec, i, x1, x2=None):
-    d[r] = gather_einsum(d[h], r, spec, i, x1, x2)
+def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None):
+    d[r] = gather_einsum(d[h], r, spec, i, x1, x2, x3)
 
 
 @tangent(spread_einsum)
-def spread_einsum_(h, r, spec, i, x1, x2=None):
-    d[h] = spread_einsum(d[r], spec, i, x1, x2)
+def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None):
+    d[h] = spread_einsum(d[r], spec, i, x1, x2, x3)
 
 
 @adjoint(gather_einsum)
-def gather_einsum_(g, h, r, spec, i, x1, x2=None):
-    d[h] = spread_einsum(d[g], spec, i, x1, x2)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None):
+    d[h] = spread_einsum(d[g], spec, i, x1, x2, x3)
 
 
 @tangent(gather_einsum)
-def gather_einsum_(g, h, r, spec, i, x1, x2=None):
-    d[g] = gather_einsum(d[h], r, spec, i, x1, x2)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None):
+    d[g] = gather_einsum(d[h], r, spec, i, x1, x2, x3)
 
 
 @adjoint(reciprocal_or_zero)

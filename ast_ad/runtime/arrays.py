@@ -421,36 +421,36 @@ def euclidean(x, axis=None):
     return x
 
 
-def einsum_adjoint_spec(spec, i, x1, x2=None):
-    """The subscripts of the `np.einsum` that takes the adjoint of `np.einsum(spec, x1)` or
-    `np.einsum(spec, x1, x2)` back to operand `i`: the result's and the other operand's
-    in, operand `i`'s that appear there out (any other is summed in operand `i` alone:
-    `spread_einsum` broadcasts it)."""
-    inputs, output = _einsum_letters(spec, _operands(x1, x2))
+def einsum_adjoint_spec(spec, i, x1, x2=None, x3=None):
+    """The subscripts of the `np.einsum` that takes the adjoint of `np.einsum(spec, x1)`
+    (or of two or three operands) back to operand `i`: the result's and the other
+    operands' in, operand `i`'s that appear there out (any other is summed in operand `i`
+    alone: `spread_einsum` broadcasts it)."""
+    inputs, output = _einsum_letters(spec, _operands(x1, x2, x3))
     others = [inputs[j] for j in range(len(inputs)) if j != i]
     return f"{','.join([output] + others)}->{_einsum_kept(inputs, output, i)}"
 
 
-def spread_einsum(r, spec, i, x1, x2=None):
+def spread_einsum(r, spec, i, x1, x2=None, x3=None):
     """`r`, operand `i`'s adjoint at the letters `einsum_adjoint_spec` keeps, broadcast
     over those operand `i` sums alone, and summed back where NumPy broadcast it."""
-    x, missing, shape = _einsum_spread(r, spec, i, x1, x2)
+    x, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3)
     if missing:
         r = np.broadcast_to(np.expand_dims(r, missing), shape)
     return unbroadcast(r, x)
 
 
-def gather_einsum(h, r, spec, i, x1, x2=None):
-    """`h`, the adjoint of `spread_einsum(r, spec, i, x1, x2)`, at `r`'s shape."""
-    _, missing, shape = _einsum_spread(r, spec, i, x1, x2)
+def gather_einsum(h, r, spec, i, x1, x2=None, x3=None):
+    """`h`, the adjoint of `spread_einsum(r, spec, i, x1, x2, x3)`, at `r`'s shape."""
+    _, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3)
     h = np.broadcast_to(h, shape)
     return np.sum(h, axis=missing) if missing else h
 
 
-def _einsum_spread(r, spec, i, x1, x2):
+def _einsum_spread(r, spec, i, x1, x2, x3):
     """Operand `i`; the axes of its letters that `r` lacks; and the shape `r` spreads to:
     its own sizes, and operand `i`'s along the axes it lacks."""
-    operands = _operands(x1, x2)
+    operands = _operands(x1, x2, x3)
     inputs, output = _einsum_letters(spec, operands)
     target, kept = inputs[i], _einsum_kept(inputs, output, i)
     x = operands[i]
@@ -459,8 +459,8 @@ def _einsum_spread(r, spec, i, x1, x2):
     return x, tuple(k for k, c in enumerate(target) if c not in kept), shape
 
 
-def _operands(x1, x2):
-    return (x1,) if x2 is None else (x1, x2)
+def _operands(*given):
+    return tuple(x for x in given if x is not None)
 
 
 def _einsum_kept(inputs, output, i):

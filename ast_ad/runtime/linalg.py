@@ -145,3 +145,18 @@ def trace_adjoint(g, x):
     rows, columns = np.shape(x)[:2]
     eye = np.eye(rows, columns, dtype=float_type(x))
     return eye.reshape((rows, columns) + (1,) * (np.ndim(x) - 2)) * g
+
+
+def slogdet_sign(a):
+    """The sign of `np.linalg.slogdet(a)`: a tuple's part, a function of its own."""
+    return np.linalg.slogdet(a)[0]
+
+
+def slogdet_log(a):
+    """The logarithm of the absolute determinant, `np.linalg.slogdet(a)[1]`."""
+    return np.linalg.slogdet(a)[1]
+
+
+# Functions whose result is a tuple, and a function for each of its parts: code that
+# unpacks or indexes the result calls the parts, each with its own rule.
+TUPLE_PARTS = {np.linalg.slogdet: ((slogdet_sign, "sign"), (slogdet_log, "logabsdet"))}
