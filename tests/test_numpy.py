@@ -3,6 +3,7 @@
 import functools
 import textwrap
 import types
+import warnings
 
 import gast
 import pytest
@@ -1017,3 +1018,50 @@ def test_solve_with_a_stack_of_matrices(b_shape):
         np.testing.assert_allclose(np.sum(gradient * direction), numeric, rtol=1e-7)
         along = differentiate(f, wrt=k, mode="forward")(A, b, **{"Ab"[k] + "_dot": direction})
         np.testing.assert_allclose(along, numeric, rtol=1e-7)
+
+
+REDUCTION_KEYWORDS = [  # a body with NumPy's keywords, and the same without them
+    ("np.sum(a * b, axis=1, where=b > 0.0, initial=0.5) @ np.arange(2.0)",
+     "(np.sum(np.where(b > 0.0, a * b, 0.0), axis=1) + 0.5) @ np.arange(2.0)"),
+    ("np.prod(a, where=b > 0.0) + np.sum(a * a, initial=-1.0, dtype=np.float64)",
+     "np.prod(np.where(b > 0.0, a, 1.0)) + (np.sum(a * a) - 1.0)"),
+    ("np.max(a * b, axis=0, where=b > 0.0, initial=-2.0).sum() + np.min(a, initial=0.25)",
+     "np.maximum(np.max(np.where(b > 0.0, a * b, -np.inf), axis=0), -2.0).sum() + "
+     "np.minimum(np.min(a), 0.25)"),
+    ("np.mean(a * b, axis=0, where=b > 0.0, keepdims=True).sum() + (a * a).mean(dtype=float)",
+     "(np.sum(np.where(b > 0.0, a * b, 0.0), axis=0, keepdims=True) / "
+     "np.sum(np.where(b > 0.0, np.ones_like(a), 0.0), axis=0, keepdims=True)).sum() + "
+     "np.mean(a * a)"),
+    ("(a * a).sum(where=b < 0.5) + a.astype(np.float32).sum(dtype=np.float32)",
+     "np.sum(np.where(b < 0.5, a * a, 0.0)) + np.sum(a.astype(np.float32))"),
+]
+
+
+@pytest.mark.parametrize("body, reference", REDUCTION_KEYWORDS)
+def test_reductions_with_where_initial_and_dtype(body, reference):
+    """`where`, `initial` and `dtype` on `sum prod mean max min`, as the same reductions
+    written without them: both modes and forward over reverse, against autograd."""
+    g, twin = (make_function(f"import numpy as np\n\ndef g(a, b):\n    return {e}\n")
+               for e in (body, reference))
+    a, b = np.array([[0.5, -1.0, 2.0], [0.3, 0.7, -0.2]]), np.array([[1.0, -1.0, 0.3],
+                                                                      [0.5, 0.8, -0.2]])
+    assert g(a, b) == pytest.approx(twin(a, b), rel=1e-6)
+    expected = autograd.grad(_twin(twin))(a, b)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(differentiate(g, mode=mode)(a, b), expected, rtol=1e-6)
+    from ast_ad import hessian
+
+    with warnings.catch_warnings():  # autograd's, where the gradient is constant
+        warnings.simplefilter("ignore", UserWarning)
+        exact = autograd.hessian(_twin(twin))(a, b)
+    np.testing.assert_allclose(hessian(g)(a, b), exact, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("call, message", [
+    ("np.max(a, where=a > 0)", "with `where` needs `initial`"),
+    ("np.mean(a, initial=1.0)", "takes no `initial`"),
+])
+def test_reduction_keywords_numpy_refuses_are_refused(call, message):
+    g = make_function(f"import numpy as np\n\ndef g(a):\n    return {call}\n")
+    with pytest.raises(UnsupportedSyntaxError, match=message):
+        differentiate(g)

@@ -199,6 +199,10 @@ class Expressions:
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is not supported; "
                                                 "call a module-level function")
+        if _is_numpy(function.value) and expr.args and \
+                getattr(function.value, "__name__", None) in _REDUCTION_FILLS and \
+                any(k.arg in ("dtype", "where", "initial") for k in expr.keywords):
+            return self.reduction(expr, callee, function.value.__name__)
         if function.value in (max, min) and not expr.keywords and _several(expr.args):
             return self.rhs(_pairwise(expr))  # `max(a, b, c)`, `max([a, b])`
         if isinstance(expr.func, gast.Attribute) and _is_array_method(function.value):
@@ -255,6 +259,53 @@ class Expressions:
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value))
                     for k in expr.keywords]
         return self.inline(expr, tree, None, args, keywords, names, local)
+
+    def reduction(self, expr, callee, name):
+        """`np.sum(e, axis, dtype=D, where=m, initial=c)` (and `prod`, `mean`, `max`,
+        `min`) as the reductions the rules take: `np.sum(np.where(m, astype(e, D), 0.0),
+        axis) + c`, evaluated in Python's order."""
+        from ast_ad.runtime.arrays import astype
+
+        value = self.atom(expr.args[0])
+        rest = [self.atom(arg) for arg in expr.args[1:]]
+        given = {k.arg: self.atom(k.value) for k in expr.keywords}
+        kept = [gast.keyword(arg=k, value=v) for k, v in given.items()
+                if k not in ("dtype", "where", "initial")]
+        if "dtype" in given:
+            value = self.atom(lowered_call(astype, [value, given["dtype"]]))
+        if name == "mean" and "initial" in given:
+            raise self.origin.unsupported(expr, "np.mean takes no `initial`")
+        if name in ("max", "amax", "min", "amin") and "where" in given and \
+                "initial" not in given:
+            raise self.origin.unsupported(expr, f"np.{name} with `where` needs `initial`, "
+                                                "as NumPy says")
+
+        def called(function, args, keywords=()):
+            call = gast.Call(func=function, args=args, keywords=list(keywords))
+            return self.atom(anno.set(call, "lowered", True))
+
+        if "where" in given:
+            where = self.numpy(expr, "where")
+            fill = _REDUCTION_FILLS[name]
+            masked = called(where, [given["where"], value, nodes.constant(fill)])
+            if name == "mean":  # the mean of the entries `where` keeps
+                ones = called(self.numpy(expr, "ones_like"), [value])
+                count = called(where, [given["where"], ones, nodes.constant(0.0)])
+                total = called(self.numpy(expr, "sum"), [masked] + rest, kept)
+                return gast.BinOp(left=total, op=gast.Div(),
+                                  right=called(self.numpy(expr, "sum"), [count] + rest, kept))
+            value = masked
+        reduced = called(callee, [value] + rest, kept)
+        if "initial" not in given:
+            return reduced
+        initial = given["initial"]
+        if name in ("sum", "prod"):
+            operator = gast.Add() if name == "sum" else gast.Mult()
+            return gast.BinOp(left=reduced, op=operator, right=initial)
+        extreme = "maximum" if name in ("max", "amax") else "minimum"
+        return self.rhs(anno.set(gast.Call(func=self.numpy(expr, extreme),
+                                           args=[reduced, initial], keywords=[]), "lowered",
+                                 True))
 
     def tuple_part(self, expr):
         """`np.linalg.slogdet(a)[1]` or `.logabsdet`: the call of that part alone, or
@@ -567,6 +618,12 @@ def _is_constant(node):
 
 def _is_number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+# NumPy's reductions that take `where`, `initial` and `dtype`, and the value `where`
+# leaves in the entries it masks (the mean counts the others).
+_REDUCTION_FILLS = {"sum": 0.0, "prod": 1.0, "mean": 0.0, "max": -math.inf,
+                    "amax": -math.inf, "min": math.inf, "amin": math.inf}
 
 
 def _tuple_parts(function):
