@@ -151,8 +151,9 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     seeds = {arg.id: default.value for arg, default in zip(derivative.args.kwonlyargs,
                                                             derivative.args.kw_defaults)
              if default is not None and arg.id not in user_parameters}
-    result = _registered(compile_function(to_source(derivative), derivative.name, scope,
-                                          bindings, seeds), derivative, step)
+    text = to_source(derivative)
+    result = _registered(compile_function(text, derivative.name, scope, bindings, seeds),
+                         derivative, step, text)
     if not is_dispatcher(function):
         return result
     # The Python derivative stays beside the compiled one: it is what a second
@@ -168,9 +169,10 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     return _registered(numba_compile.jit(python_code, function, result), tree, step)
 
 
-def _registered(result, tree, step):
-    """`result`, generated from `tree`, with its source and recipe recorded."""
-    text = to_source(tree)
+def _registered(result, tree, step, text=None):
+    """`result`, generated from `tree` (whose source is `text`), with its source and
+    recipe recorded."""
+    text = text or to_source(tree)
     result.__qualname__ = tree.name
     result._repr_html_ = functools.partial(display.source_html, text)  # for notebooks
     _SOURCES[result] = text

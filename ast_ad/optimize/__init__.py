@@ -1,8 +1,8 @@
 """Clean-up of generated code, every rewrite in turn until none changes anything.
 
-Input and output: a FunctionDef in the form the sweeps write: assignments, `+=`,
-comments, `if`, `for` and `while` blocks, and a final return. The rewrites, each in a
-module of its own:
+Input and output: a FunctionDef in the form the sweeps write, changed in place:
+assignments, `+=`, comments, `if`, `for` and `while` blocks, and a final return. The
+rewrites, each in a module of its own:
 
 - `folding`: constants, and the identities `1 * x`, `-1 * x`, `x / 1`, `x + 0`,
   `x - 0`, `x ** 1`, `-(-x)`, `a + -b`, `-a - 2 * b` as `-2 * b - a`;
@@ -46,8 +46,7 @@ from ast_ad.optimize.stacks import builtins_reachable, read_stacks_by_iteration
 
 
 def optimize(function):
-    """A cleaned copy of `function`."""
-    function = anno.copy_tree(function)
+    """`function` cleaned, in place (the sweeps' output, which nothing else holds)."""
     user_names = anno.get(function, "user_names") or set()
     everything = nodes.subnodes(function)
     temporaries = {n for n in {n.id for n in everything if isinstance(n, gast.Name)}

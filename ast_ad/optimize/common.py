@@ -2,8 +2,9 @@
 its block computed takes that statement's name instead, so that the value, and its
 adjoint, exist once (`x[:-1]` written twice in `rosenbrock` is sliced once).
 
-Input and output: a lowered FunctionDef. Only names assigned once are shared, and only
-values of pure operations: operators, indexing, and calls of functions with rules.
+Input and output: a lowered FunctionDef, changed in place. Only names assigned once are
+shared, and only values of pure operations: operators, indexing, and calls of functions
+with rules.
 """
 
 import gast
@@ -16,7 +17,6 @@ _COMPOUND = (gast.If, gast.For, gast.While)
 
 
 def share_common_values(tree):
-    tree = anno.copy_tree(tree)
     once = nodes.assigned_once(tree)
     renames = {}  # a name that goes -> the earlier name holding its value
     for node, field, block in nodes.statement_blocks(tree):

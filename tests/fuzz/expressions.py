@@ -210,7 +210,13 @@ def array_reduction(w, depth):
                f"np.sum(np.column_stack([{a}, {b}])[:, 1] * {c})",
                f"np.sum(np.dstack([{a}, {c}]) ** 2)", f"np.linalg.norm({a}, 1)",
                f"np.linalg.norm({a}, {w.pick(['np.inf', '-np.inf', '2'])})",
-               f"np.einsum('i,i', {a}, {b})", f"np.sum(np.einsum('i,j->ij', {a}, {c}) ** 2)"]
+               f"np.einsum('i,i', {a}, {b})", f"np.sum(np.einsum('i,j->ij', {a}, {c}) ** 2)",
+               f"np.einsum('i,i,i->', {a}, {b}, {c})",
+               f"np.linalg.slogdet(np.outer({a}, {c}) + 3.0 * np.eye({n}))[1]",
+               f"np.sum({a}, where={c} > 0.0, initial={w.constant()})",
+               f"np.max({a}, where={c} < 0.5, initial=-{w.constant()})",
+               f"np.mean({a}, where={c} > -0.5) if np.any({c} > -0.5) else 0.0",
+               f"{_atom(a)}.prod(where={c} > 0.0, dtype=np.float64)"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)
