@@ -649,11 +649,14 @@ class _Lowerer(Expressions):
                 self.found["declared"].add(carried_name)
         outer, self.trace = self.trace, []
         self.current.update(targets)
+        read_before, self.views.read = self.views.read, set()
         if prologue:
             prologue()
         for stmt in body:
             self.statement(stmt)
         self.line_node = line
+        self.views.read_again(set(before.values()), node)
+        self.views.read |= read_before
         if test is not None:  # a while loop's test, evaluated again for the next iteration
             self.emit(nodes.assign(test[0], self.rhs(test[1])))
         for name, carried_name in carried.items():

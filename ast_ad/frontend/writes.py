@@ -143,6 +143,17 @@ class Views:
                               f"into shared memory; make `{name}` a copy where you take it "
                               "(`.copy()`), or read the array again after the write")
 
+    def read_again(self, made_before, loop):
+        """Refuse a value made before `loop` and read in its body, where its body writes
+        into an array the value may be a view of: the next iteration reads it again, after
+        the write."""
+        for version in sorted(self.read & self.stale & made_before):
+            name = self.family.get(version, (None, version))[1]
+            self.refuse(loop, f"this loop reads `{name}`, which may be a view of an array "
+                              "the loop writes into: its next iteration would read the new "
+                              "values, as Python runs it, which ast_ad cannot follow; take a "
+                              "copy before the loop (`.copy()`)")
+
     def refuse(self, node, message):
         self.problems.append((node, message))
 
