@@ -46,3 +46,32 @@ def make_function(source, name=None, namespace=None):
 @pytest.fixture
 def build():
     return make_function
+
+
+def agrees_in_both_modes(f, x, y):
+    """`f(x, y)`'s gradient against central differences, and forward mode against it."""
+    from ast_ad import differentiate
+    from ast_ad.testing import central_difference
+
+    gradient = differentiate(f, wrt=(0, 1))(x, y)
+    for k in (0, 1):
+        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
+        numeric = central_difference(f, [x, y], direction)
+        assert gradient[k] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+        along = differentiate(f, wrt=k, mode="forward")(x, y)
+        assert along == pytest.approx(gradient[k], rel=1e-12, abs=1e-12)
+
+
+def hessian_agrees(f, x, y):
+    """`f(x, y)`'s Hessian against central differences of its gradient; the Hessian."""
+    from ast_ad import differentiate, hessian
+    from ast_ad.testing import central_difference
+
+    matrix = hessian(f, wrt=(0, 1))(x, y)
+    gradient = differentiate(f, wrt=(0, 1))
+    for k in (0, 1):
+        direction = [1.0 if j == k else 0.0 for j in (0, 1)]
+        column = [central_difference(lambda a, b: gradient(a, b)[i], [x, y], direction)
+                  for i in (0, 1)]
+        assert [matrix[i][k] for i in (0, 1)] == pytest.approx(column, rel=1e-6, abs=1e-7)
+    return matrix
