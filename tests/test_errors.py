@@ -27,8 +27,8 @@ UNSUPPORTED = [
     ("x.attr = 1.0", "attribute", "one plain name"),
     ("for i in range(2):\n        if i == 0:\n            a = x * 2.0\n        x = x * a",
      "earlier iteration", "before the loop"),
-    ("for i in range(2):\n        ys = []\n        ys.append(x)\n        x = ys[0] * x",
-     "made inside a loop", "mode=\"forward\""),
+    ("for i in range(2):\n        ys = []\n        ys.append(x)\n        zs = ys\n"
+     "        x = ys[0] * zs[0]", "used after it is copied", "use one name"),
     ("ys = []\n    ys.append(x)\n    ys[0] = x * x", "writing into a list", "NumPy array"),
     ("ys = []\n    ys.append(x)\n    ys[0] += x", "writing into a list", "appending"),
     ("y = x\n    y[0] = 1.0", "may share memory", "x.copy()"),

@@ -90,15 +90,13 @@ class _Reverse:
 
     def function(self, seed_inside=False):
         body = self.tree.body[:-1]
-        has_adjoint = {self.out} | self.sequences
+        has_adjoint = {self.out} | (self.sequences - self.made_in_loops)
         sweep = self.adjoint_block(body, has_adjoint)
         primal = self.primal(body, push=True)  # after the sweep: it knows what loops reverse
         stacks = [anno.set(nodes.assign(name, gast.List(elts=[], ctx=gast.Load())), "stack",
                            True) for name in self.stacks.values()]
-        list_adjoints = [nodes.assign(self.names(name), gast.BinOp(
-            left=gast.List(elts=[nodes.constant(0.0)], ctx=gast.Load()), op=gast.Mult(),
-            right=gast.Call(func=_builtin("len"), args=[nodes.load(name)], keywords=[])))
-            for name in sorted(self.sequences)]
+        list_adjoints = [nodes.assign(self.names(name), _list_of_zeros(name))
+                         for name in sorted(self.sequences - self.made_in_loops)]
         returns = [self.zero_gradient(p) if p not in has_adjoint else self.gradient(p)
                    if self.seed_inside else
                    gast.BinOp(left=nodes.load(self.seed), op=gast.Mult(), right=self.node(p))
@@ -286,18 +284,19 @@ class _Reverse:
         visit(loop.body, targets(loop))
 
     def lists_made_in_loops(self, body):
-        """The lists a loop makes (`ks = []`), which each iteration makes again. A list of
-        differentiated values among them would need an adjoint list for each iteration:
-        not supported yet in reverse mode."""
-        made = set()
-        for making in (s for stmt in body for loop in nodes.walk(stmt)
-                       if isinstance(loop, _LOOPS) for s in _lists_made(loop)):
-            if making.targets[0].id in self.sequences:
-                raise self.origin.unsupported(
-                    making, "a list of differentiated values made inside a loop is not "
-                            "supported in reverse mode yet; make it before the loop, or "
-                            "differentiate with mode=\"forward\"")
-            made.add(making.targets[0].id)
+        """The lists a loop makes (`ks = []`), which each iteration makes again: the
+        recomputed iteration makes the list again, and the adjoint of one of differentiated
+        values is the adjoint of the name it is copied to (`values = items`, as a
+        comprehension writes it), handed over each iteration."""
+        loops = [loop for stmt in body for loop in nodes.walk(stmt) if isinstance(loop, _LOOPS)]
+        made = {making.targets[0].id for loop in loops for making in _lists_made(loop)}
+        self.handed_over = set()  # those copied to another name, which takes their adjoint
+        for copy in (s for loop in loops for s in nodes.walk(loop)  # (in the order made)
+                     if type(s) is gast.Assign and type(s.value) is gast.Name):
+            if copy.value.id in made:
+                self.handed_over.add(copy.value.id)
+                if not anno.get(copy, "carried"):
+                    made.add(copy.targets[0].id)
         return made
 
     def refuse_lists_made_in_branches(self, body):
@@ -351,22 +350,21 @@ class _Reverse:
                                           "not kept; assign it to a name")
         value, stack = application.args[0], application.result
         undo = anno.copy_location(gast.Expr(value=nodes.method_call(stack, "pop")), stmt)
-        if stack in self.made_in_loops:
-            return []  # the iteration makes the list again: nothing to give back
+        made_again = stack in self.made_in_loops  # the iteration makes it again: no undo
         if application.result not in self.sequences:
-            return [printer.quote(stmt), undo]
+            return [] if made_again else [printer.quote(stmt), undo]
         block = [printer.quote(stmt)]
         if isinstance(value, gast.Name) and value.id in self.sequences:
             raise self.origin.unsupported(stmt, "a list of lists that hold differentiated "
                                                 "values is not supported; keep one list per "
                                                 "sequence of values")
+        self.require_list_adjoint(stack, has_adjoint, stmt)
         popped = nodes.method_call(self.names(stack), "pop")
         if isinstance(value, gast.Name) and value.id in self.active:
             self.contribute(block, has_adjoint, value, popped, stmt)
         else:
             block.append(anno.copy_location(gast.Expr(value=popped), stmt))
-        block.append(undo)
-        return block
+        return block if made_again else block + [undo]
 
     def adjoint_if(self, stmt, has_adjoint):
         self.fresh = set()  # each branch starts afresh, and what follows knows neither
@@ -396,8 +394,12 @@ class _Reverse:
         # only its last definition receives that adjoint, so each definition resets it.
         outer_resets = self.resets
         self.resets = outer_resets | (inside & has_adjoint)
+        # A list of differentiated values the iteration makes, and keeps to itself, has an
+        # adjoint list of its own each iteration, made after the iteration is made again.
+        own_lists = sorted({nodes.assigned_name(s) for s in loop.body} & self.made_in_loops &
+                           self.sequences - self.handed_over)
         self.loop_depth += 1
-        sweep = self.adjoint_block(loop.body, set(has_adjoint))
+        sweep = self.adjoint_block(loop.body, set(has_adjoint) | set(own_lists))
         self.loop_depth -= 1
         self.resets = outer_resets
         self.fresh = set()
@@ -406,7 +408,10 @@ class _Reverse:
         pops = [self.pop(loop, name) for name in reversed(carried)]
         # The iteration's appends run again in the recomputation: drop them first.
         pops += [self.truncate(loop, name) for name in self.appended(loop)]
-        body = pops + self.primal(loop.body, False, loop, loop) + sweep
+        adjoint_lists = [anno.copy_location(nodes.assign(self.names(name),
+                                                         _list_of_zeros(name)), loop)
+                         for name in own_lists]
+        body = pops + self.primal(loop.body, False, loop, loop) + adjoint_lists + sweep
         if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and \
                 loop.target.id in self.active:  # the header gives it a new value
             body.append(anno.copy_location(nodes.assign(
@@ -424,6 +429,8 @@ class _Reverse:
         return zeros + [anno.copy_location(new, loop)]
 
     def zero_like(self, name):
+        if name in self.sequences:
+            return _list_of_zeros(name)
         return zero_like(name, self.arrays)
 
     def zeros(self, names, where):
@@ -478,18 +485,27 @@ class _Reverse:
             return []  # a name active elsewhere, given a value here that carries no derivative
         block = [printer.quote(stmt)]
         result_bar = self.node(result)
+        source = getattr(application.args[0], "id", None) if application.args else None
         if anno.get(stmt, "carried"):  # the carried value is overwritten: its adjoint restarts
             has_adjoint.discard(result)
-            self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
+            if source in self.sequences:
+                self.hand_over(block, has_adjoint, source, result, stmt)
+            else:
+                self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
             block.append(anno.copy_location(
                 nodes.assign(self.names(result), self.zero_like(result)), stmt))
             has_adjoint.add(result)
             return block
-        if application.primal == "copy":
-            if getattr(application.args[0], "id", None) in self.sequences:
+        if application.primal == "copy" and source in self.sequences:
+            if source not in self.made_in_loops or source in has_adjoint:
                 raise self.origin.unsupported(stmt, "a second name for a list that holds "
                                                     "differentiated values is not supported; "
                                                     "use the list's own name")
+            self.hand_over(block, has_adjoint, source, result, stmt)
+            return block
+        if source in self.sequences:
+            self.require_list_adjoint(source, has_adjoint, stmt)
+        if application.primal == "copy":
             self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
         elif application.primal == "getitem" and not isinstance(application.args[0], gast.Name):
             pass  # an item of a tuple of constants
@@ -531,6 +547,25 @@ class _Reverse:
                 nodes.assign(self.names(result), self.zero_like(result)), stmt))
             self.fresh.discard(result)
         return block if len(block) > 1 else []
+
+    def require_list_adjoint(self, name, has_adjoint, stmt):
+        """Refuse a list an iteration made, read or appended to after it is copied to
+        another name: the copy takes its adjoint, and Python's two names share the list."""
+        if name in self.made_in_loops and name not in has_adjoint:
+            raise self.origin.unsupported(stmt, "a list of differentiated values made inside "
+                                                "a loop is used after it is copied to another "
+                                                "name; use one name for it")
+
+    def hand_over(self, block, has_adjoint, source, result, stmt):
+        """`result = source`, of a list an iteration made, which the iteration uses no more:
+        the adjoint list of `result` is `source`'s."""
+        if source in has_adjoint:
+            raise self.origin.unsupported(stmt, "a list of differentiated values made inside "
+                                                "a loop is used after it is copied to another "
+                                                "name; use one name for it")
+        block.append(anno.copy_location(nodes.assign(self.names(source),
+                                                     self.node(result)), stmt))
+        has_adjoint.add(source)
 
     def add_to_each(self, sequence, value, stmt):
         """`for k in range(len(L_bar)): L_bar[k] += value(k)`: the adjoint of `sum(L)`
@@ -583,6 +618,13 @@ class _Reverse:
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:
                 block.append(anno.copy_location(nodes.assign(target, value), stmt))
+
+
+def _list_of_zeros(name):
+    """`[0.0] * len(name)`: the adjoint of a list before anything reaches it."""
+    return gast.BinOp(left=gast.List(elts=[nodes.constant(0.0)], ctx=gast.Load()),
+                      op=gast.Mult(), right=gast.Call(func=_builtin("len"),
+                                                      args=[nodes.load(name)], keywords=[]))
 
 
 def _lists_made(node):
