@@ -62,7 +62,7 @@ class _Reverse:
         self.active = active_names(found, self.wrt, self.out)
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(found, self.arrays) & self.active  # adjoints are lists
-        self.made_in_loops = self.lists_made_in_loops(tree.body)
+        self.made_in_loops, self.handed_over = lists_made_in_loops(tree.body)
         self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in found if a.primal == "list"}
         self.refuse_lists_made_in_branches(tree.body)
@@ -282,22 +282,6 @@ class _Reverse:
                 if isinstance(loop, gast.For) else set()
 
         visit(loop.body, targets(loop))
-
-    def lists_made_in_loops(self, body):
-        """The lists a loop makes (`ks = []`), which each iteration makes again: the
-        recomputed iteration makes the list again, and the adjoint of one of differentiated
-        values is the adjoint of the name it is copied to (`values = items`, as a
-        comprehension writes it), handed over each iteration."""
-        loops = [loop for stmt in body for loop in nodes.walk(stmt) if isinstance(loop, _LOOPS)]
-        made = {making.targets[0].id for loop in loops for making in _lists_made(loop)}
-        self.handed_over = set()  # those copied to another name, which takes their adjoint
-        for copy in (s for loop in loops for s in nodes.walk(loop)  # (in the order made)
-                     if type(s) is gast.Assign and type(s.value) is gast.Name):
-            if copy.value.id in made:
-                self.handed_over.add(copy.value.id)
-                if not anno.get(copy, "carried"):
-                    made.add(copy.targets[0].id)
-        return made
 
     def refuse_lists_made_in_branches(self, body):
         """A list's adjoint is made when the adjoint sweep starts, of the list's length
@@ -618,6 +602,22 @@ class _Reverse:
                 self.contribute(block, has_adjoint, inputs[target[1]], value, stmt)
             else:
                 block.append(anno.copy_location(nodes.assign(target, value), stmt))
+
+
+def lists_made_in_loops(body):
+    """The lists a loop makes (`ks = []`, or a copy of one), which each iteration makes
+    again; and those of them copied to another name (`values = items`, as a comprehension
+    writes it), which takes their adjoint list each iteration."""
+    loops = [loop for stmt in body for loop in nodes.walk(stmt) if isinstance(loop, _LOOPS)]
+    made = {making.targets[0].id for loop in loops for making in _lists_made(loop)}
+    handed_over = set()
+    for copy in (s for loop in loops for s in nodes.walk(loop)  # (in the order made)
+                 if type(s) is gast.Assign and type(s.value) is gast.Name):
+        if copy.value.id in made:
+            handed_over.add(copy.value.id)
+            if not anno.get(copy, "carried"):
+                made.add(copy.targets[0].id)
+    return made, handed_over
 
 
 def _list_of_zeros(name):
