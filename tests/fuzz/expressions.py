@@ -216,7 +216,7 @@ def array_reduction(w, depth):
                f"np.sum({a}, where={c} > 0.0, initial={w.constant()})",
                f"np.max({a}, where={c} < 0.5, initial=-{w.constant()})",
                f"np.mean({a}, where={c} > -0.5) if np.any({c} > -0.5) else 0.0",
-               f"{_atom(a)}.prod(where={c} > 0.0, dtype=np.float64)"]
+               f"(1.5 + np.tanh({a})).prod(where={c} > 0.0, dtype=np.float64)"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")
     return w.pick(choices)
