@@ -357,7 +357,7 @@ class _Lowerer(Expressions):
         value = value() if value is not None else None
         version = nodes.load(self.version(name)) if name in self.current else \
             self.reference(target.value)  # (which raises: used before it is assigned)
-        reason = self.views.write_target(version.id, name, stmt,
+        reason = self.views.write_target(version.id, name,
                                          version.id == name and name in self.params,
                                          name in self.free)
         if reason is not None:

@@ -157,7 +157,7 @@ class Views:
     def refuse(self, node, message):
         self.problems.append((node, message))
 
-    def write_target(self, version, name, node, is_parameter, is_free):
+    def write_target(self, version, name, is_parameter, is_free):
         """The reason not to write into `name` (at `version`), or None: only an array the
         function made itself takes writes."""
         if is_parameter:
