@@ -150,6 +150,8 @@ def test_the_value_is_python_s_and_the_trace_writes_a_new_version():
     ("y = np.zeros((2, 2))\n    t = y.T\n    s = 0.0\n    for i in range(2):\n"
      "        s = s + t[0, 1] * x[0]\n        y[1, 0] = x[1] + s\n    return s", 5,
      UnsupportedSyntaxError, "this loop reads `t`, which may be a view of an array the loop"),
+    ("y = x * 0.5\n    for i, v in enumerate(y):\n        y[-1] *= v\n    return np.sum(y)", 3,
+     UnsupportedSyntaxError, "this loop goes over `y`, which its body writes into"),
     ("y = np.zeros((2, 2))\n    y[0][1] = x[0]\n    return np.sum(y)", 3,
      UnsupportedSyntaxError, "`a[i, j] = v`"),
 ])

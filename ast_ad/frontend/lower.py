@@ -511,7 +511,18 @@ class _Lowerer(Expressions):
 
     def sequence(self, expr, body):
         """`expr`, the sequence of a loop with `body`, as an atom. A name the body assigns
-        is copied: Python iterates over the value it had when the loop began."""
+        is copied: Python iterates over the value it had when the loop began. One the body
+        writes into in place is refused: Python's loop reads the values written."""
+        inside = [node for stmt in body for node in own_nodes(stmt)]
+        if isinstance(expr, gast.Name) and expr.id in item_written(inside) | {
+                n.target.id for n in inside
+                if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}:
+            raise self.origin.unsupported(expr, f"this loop goes over `{expr.id}`, which its "
+                                                "body writes into: Python reads the values "
+                                                "written as it goes, which ast_ad cannot "
+                                                "follow; loop over the indexes "
+                                                f"(`for i in range(len({expr.id}))`) and "
+                                                f"read `{expr.id}[i]`")
         value = self.atom(expr)
         if isinstance(expr, gast.Name) and isinstance(value, gast.Name) and \
                 expr.id in _assigned_names(body):
