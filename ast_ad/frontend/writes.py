@@ -12,6 +12,8 @@ into an array the function made itself (`np.zeros(n)`, `x.copy()`, arithmetic), 
 into an argument or a view of one.
 """
 
+import functools
+
 import gast
 
 from ast_ad.ir import annotations as anno
@@ -34,22 +36,22 @@ def makes_new_memory(function):
     if function in _NEW_MEMORY_BUILTINS or module == "math" or (
             module == "ast_ad.runtime.arrays" and function.__name__ == "with_item"):
         return True
-    numpy = _numpy()
-    if numpy is None:
-        return False
-    if isinstance(function, numpy.ufunc):
-        return True
-    return any(function is getattr(numpy, name, None) for name in _NEW_MEMORY_NUMPY) or \
-        any(function is getattr(numpy.linalg, name, None)
-            for name in ("norm", "det", "inv", "solve", "slogdet"))
+    numpy, known = _numpy_new_memory()
+    return numpy is not None and (isinstance(function, numpy.ufunc) or id(function) in known)
 
 
-def _numpy():
+@functools.lru_cache(maxsize=None)
+def _numpy_new_memory():
+    """NumPy, if installed, and the ids of its functions above, found once: the lowering
+    asks of every call it emits."""
     try:
         import numpy
     except ImportError:
-        return None
-    return numpy
+        return None, frozenset()
+    found = [getattr(numpy, name, None) for name in _NEW_MEMORY_NUMPY] + \
+        [getattr(numpy.linalg, name, None) for name in ("norm", "det", "inv", "solve",
+                                                         "slogdet")]
+    return numpy, frozenset(id(f) for f in found if f is not None)
 
 
 class Views:
