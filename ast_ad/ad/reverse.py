@@ -32,11 +32,13 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes, printer
 from ast_ad.ir.naming import Derived, Namer, is_temporary
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
+                              item_containers,
                               bind_statics, derivative_function, describe, is_application,
                               names_taken, returned_name, scalar_names, sequences,
                               shape_classes, shaped_alike, zero_like)
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
 from ast_ad.rules.templates import expand
+from ast_ad.runtime import containers
 from ast_ad.runtime.checks import require_scalar, zero_gradient
 
 _LOOPS = (gast.For, gast.While)
@@ -62,6 +64,7 @@ class _Reverse:
         self.active = active_names(found, self.wrt, self.out)
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(found, self.arrays) & self.active  # adjoints are lists
+        self.items = item_containers(tree, found, self.active) if self.arrays else set()
         self.made_in_loops, self.handed_over = lists_made_in_loops(tree.body)
         self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in found if a.primal == "list"}
@@ -110,6 +113,7 @@ class _Reverse:
                                        describe(self.tree, self.wrt, "Gradient"),
                                        self.single)
         anno.set(function, "lists", {p for p in self.wrt if p in self.sequences})
+        anno.set(function, "items", {p for p in self.wrt if p in self.items})
         if self.arrays:
             from ast_ad.ad.shapes import leave_out_shape_only_values  # NumPy is there, then
 
@@ -415,6 +419,8 @@ class _Reverse:
     def zero_like(self, name):
         if name in self.sequences:
             return _list_of_zeros(name)
+        if name in self.items:
+            return _call_helper(containers.zeros_like_tree, nodes.load(name))
         return zero_like(name, self.arrays)
 
     def zeros(self, names, where):
@@ -422,12 +428,13 @@ class _Reverse:
         return [anno.copy_location(nodes.assign(self.names(n), self.zero_like(n)), where)
                 for n in sorted(names - self.conditional)]
 
-    def contribute(self, block, has_adjoint, atom, value, stmt):
-        """Add `value` to the adjoint of `atom`, if `atom` is a differentiated name."""
+    def contribute(self, block, has_adjoint, atom, value, stmt, replace=False):
+        """Add `value` to the adjoint of `atom`, if `atom` is a differentiated name; or,
+        if `replace`, make it the adjoint (a value that already holds the sum)."""
         if not (isinstance(atom, gast.Name) and atom.id in self.active):
             return
         name = self.names(atom.id)
-        if atom.id not in has_adjoint:
+        if atom.id not in has_adjoint or replace:
             new = nodes.assign(name, value)
         elif self.arrays:  # `+=` would write into an array that another adjoint may share
             new = nodes.assign(name, gast.BinOp(left=nodes.load(name), op=gast.Add(), right=value))
@@ -435,13 +442,26 @@ class _Reverse:
             new = nodes.add_assign(name, value)
         block.append(anno.copy_location(new, stmt))
         has_adjoint.add(atom.id)
-        fresh = self.arrays and (atom.id in self.fresh or _is_call_of(value, "getitem_adjoint"))
+        fresh = self.arrays and (atom.id in self.fresh or replace or
+                                 _is_call_of(value, "getitem_adjoint"))
         (self.fresh.add if fresh else self.fresh.discard)(atom.id)
 
-    def contribute_element(self, block, has_adjoint, container, index, value, stmt):
-        """Add `value`, the adjoint of `x[index]`, into the adjoint of array `x`: in place,
-        `x_bar[index] += value`, when that adjoint is an array of its own and the index
-        selects each element once."""
+    def contribute_element(self, block, has_adjoint, container, index, value, stmt,
+                           item=None):
+        """Add `value`, the adjoint of `item = x[index]`, into the adjoint of array `x`: in
+        place, `x_bar[index] += value`, when that adjoint is an array of its own and the
+        index selects each element once. A name read only item by item may hold a list
+        (of arrays, of lists): its adjoint takes `add_to_item` instead, unless it is one
+        of its own and the item is not a container too (whose `+=` would join lists)."""
+        if container.id in self.items and (container.id not in self.fresh or
+                                           container.id not in has_adjoint or
+                                           not _is_basic(index) or item in self.items):
+            total = nodes.load(self.names(container.id)) if container.id in has_adjoint else \
+                self.zero_like(container.id)
+            self.contribute(block, has_adjoint, container, _call_helper(
+                containers.add_to_item, total, nodes.index_value(index), value), stmt,
+                replace=True)
+            return
         if container.id not in self.fresh or container.id not in has_adjoint or \
                 not _is_basic(index):
             self.contribute(block, has_adjoint, container, _numpy_rule(
@@ -496,7 +516,8 @@ class _Reverse:
         elif application.primal == "getitem" and application.args[0].id not in self.sequences:
             container, index = application.args  # an array: its adjoint scatters back
             if container.id in self.active:
-                self.contribute_element(block, has_adjoint, container, index, result_bar, stmt)
+                self.contribute_element(block, has_adjoint, container, index, result_bar, stmt,
+                                        result)
         elif application.primal == "getitem" and isinstance(application.args[1], gast.Slice):
             block.append(self.add_to_slice(*application.args, result_bar, stmt))
         elif application.primal == "getitem" and result in self.sequences:
@@ -630,6 +651,12 @@ def _list_of_zeros(name):
 def _lists_made(node):
     """The statements in `node` that make a list: `ks = []`."""
     return [s for s in nodes.walk(node) if is_application(s) and Application(s).primal == "list"]
+
+
+def _call_helper(function, *args):
+    """A call of one of the runtime's helpers, bound by its own name."""
+    return gast.Call(func=nodes.bound(function.__name__, function), args=list(args),
+                     keywords=[])
 
 
 def _numpy_rule(name, *args):

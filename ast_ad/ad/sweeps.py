@@ -15,6 +15,7 @@ import gast
 from ast_ad import rules
 from ast_ad.ad import packs
 from ast_ad.errors import NonDifferentiableError
+from ast_ad.frontend.parse import parameters
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer, helper_name
@@ -152,6 +153,41 @@ def sequences(found, arrays=False):
             copies.setdefault(application.result, set()).add(application.args[0].id)
             copies.setdefault(application.args[0].id, set()).add(application.result)
     return _reached(names, copies, lambda name: [name])  # a copy of a list is that list
+
+
+def item_containers(tree, found, active):
+    """In array code, the differentiated names read only item by item (`layers[i]`,
+    `layer[0]`, `layer["w"]`) or measured (`len`): parameters, and items of them read so
+    in turn. Such a name may hold a list, tuple or dict of arrays (a pytree, as JAX calls
+    it) as well as an array, so its adjoint is made and added to by helpers that take
+    either (`zeros_like_tree`, `add_to_item`)."""
+    loads = {}
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    by_item, items_of, assigned = {}, {}, {}
+    for application in found:
+        assigned[application.result] = assigned.get(application.result, 0) + 1
+        first = application.args[0] if application.args else None
+        if not isinstance(first, gast.Name):
+            continue
+        if application.primal == "getitem" and not isinstance(application.args[1], gast.Slice):
+            by_item[first.id] = by_item.get(first.id, 0) + 1
+            items_of.setdefault(first.id, []).append(application.result)
+        elif application.primal is len:
+            by_item[first.id] = by_item.get(first.id, 0) + 1
+
+    def only_by_item(name):
+        return name in active and loads.get(name, 0) == by_item.get(name, 0) > 0
+
+    found_items = {p for p in parameters(tree) if only_by_item(p)}
+    work = list(found_items)
+    while work:
+        for item in items_of.get(work.pop(), ()):
+            if item not in found_items and assigned[item] == 1 and only_by_item(item):
+                found_items.add(item)
+                work.append(item)
+    return found_items
 
 
 def applications(body):
@@ -427,9 +463,10 @@ def guard_arguments(function, wrt, arrays):
     a list). In array code every one is checked (a call costs little beside NumPy's
     work); in code on numbers, only those the derivative never reads, for which a wrong
     argument would otherwise give a number where the function has none."""
-    from ast_ad.runtime.checks import require_array, require_number
+    from ast_ad.runtime.checks import require_array, require_arrays, require_number
 
     lists = anno.get(function, "lists") or ()
+    items = anno.get(function, "items") or ()
     read = set(nodes.read_names(function))
     guarded = [p for p in wrt if p not in lists and (arrays or p not in read)]
     if not guarded:
@@ -441,7 +478,8 @@ def guard_arguments(function, wrt, arrays):
     names = Namer(nodes.names_in(function) | set(bindings))
     checks = []
     for p in guarded:
-        helper = require_array if arrays or p in independent else require_number
+        helper = require_arrays if p in items else \
+            require_array if arrays or p in independent else require_number
         check = helper_name(bindings, names, helper)
         checks.append(anno.copy_location(gast.Expr(value=gast.Call(
             func=nodes.load(check), args=[nodes.load(p), nodes.constant(p),

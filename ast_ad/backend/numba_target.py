@@ -37,7 +37,7 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer, helper_name
 from ast_ad.optimize.blocks import call_of
-from ast_ad.runtime import arrays, checks
+from ast_ad.runtime import arrays, checks, containers
 
 # The helpers that read an argument only for its shape, and which argument.
 _SHAPE_READERS = {arrays.unbroadcast: 1, arrays.broadcast_like: 1, arrays.sum_adjoint: 1,
@@ -54,6 +54,7 @@ def to_numba_subset(function, aux_slot=None):
     find the stacks made arrays)."""
     names = Namer(nodes.names_in(function) | set(anno.get(function, "bindings")))
     _seeds_positional(function)
+    _items_of_arrays(function, names)
     if aux_slot is not None:
         _aux_as_a_name(function, aux_slot, names)
     _without_whole_gradient(function, names)
@@ -78,6 +79,34 @@ def _seeds_positional(function):
     args.args += args.kwonlyargs
     args.defaults += [nodes.constant(None) if d is None else d for d in args.kw_defaults]
     args.kwonlyargs, args.kw_defaults = [], []
+
+
+def _items_of_arrays(function, names):
+    """Compiled code takes arrays, not lists of them: the helpers for a parameter read item
+    by item, which may be either, become those for arrays (`zeros_like_tree(x)` is
+    `np.zeros_like(x)`, `add_to_item(x_bar, i, v)` is `x_bar + getitem_adjoint(v, x_bar,
+    i)`), which the rewrites below know."""
+    import numpy
+
+    bindings = anno.get(function, "bindings")
+
+    class Arrays(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            called = _called(node, bindings)
+            if called is checks.require_arrays:
+                node.func = _bound(function, names, checks.require_array)
+            elif called is containers.zeros_like_tree:
+                node.func = gast.Attribute(value=_bound(function, names, numpy),
+                                           attr="zeros_like", ctx=gast.Load())
+            elif called is containers.add_to_item:
+                total, index, value = node.args
+                part = gast.Call(func=_bound(function, names, arrays.getitem_adjoint),
+                                 args=[value, anno.copy_tree(total), index], keywords=[])
+                return gast.BinOp(left=total, op=gast.Add(), right=part)
+            return node
+
+    Arrays().visit(function)
 
 
 def _aux_as_a_name(function, slot, names):

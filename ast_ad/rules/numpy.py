@@ -15,6 +15,7 @@ import gast
 import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
+from ast_ad.runtime.containers import add_to_item, zeros_like_tree
 from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_like,
                                    cast_like, concatenate_part, concatenate_part_adjoint,
                                    cumsum_adjoint, diff_adjoint, einsum_adjoint_spec,
@@ -905,6 +906,17 @@ def getitem_adjoint_(y, g, x, index):
     d[y] = getitem_adjoint(d[g], x, index)
 
 
+@adjoint(add_to_item)
+def add_to_item_(r, total, index, v):
+    d[total] = d[r]
+    d[v] = unbroadcast(d[r][index], v)
+
+
+@tangent(add_to_item)
+def add_to_item_(r, total, index, v):
+    d[r] = add_to_item(d[total], index, d[v], r)
+
+
 @adjoint(np.expand_dims)
 def expand_dims(y, x, axis):
     d[x] = np.reshape(d[y], np.shape(x))
@@ -1000,7 +1012,7 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        sorted_like, unsorted_like, astype, norm_adjoint, euclidean, np.einsum, spread_einsum,
        gather_einsum, np.full_like, np.full)
 
-nondifferentiable(result_like, within, at_low, at_high, mean_count, keeps_derivatives,
+nondifferentiable(zeros_like_tree, result_like, within, at_low, at_high, mean_count, keeps_derivatives,
                   reading_order,
                   einsum_adjoint_spec, np.result_type, np.shape, np.ndim, np.size, np.zeros,
                   np.ones, np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round,

@@ -138,6 +138,10 @@ def cast_like(g, x):
     if type(x) is np.ndarray and x.dtype.kind == "f" and \
             (type(g) is not np.ndarray or g.dtype != x.dtype):
         return np.asarray(g, dtype=x.dtype)
+    if isinstance(x, (list, tuple, dict)) and isinstance(g, (list, dict)):
+        from ast_ad.runtime.containers import cast_tree
+
+        return cast_tree(g, x)
     return g
 
 

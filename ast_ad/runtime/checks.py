@@ -58,6 +58,18 @@ def require_array(value, name, function):
         _refuse(value, name, function, "a NumPy array or a number")
 
 
+def require_arrays(value, name, function):
+    """`require_array` for a parameter the code reads only item by item, which may also be
+    a list, tuple or dict of arrays and numbers, nested."""
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, (list, tuple)):
+        require_array(value, name, function)
+        return
+    for item in value:
+        require_arrays(item, name, function)
+
+
 def zero_gradient(value, name, function):
     """The gradient of the argument `value` of parameter `name`, on which the output does not
     depend: 0.0 for a number, zeros for an array, as `jax.grad` gives."""

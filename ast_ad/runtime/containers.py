@@ -62,3 +62,58 @@ def _zero(value):
 
         return numpy.zeros(numpy.shape(value), numpy.result_type(value, 1.0))
     return None  # not a number: no gradient, as for an integer
+
+
+def zeros_like_tree(value):
+    """The zero adjoint of `value`, an array or number, or a list, tuple or dict of them
+    read item by item: lists stand for tuples, for `add_to_item` to add into, and
+    `cast_like` gives the tuples back."""
+    if isinstance(value, dict):
+        return {key: zeros_like_tree(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [zeros_like_tree(item) for item in value]
+    return _zero(value)
+
+
+def add_to_item(total, index, value, like=None):
+    """A new adjoint: `total` with `value`, the adjoint of `x[index]`, added to its item
+    at `index`. `total` is left as it was: a reversed loop may still read it. A tangent
+    rule passes `like`, shaped as the result, for a `total` that is a zero number."""
+    if like is not None and not isinstance(total, (list, dict)) and not getattr(total, "ndim", 0):
+        total = zeros_like_tree(like)
+    if isinstance(total, (list, dict)):
+        result = type(total)(total)
+        result[index] = add_trees(result[index], value)
+        return result
+    import numpy
+
+    result = numpy.array(total, dtype=numpy.result_type(total, value))
+    parts = index if isinstance(index, tuple) else (index,)
+    if all(isinstance(part, (int, numpy.integer, slice)) for part in parts):
+        result[index] += value  # a basic index selects each element once
+    else:
+        numpy.add.at(result, index, value)
+    return result
+
+
+def add_trees(a, b):
+    """`a + b` of two adjoints of one value, leaf by leaf: a list's `+` would join them."""
+    if isinstance(a, dict):
+        return {key: add_trees(a[key], b[key]) for key in a}
+    if isinstance(a, (list, tuple)):
+        return [add_trees(x, y) for x, y in zip(a, b)]
+    if a is None:  # the zero of a value with no gradient, such as an integer
+        return b
+    return a if b is None else a + b
+
+
+def cast_tree(gradient, value):
+    """`gradient`, made by the helpers above, in the containers of `value`: tuples and
+    namedtuples again, each leaf cast as `cast_like` casts an array's."""
+    from ast_ad.runtime.arrays import cast_like
+
+    if isinstance(value, dict):
+        return type(value)((key, cast_like(gradient[key], item)) for key, item in value.items())
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(cast_like(g, item) for g, item in zip(gradient, value)))
+    return type(value)(cast_like(g, item) for g, item in zip(gradient, value))
