@@ -119,8 +119,9 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
         (parse_function(function), None)
     names, single = _wrt_names(tree, wrt)
     user_arguments, user_parameters = anno.copy_tree(tree.args), parameters(tree)
-    tree, containers = flatten_containers(tree)
-    leaves = leaves_of(tree, names, containers, reverse_only=mode == "forward" or seed_inside)
+    reverse_only = mode == "forward" or seed_inside
+    tree, containers = flatten_containers(tree, by_key_too=not reverse_only)
+    leaves = leaves_of(tree, names, containers, reverse_only)
     single_leaf = single and names[0] not in containers
     tree = check(tree)
     _debug("parsed", tree)

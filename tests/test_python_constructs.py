@@ -229,12 +229,14 @@ def test_a_loop_unpacks_the_items_of_data_the_module_holds(mode):
     _agrees_with_differences(UNPACKING, mode)
 
 
-def test_a_loop_unpacking_the_items_of_an_argument_is_refused_clearly():
-    f = make_function("def f(x, pairs):\n    for a, b in pairs:\n        x = x * a\n"
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_loop_unpacks_the_items_of_an_argument(mode):
+    f = make_function("def f(x, pairs):\n    for a, b in pairs:\n        x = x * a + b\n"
                       "    return x\n")
-    with pytest.raises(UnsupportedSyntaxError, match=":2: a loop's unpacking is supported "
-                                                     "over data the module holds"):
-        differentiate(f)(0.3, [(1.0, 2.0)])
+    pairs = [(1.5, 2.0), (0.5, -1.0)]
+    assert differentiate(f, mode=mode)(0.3, pairs) == pytest.approx(1.5 * 0.5)
+    with pytest.raises(ValueError, match="too many values to unpack"):  # as Python's
+        differentiate(f, mode=mode)(0.3, [(1.0, 2.0, 3.0)])
 
 
 FSUM = make_function("""

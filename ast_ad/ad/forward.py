@@ -21,7 +21,8 @@ from ast_ad.ir.naming import Derived, Namer
 from ast_ad.ir.scope import ITSELF
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
-                              names_taken, returned_name, scalar_names, sequences, zero_like)
+                              item_containers, names_taken, refuse_keys_of_arrays,
+                              returned_name, scalar_names, sequences, zero_like)
 from ast_ad.rules.templates import expand
 
 
@@ -46,6 +47,10 @@ class _Forward:
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
         self.active = {p: active_names(found, [p]) for p in self.wrt}
+        self.items = item_containers(tree, found, set().union(*self.active.values())) \
+            if anno.get(tree, "arrays", False) else set()
+        refuse_keys_of_arrays(found, self.items, set().union(*self.active.values()), self.origin,
+                              anno.get(tree, "arrays", False))
         self.assigned_once = nodes.assigned_once(tree)
         arrays = anno.get(tree, "arrays", False)  # scalars matter, and NumPy exists, only then
         self.scalars = scalar_names(found) if arrays else set()
@@ -63,6 +68,7 @@ class _Forward:
                                        describe(self.tree, self.wrt, "Tangent"),
                                        self.single, self.required)
         anno.set(function, "lists", {p for p in self.wrt if p in self.lists})
+        anno.set(function, "items", {p for p in self.wrt if p in self.items})
         anno.set(function, "independent", {p for p in self.wrt if out not in self.active[p]})
         return bind_statics(function, self.namer)
 
@@ -71,12 +77,13 @@ class _Forward:
         direction of all ones, as a scalar seed is for a scalar parameter."""
         if not anno.get(self.tree, "arrays", False) or self.required:
             return []
-        from ast_ad.runtime.arrays import broadcast_like
+        from ast_ad.runtime.arrays import broadcast_like, broadcast_tree
 
-        return [nodes.assign(seed, gast.Call(func=nodes.bound("broadcast_like", broadcast_like),
-                                             args=[nodes.load(seed), nodes.load(p)],
-                                             keywords=[]))
-                for p, seed in zip(self.wrt, self.seeds)]
+        return [nodes.assign(seed, gast.Call(
+            func=nodes.bound("broadcast_tree", broadcast_tree) if p in self.items else
+            nodes.bound("broadcast_like", broadcast_like),
+            args=[nodes.load(seed), nodes.load(p)], keywords=[]))
+            for p, seed in zip(self.wrt, self.seeds)]
 
     def block(self, statements):
         result = []
@@ -167,6 +174,11 @@ class _Forward:
         return block
 
     def zero(self, name):
+        if name in self.items:
+            from ast_ad.runtime.containers import zeros_like_tree
+
+            return gast.Call(func=nodes.bound("zeros_like_tree", zeros_like_tree),
+                             args=[nodes.load(name)], keywords=[])
         return zero_like(name, anno.get(self.tree, "arrays", False))
 
     def stack_tangent(self, application, p):
@@ -217,13 +229,23 @@ def whole_gradients(function, wrt, arrays, effect=None, aux=None):
     arguments = function.args
     count = len(arguments.kwonlyargs) - len(wrt)  # the seeds come last, one a parameter
     seeds = [a.id for a in arguments.kwonlyargs[count:]]
-    if any(default is None for default in arguments.kw_defaults[count:]):
-        return function  # a list's tangent is required: no gradient by sweeps
     bindings = anno.get(function, "bindings")
     names = Namer(nodes.names_in(function) | set(bindings))
+    if any(default is None for default in arguments.kw_defaults[count:]):
+        if arrays:
+            return function  # a list's tangent is required: no gradient by sweeps
+        from ast_ad.runtime.scalars import list_gradient  # a list parameter's, by sweeps
+
+        arguments.kw_defaults[count:] = [nodes.constant(None) if d is None else d
+                                         for d in arguments.kw_defaults[count:]]
+        branch = _sweeps(function, wrt, seeds, effect, aux, names, bindings, list_gradient)
+        function.body.insert(1, anno.copy_location(branch, function.body[0]))
+        return function
     if arrays:
         arguments.kw_defaults[count:] = [nodes.constant(None) for _ in seeds]
-        branch = _sweeps(function, wrt, seeds, effect, aux, names, bindings)
+        from ast_ad.runtime.arrays import whole_gradient
+
+        branch = _sweeps(function, wrt, seeds, effect, aux, names, bindings, whole_gradient)
         function.body.insert(1, anno.copy_location(branch, function.body[0]))
         return function
     independent = anno.get(function, "independent") or ()
@@ -247,14 +269,13 @@ def whole_gradients(function, wrt, arrays, effect=None, aux=None):
     return function
 
 
-def _sweeps(function, wrt, seeds, effect, aux, names, bindings):
-    """`if x_dot is None: return whole_gradient(jvp_f, ...)`."""
-    from ast_ad.runtime.arrays import whole_gradient
-
+def _sweeps(function, wrt, seeds, effect, aux, names, bindings, sweeping):
+    """`if x_dot is None: return whole_gradient(jvp_f, ...)`, or another `sweeping`
+    helper of the same arguments."""
     arguments = function.args
-    helper = names.claim("whole_gradient")
+    helper = names.claim(sweeping.__name__)
     itself = names.claim(function.name)
-    bindings[helper], bindings[itself] = whole_gradient, ITSELF
+    bindings[helper], bindings[itself] = sweeping, ITSELF
     positional = [nodes.load(a.id) for a in arguments.posonlyargs + arguments.args]
     keywords = gast.Dict(keys=[nodes.constant(a.id) for a in arguments.kwonlyargs
                                if a.id not in seeds],

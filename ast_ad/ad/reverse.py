@@ -32,7 +32,7 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes, printer
 from ast_ad.ir.naming import Derived, Namer, is_temporary
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
-                              item_containers,
+                              item_containers, refuse_keys_of_arrays,
                               bind_statics, derivative_function, describe, is_application,
                               names_taken, returned_name, scalar_names, sequences,
                               shape_classes, shaped_alike, zero_like)
@@ -65,6 +65,7 @@ class _Reverse:
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(found, self.arrays) & self.active  # adjoints are lists
         self.items = item_containers(tree, found, self.active) if self.arrays else set()
+        refuse_keys_of_arrays(found, self.items, self.active, self.origin, self.arrays)
         self.made_in_loops, self.handed_over = lists_made_in_loops(tree.body)
         self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in found if a.primal == "list"}

@@ -190,6 +190,25 @@ def item_containers(tree, found, active):
     return found_items
 
 
+def refuse_keys_of_arrays(found, items, active, origin, arrays):
+    """Refuse `p["w"]` of a differentiated value the sweeps take for an array (or, in code
+    on numbers, a list): a container is read so only where it is read item by item."""
+    for application in found:
+        container = application.args[0] if application.args else None
+        if application.primal == "getitem" and isinstance(container, gast.Name) and \
+                container.id in active and container.id not in items and \
+                isinstance(application.args[1], gast.Constant) and \
+                isinstance(application.args[1].value, str):
+            key = f"`{container.id}` is read by a key (`[{application.args[1].value!r}]`)"
+            raise origin.unsupported(application.stmt, (
+                f"{key}, as a dict, and whole or by a slice too; a container of parameters "
+                "is read by keys and indices alone") if arrays else (
+                f"{key}, as a container of parameters, which in code on numbers (no NumPy) "
+                "ast_ad differentiates in reverse mode (differentiate, value_and_grad) only "
+                "yet; for forward mode, jvp, vjp, jacobian and hessian pass each value as a "
+                "parameter of its own"))
+
+
 def applications(body):
     """Every application of `body`, nested ones included, in source order."""
     return [Application(s) for stmt in body for s in nodes.walk(stmt) if is_application(s)]

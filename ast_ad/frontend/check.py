@@ -230,10 +230,10 @@ def _check_statement(stmt, origin):
             continue
         if not isinstance(target, gast.Name):
             raise origin.unsupported(stmt, "assign to one plain name at a time "
-                                           "(`y = ...`); unpacking needs a tuple of the same "
-                                           "length on the right (`a, b = b, a + b`); "
-                                           "attribute and item assignment are not supported "
-                                           "yet")
+                                           "(`y = ...`); unpacking takes a plain name, a call "
+                                           "or a tuple of the same length on the right "
+                                           "(`a, b = b, a + b`); attribute assignment is not "
+                                           "supported yet")
     if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
         raise origin.unsupported(stmt, "a bare annotation assigns nothing; give it a value")
     if isinstance(stmt, gast.Expr) and not isinstance(stmt.value, (gast.Call, gast.Constant)):
@@ -264,11 +264,12 @@ def _is_constant(node):
 
 
 def _is_unpacking(stmt):
-    """`a, b = b, a` or `a, b = helper(x)` (lowering checks that the helper returns two)."""
+    """`a, b = b, a`, `a, b = pair` or `a, b = helper(x)` (lowering checks that the
+    helper returns two)."""
     target, value = stmt.targets[0], stmt.value
     return (len(stmt.targets) == 1 and isinstance(target, gast.Tuple)
             and (isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts)
-                 or isinstance(value, gast.Call))
+                 or isinstance(value, (gast.Call, gast.Name)))
             and all(isinstance(t, gast.Name) for t in target.elts))
 
 

@@ -29,9 +29,11 @@ class Container:
     leaves: dict  # leaf name -> path
 
 
-def flatten_containers(tree):
+def flatten_containers(tree, by_key_too=True):
     """`tree` with each container parameter replaced by its leaves, in place, and the
-    `Container`s found, by parameter name."""
+    `Container`s found, by parameter name. Unless `by_key_too`, one read by keys and
+    indices alone (`p["w"]`, `w, b = p`) is left as it is: in array code, the sweeps read
+    it item by item, as they read a list of arrays."""
     origin = anno.get(tree, "origin")
     arguments = tree.args
     every = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
@@ -52,7 +54,8 @@ def flatten_containers(tree):
         if name in assigned:
             continue
         paths = _paths(tree, name, parents)
-        if paths is None:
+        if paths is None or not by_key_too and all(kind == "[]" for path in paths
+                                                   for kind, _ in path):
             continue
         _refuse_prefixes(tree, paths, name, origin)
         leaves = {}

@@ -82,14 +82,6 @@ class Expressions:
         if isinstance(expr, gast.Tuple):  # a sequence of values, as a list would be
             return self.built_list(expr.elts)
         if isinstance(expr, gast.Subscript):
-            if isinstance(expr.slice, gast.Constant) and isinstance(expr.slice.value, str) \
-                    and not self.is_static(expr.value):
-                raise self.origin.unsupported(expr, "a value indexed by a key, as a dict "
-                                                    f"(`[{expr.slice.value!r}]`), is read "
-                                                    "from a parameter of the function that "
-                                                    "is read by constant keys only (not "
-                                                    "whole, as `len(p)` and `f(p)` read it); "
-                                                    "pass the values it needs instead")
             container = self.atom(expr.value)
             return gast.Subscript(value=container, slice=self.index(expr.slice), ctx=gast.Load())
         if isinstance(expr, gast.IfExp):

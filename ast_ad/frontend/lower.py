@@ -250,6 +250,9 @@ class _Lowerer(Expressions):
                 self.emit(nodes.assign(target.id, value))
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
             self.item_write(stmt.targets[0], lambda: self.atom(stmt.value), stmt)
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple) and \
+                isinstance(stmt.value, gast.Name):
+            self.unpack(stmt.targets[0].elts, self.atom(stmt.value))
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
             values = [self.atom(v) for v in stmt.value.elts] if \
                 isinstance(stmt.value, gast.Tuple) else self.call(  # `a, b = helper(x)`
@@ -325,6 +328,18 @@ class _Lowerer(Expressions):
             self.locals.add(name)
             self.free.add(name)
             self.current[name] = enclosing.version(name)
+
+    def unpack(self, targets, value):
+        """`a, b = pair` as `a = pair[0]; b = pair[1]`, after the check of its length
+        Python makes."""
+        from ast_ad.runtime.checks import require_length
+
+        length = self.atom(lowered_call(len, [value]))
+        self.emit(gast.Expr(value=self.rhs(lowered_call(
+            require_length, [length, nodes.constant(len(targets))]))))
+        for k, target in enumerate(targets):
+            self.bind(target.id, gast.Subscript(value=anno.copy_tree(value),
+                                                slice=nodes.constant(k), ctx=gast.Load()))
 
     def assertion(self, stmt):
         """`assert test, message` as a call for its effect alone, which runs once, in the
@@ -473,13 +488,17 @@ class _Lowerer(Expressions):
 
     def unpacked_in_the_body(self, stmt):
         """`for a, b in DATA:` as `for item in DATA: a = item[0]; b = item[1]`, over a
-        sequence the module holds: its items are constants."""
+        sequence the module holds, whose items are constants; over any other sequence, as
+        `for item in xs: a, b = item`."""
         data = anno.get(self.reference(stmt.iter), "static")
-        if data is None:
-            raise self.origin.unsupported(stmt, "a loop's unpacking is supported over data "
-                                                "the module holds (`for a, b in DATA`), "
-                                                "`enumerate(xs)` and `zip(xs, ys)`; loop over "
-                                                "one plain name here")
+        if data is None:  # `for w, b in layers`: each item unpacked as `w, b = item` is
+            item = self.fresh_local("item")
+            unpack = gast.Assign(targets=[stmt.target], value=nodes.load(item),
+                                 type_comment=None)
+            return anno.copy_location(gast.For(
+                target=nodes.store(item), iter=stmt.iter,
+                body=[anno.copy_location(unpack, stmt)] + stmt.body, orelse=[],
+                type_comment=None), stmt)
         count = len(stmt.target.elts)
         if any(not hasattr(item, "__len__") or len(item) != count for item in data.value):
             raise self.origin.error(stmt, f"an item of the data this loop unpacks does not "

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ast_ad.errors import DifferentiationError, format_message
+from ast_ad.runtime.containers import built, cast_tree, leaves, zeros_like_tree
 
 
 def unbroadcast(g, x):
@@ -39,6 +40,22 @@ def broadcast_like(t, z):
     if isinstance(t, (int, float)):  # a default seed: of the argument's type, as in JAX
         t = np.asarray(t, dtype=float_type(z))
     return np.broadcast_to(t, shape)
+
+
+def broadcast_tree(t, x):
+    """A tangent `t` of `x`, a list, tuple or dict of arrays, in `x`'s containers: a
+    number stands for itself at every element (the default seed 1.0)."""
+    if isinstance(x, dict):
+        return {key: broadcast_tree(t if _is_leaf(t) else t[key], item)
+                for key, item in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [broadcast_tree(t if _is_leaf(t) else u, item)
+                for u, item in zip(x if _is_leaf(t) else t, x)]
+    return broadcast_like(t, x)
+
+
+def _is_leaf(t):
+    return not isinstance(t, (list, tuple, dict))
 
 
 def shape_of(x):
@@ -139,9 +156,7 @@ def cast_like(g, x):
             (type(g) is not np.ndarray or g.dtype != x.dtype):
         return np.asarray(g, dtype=x.dtype)
     if isinstance(x, (list, tuple, dict)) and isinstance(g, (list, dict)):
-        from ast_ad.runtime.containers import cast_tree
-
-        return cast_tree(g, x)
+        return cast_tree(g, x, cast_like)
     return g
 
 
@@ -516,15 +531,19 @@ def reading_order(x, order):
 def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
     """What `tangent`, a tangent function of array code, returns when each seed left out
     asks for the whole derivative along its parameter, as reverse mode gives it: one
-    sweep along each element of the parameter. For an array output that is the Jacobian,
-    of shape `out.shape + parameter.shape`, as `jax.jacfwd` gives. `seeds`: name -> (the
+    sweep along each element of the parameter (of each array in it, for a list, tuple or
+    dict of arrays). For an array output that is the Jacobian, of shape
+    `out.shape + parameter.shape`, as `jax.jacfwd` gives. `seeds`: name -> (the
     parameter, the seed given or None). With `has_aux`, `tangent` returns `(result, aux)`,
     and so does this, with the aux of the first sweep. `effect`, the file and line of a
     call with effects in the function, is refused where it would run more than once."""
     given = {name: seed for name, (_, seed) in seeds.items() if seed is not None}
-    zeros = {name: np.zeros(shape_of(value), float_type(value))
+    zeros = {name: zeros_like_tree(value) if isinstance(value, (list, tuple, dict)) else
+             np.zeros(shape_of(value), float_type(value))
              for name, (value, seed) in seeds.items() if seed is None}
-    if effect is not None and bool(given) + sum(z.size for z in zeros.values()) > 1:
+    directions = {name: list(leaves(zero)) for name, zero in zeros.items()}
+    count = sum(part.size for found in directions.values() for _, part in found)
+    if effect is not None and bool(given) + count > 1:
         missing = ", ".join(zeros)
         raise DifferentiationError(format_message(
             f"{tangent.__name__} needs a direction ({missing}): its whole gradient takes one "
@@ -540,26 +559,32 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
         return out
 
     order = list(seeds)
-    first = sweep({}) if given or not any(z.size for z in zeros.values()) else None
+    first = sweep({}) if given or not count else None
     results = [None] * len(order)
     if first is not None:
         results = list(first) if isinstance(first, tuple) else [first]
     for name, zero in zeros.items():
-        value, k = seeds[name][0], order.index(name)
-        direction = np.zeros_like(zero)
-        flat, columns = direction.reshape(-1), []
-        for i in range(direction.size):
-            flat[i] = 1.0
-            out = sweep({name: direction})
-            first = out if first is None else first
-            columns.append(np.array(out[k] if isinstance(out, tuple) else out))
-            flat[i] = 0.0
-        out_shape = columns[0].shape if columns else np.shape(results[k])
-        derivative = np.stack(columns, axis=-1).reshape(out_shape + direction.shape) if \
-            columns else np.zeros(out_shape + direction.shape, direction.dtype)
-        if not out_shape:  # a gradient: of the parameter's type, as reverse mode gives
-            derivative = derivative.astype(direction.dtype, copy=False)
-        results[k] = derivative if derivative.ndim or isinstance(value, np.ndarray) else \
-            derivative.item()
+        value, k, parts = seeds[name][0], order.index(name), {}
+        for path, direction in directions[name]:
+            flat, columns = direction.reshape(-1), []
+            for i in range(direction.size):
+                flat[i] = 1.0
+                out = sweep({name: zero})
+                first = out if first is None else first
+                columns.append(np.array(out[k] if isinstance(out, tuple) else out))
+                flat[i] = 0.0
+            out_shape = columns[0].shape if columns else np.shape(results[k])
+            derivative = np.stack(columns, axis=-1).reshape(out_shape + direction.shape) if \
+                columns else np.zeros(out_shape + direction.shape, direction.dtype)
+            if not out_shape:  # a gradient: of the parameter's type, as reverse mode gives
+                derivative = derivative.astype(direction.dtype, copy=False)
+            leaf = value
+            for step in path:
+                leaf = leaf[step]
+            part = derivative if derivative.ndim or isinstance(leaf, np.ndarray) else \
+                derivative.item()
+            parts[path] = part
+        results[k] = cast_tree(built(zeros_like_tree(value), parts), value, cast_like) \
+            if isinstance(value, (list, tuple, dict)) else parts[()]
     result = tuple(results) if isinstance(first, tuple) else results[0]
     return (result, auxes[0]) if has_aux else result

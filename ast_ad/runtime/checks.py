@@ -111,6 +111,13 @@ def _kind(value):
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
+def require_length(length, count):
+    """Raise Python's error of `a, b = value` when `value` does not hold `count` items."""
+    if length != count:
+        raise ValueError(f"too many values to unpack (expected {count})" if length > count
+                         else f"not enough values to unpack (expected {count}, got {length})")
+
+
 def raising(exception):
     """`raise exception`, as the function's own `raise` runs: once, in the primal."""
     raise exception

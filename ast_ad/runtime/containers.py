@@ -107,13 +107,40 @@ def add_trees(a, b):
     return a if b is None else a + b
 
 
-def cast_tree(gradient, value):
+def cast_tree(gradient, value, cast_leaf):
     """`gradient`, made by the helpers above, in the containers of `value`: tuples and
-    namedtuples again, each leaf cast as `cast_like` casts an array's."""
-    from ast_ad.runtime.arrays import cast_like
+    namedtuples again, each leaf cast by `cast_leaf` (`cast_like`)."""
+    if isinstance(value, dict):
+        return type(value)((key, cast_leaf(gradient[key], item)) for key, item in value.items())
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(cast_leaf(g, item) for g, item in zip(gradient, value)))
+    return type(value)(cast_leaf(g, item) for g, item in zip(gradient, value))
+
+
+def leaves(value, path=()):
+    """The arrays in `value`, which `zeros_like_tree` made, each with its path: a number's
+    zero becomes a 0-d array, in place, so that a sweep can set it."""
+    import numpy
 
     if isinstance(value, dict):
-        return type(value)((key, cast_like(gradient[key], item)) for key, item in value.items())
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return type(value)(*(cast_like(g, item) for g, item in zip(gradient, value)))
-    return type(value)(cast_like(g, item) for g, item in zip(gradient, value))
+        for key in value:
+            if isinstance(value[key], float):
+                value[key] = numpy.zeros(())
+            yield from leaves(value[key], path + (key,))
+    elif isinstance(value, list):
+        for k in range(len(value)):
+            if isinstance(value[k], float):
+                value[k] = numpy.zeros(())
+            yield from leaves(value[k], path + (k,))
+    elif isinstance(value, numpy.ndarray):
+        yield path, value
+
+
+def built(tree, parts):
+    """`tree`, made by `zeros_like_tree`, with the value of `parts` at each path."""
+    for path, part in parts.items():
+        place = tree
+        for step in path[:-1]:
+            place = place[step]
+        place[path[-1]] = part
+    return tree
