@@ -65,17 +65,19 @@ def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     seeds set to the tangents; that function runs one tangent sweep per primal.
 
     Args:
-        function: a Python function defined with `def` that returns a scalar.
-        primals: the point, one value per leading positional parameter.
-        tangents: the direction, one value per primal.
+        function: a Python function defined with `def`.
+        primals: the point, one value per leading positional parameter: numbers, arrays,
+            or lists, tuples and dicts of them.
+        tangents: the direction, one value per primal, of the primal's shape and
+            containers.
 
     Returns:
-        `(value, tangent_out)`, where `tangent_out` is the sum over the parameters of
-        the partial derivative times its tangent.
+        `(value, tangent_out)`, where `tangent_out`, of the output's shape, is the sum
+        over the parameters of the partial derivative times its tangent.
 
     Raises:
-        DifferentiationError: primals and tangents do not match, `function` cannot be
-            differentiated, or a tangent or the output is an array.
+        DifferentiationError: primals and tangents do not match in number, containers
+            or shapes, or `function` cannot be differentiated.
     """
     primals, tangents = _sequence(primals, "primals"), _sequence(tangents, "tangents")
     if len(primals) != len(tangents):
@@ -84,13 +86,16 @@ def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     wrt = _leading(function, len(primals), "jvp")
     tangent_function = differentiate(function, wrt=wrt, mode="forward")
     seeds = seed_names(tangent_function, function)
-    for tangent in tangents:
-        _scalar(tangent, "a tangent given to jvp")
-    value = _scalar_output(function, primals, {})
+    for k, (primal, tangent) in enumerate(zip(primals, tangents)):
+        _require_alike(tangent, primal, f"the tangent of primal {k} given to jvp")
+    value = function(*primals)
     # Each partial is linear in its own seed, so seeding with the tangents and adding
     # the partials gives the directional derivative.
     partials = tangent_function(*primals, **dict(zip(seeds, tangents)))
-    return value, functools.reduce(operator.add, partials)
+    along = functools.reduce(operator.add, partials)
+    if getattr(along, "shape", ()) != getattr(value, "shape", ()):  # code that names no
+        _scalar(value, f"the output of {name_of(function)}")  # NumPy gives an array's 1.0
+    return value, along
 
 
 def vjp(function: Callable, *primals) -> tuple:
@@ -156,6 +161,8 @@ def jacobian(function: Callable, *, wrt=0, mode="reverse") -> Callable:
         value = function(*args, **kwargs)
         items = wrt if isinstance(wrt, tuple) else (wrt,)
         arguments = [_argument(function, item, args, kwargs) for item in items]
+        if any(isinstance(a, (list, tuple, dict)) for a in arguments):
+            return _container_jacobian(function, wrt, mode, value, args, kwargs)
         if getattr(value, "shape", ()) or any(getattr(a, "shape", ()) for a in arguments):
             blocks = _array_jacobian(function, items, mode, value, arguments, args, kwargs)
             return blocks if isinstance(wrt, tuple) else blocks[0]
@@ -199,6 +206,10 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
     def hessian_function(*args, **kwargs):
         _scalar_output(function, args, kwargs)
         arguments = [_argument(function, item, args, kwargs) for item in items]
+        if any(isinstance(a, (list, tuple, dict)) for a in arguments):
+            raise DifferentiationError(
+                f"{what} with respect to a container of parameters (a list, tuple or dict) "
+                "is not supported yet; pass each array as a parameter of its own")
         if any(getattr(a, "shape", ()) for a in arguments):
             blocks = tuple(tuple(_array_hessian(function, first, second, args, kwargs)
                                  for second in items) for first in items)
@@ -207,6 +218,17 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
         return result[0] if single else result
 
     return _named(hessian_function, "hessian", function)
+
+
+def _container_jacobian(function, wrt, mode, value, args, kwargs):
+    """The Jacobian with respect to containers of arrays, in their containers, as JAX
+    gives it: of a scalar output, the gradient; of an array output, the forward sweeps'
+    blocks of shape `out.shape + leaf.shape`, whichever the mode (the values are the
+    same, one sweep per element of the containers)."""
+    if getattr(value, "shape", ()) or mode == "forward":
+        return differentiate(function, wrt=wrt, mode="forward")(*args, **kwargs)
+    _scalar_output(function, args, kwargs)
+    return differentiate(function, wrt=wrt)(*args, **kwargs)
 
 
 def hessian_rows(function, items, wrt):
@@ -273,6 +295,29 @@ def _array_hessian(function, first, second, args, kwargs):
     columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: unit}))
                for unit in _units(y)]
     return numpy.stack(columns, axis=-1).reshape(x.shape + y.shape)
+
+
+def _require_alike(tangent, primal, what):
+    """Raise unless `tangent` has the containers, and shapes, of `primal`, as JAX asks."""
+    if isinstance(primal, (list, tuple, dict)):
+        if type(tangent) not in (list, tuple, dict, type(primal)) or \
+                len(tangent) != len(primal) or \
+                isinstance(primal, dict) and set(tangent) != set(primal):
+            raise DifferentiationError(f"{what} does not hold the items of the primal, "
+                                       f"a {type(primal).__name__} of {len(primal)}")
+        for key in (primal if isinstance(primal, dict) else range(len(primal))):
+            _require_alike(tangent[key], primal[key], what)
+        return
+    shape, expected = getattr(tangent, "shape", ()), getattr(primal, "shape", ())
+    if not (isinstance(tangent, numbers.Number) or hasattr(tangent, "shape")) or \
+            shape != expected:
+        raise DifferentiationError(f"{what} is {_described(tangent)}, where the primal is "
+                                   f"{_described(primal)}")
+
+
+def _described(value):
+    shape = getattr(value, "shape", None)
+    return f"an array of shape {shape}" if shape else f"a {type(value).__name__}"
 
 
 def _hashable(wrt):

@@ -91,7 +91,8 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "inner_adjoint_right", "outer_adjoint_left", "outer_adjoint_right",
            "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype",
            "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum", "reciprocal_or_zero",
-           "with_item", "item_tangent", "slogdet_log", "add_to_item"}
+           "with_item", "item_tangent", "slogdet_log", "add_to_item",
+           "add_trees"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
 # test_keywords_array_methods_and_casts; with_item and item_tangent: test_item_writes;

@@ -437,6 +437,8 @@ class _Reverse:
         name = self.names(atom.id)
         if atom.id not in has_adjoint or replace:
             new = nodes.assign(name, value)
+        elif atom.id in self.items:  # its adjoint may be a list, which `+` would join
+            new = nodes.assign(name, _call_helper(containers.add_trees, nodes.load(name), value))
         elif self.arrays:  # `+=` would write into an array that another adjoint may share
             new = nodes.assign(name, gast.BinOp(left=nodes.load(name), op=gast.Add(), right=value))
         else:

@@ -157,37 +157,40 @@ def sequences(found, arrays=False):
 
 def item_containers(tree, found, active):
     """In array code, the differentiated names read only item by item (`layers[i]`,
-    `layer[0]`, `layer["w"]`) or measured (`len`): parameters, and items of them read so
-    in turn. Such a name may hold a list, tuple or dict of arrays (a pytree, as JAX calls
-    it) as well as an array, so its adjoint is made and added to by helpers that take
-    either (`zeros_like_tree`, `add_to_item`)."""
+    `layer[0]`, `layer["w"]`), measured (`len`) or copied to such a name: parameters, and
+    items of them read so in turn. Such a name may hold a list, tuple or dict of arrays
+    (a pytree, as JAX calls it) as well as an array, so its adjoint is made and added to
+    by helpers that take either (`zeros_like_tree`, `add_to_item`)."""
     loads = {}
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
-    by_item, items_of, assigned = {}, {}, {}
+    allowed, taken, assigned = {}, {}, {}  # taken: name -> the names its items or copies get
     for application in found:
         assigned[application.result] = assigned.get(application.result, 0) + 1
         first = application.args[0] if application.args else None
-        if not isinstance(first, gast.Name):
-            continue
-        if application.primal == "getitem" and not isinstance(application.args[1], gast.Slice):
-            by_item[first.id] = by_item.get(first.id, 0) + 1
-            items_of.setdefault(first.id, []).append(application.result)
-        elif application.primal is len:
-            by_item[first.id] = by_item.get(first.id, 0) + 1
-
-    def only_by_item(name):
-        return name in active and loads.get(name, 0) == by_item.get(name, 0) > 0
-
-    found_items = {p for p in parameters(tree) if only_by_item(p)}
-    work = list(found_items)
+        if isinstance(first, gast.Name) and (
+                application.primal in ("getitem", "copy", len) and
+                not (application.primal == "getitem" and
+                     isinstance(application.args[1], gast.Slice))):
+            allowed[first.id] = allowed.get(first.id, 0) + 1
+            if application.primal != len:
+                taken.setdefault(first.id, []).append(application)
+    candidates = {name for name in active if loads.get(name, 0) == allowed.get(name, 0) > 0}
+    copied_out = True
+    while copied_out:  # a copy to a name read otherwise is an array's
+        copied_out = {name for name in candidates if any(
+            a.primal == "copy" and a.result not in candidates for a in taken.get(name, ()))}
+        candidates -= copied_out
+    items = {p for p in parameters(tree) if p in candidates}
+    work = list(items)
     while work:
-        for item in items_of.get(work.pop(), ()):
-            if item not in found_items and assigned[item] == 1 and only_by_item(item):
-                found_items.add(item)
-                work.append(item)
-    return found_items
+        for application in taken.get(work.pop(), ()):
+            name = application.result
+            if name not in items and name in candidates and assigned[name] == 1:
+                items.add(name)
+                work.append(name)
+    return items
 
 
 def refuse_keys_of_arrays(found, items, active, origin, arrays):

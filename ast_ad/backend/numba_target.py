@@ -84,8 +84,8 @@ def _seeds_positional(function):
 def _items_of_arrays(function, names):
     """Compiled code takes arrays, not lists of them: the helpers for a parameter read item
     by item, which may be either, become those for arrays (`zeros_like_tree(x)` is
-    `np.zeros_like(x)`, `add_to_item(x_bar, i, v)` is `x_bar + getitem_adjoint(v, x_bar,
-    i)`), which the rewrites below know."""
+    `np.zeros_like(x)`, `add_trees(a, b)` is `a + b`, `add_to_item(x_bar, i, v)` is
+    `x_bar + getitem_adjoint(v, x_bar, i)`), which the rewrites below know."""
     import numpy
 
     bindings = anno.get(function, "bindings")
@@ -99,6 +99,8 @@ def _items_of_arrays(function, names):
             elif called is containers.zeros_like_tree:
                 node.func = gast.Attribute(value=_bound(function, names, numpy),
                                            attr="zeros_like", ctx=gast.Load())
+            elif called is containers.add_trees:
+                return gast.BinOp(left=node.args[0], op=gast.Add(), right=node.args[1])
             elif called is containers.add_to_item:
                 total, index, value = node.args
                 part = gast.Call(func=_bound(function, names, arrays.getitem_adjoint),

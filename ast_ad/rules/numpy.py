@@ -15,7 +15,7 @@ import gast
 import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
-from ast_ad.runtime.containers import add_to_item, zeros_like_tree
+from ast_ad.runtime.containers import add_to_item, add_trees, zeros_like_tree
 from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_like,
                                    cast_like, concatenate_part, concatenate_part_adjoint,
                                    cumsum_adjoint, diff_adjoint, einsum_adjoint_spec,
@@ -915,6 +915,17 @@ def add_to_item_(r, total, index, v):
 @tangent(add_to_item)
 def add_to_item_(r, total, index, v):
     d[r] = add_to_item(d[total], index, d[v], r)
+
+
+@adjoint(add_trees)
+def add_trees_(r, a, b):
+    d[a] = d[r]
+    d[b] = d[r]
+
+
+@tangent(add_trees)
+def add_trees_(r, a, b):
+    d[r] = add_trees(d[a], d[b])
 
 
 @adjoint(np.expand_dims)
