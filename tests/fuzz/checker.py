@@ -6,6 +6,7 @@ Each check ends right, wrong, refused or crashed (or skipped, where no point had
 reference); the program's outcome is the worst of its checks.
 """
 
+import inspect
 import re
 import signal
 import threading
@@ -217,7 +218,10 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
     make("forward", lambda: differentiate(f, wrt=positions, mode="forward"))
     make("reverse wrt x", lambda: differentiate(f, wrt=0))
     if f_params is not None:
-        make(PARAMS, lambda: _from_a_dict(differentiate(f_params), program.differentiated))
+        for mode in ("reverse", "forward"):
+            make(f"{mode}, {PARAMS}", lambda mode=mode: _from_a_container(
+                differentiate(f_params, mode=mode), program.differentiated,
+                as_list='params["' not in inspect.getsource(f_params)))
     gradient = made.get("reverse wrt x")
     if gradient is not None:
         make("forward over reverse",
@@ -226,17 +230,21 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
     return made
 
 
-PARAMS = "reverse, parameters in a dict"
+PARAMS = "parameters in a container"
 
 
-def _from_a_dict(derivative, names):
-    """`derivative`, of a function of a dict of parameters, taking them one by one and
-    giving their gradients as a tuple, as the other checks' derivatives do."""
+def _from_a_container(derivative, names, as_list):
+    """`derivative`, of a function of its parameters in a dict (or a list, which it
+    unpacks), taking them one by one and giving their gradients as a tuple, as the other
+    checks' derivatives do."""
     def unpacked(*args):
-        gradient = derivative(dict(zip(names, args[:len(names)])), *args[len(names):])
-        if type(gradient) is not dict or list(gradient) != names:
-            raise TypeError(f"the gradient of a dict of {names} is {gradient!r}")
-        return tuple(gradient.values())
+        values = list(args[:len(names)])
+        container = values if as_list else dict(zip(names, values))
+        gradient = derivative(container, *args[len(names):])
+        if type(gradient) is not type(container) or len(gradient) != len(names) or \
+                not as_list and list(gradient) != names:
+            raise TypeError(f"the gradient of {container!r} is {gradient!r}")
+        return tuple(gradient) if as_list else tuple(gradient.values())
     return unpacked
 
 
@@ -289,7 +297,7 @@ def _evaluate(program, name, derivative, reference, seconds):
 def _expected(program, name, reference, derivative):
     """The seeds to pass (a direction for an array) and the derivative they should give."""
     k = program.second_wrt
-    if name in ("reverse", PARAMS):
+    if name == "reverse" or name.endswith(PARAMS):
         return {}, tuple(reference.gradient[n] for n in program.differentiated)
     required = "w" in program.differentiated and "w_dot" not in derivative.__kwdefaults__
     if name == "forward" and not required:  # the whole gradient, as reverse mode gives it

@@ -26,7 +26,7 @@ HEADER = ("import functools\nimport math\nimport random\n\nimport numpy as np\n\
           f"from ast_ad import stop_gradient\n\nPAIRS = {PAIRS!r}\n")
 RANDOM_SEED = 20240601
 EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05}
-PARAMS_VARIANT = 0.2  # programs that also write f as taking its parameters in a dict
+PARAMS_VARIANT = 0.2  # programs that also write f as taking its parameters in a dict or list
 PAIRS_RETURNED = 0.25  # helpers that return a pair, unpacked where they are called
 DIFFERENTIATED = ("x", "y", "w")
 # How helpers are decorated: plainly, by decorators ast_ad sees through, as methods.
@@ -132,18 +132,21 @@ def generate(seed, index):
     if any("@scaled" in s for s in sources):
         sources.insert(0, WRAPPER)
     differentiated = ["x", "y"] + (["w"] if features.array_parameter else [])
-    if random.Random(f"params {seed} {index}").random() < PARAMS_VARIANT and \
-            sources[-1].startswith("def f("):
-        sources.append(_with_parameters_in_a_dict(sources[-1], differentiated))
+    chance = random.Random(f"params {seed} {index}")
+    if chance.random() < PARAMS_VARIANT and sources[-1].startswith("def f("):
+        sources.append(_with_parameters_in_a_dict(sources[-1], differentiated,
+                                                  unpacked=chance.random() < 0.5))
     return Program(seed, index, "\n\n".join(sources), differentiated, list(features.extras),
                    second_wrt=rng.choice(differentiated), array_length=features.array_length)
 
 
-def _with_parameters_in_a_dict(source, differentiated):
-    """`f` again, as `f_params(params, ...)`, which reads x, y (and w) from a dict."""
+def _with_parameters_in_a_dict(source, differentiated, unpacked=False):
+    """`f` again, as `f_params(params, ...)`, which reads x, y (and w) from a dict, or,
+    `unpacked`, from a list (`x, y = params`)."""
     header, _, body = source.partition("\n")
     rest = header[len("def f("):-len("):")].split(", ")[len(differentiated):]
-    reads = ", ".join(f'params["{name}"]' for name in differentiated)
+    reads = "params" if unpacked else \
+        ", ".join(f'params["{name}"]' for name in differentiated)
     return (f"def f_params({', '.join(['params'] + rest)}):\n"
             f"    {', '.join(differentiated)} = {reads}\n{body}")
 

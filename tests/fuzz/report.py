@@ -4,7 +4,8 @@ message, and last the outcome line."""
 from tests.fuzz.checker import show_point
 
 CHECK_ORDER = {name: i for i, name in enumerate(
-    ["load", "program", "reverse", "reverse, parameters in a dict", "forward", "reverse wrt x",
+    ["load", "program", "reverse", "reverse, parameters in a container", "forward",
+     "forward, parameters in a container", "reverse wrt x",
      "forward over reverse", "reverse over reverse"])}
 
 
