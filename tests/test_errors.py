@@ -23,7 +23,7 @@ UNSUPPORTED = [
     ("global G\n    G = x", "global", "return"),
     ("del x\n    x = 1.0", "del", "stop using"),
     ("y = sum({t for t in (x,)})", "set comprehension", "list comprehension"),
-    ("a, b = x.pair", "unpacking", "one plain name"),
+    ("(a, b), c = (x, x), x", "unpacking", "one plain name"),
     ("x.attr = 1.0", "attribute", "one plain name"),
     ("for i in range(2):\n        if i == 0:\n            a = x * 2.0\n        x = x * a",
      "earlier iteration", "before the loop"),

@@ -17,6 +17,8 @@ EXPECTED = {
     "compiled.py": ["x_bar[i] += v7_bar", "a CPUDispatcher; equal to the Python gradient to "
                     "1e-12: True", "its compiled gradient"],
     "mlp.py": ["step 300  loss 0.1", "accuracy 0.9", "gradient matches finite differences"],
+    "layers.py": ["def grad_loss(layers, X, y, *, out_bar=1.0):", "step 1500  loss 0.01",
+                  "gradient is a list of tuple pairs", "gradient matches finite differences"],
     "binomial_tree.py": ["price 8.7635  delta -0.5331  vega 37.6980",
                          "delta and vega match finite differences: True"],
 }

@@ -40,6 +40,14 @@ NETWORKS = {
                 h = np.sin(layer["W"] @ h) * layer["scale"] + k
             return np.sum(h ** 2)
         """,
+    "sliced": """
+        def f(layers, x):
+            h = x
+            for W, b in layers[:-1]:
+                h = np.tanh(W @ h + b)
+            W, b = layers[-1]
+            return np.sum(np.sin(W @ h + b))
+        """,
     "unpacked": """
         def f(layers, x):
             h = x
@@ -103,7 +111,7 @@ def test_the_gradient_in_both_modes_against_autograd(name, seed):
     _close(ast_ad.jacobian(ours)(*args), expected)
 
 
-@pytest.mark.parametrize("name", ["pairs", "unpacked"])
+@pytest.mark.parametrize("name", ["pairs", "sliced", "unpacked"])
 def test_a_list_of_namedtuples_has_a_gradient_of_namedtuples(name):
     ours, theirs = PAIRS[name]
     args = _arguments(name, np.random.default_rng(1), namedtuples=True)
@@ -200,9 +208,19 @@ def test_what_is_refused_or_checked():
         ast_ad.jvp(ours, (layers, x), (layers, np.ones(3)))
     with pytest.raises(DifferentiationError, match="was given a str for `layers`"):
         differentiate(ours)([("W", "b")], x)
+    by_field = make_function("""
+        def f(p, x):
+            return np.sum(p.W @ x) * p.b[0]
+        """, namespace={"np": np})
+    layer = Layer(np.ones((2, 2)), np.ones(2))
+    assert differentiate(by_field)(layer, x).b[0] == pytest.approx(np.sum(x) * 2)
+    with pytest.raises(DifferentiationError, match="containers of parameters, which ast_ad "
+                                                   "differentiates in reverse mode"):
+        differentiate(by_field, mode="forward")
     read_whole = make_function("""
         def f(p, x):
             return np.sum(p["w"] * x) + np.sum(p)
         """, namespace={"np": np})
-    with pytest.raises(DifferentiationError, match="read by a key"):
-        differentiate(read_whole, mode="forward")({"w": np.ones(2)}, 1.0)
+    for mode in ("reverse", "forward"):
+        with pytest.raises(DifferentiationError, match="read by a key"):
+            differentiate(read_whole, mode=mode)({"w": np.ones(2)}, 1.0)

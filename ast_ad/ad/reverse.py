@@ -455,10 +455,12 @@ class _Reverse:
         place, `x_bar[index] += value`, when that adjoint is an array of its own and the
         index selects each element once. A name read only item by item may hold a list
         (of arrays, of lists): its adjoint takes `add_to_item` instead, unless it is one
-        of its own and the item is not a container too (whose `+=` would join lists)."""
+        of its own and the item is not a container too, nor a slice (whose `+=` would join
+        lists)."""
         if container.id in self.items and (container.id not in self.fresh or
                                            container.id not in has_adjoint or
-                                           not _is_basic(index) or item in self.items):
+                                           not _is_basic(index) or item in self.items or
+                                           isinstance(index, gast.Slice)):
             total = nodes.load(self.names(container.id)) if container.id in has_adjoint else \
                 self.zero_like(container.id)
             self.contribute(block, has_adjoint, container, _call_helper(

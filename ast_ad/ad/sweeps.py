@@ -157,7 +157,7 @@ def sequences(found, arrays=False):
 
 def item_containers(tree, found, active):
     """In array code, the differentiated names read only item by item (`layers[i]`,
-    `layer[0]`, `layer["w"]`), measured (`len`) or copied to such a name: parameters, and
+    `layer[0]`, `layer["w"]`, `layers[1:]`), measured (`len`) or copied to such a name: parameters, and
     items of them read so in turn. Such a name may hold a list, tuple or dict of arrays
     (a pytree, as JAX calls it) as well as an array, so its adjoint is made and added to
     by helpers that take either (`zeros_like_tree`, `add_to_item`)."""
@@ -169,10 +169,7 @@ def item_containers(tree, found, active):
     for application in found:
         assigned[application.result] = assigned.get(application.result, 0) + 1
         first = application.args[0] if application.args else None
-        if isinstance(first, gast.Name) and (
-                application.primal in ("getitem", "copy", len) and
-                not (application.primal == "getitem" and
-                     isinstance(application.args[1], gast.Slice))):
+        if isinstance(first, gast.Name) and application.primal in ("getitem", "copy", len):
             allowed[first.id] = allowed.get(first.id, 0) + 1
             if application.primal != len:
                 taken.setdefault(first.id, []).append(application)

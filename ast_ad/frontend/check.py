@@ -230,8 +230,8 @@ def _check_statement(stmt, origin):
             continue
         if not isinstance(target, gast.Name):
             raise origin.unsupported(stmt, "assign to one plain name at a time "
-                                           "(`y = ...`); unpacking takes a plain name, a call "
-                                           "or a tuple of the same length on the right "
+                                           "(`y = ...`); unpacking takes a value, or a tuple "
+                                           "of the same length, on the right "
                                            "(`a, b = b, a + b`); attribute assignment is not "
                                            "supported yet")
     if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
@@ -264,12 +264,13 @@ def _is_constant(node):
 
 
 def _is_unpacking(stmt):
-    """`a, b = b, a`, `a, b = pair` or `a, b = helper(x)` (lowering checks that the
-    helper returns two)."""
+    """`a, b = b, a`, `a, b = pair`, `a, b = pairs[-1]` or `a, b = helper(x)` (lowering
+    checks that the helper returns two)."""
     target, value = stmt.targets[0], stmt.value
     return (len(stmt.targets) == 1 and isinstance(target, gast.Tuple)
-            and (isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts)
-                 or isinstance(value, (gast.Call, gast.Name)))
+            and (len(target.elts) == len(value.elts)
+                 if isinstance(value, (gast.Tuple, gast.List))
+                 else not isinstance(value, gast.Starred))
             and all(isinstance(t, gast.Name) for t in target.elts))
 
 

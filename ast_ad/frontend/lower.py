@@ -251,11 +251,11 @@ class _Lowerer(Expressions):
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
             self.item_write(stmt.targets[0], lambda: self.atom(stmt.value), stmt)
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple) and \
-                isinstance(stmt.value, gast.Name):
+                not isinstance(stmt.value, (gast.Tuple, gast.List, gast.Call)):
             self.unpack(stmt.targets[0].elts, self.atom(stmt.value))
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
             values = [self.atom(v) for v in stmt.value.elts] if \
-                isinstance(stmt.value, gast.Tuple) else self.call(  # `a, b = helper(x)`
+                isinstance(stmt.value, (gast.Tuple, gast.List)) else self.call(  # `a, b = f(x)`
                     stmt.value, results=[t.id for t in stmt.targets[0].elts])
             for target, value in zip(stmt.targets[0].elts, values):
                 self.bind(target.id, value)

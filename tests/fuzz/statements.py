@@ -233,6 +233,18 @@ def for_pairs(w):
         w.body(define=[(a, "scalar"), (b, "scalar")])
 
 
+@production("statement", weight=0.6)
+def unpacked_value(w):
+    """`a, b = PAIRS[k]`, an item unpacked, or `a, b = [e1, e2]`, a list display."""
+    a, b = w.fresh("a"), w.fresh("b")
+    if w.rng.random() < 0.5:
+        w.line(f"{a}, {b} = PAIRS[{w.rng.randrange(-3, 3)}]")
+    else:
+        w.line(f"{a}, {b} = [{w.expression('bounded')}, {w.expression('bounded')}]")
+    w.define(a, "scalar")
+    w.define(b, "scalar")
+
+
 @production("statement", weight=0.6, when=_nests)
 def while_true(w):
     """`while True:` left by `break` or `return` once a counter runs out, or earlier."""
