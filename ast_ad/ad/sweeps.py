@@ -157,7 +157,7 @@ def sequences(found, arrays=False):
 
 def item_containers(tree, found, active):
     """In array code, the differentiated names read only item by item (`layers[i]`,
-    `layer[0]`, `layer["w"]`, `layers[1:]`), measured (`len`) or copied to such a name: parameters, and
+    `layer[0]`, `layer["w"]`), measured (`len`), or copied or sliced to such a name: parameters, and
     items of them read so in turn. Such a name may hold a list, tuple or dict of arrays
     (a pytree, as JAX calls it) as well as an array, so its adjoint is made and added to
     by helpers that take either (`zeros_like_tree`, `add_to_item`)."""
@@ -175,9 +175,9 @@ def item_containers(tree, found, active):
                 taken.setdefault(first.id, []).append(application)
     candidates = {name for name in active if loads.get(name, 0) == allowed.get(name, 0) > 0}
     copied_out = True
-    while copied_out:  # a copy to a name read otherwise is an array's
+    while copied_out:  # a copy or a slice to a name read otherwise is an array's
         copied_out = {name for name in candidates if any(
-            a.primal == "copy" and a.result not in candidates for a in taken.get(name, ()))}
+            _whole_again(a) and a.result not in candidates for a in taken.get(name, ()))}
         candidates -= copied_out
     items = {p for p in parameters(tree) if p in candidates}
     work = list(items)
@@ -188,6 +188,11 @@ def item_containers(tree, found, active):
                 items.add(name)
                 work.append(name)
     return items
+
+
+def _whole_again(application):
+    """A copy or a slice: a value like the one it reads, not an item of it."""
+    return application.primal == "copy" or isinstance(application.args[1], gast.Slice)
 
 
 def refuse_keys_of_arrays(found, items, active, origin, arrays):
