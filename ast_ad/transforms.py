@@ -207,9 +207,9 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
         _scalar_output(function, args, kwargs)
         arguments = [_argument(function, item, args, kwargs) for item in items]
         if any(isinstance(a, (list, tuple, dict)) for a in arguments):
-            raise DifferentiationError(
-                f"{what} with respect to a container of parameters (a list, tuple or dict) "
-                "is not supported yet; pass each array as a parameter of its own")
+            # The forward sweeps' blocks, the outer containers the gradient's, as JAX's.
+            result = tuple(row(*args, **kwargs) for row in rows)
+            return result[0] if single else result
         if any(getattr(a, "shape", ()) for a in arguments):
             blocks = tuple(tuple(_array_hessian(function, first, second, args, kwargs)
                                  for second in items) for first in items)

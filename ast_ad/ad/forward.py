@@ -49,6 +49,7 @@ class _Forward:
         self.active = {p: active_names(found, [p]) for p in self.wrt}
         self.items = item_containers(tree, found, set().union(*self.active.values())) \
             if anno.get(tree, "arrays", False) else set()
+        self.trees = self.items | _trees_made(found)
         refuse_keys_of_arrays(found, self.items, set().union(*self.active.values()), self.origin,
                               anno.get(tree, "arrays", False))
         self.assigned_once = nodes.assigned_once(tree)
@@ -174,7 +175,7 @@ class _Forward:
         return block
 
     def zero(self, name):
-        if name in self.items:
+        if name in self.trees:
             from ast_ad.runtime.containers import zeros_like_tree
 
             return gast.Call(func=nodes.bound("zeros_like_tree", zeros_like_tree),
@@ -293,6 +294,21 @@ def _sweeps(function, wrt, seeds, effect, aux, names, bindings, sweeping):
     missing = [_is_none(seed) for seed in seeds]
     test = missing[0] if len(missing) == 1 else gast.BoolOp(op=gast.Or(), values=missing)
     return gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
+
+
+def _trees_made(found):
+    """The names a derivative differentiated again holds an adjoint's containers in:
+    made by `zeros_like_tree`, `add_to_item` and `add_trees`, and their copies."""
+    from ast_ad.runtime import containers
+
+    makers = (containers.zeros_like_tree, containers.add_to_item, containers.add_trees)
+    trees = {a.result for a in found if any(a.primal is maker for maker in makers)}
+    copies = [a for a in found if a.primal == "copy" and isinstance(a.args[0], gast.Name)]
+    grown = True
+    while grown:
+        grown = {a.result for a in copies if a.args[0].id in trees} - trees
+        trees |= grown
+    return trees
 
 
 def _is_none(name):

@@ -161,12 +161,23 @@ def item_containers(tree, found, active):
     items of them read so in turn. Such a name may hold a list, tuple or dict of arrays
     (a pytree, as JAX calls it) as well as an array, so its adjoint is made and added to
     by helpers that take either (`zeros_like_tree`, `add_to_item`)."""
-    loads = {}
+    from ast_ad.runtime import arrays, checks, containers
+
+    loads, allowed = {}, {}
+    # A derivative differentiated again reads such a name by the helpers made for it too.
+    shape_only = {containers.zeros_like_tree: 0, arrays.cast_like: 1, checks.require_arrays: 0}
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
-    allowed, taken, assigned = {}, {}, {}  # taken: name -> the names its items or copies get
+        elif isinstance(node, gast.Call) and len(node.args) > shape_only.get(
+                anno.get(node, "callee"), len(node.args)):
+            read = node.args[shape_only[anno.get(node, "callee")]]
+            if isinstance(read, gast.Name):
+                allowed[read.id] = allowed.get(read.id, 0) + 1
+    taken, assigned = {}, {}  # taken: name -> the applications reading its items or copies
     for application in found:
+        if application.primal == "copy" and isinstance(application.args[0], gast.Constant):
+            continue  # a start a loop's first iteration replaces (`layer = None`)
         assigned[application.result] = assigned.get(application.result, 0) + 1
         first = application.args[0] if application.args else None
         if isinstance(first, gast.Name) and application.primal in ("getitem", "copy", len):
@@ -180,13 +191,16 @@ def item_containers(tree, found, active):
             _whole_again(a) and a.result not in candidates for a in taken.get(name, ()))}
         candidates -= copied_out
     items = {p for p in parameters(tree) if p in candidates}
-    work = list(items)
-    while work:
-        for application in taken.get(work.pop(), ()):
-            name = application.result
-            if name not in items and name in candidates and assigned[name] == 1:
-                items.add(name)
-                work.append(name)
+    sources = {}  # name -> the names its item or copy each of its assignments reads
+    for name, applications_ in taken.items():
+        for application in applications_:
+            sources.setdefault(application.result, []).append(name)
+    grown = True
+    while grown:  # a name each of whose assignments reads an item of one of them, or copies
+        grown = {name for name, read in sources.items() if name not in items and
+                 name in candidates and len(read) == assigned[name] and
+                 all(source in items for source in read)}
+        items |= grown
     return items
 
 

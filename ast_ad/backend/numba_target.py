@@ -102,9 +102,10 @@ def _items_of_arrays(function, names):
             elif called is containers.add_trees:
                 return gast.BinOp(left=node.args[0], op=gast.Add(), right=node.args[1])
             elif called is containers.add_to_item:
-                total, index, value = node.args
+                total, index, value, *like = node.args  # (shaped as the result)
                 part = gast.Call(func=_bound(function, names, arrays.getitem_adjoint),
-                                 args=[value, anno.copy_tree(total), index], keywords=[])
+                                 args=[value, anno.copy_tree((like or [total])[0]), index],
+                                 keywords=[])
                 return gast.BinOp(left=total, op=gast.Add(), right=part)
             return node
 

@@ -946,7 +946,7 @@ def add_into_(r, a, index, v):
 
 @tangent(add_into)
 def add_into_(r, a, index, v):
-    d[r] = d[a] + getitem_adjoint(d[v], a, index)
+    d[r] = add_to_item(d[a], index, d[v], r)
 
 
 @adjoint(with_item)

@@ -513,6 +513,34 @@ def _einsum_letters(spec, operands):
     return inputs, output
 
 
+def _output_leaves(out, path=()):
+    """The arrays of a tangent function's output, each with its path: one, at `()`, or,
+    for a derivative differentiated again, the leaves of a gradient's containers."""
+    if isinstance(out, dict):
+        for key, item in out.items():
+            yield from _output_leaves(item, path + (key,))
+    elif isinstance(out, (list, tuple)):
+        for k, item in enumerate(out):
+            yield from _output_leaves(item, path + (k,))
+    else:
+        yield path, np.array(out)
+
+
+def _rebuilt(template, of_leaf, path=()):
+    """`template`'s containers, with `of_leaf(path)` at each leaf: JAX's Jacobian of a
+    container output, the outer containers the output's."""
+    if isinstance(template, dict):
+        return type(template)((key, _rebuilt(item, of_leaf, path + (key,)))
+                              for key, item in template.items())
+    if isinstance(template, tuple) and hasattr(template, "_fields"):
+        return type(template)(*(_rebuilt(item, of_leaf, path + (k,))
+                                for k, item in enumerate(template)))
+    if isinstance(template, (list, tuple)):
+        return type(template)(_rebuilt(item, of_leaf, path + (k,))
+                              for k, item in enumerate(template))
+    return of_leaf(path)
+
+
 def reciprocal_or_zero(y):
     """`1 / y`, and 0 where `y` is 0: the slope of a norm or a spread where it has none (at a
     kink, as `abs` has slope 0 at 0), so that an adjoint of zero stays zero there."""
@@ -564,27 +592,37 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
     if first is not None:
         results = list(first) if isinstance(first, tuple) else [first]
     for name, zero in zeros.items():
-        value, k, parts = seeds[name][0], order.index(name), {}
+        value, k, parts, outs = seeds[name][0], order.index(name), {}, None
         for path, direction in directions[name]:
             flat, columns = direction.reshape(-1), []
             for i in range(direction.size):
                 flat[i] = 1.0
                 out = sweep({name: zero})
                 first = out if first is None else first
-                columns.append(np.array(out[k] if isinstance(out, tuple) else out))
+                outs = out[k] if isinstance(out, tuple) else out
+                columns.append(dict(_output_leaves(outs)))
                 flat[i] = 0.0
-            out_shape = columns[0].shape if columns else np.shape(results[k])
-            derivative = np.stack(columns, axis=-1).reshape(out_shape + direction.shape) if \
-                columns else np.zeros(out_shape + direction.shape, direction.dtype)
-            if not out_shape:  # a gradient: of the parameter's type, as reverse mode gives
-                derivative = derivative.astype(direction.dtype, copy=False)
+            if outs is None:
+                outs = results[k]
             leaf = value
             for step in path:
                 leaf = leaf[step]
-            part = derivative if derivative.ndim or isinstance(leaf, np.ndarray) else \
-                derivative.item()
-            parts[path] = part
-        results[k] = cast_tree(built(zeros_like_tree(value), parts), value, cast_like) \
-            if isinstance(value, (list, tuple, dict)) else parts[()]
+            for place, example in _output_leaves(outs):
+                out_shape = np.shape(example)
+                derivative = np.stack([c[place] for c in columns], axis=-1).reshape(
+                    out_shape + direction.shape) if columns else \
+                    np.zeros(out_shape + direction.shape, direction.dtype)
+                if not out_shape:  # a gradient: of the parameter's type, as reverse mode gives
+                    derivative = derivative.astype(direction.dtype, copy=False)
+                parts.setdefault(place, {})[path] = derivative if derivative.ndim or \
+                    isinstance(leaf, np.ndarray) else derivative.item()
+
+        def of_input(place):
+            """The derivatives of one leaf of the output, in the input's containers."""
+            if not isinstance(value, (list, tuple, dict)):
+                return parts[place][()]
+            return cast_tree(built(zeros_like_tree(value), parts[place]), value, cast_like)
+
+        results[k] = _rebuilt(outs, of_input)
     result = tuple(results) if isinstance(first, tuple) else results[0]
     return (result, auxes[0]) if has_aux else result
