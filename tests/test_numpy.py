@@ -1035,13 +1035,20 @@ REDUCTION_KEYWORDS = [  # a body with NumPy's keywords, and the same without the
      "np.mean(a * a)"),
     ("(a * a).sum(where=b < 0.5) + a.astype(np.float32).sum(dtype=np.float32)",
      "np.sum(np.where(b < 0.5, a * a, 0.0)) + np.sum(a.astype(np.float32))"),
+    ("np.var(a * b, where=b > 0.0) + np.sum(np.std(a, axis=1, ddof=1, where=b < 0.9))",
+     "np.sum(np.where(b > 0.0, (a * b - np.sum(np.where(b > 0.0, a * b, 0.0)) / "
+     "np.sum(np.where(b > 0.0, 1.0, 0.0))) ** 2, 0.0)) / np.sum(np.where(b > 0.0, 1.0, 0.0))"
+     " + np.sum(np.sqrt(np.sum(np.where(b < 0.9, (a - np.sum(np.where(b < 0.9, a, 0.0), "
+     "axis=1, keepdims=True) / np.sum(np.where(b < 0.9, 1.0, 0.0), axis=1, keepdims=True))"
+     " ** 2, 0.0), axis=1) / (np.sum(np.where(b < 0.9, 1.0, 0.0), axis=1) - 1)))"),
+    ("np.var(a, axis=0, dtype=np.float64, keepdims=True).sum()", "np.var(a, axis=0).sum()"),
 ]
 
 
 @pytest.mark.parametrize("body, reference", REDUCTION_KEYWORDS)
 def test_reductions_with_where_initial_and_dtype(body, reference):
-    """`where`, `initial` and `dtype` on `sum prod mean max min`, as the same reductions
-    written without them: both modes and forward over reverse, against autograd."""
+    """`where`, `initial` and `dtype` on `sum prod mean max min var std`, as the same
+    reductions written without them: both modes and forward over reverse, against autograd."""
     g, twin = (make_function(f"import numpy as np\n\ndef g(a, b):\n    return {e}\n")
                for e in (body, reference))
     a, b = np.array([[0.5, -1.0, 2.0], [0.3, 0.7, -0.2]]), np.array([[1.0, -1.0, 0.3],

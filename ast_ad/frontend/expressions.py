@@ -195,6 +195,10 @@ class Expressions:
                 getattr(function.value, "__name__", None) in _REDUCTION_FILLS and \
                 any(k.arg in ("dtype", "where", "initial") for k in expr.keywords):
             return self.reduction(expr, callee, function.value.__name__)
+        if _is_numpy(function.value) and expr.args and \
+                getattr(function.value, "__name__", None) in ("var", "std") and \
+                any(k.arg in ("dtype", "where") for k in expr.keywords):
+            return self.masked_spread(expr, function.value.__name__)
         if function.value in (max, min) and not expr.keywords and _several(expr.args):
             return self.rhs(_pairwise(expr))  # `max(a, b, c)`, `max([a, b])`
         if isinstance(expr.func, gast.Attribute) and _is_array_method(function.value):
@@ -298,6 +302,49 @@ class Expressions:
         return self.rhs(anno.set(gast.Call(func=self.numpy(expr, extreme),
                                            args=[reduced, initial], keywords=[]), "lowered",
                                  True))
+
+    def masked_spread(self, expr, name):
+        """`np.var(e, axis, ddof=k, where=m, dtype=D)` (and `np.std`) as the masked sums
+        the rules take: the mean of the entries `m` keeps, then their squared deviations
+        summed and divided by their count less `ddof`, evaluated in Python's order."""
+        from ast_ad.runtime.arrays import astype
+
+        value = self.atom(expr.args[0])
+        named = dict(zip(("axis", "dtype", "out", "ddof", "keepdims"),
+                         [self.atom(arg) for arg in expr.args[1:]]))
+        named.update({k.arg: self.atom(k.value) for k in expr.keywords})
+        if set(named) - {"axis", "dtype", "ddof", "keepdims", "where"}:
+            raise self.origin.unsupported(expr, f"np.{name} takes `axis`, `dtype`, `ddof`, "
+                                                "`keepdims` and `where` here")
+        if "dtype" in named:
+            value = self.atom(lowered_call(astype, [value, named["dtype"]]))
+        axis = named.get("axis", nodes.constant(None))
+        keepdims = named.get("keepdims", nodes.constant(False))
+
+        def numpy(function, *args, **keywords):
+            return self.atom(anno.set(gast.Call(
+                func=self.numpy(expr, function), args=list(args),
+                keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()]),
+                "lowered", True))
+
+        where = named.get("where", nodes.constant(True))
+        ones = numpy("where", where, numpy("ones_like", value), nodes.constant(0.0))
+        count = numpy("sum", ones, axis=axis, keepdims=nodes.constant(True))
+        total = numpy("sum", numpy("where", where, value, nodes.constant(0.0)), axis=axis,
+                      keepdims=nodes.constant(True))
+        mean = self.temporary(gast.BinOp(left=total, op=gast.Div(), right=count))
+        deviation = self.temporary(gast.BinOp(left=value, op=gast.Sub(), right=mean))
+        squared = self.temporary(gast.BinOp(left=deviation, op=gast.Pow(),
+                                            right=nodes.constant(2)))
+        spread = numpy("sum", numpy("where", where, squared, nodes.constant(0.0)), axis=axis,
+                       keepdims=keepdims)
+        kept = numpy("sum", ones, axis=axis, keepdims=keepdims)
+        if "ddof" in named:
+            kept = self.temporary(gast.BinOp(left=kept, op=gast.Sub(), right=named["ddof"]))
+        variance = gast.BinOp(left=spread, op=gast.Div(), right=kept)
+        if name == "var":
+            return variance
+        return numpy("sqrt", self.temporary(variance))
 
     def tuple_part(self, expr):
         """`np.linalg.slogdet(a)[1]` or `.logabsdet`: the call of that part alone, or
