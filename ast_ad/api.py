@@ -140,8 +140,7 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     derivative = restore_containers(derivative, containers, user_arguments, names, single)
     if mode == "forward":
         arrays = anno.get(trace, "arrays", False)
-        derivative = whole_gradients(derivative, names, arrays,
-                                     first_effect(trace, slot) if arrays else None, slot)
+        derivative = whole_gradients(derivative, names, arrays, first_effect(trace, slot), slot)
     if slot is not None:
         derivative = returning_aux(derivative, slot)
     derivative = guard_arguments(derivative, leaves, anno.get(trace, "arrays", False))

@@ -145,6 +145,55 @@ REPRODUCTIONS = [
         "upper bound, and the rule sent the derivative nowhere; d/dx is 0, not 1"),
 ]
 
+REPRODUCTIONS += [
+    Reproduction("list-parameter-holding-an-array-in-forward-mode", """
+        def f(x, y, w):
+            return x * math.sin(y) + y
+
+        def f_params(params):
+            x, y, w = params
+            return x * math.sin(y) + y
+        """, {"x": -1.381, "y": -0.509, "w": [-0.206, -0.008, -1.056]},
+        "forward mode of code on numbers: the whole gradient of a list of parameters swept "
+        "each item as a number, and gave 0.0 for the array among them, not zeros"),
+    Reproduction("list-parameter-swept-where-the-function-draws", """
+        def f(x, y, rng):
+            t = rng.random()
+            return x * y + t
+
+        def f_params(params, rng):
+            x, y = params
+            t = rng.random()
+            return x * y + t
+        """, {"x": 0.206, "y": -1.066},
+        "forward mode of code on numbers: the whole gradient of a list of parameters ran "
+        "the function once per item, drawing anew each time; it is refused, as an array's",
+        outcome="refused"),
+    Reproduction("a-list-started-before-a-loop-in-forward-over-reverse", """
+        def h1(ps, q):
+            xs1 = []
+            xs1.append((q if 1.55 > -0.19 else (-q)))
+            xs1.append(0.65)
+            for i2 in range(len(ps)):
+                t3 = math.exp(math.sin((q + math.pi * 0.25)))
+                if i2 % 2 == 0:
+                    break
+            return (math.log1p(q * q) + q), max(q / (1.0 + q * q) * math.tanh(q),
+                                                (math.e * 0.25 + q))
+
+        def f(x, y, n, rng):
+            for c1 in (0.98, -0.42, -0.37,):
+                x = 0.5 * x + math.cos(y) * math.atan(y)
+                if (0.5 * n) < abs(x) < -0.39:
+                    for i3, v2 in enumerate((math.exp(math.tanh(y)), y / (1.0 + c1 * c1),
+                                             x / (1.0 + (0.5 * n) * (0.5 * n)),)):
+                        a4, b5 = h1([math.sin(v2)], math.cos(v2))
+            return x + y + ((0.5 * rng.gauss(0, 1)) - math.erf(x))
+        """, {"x": -1.159, "y": -0.329, "n": 2},
+        "forward over reverse: the tangent of an adjoint list that a loop starts as None "
+        "was made as a list of zeros of None's length, a TypeError from generated code"),
+]
+
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
 KNOWN = {}
 

@@ -1,5 +1,5 @@
 """Writing into an array the function made (`y[i] = v`, `y[i] += v`, slices, masks, rows),
-in loops and branches: both modes and second order, against central differences
+or a list of numbers (`ys = [0.0] * n`), in loops and branches: both modes and second order, against central differences
 (autograd cannot write into arrays); and the writes Python would make visible through a
 view, refused at their line."""
 
@@ -62,6 +62,15 @@ BODIES = {
                     else:
                         grid[i, j] = np.cos(x[i] - x[j])
             return np.sum(grid @ x)
+        """,
+    "list-of-numbers": """
+        def f(x, a):
+            ys = [0.0] * (len(x) + 1)
+            for i in range(len(x)):
+                ys[i] = np.sin(x[i] * a) + ys[i - 1]
+            ys[-1] += x[0] * x[1]
+            ys[1] *= a
+            return sum(ys) + ys[-1] * ys[0]
         """,
 }
 FUNCTIONS = {name: make_function("import numpy as np\n" + textwrap.dedent(body), "f")
@@ -154,6 +163,10 @@ def test_the_value_is_python_s_and_the_trace_writes_a_new_version():
      UnsupportedSyntaxError, "this loop goes over `y`, which its body writes into"),
     ("y = np.zeros((2, 2))\n    y[0][1] = x[0]\n    return np.sum(y)", 3,
      UnsupportedSyntaxError, "`a[i, j] = v`"),
+    ("ys = [x[0], x[1]]\n    ys[0] = x[2]\n    return sum(ys)", 3, UnsupportedSyntaxError,
+     "made as `[0.0] * n`"),
+    ("ys = [x[0]] * 3\n    return sum(ys)", 2, UnsupportedSyntaxError,
+     "of numbers, repeated (`[0.0] * n`)"),
 ])
 def test_writes_python_would_show_through_a_view_are_refused_at_the_line(body, line, kind,
                                                                           message):
@@ -161,6 +174,11 @@ def test_writes_python_would_show_through_a_view_are_refused_at_the_line(body, l
     with pytest.raises(kind, match=re.escape(message)) as error:
         differentiate(f)(np.array([0.3, -0.5, 0.8]))
     assert f":{line}:" in str(error.value).splitlines()[0]
+
+
+def test_a_list_of_numbers_written_into_reads_as_written():
+    text = source(differentiate(FUNCTIONS["list-of-numbers"]))
+    assert "ys = [0.0] * (" in text and "with_item(ys" in text
 
 
 def test_an_element_read_of_a_vector_is_a_number_and_may_be_kept():

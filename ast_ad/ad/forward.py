@@ -143,7 +143,9 @@ class _Forward:
         if application.primal == "copy":
             source = application.args[0]
             value = nodes.load(tangent(source.id)) if isinstance(source, gast.Name) and \
-                source.id in active else self.zero(application.result)
+                source.id in active else nodes.constant(None) if \
+                isinstance(source, gast.Constant) and source.value is None else \
+                self.zero(application.result)  # (None: a start a loop replaces)
             return [anno.copy_location(nodes.assign(tangent(application.result), value), stmt)]
         if not application.differentiable():  # a name active elsewhere (`x_bar = zeros`)
             return [anno.copy_location(nodes.assign(tangent(application.result),
@@ -175,6 +177,10 @@ class _Forward:
         return block
 
     def zero(self, name):
+        if name in self.lists:
+            from ast_ad.ad.reverse import list_of_zeros
+
+            return list_of_zeros(name)
         if name in self.trees:
             from ast_ad.runtime.containers import zeros_like_tree
 

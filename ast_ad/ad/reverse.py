@@ -99,7 +99,7 @@ class _Reverse:
         primal = self.primal(body, push=True)  # after the sweep: it knows what loops reverse
         stacks = [anno.set(nodes.assign(name, gast.List(elts=[], ctx=gast.Load())), "stack",
                            True) for name in self.stacks.values()]
-        list_adjoints = [nodes.assign(self.names(name), _list_of_zeros(name))
+        list_adjoints = [nodes.assign(self.names(name), list_of_zeros(name))
                          for name in sorted(self.sequences - self.made_in_loops)]
         returns = [self.zero_gradient(p) if p not in has_adjoint else self.gradient(p)
                    if self.seed_inside else
@@ -398,7 +398,7 @@ class _Reverse:
         # The iteration's appends run again in the recomputation: drop them first.
         pops += [self.truncate(loop, name) for name in self.appended(loop)]
         adjoint_lists = [anno.copy_location(nodes.assign(self.names(name),
-                                                         _list_of_zeros(name)), loop)
+                                                         list_of_zeros(name)), loop)
                          for name in own_lists]
         body = pops + self.primal(loop.body, False, loop, loop) + adjoint_lists + sweep
         if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name) and \
@@ -419,7 +419,7 @@ class _Reverse:
 
     def zero_like(self, name):
         if name in self.sequences:
-            return _list_of_zeros(name)
+            return list_of_zeros(name)
         if name in self.items:
             return _call_helper(containers.zeros_like_tree, nodes.load(name))
         return zero_like(name, self.arrays)
@@ -646,7 +646,7 @@ def lists_made_in_loops(body):
     return made, handed_over
 
 
-def _list_of_zeros(name):
+def list_of_zeros(name):
     """`[0.0] * len(name)`: the adjoint of a list before anything reaches it."""
     return gast.BinOp(left=gast.List(elts=[nodes.constant(0.0)], ctx=gast.Load()),
                       op=gast.Mult(), right=gast.Call(func=_builtin("len"),

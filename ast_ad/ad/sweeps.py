@@ -146,8 +146,9 @@ def sequences(found, arrays=False):
     for application in found:
         if application.primal in ("push", "list"):
             names.add(application.result)
-        elif application.primal in ("pop", "getitem", "sum") and not arrays and \
-                isinstance(application.args[0], gast.Name):
+        elif isinstance(application.args[0] if application.args else None, gast.Name) and (
+                application.primal == "pop" or  # only a list pops
+                application.primal in ("getitem", "sum") and not arrays):
             names.add(application.args[0].id)
         elif application.primal == "copy" and isinstance(application.args[0], gast.Name):
             copies.setdefault(application.result, set()).add(application.args[0].id)

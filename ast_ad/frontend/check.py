@@ -144,6 +144,10 @@ def _check_node(node, origin):
             allowed_tuples.add(id(child.iter))  # for v in [a, b], for v in (a, b)
         if isinstance(child, gast.Assign) and isinstance(child.value, gast.List):
             allowed_tuples.add(id(child.value))  # xs = [a, b]
+        if isinstance(child, gast.BinOp) and isinstance(child.op, gast.Mult):
+            allowed_tuples.update(id(side) for side in (child.left, child.right)
+                                  if isinstance(side, gast.List)  # [0.0] * n
+                                  and all(_is_constant(e) for e in side.elts))
         if isinstance(child, gast.Call):  # np.stack([a, b]), np.zeros((n, 3))
             allowed_tuples.update(id(a) for a in child.args + [k.value for k in child.keywords]
                                   if isinstance(a, (gast.List, gast.Tuple)))
@@ -151,8 +155,9 @@ def _check_node(node, origin):
         if isinstance(child, gast.List) and child.elts and id(child) not in allowed_tuples:
             raise origin.unsupported(child, "a list display is supported as the argument of "
                                             "a call, as in `sum([a, b])`, the value of an "
-                                            "assignment and the sequence of a `for` loop; "
-                                            "elsewhere, name it first: `xs = [a, b]`")
+                                            "assignment, the sequence of a `for` loop and, "
+                                            "of numbers, repeated (`[0.0] * n`); elsewhere, "
+                                            "name it first: `xs = [a, b]`")
         if isinstance(child, gast.Tuple) and id(child) not in allowed_tuples:
             raise origin.unsupported(child, "a tuple display is supported in unpacking "
                                             "assignments such as `a, b = b, a + b`, as the "

@@ -54,7 +54,11 @@ class Expressions:
         if isinstance(expr, gast.BinOp):
             if isinstance(expr.op, gast.MatMult):  # only arrays have `@`
                 self.found["arrays"] = True
-            return gast.BinOp(left=self.atom(expr.left), op=expr.op, right=self.atom(expr.right))
+            left, right = (nodes.constant([_constant_value(e) for e in side.elts])
+                           if isinstance(side, gast.List) and isinstance(expr.op, gast.Mult)
+                           and all(_is_constant(e) for e in side.elts) else self.atom(side)
+                           for side in (expr.left, expr.right))  # `[0.0] * n`, kept so
+            return gast.BinOp(left=left, op=expr.op, right=right)
         if isinstance(expr, gast.UnaryOp):
             operand = self.atom(expr.operand)
             if isinstance(expr.op, gast.UAdd):
@@ -646,6 +650,13 @@ def _inlinable(function):
         return False  # a library's internals: it needs a rule, not its code inlined
     return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
         not rules.is_nondifferentiable(function)
+
+
+def _constant_value(node):
+    """The number `node` writes, `-1.0` and `+1.0` included."""
+    if isinstance(node, gast.UnaryOp):
+        return -node.operand.value if isinstance(node.op, gast.USub) else node.operand.value
+    return node.value
 
 
 def _is_constant(node):

@@ -64,7 +64,7 @@ class Views:
     def __init__(self):
         self.family, self.views, self.fresh, self.stale = {}, {}, set(), set()
         self.written = set()  # the families item writes go into (`a[i] = v`)
-        self.lists = set()  # versions made as lists: no item is written into them
+        self.lists = set()  # versions made as lists of values: no item is written into them
         self.read = set()  # versions with views that were read
         self.problems = []  # (node, message)
 
@@ -100,7 +100,7 @@ class Views:
                 target not in self.views:
             self.fresh.add(target)
         if isinstance(value, gast.BinOp) and gast.List in (type(value.left), type(value.right)):
-            self.lists.add(target)  # `[0.0] * n`
+            self.fresh.add(target)  # `[0.0] * n`: a list of numbers of its own, written into
 
     def appended(self, items, value):
         """`items.append(value)`: the list holds `value` itself."""
@@ -169,8 +169,9 @@ class Views:
             return (f"`{name}` belongs to the enclosing function: a function defined inside "
                     "it may read its arrays, not write into them; return the value instead")
         if version in self.lists:
-            return ("writing into a list (`ys[i] = v`) is not supported yet; use a NumPy "
-                    "array (`np.zeros(n)`), or build the list by appending")
+            return ("writing into a list of values (`ys[i] = v`) is supported in a list of "
+                    "numbers made as `[0.0] * n`; or use a NumPy array (`np.zeros(n)`), or "
+                    "build the list by appending")
         if version not in self.fresh:
             return (f"`{name}` may share memory with another value (a view, another name "
                     "of an array, a value a call returned): Python's write would change "

@@ -97,6 +97,8 @@ def kept_shape(stack, k, value):
 
 def getitem_adjoint(g, x, index):
     """`g`, the adjoint of `x[index]`, scattered into an array shaped like `x`."""
+    if type(x) is list:  # of numbers, which NumPy's result_type does not take
+        x = np.asarray(x)
     result = np.zeros(np.shape(x), dtype=np.result_type(x, g))
     parts = index if isinstance(index, tuple) else (index,)
     if all(isinstance(part, (int, np.integer, slice)) for part in parts):
@@ -180,6 +182,8 @@ def float_type(x):
     dtype = getattr(x, "dtype", None)
     if dtype is not None and dtype.kind in "fc":
         return dtype
+    if type(x) is list:  # of numbers, which NumPy's result_type does not take
+        dtype = np.asarray(x).dtype
     return np.result_type(x if dtype is None else dtype, 1.0)
 
 
@@ -242,13 +246,13 @@ def add_into(a, index, v):
 
 
 def with_item(a, index, v):
-    """`a` after `a[index] = v`, as a new array: the derivative reads the values the
-    function held before the write, which a write in place would lose."""
+    """`a` after `a[index] = v`, as a new array (or list): the derivative reads the values
+    the function held before the write, which a write in place would lose."""
+    if type(a) is list:  # of numbers, made as `[0.0] * n`
+        new = list(a)
+        new[index] = v
+        return new
     if type(a) is not np.ndarray:
-        if isinstance(a, list):
-            raise DifferentiationError("writing into a list (`ys[i] = v`) is not supported "
-                                       "yet; use a NumPy array, or build the list by "
-                                       "appending")
         a[index] = v  # Python's own error: a number does not support item assignment
     _require_each_element_once(index)
     new = a.copy()

@@ -403,6 +403,23 @@ def write_item(w):
         w.line(f"{target} = {target} + 0.5 * np.sum(np.tanh({array}))")
 
 
+@production("statement", weight=1, when=lambda w: w.scalars())
+def list_of_numbers(w):
+    """`ys = [0.0] * n`, written into item by item (in a loop, or not), then read."""
+    ys, length = w.fresh("ys"), w.rng.randint(2, 4)
+    w.line(f"{ys} = [{w.pick(['0.0', '1.0', '-0.5'])}] * {length}")
+    if w.chance(0.5):
+        k = w.fresh("k")
+        w.line(f"for {k} in range({length}):")
+        w.line(f"    {ys}[{k}] {w.pick(['=', '+='])} {w.expression('bounded')} * {k}")
+    else:
+        w.line(f"{ys}[{w.rng.randrange(-length, length)}] = {w.expression('bounded')}")
+    w.line(f"{ys}[{w.rng.randrange(-length, length)}] *= {w.expression('bounded')}")
+    target = w.pick(w.scalars())
+    w.line(w.pick([f"{target} = {target} + 0.5 * sum({ys})",
+                   f"{target} = {target} + {ys}[0] * {ys}[-1]"]))
+
+
 # -- calls with effects -----------------------------------------------------------------
 
 @production("statement", weight=0.8, when=lambda w: w.features.printing)
