@@ -1,7 +1,7 @@
 """Writing into an array the function made (`y[i] = v`, `y[i] += v`, slices, masks, rows),
-or a list of numbers (`ys = [0.0] * n`), in loops and branches: both modes and second order, against central differences
-(autograd cannot write into arrays); and the writes Python would make visible through a
-view, refused at their line."""
+or a list of numbers (`ys = [0.0] * n`), in loops and branches: both modes and second
+order, against central differences (autograd cannot write into arrays); and the writes
+Python would make visible through a view, refused at their line."""
 
 import re
 import textwrap

@@ -32,10 +32,10 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes, printer
 from ast_ad.ir.naming import Derived, Namer, is_temporary
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
-                              item_containers, refuse_keys_of_arrays,
                               bind_statics, derivative_function, describe, is_application,
-                              names_taken, returned_name, scalar_names, sequences,
-                              shape_classes, shaped_alike, zero_like)
+                              item_containers, names_taken, refuse_keys_of_arrays,
+                              returned_name, scalar_names, sequences, shape_classes,
+                              shaped_alike, zero_like)
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
 from ast_ad.rules.templates import expand
 from ast_ad.runtime import containers

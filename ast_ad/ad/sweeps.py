@@ -158,10 +158,10 @@ def sequences(found, arrays=False):
 
 def item_containers(tree, found, active):
     """In array code, the differentiated names read only item by item (`layers[i]`,
-    `layer[0]`, `layer["w"]`), measured (`len`), or copied or sliced to such a name: parameters, and
-    items of them read so in turn. Such a name may hold a list, tuple or dict of arrays
-    (a pytree, as JAX calls it) as well as an array, so its adjoint is made and added to
-    by helpers that take either (`zeros_like_tree`, `add_to_item`)."""
+    `layer[0]`, `layer["w"]`), measured (`len`), or copied or sliced to such a name:
+    parameters, and items of them read so in turn. Such a name may hold a list, tuple or
+    dict of arrays (a pytree, as JAX calls it) as well as an array, so its adjoint is made
+    and added to by helpers that take either (`zeros_like_tree`, `add_to_item`)."""
     from ast_ad.runtime import arrays, checks, containers
 
     loads, allowed = {}, {}
@@ -193,8 +193,8 @@ def item_containers(tree, found, active):
         candidates -= copied_out
     items = {p for p in parameters(tree) if p in candidates}
     sources = {}  # name -> the names its item or copy each of its assignments reads
-    for name, applications_ in taken.items():
-        for application in applications_:
+    for name, readers in taken.items():
+        for application in readers:
             sources.setdefault(application.result, []).append(name)
     grown = True
     while grown:  # a name each of whose assignments reads an item of one of them, or copies

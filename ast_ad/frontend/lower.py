@@ -491,7 +491,7 @@ class _Lowerer(Expressions):
         sequence the module holds, whose items are constants; over any other sequence, as
         `for item in xs: a, b = item`."""
         data = anno.get(self.reference(stmt.iter), "static")
-        if data is None:  # `for w, b in layers`: each item unpacked as `w, b = item` is
+        if data is None:  # `for w, b in layers:` as `for item in layers: w, b = item`
             item = self.fresh_local("item")
             unpack = gast.Assign(targets=[stmt.target], value=nodes.load(item),
                                  type_comment=None)

@@ -906,17 +906,6 @@ def getitem_adjoint_(y, g, x, index):
     d[y] = getitem_adjoint(d[g], x, index)
 
 
-@adjoint(add_to_item)
-def add_to_item_(r, total, index, v):
-    d[total] = d[r]
-    d[v] = unbroadcast(d[r][index], v)
-
-
-@tangent(add_to_item)
-def add_to_item_(r, total, index, v):
-    d[r] = add_to_item(d[total], index, d[v], r)
-
-
 @adjoint(add_trees)
 def add_trees_(r, a, b):
     d[a] = d[r]
@@ -938,14 +927,14 @@ def expand_dims(y, x, axis):
     d[y] = np.expand_dims(d[x], axis)
 
 
-@adjoint(add_into)
-def add_into_(r, a, index, v):
+@adjoint(add_into, add_to_item)  # one sum, the first in place
+def added_at(r, a, index, v):
     d[a] = d[r]
     d[v] = unbroadcast(d[r][index], v)
 
 
-@tangent(add_into)
-def add_into_(r, a, index, v):
+@tangent(add_into, add_to_item)
+def added_at(r, a, index, v):
     d[r] = add_to_item(d[a], index, d[v], r)
 
 
@@ -1023,9 +1012,9 @@ linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.e
        sorted_like, unsorted_like, astype, norm_adjoint, euclidean, np.einsum, spread_einsum,
        gather_einsum, np.full_like, np.full)
 
-nondifferentiable(zeros_like_tree, result_like, within, at_low, at_high, mean_count, keeps_derivatives,
-                  reading_order,
-                  einsum_adjoint_spec, np.result_type, np.shape, np.ndim, np.size, np.zeros,
-                  np.ones, np.zeros_like, np.ones_like, np.sign, np.floor, np.ceil, np.round,
+nondifferentiable(zeros_like_tree, result_like, within, at_low, at_high, mean_count,
+                  keeps_derivatives, reading_order, einsum_adjoint_spec, np.result_type,
+                  np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like, np.ones_like,
+                  np.sign, np.floor, np.ceil, np.round,
                   np.argmax, np.argmin, np.arange, np.eye, np.isnan, np.isfinite, np.equal,
                   np.greater, np.less, np.logical_and, np.logical_or, np.logical_not)
