@@ -92,7 +92,7 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype",
            "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum", "reciprocal_or_zero",
            "with_item", "item_tangent", "slogdet_log", "add_to_item",
-           "add_trees"}
+           "add_trees", "spread_root"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
 # test_keywords_array_methods_and_casts; with_item and item_tangent: test_item_writes;
@@ -1063,6 +1063,19 @@ def test_reductions_with_where_initial_and_dtype(body, reference):
         warnings.simplefilter("ignore", UserWarning)
         exact = autograd.hessian(_twin(twin))(a, b)
     np.testing.assert_allclose(hessian(g)(a, b), exact, rtol=1e-6, atol=1e-9)
+
+
+def test_a_masked_spread_of_equal_entries_has_a_derivative_of_zero():
+    """A fuzzer find: `np.std(..., where=m)` of entries all equal took the derivative of
+    its square root at 0 (inf) times that of its variance (0): nan, where it is 0."""
+    g = make_function("""
+        import numpy as np
+
+        def g(x, y):
+            return np.std(np.array([y, y, y]), ddof=1, where=np.array([x, y, y]) < 0.5) + x
+        """)
+    for mode in ("reverse", "forward"):
+        assert differentiate(g, wrt=(0, 1), mode=mode)(-1.192, -0.683) == (1.0, 0.0)
 
 
 @pytest.mark.parametrize("call, message", [

@@ -348,7 +348,9 @@ class Expressions:
         variance = gast.BinOp(left=spread, op=gast.Div(), right=kept)
         if name == "var":
             return variance
-        return numpy("sqrt", self.temporary(variance))
+        from ast_ad.runtime.arrays import spread_root  # equal entries: a derivative of 0
+
+        return self.atom(lowered_call(spread_root, [self.temporary(variance)]))
 
     def tuple_part(self, expr):
         """`np.linalg.slogdet(a)[1]` or `.logabsdet`: the call of that part alone, or

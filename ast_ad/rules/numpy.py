@@ -24,7 +24,7 @@ from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_
                                    joined_part_adjoint, keeps_derivatives, materialize,
                                    mean_adjoint, mean_count, norm_adjoint, reading_order,
                                    reciprocal_or_zero, result_like, sorted_like,
-                                   spread_einsum, sum_adjoint, unbroadcast, uniform_adjoint,
+                                   spread_einsum, spread_root, sum_adjoint, unbroadcast, uniform_adjoint,
                                    unsorted_like, with_item, within)
 
 
@@ -884,6 +884,16 @@ def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None):
 @tangent(gather_einsum)
 def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None):
     d[g] = gather_einsum(d[h], r, spec, i, x1, x2, x3)
+
+
+@adjoint(spread_root)
+def spread_root_(r, v):
+    d[v] = d[r] * 0.5 * reciprocal_or_zero(r)
+
+
+@tangent(spread_root)
+def spread_root_(r, v):
+    d[r] = d[v] * 0.5 * reciprocal_or_zero(r)
 
 
 @adjoint(reciprocal_or_zero)

@@ -545,6 +545,12 @@ def _rebuilt(template, of_leaf, path=()):
     return of_leaf(path)
 
 
+def spread_root(variance):
+    """`np.sqrt(variance)`, the standard deviation of a variance: where it is 0 (equal
+    entries), so is its derivative, which `np.sqrt`'s would make nan (0 times inf)."""
+    return np.sqrt(variance)
+
+
 def reciprocal_or_zero(y):
     """`1 / y`, and 0 where `y` is 0: the slope of a norm or a spread where it has none (at a
     kink, as `abs` has slope 0 at 0), so that an adjoint of zero stays zero there."""
