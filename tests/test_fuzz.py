@@ -194,6 +194,29 @@ REPRODUCTIONS += [
         "was made as a list of zeros of None's length, a TypeError from generated code"),
 ]
 
+REPRODUCTIONS.append(Reproduction("an-adjoint-list-popped-where-it-carries-no-tangent", """
+    def h1(p, q):
+        for i1 in range(3):
+            p, q = q, math.atan(p)
+        return (-sum((q,)))
+
+    def f(x, y, w):
+        def g1(pa, pb=1.86):
+            pc = pa * x + pb
+            for i2 in range(1, 3):
+                a3, b4 = [math.sin(math.log1p(pa * pa)), math.atan(pa) * 0.5]
+                t5 = math.atan(sum((i2,)))
+            return h1((0.79 + pc), math.tanh(pa)) + pc
+        t6 = g1((-x), y)
+        if (x * x) <= 0.71:
+            return math.pow(x, 2)
+        return y + t6 + x + 0.73 ** 3
+    """, {"x": 0.888, "y": 0.658, "w": [0.325, 0.489, 1.169, 1.453]},
+    "forward over reverse, d/dy of df/dx: the tangent of a value popped from an adjoint "
+    "list that carries no tangent along y was popped from a tangent list never made, a "
+    "NameError from generated code", second_wrt="y",
+    outcome="refused"))  # reverse over reverse through the adjoint list: not yet
+
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
 KNOWN = {}
 

@@ -195,6 +195,8 @@ class _Forward:
                         else application.args[0].id)
         if application.primal == "list":
             return nodes.assign(tangent(application.result), gast.List(elts=[], ctx=gast.Load()))
+        if application.primal == "pop" and application.args[0].id not in active:
+            return nodes.assign(tangent(application.result), self.zero(application.result))
         if application.primal == "pop":
             return nodes.assign(tangent(application.result), nodes.method_call(stack, "pop"))
         if not application.args:  # a pop whose value is dropped: the tangents' too
