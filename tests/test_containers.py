@@ -12,7 +12,7 @@ from autograd import numpy as anp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ast_ad import DifferentiationError, differentiate, source, value_and_grad
+from ast_ad import DifferentiationError, differentiate, hessian, source, value_and_grad
 from ast_ad.testing import central_difference
 from tests.conftest import examples, make_function
 
@@ -31,6 +31,10 @@ def test_a_nested_dict_against_differences(a, c, d, x):
     gradient = differentiate(NESTED)(params, x)
     assert type(gradient) is dict and gradient.keys() == params.keys()
     assert gradient["unused"] == 0.0 and gradient["label"] is None
+    along = differentiate(NESTED, mode="forward")(params, x)  # one sweep along each number
+    assert along["label"] is None and along["unused"] == 0.0
+    assert [along["a"], along["b"]["c"], along["b"]["d"]] == pytest.approx(
+        [gradient["a"], gradient["b"]["c"], gradient["b"]["d"]], rel=1e-12, abs=1e-12)
     for path, value in ((("a",), a), (("b", "c"), c), (("b", "d"), d)):
         def moved(t, path=path):
             changed = {"a": params["a"], "b": dict(params["b"])}
@@ -114,9 +118,12 @@ def test_with_other_parameters_and_a_tuple_wrt():
     assert gradient[0]["b"]["d"] == pytest.approx(1.5 ** 2 * 0.7)
 
 
-def test_what_is_refused():
-    with pytest.raises(DifferentiationError, match="in code on numbers .* reverse mode"):
-        differentiate(NESTED, mode="forward")
+def test_what_is_refused_and_forward_mode():
+    params = {"a": 0.5, "b": {"c": 1.5, "d": 2.0}, "label": "text"}
+    assert differentiate(NESTED, mode="forward")(params, 0.7) == \
+        differentiate(NESTED)(params, 0.7)  # forward mode: one sweep along each number
+    with pytest.raises(DifferentiationError, match="a dict display"):  # code on numbers
+        hessian(NESTED)(params, 0.7)
     deep = make_function("""
         def f(p, x):
             return p["a"]["w"] * x + p["a"] * x

@@ -50,8 +50,8 @@ class _Forward:
         self.items = item_containers(tree, found, set().union(*self.active.values())) \
             if anno.get(tree, "arrays", False) else set()
         self.trees = self.items | _trees_made(found)
-        refuse_keys_of_arrays(found, self.items, set().union(*self.active.values()), self.origin,
-                              anno.get(tree, "arrays", False))
+        refuse_keys_of_arrays(found, self.items | lists, set().union(*self.active.values()),
+                              self.origin, anno.get(tree, "arrays", False))
         self.assigned_once = nodes.assigned_once(tree)
         arrays = anno.get(tree, "arrays", False)  # scalars matter, and NumPy exists, only then
         self.scalars = scalar_names(found) if arrays else set()

@@ -15,15 +15,18 @@ def log_of_base(x):
 
 def list_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
     """What `tangent`, a tangent function of code on numbers, returns when the seed of a
-    list parameter is left out: the list's whole gradient, by one sweep along each item
-    (each element of an item that is an array), as `whole_gradient` finds an array's.
-    `seeds`: name -> (the parameter, the seed given or None)."""
+    list parameter (or a dict, nested) is left out: its whole gradient in its containers,
+    by one sweep along each number in it (each element of an array in it), as
+    `whole_gradient` finds an array's. `seeds`: name -> (the parameter, the seed given or
+    None)."""
     from ast_ad.errors import DifferentiationError, format_message
 
     given = {name: seed for name, (_, seed) in seeds.items() if seed is not None}
-    zeros = {name: [_zero_of(item) for item in value]
-             for name, (value, seed) in seeds.items() if seed is None}
-    count = sum(getattr(item, "size", 1) for zero in zeros.values() for item in zero)
+    zeros = {name: _zeros_like(value) for name, (value, seed) in seeds.items()
+             if seed is None}
+    places = {name: list(_places(zero)) for name, zero in zeros.items()}
+    count = sum(getattr(_at(zeros[name], path), "size", 1)
+                for name, found in places.items() for path in found)
     if effect is not None and bool(given) + count > 1:
         raise DifferentiationError(format_message(
             f"{tangent.__name__} needs a direction ({', '.join(zeros)}): a list's whole "
@@ -31,44 +34,86 @@ def list_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
             "which has effects; give the seed, or use reverse mode", *effect))
     order, gradients, out = list(seeds), {}, None
 
-    def sweep(name, unit):
+    def sweep(name):
         nonlocal out
-        out = tangent(*args, **keywords, **given, **{**zeros, name: unit})
+        out = tangent(*args, **keywords, **given, **zeros)
         part = out[0] if has_aux else out
         return part[order.index(name)] if isinstance(part, tuple) else part
 
-    for name, zero in zeros.items():
-        gradients[name] = []
-        for i, item in enumerate(zero):
-            unit = list(zero)
+    for name in zeros:
+        parts = {}
+        for path in places[name]:
+            holder, last = (zeros, name) if not path else (_at(zeros[name], path[:-1]),
+                                                           path[-1])
+            item = holder[last]
             if isinstance(item, float):
-                unit[i] = 1.0
-                gradients[name].append(sweep(name, unit))
+                holder[last] = 1.0
+                parts[path] = sweep(name)
+                holder[last] = 0.0
                 continue
-            unit[i] = direction = item.copy()  # an array: one sweep along each element
-            flat, parts = direction.reshape(-1), []
-            for k in range(direction.size):
+            flat, along = item.reshape(-1), []  # an array: one sweep along each element
+            for k in range(item.size):
                 flat[k] = 1.0
-                parts.append(sweep(name, unit))
+                along.append(sweep(name))
                 flat[k] = 0.0
-            gradients[name].append(_array_of(parts, item))
+            parts[path] = _array_of(along, item)
+        gradients[name] = _in_containers(seeds[name][0], parts)
     if out is None:  # no list had an item
         out = tangent(*args, **keywords, **given, **zeros)
     value, aux = out if has_aux else (out, None)
-    parts = list(value) if isinstance(value, tuple) else [value]
+    result = list(value) if isinstance(value, tuple) else [value]
     for name, gradient in gradients.items():
-        parts[order.index(name)] = gradient
-    result = tuple(parts) if isinstance(value, tuple) else parts[0]
+        result[order.index(name)] = gradient
+    result = tuple(result) if isinstance(value, tuple) else result[0]
     return (result, aux) if has_aux else result
 
 
-def _zero_of(item):
-    """A zero direction for an item of a list: 0.0, or zeros of an array's shape."""
-    if hasattr(item, "shape") and item.shape != ():
+def _zeros_like(value):
+    """A zero direction in the containers of `value` (lists, for a tuple's too): 0.0 for
+    a number, zeros for an array, None for what has no derivative."""
+    if isinstance(value, dict):
+        return {key: _zeros_like(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_zeros_like(item) for item in value]
+    if hasattr(value, "shape") and value.shape != ():
         import numpy
 
-        return numpy.zeros(item.shape, numpy.result_type(item, 1.0))
-    return 0.0
+        return numpy.zeros(value.shape, numpy.result_type(value, 1.0))
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return 0.0 if is_number or hasattr(value, "shape") else None
+
+
+def _places(tree, path=()):
+    """The paths of the numbers and arrays in `tree`, which `_zeros_like` made."""
+    if isinstance(tree, dict):
+        for key, item in tree.items():
+            yield from _places(item, path + (key,))
+    elif isinstance(tree, list):
+        for k, item in enumerate(tree):
+            yield from _places(item, path + (k,))
+    elif tree is not None:
+        yield path
+
+
+def _at(tree, path):
+    for step in path:
+        tree = tree[step]
+    return tree
+
+
+def _in_containers(value, parts, path=()):
+    """The gradient in the containers of `value`, its types kept: `parts` by path."""
+    if path in parts:
+        return parts[path]
+    if isinstance(value, dict):
+        return type(value)((key, _in_containers(item, parts, path + (key,)))
+                           for key, item in value.items())
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_in_containers(item, parts, path + (k,))
+                             for k, item in enumerate(value)))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_in_containers(item, parts, path + (k,)) for k, item in enumerate(value))
+    return None  # no derivative: a string, a flag
 
 
 def _array_of(parts, like):
