@@ -19,7 +19,8 @@ The trace (after `lower` and `common`)::
     call     := callee(arg, ..., k=arg)               callee: a static, or atom.method
     arg      := atom | [atom, ...] | (atom, ...)      the pieces of an array, or a shape
     index    := atom | atom:atom:atom | (index, ...)  (a part of a slice may be missing)
-    atom     := NAME | CONSTANT | static
+    atom     := NAME | CONSTANT | static              CONSTANT: a list of numbers too,
+                                                     the `[0.0]` of `[0.0] * n`
 
 Names: outside loops each name is assigned once on each path (the two branches of an
 `if` may both assign a merged version). Inside a loop body the same holds within one
@@ -35,7 +36,9 @@ Annotations (`ast_ad.ir.annotations`), and the pass that sets each:
                          code object whose source it is), parameters_of (parse: the
                          function whose signature it has), arrays (lower: the code uses
                          NumPy), bindings (the sweeps: objects the generated code reaches
-                         by name), lists (the sweeps: differentiated list parameters)
+                         by name), lists (the sweeps: differentiated list parameters),
+                         items (the sweeps: differentiated parameters read item by item,
+                         which may be lists, tuples or dicts of arrays)
     on names             static (lower: the object a name outside the function resolves
                          to, a `Static`), bind (lower and the sweeps: an object the
                          generated code must reach under this name)
