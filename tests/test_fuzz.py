@@ -217,6 +217,42 @@ REPRODUCTIONS.append(Reproduction("an-adjoint-list-popped-where-it-carries-no-ta
     "NameError from generated code", second_wrt="y",
     outcome="refused"))  # reverse over reverse through the adjoint list: not yet
 
+REPRODUCTIONS.append(Reproduction("an-adjoint-list-added-into-in-array-code", """
+    def h1(p, q):
+        t1 = q
+        if not (0.41 <= 0.16):
+            return ((q + q) - p)
+        return math.tanh(t1) * math.sin(t1)
+
+
+    def f(x, y, n):
+        x += h1(math.hypot(math.pi * 0.25, 1.0), ((0.5 * n) - 0.93))
+        xs1 = [x, y]
+        assert x < 1e9, f"x = {x:.3g} is too large"
+        y *= math.cos(x)
+        o2 = np.zeros(4)
+        o3 = np.ones(4) * math.sin(math.pi * 0.25) * math.erf(y) * math.cos(y)
+        o3[3] = np.linalg.norm(o3, 2)
+        for i4 in range(len(xs1)):
+            o5 = np.zeros(4)
+            x = t6 = math.cos(x)
+            t7 = t6 / (1.0 + t6 * t6)
+        x *= math.tanh(xs1[n % len(xs1)])
+        t8 = (y + h1(y, 1.49))
+        x += math.erf(1.86)
+        for u9, v10 in zip(xs1, xs1):
+            if x / (1.0 + math.e * 0.25 * math.e * 0.25) > (t8 + u9):
+                for i12, v11 in enumerate([y, (0.5 * len(xs1))]):
+                    x = t13 = math.erf(u9)
+                a14 = ((o3 + np.array([x, u9, y, 1.77])) + o2 / (1.0 + o3 * o3))
+            else:
+                v10 = math.cos(x)
+        return x + t8 + min((z15 := x), h1(t8, x))
+    """, {"x": -1.302, "y": -0.561, "n": 2},
+    "forward over reverse in array code: the adjoint list of a list the code builds, added "
+    "into by index, was given an array's zero tangent, which then had no `pop`",
+    outcome="refused"))  # through the adjoint list: not yet
+
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
 KNOWN = {}
 

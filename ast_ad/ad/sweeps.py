@@ -140,8 +140,10 @@ def is_application(stmt):
 
 
 def sequences(found, arrays=False):
-    """The names used as lists: built with `[]`, appended to; unless the code uses NumPy
-    (then an indexed name is an array), also those indexed or summed."""
+    """The names used as lists: built with `[]`, appended to, popped; unless the code uses
+    NumPy (then an indexed name is an array), also those indexed or summed. A copy of a
+    list is that list, and so is a generated adjoint's `x_bar[k] += g` (`add_into`) of
+    one, and what it added into."""
     names, copies = set(), {}
     for application in found:
         if application.primal in ("push", "list"):
@@ -150,10 +152,17 @@ def sequences(found, arrays=False):
                 application.primal == "pop" or  # only a list pops
                 application.primal in ("getitem", "sum") and not arrays):
             names.add(application.args[0].id)
-        elif application.primal == "copy" and isinstance(application.args[0], gast.Name):
+        elif (application.primal == "copy" or _adds_into(application.primal)) and \
+                isinstance(application.args[0], gast.Name):
             copies.setdefault(application.result, set()).add(application.args[0].id)
             copies.setdefault(application.args[0].id, set()).add(application.result)
     return _reached(names, copies, lambda name: [name])  # a copy of a list is that list
+
+
+def _adds_into(primal):
+    """Whether `primal` is `add_into`, told without importing NumPy."""
+    return getattr(primal, "__name__", None) == "add_into" and \
+        getattr(primal, "__module__", None) == "ast_ad.runtime.arrays"
 
 
 def item_containers(tree, found, active):

@@ -64,7 +64,10 @@ AUTOGRAD_MATH = autograd_math()
 
 
 def autograd_twin(program):
-    """The program's `f`, executed from the same text with `math` and `np` for autograd."""
+    """The program's `f`, executed from the same text with `math` and `np` for autograd;
+    None where autograd's derivative is wrong: it leaves out a reduction's `where`."""
+    if "where=" in program.body:
+        return None
     namespace = {"__name__": f"{program.module_name}_autograd", "math": AUTOGRAD_MATH,
                  "np": anp, "random": random, "functools": functools,
                  "stop_gradient": getval, "PAIRS": PAIRS}
@@ -189,11 +192,13 @@ def _reference_at(function, twin, program, point, second_order):
         differences[name] = _assemble(program, name, [d for d, _ in found])
         errors[name] = _assemble(program, name, [e for _, e in found])
     k = program.second_wrt
+    gradient = None  # where autograd cannot run the program, differences alone decide
     try:
-        gradient, second, first_x = _autograd(twin, program, point, second_order)
+        if twin is not None:
+            gradient, second, first_x = _autograd(twin, program, point, second_order)
     except BadPoint:
         raise
-    except Exception:  # autograd cannot run this program: differences alone decide
+    except Exception:
         gradient = None
     if gradient is None:
         return _by_differences(function, program, point, value, effects, differences, errors,
