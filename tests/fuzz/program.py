@@ -134,13 +134,13 @@ def generate(seed, index):
     differentiated = ["x", "y"] + (["w"] if features.array_parameter else [])
     chance = random.Random(f"params {seed} {index}")
     if chance.random() < PARAMS_VARIANT and sources[-1].startswith("def f("):
-        sources.append(_with_parameters_in_a_dict(sources[-1], differentiated,
+        sources.append(_with_parameters_in_a_container(sources[-1], differentiated,
                                                   unpacked=chance.random() < 0.5))
     return Program(seed, index, "\n\n".join(sources), differentiated, list(features.extras),
                    second_wrt=rng.choice(differentiated), array_length=features.array_length)
 
 
-def _with_parameters_in_a_dict(source, differentiated, unpacked=False):
+def _with_parameters_in_a_container(source, differentiated, unpacked=False):
     """`f` again, as `f_params(params, ...)`, which reads x, y (and w) from a dict, or,
     `unpacked`, from a list (`x, y = params`)."""
     header, _, body = source.partition("\n")
