@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ast_ad.errors import DifferentiationError, format_message
-from ast_ad.runtime.containers import built, cast_tree, leaves, zeros_like_tree
+from ast_ad.runtime.containers import built, cast_tree, leaves, rebuilt, zeros_like_tree
 
 
 def unbroadcast(g, x):
@@ -530,21 +530,6 @@ def _output_leaves(out, path=()):
         yield path, np.array(out)
 
 
-def _rebuilt(template, of_leaf, path=()):
-    """`template`'s containers, with `of_leaf(path)` at each leaf: JAX's Jacobian of a
-    container output, the outer containers the output's."""
-    if isinstance(template, dict):
-        return type(template)((key, _rebuilt(item, of_leaf, path + (key,)))
-                              for key, item in template.items())
-    if isinstance(template, tuple) and hasattr(template, "_fields"):
-        return type(template)(*(_rebuilt(item, of_leaf, path + (k,))
-                                for k, item in enumerate(template)))
-    if isinstance(template, (list, tuple)):
-        return type(template)(_rebuilt(item, of_leaf, path + (k,))
-                              for k, item in enumerate(template))
-    return of_leaf(path)
-
-
 def spread_root(variance):
     """`np.sqrt(variance)`, the standard deviation of a variance: where it is 0 (equal
     entries), so is its derivative, which `np.sqrt`'s would make nan (0 times inf)."""
@@ -633,6 +618,6 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
                 return parts[place][()]
             return cast_tree(built(zeros_like_tree(value), parts[place]), value, cast_like)
 
-        results[k] = _rebuilt(outs, of_input)
+        results[k] = rebuilt(outs, of_input)
     result = tuple(results) if isinstance(first, tuple) else results[0]
     return (result, auxes[0]) if has_aux else result

@@ -144,3 +144,18 @@ def built(tree, parts):
             place = place[step]
         place[path[-1]] = part
     return tree
+
+
+def rebuilt(template, of_leaf, path=()):
+    """`template`'s containers, their types kept, with `of_leaf(path)` at each leaf (a
+    number, an array, anything not a container)."""
+    if isinstance(template, dict):
+        return type(template)((key, rebuilt(item, of_leaf, path + (key,)))
+                              for key, item in template.items())
+    if isinstance(template, tuple) and hasattr(template, "_fields"):
+        return type(template)(*(rebuilt(item, of_leaf, path + (k,))
+                                for k, item in enumerate(template)))
+    if isinstance(template, (list, tuple)):
+        return type(template)(rebuilt(item, of_leaf, path + (k,))
+                              for k, item in enumerate(template))
+    return of_leaf(path)

@@ -3,6 +3,8 @@
 
 import math
 
+from ast_ad.runtime.containers import rebuilt
+
 
 def log_of_base(x):
     """`log(x)` in the derivative of `x ** y` with respect to `y`, with JAX's conventions:
@@ -57,7 +59,7 @@ def list_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
                 along.append(sweep(name))
                 flat[k] = 0.0
             parts[path] = _array_of(along, item)
-        gradients[name] = _in_containers(seeds[name][0], parts)
+        gradients[name] = rebuilt(seeds[name][0], parts.get)  # None: no derivative
     if out is None:  # no list had an item
         out = tangent(*args, **keywords, **given, **zeros)
     value, aux = out if has_aux else (out, None)
@@ -99,21 +101,6 @@ def _at(tree, path):
     for step in path:
         tree = tree[step]
     return tree
-
-
-def _in_containers(value, parts, path=()):
-    """The gradient in the containers of `value`, its types kept: `parts` by path."""
-    if path in parts:
-        return parts[path]
-    if isinstance(value, dict):
-        return type(value)((key, _in_containers(item, parts, path + (key,)))
-                           for key, item in value.items())
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return type(value)(*(_in_containers(item, parts, path + (k,))
-                             for k, item in enumerate(value)))
-    if isinstance(value, (list, tuple)):
-        return type(value)(_in_containers(item, parts, path + (k,)) for k, item in enumerate(value))
-    return None  # no derivative: a string, a flag
 
 
 def _array_of(parts, like):
