@@ -253,6 +253,25 @@ REPRODUCTIONS.append(Reproduction("an-adjoint-list-added-into-in-array-code", ""
     "into by index, was given an array's zero tangent, which then had no `pop`",
     outcome="refused"))  # through the adjoint list: not yet
 
+REPRODUCTIONS.append(Reproduction("an-adjoint-list-popped-in-array-code", """
+    def f(x, y):
+        for c1 in (-0.85,):
+            y += 0.5 * math.exp(math.sin(math.exp(math.sin(1.47))))
+            x = 0.5 * x + math.cos(x / (1.0 + x * x))
+        t2 = y
+        t3 = (math.pow(y, 2) - (y - t2))
+        ys4 = [1.0] * 2
+        ys4[0] = math.cos(sum((x,)))
+        ys4[1] *= math.exp(math.sin((1.95 * x)))
+        t2 = t2 + 0.5 * sum(ys4)
+        t3 *= math.cos(t2)
+        t6 = y
+        return t2 + min(x, t2)
+    """, {"x": 1.373, "y": -1.377},
+    "forward over reverse: an item write made the code array code, where the adjoint "
+    "list of `sum((x,))`, which the gradient pops, was given an array's tangent",
+    second_wrt="y", outcome="refused"))  # reverse over reverse through the list: not yet
+
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
 KNOWN = {}
 
