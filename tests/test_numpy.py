@@ -276,16 +276,17 @@ EINSUMS = [  # subscripts, and the shapes of a and b
     ("ij->j", (2, 3), (3,)), ("ji", (2, 3), (3,)), ("ij", (2, 3), (3,)),  # one operand
     ("ij,jk,kl->il", (2, 3), (3, 3)), ("i,ij,i->j", (3,), (3, 4)),  # three: a, b, then
     ("bi,bij,bj", (2, 3), (2, 3, 3)),                                # b or a again
+    ("ij,jk,kl,lm->im", (3, 3), (3, 3)), ("i,ij,j,jk", (3,), (3, 3)),  # four
 ]
 
 
 @pytest.mark.parametrize("subscripts, shape_a, shape_b", EINSUMS)
 def test_einsum(subscripts, shape_a, shape_b):
     """Explicit and implicit outputs, `...`, letters summed in one operand alone, one to
-    three operands; in both modes, and to second order forward over reverse and reverse
+    four operands; in both modes, and to second order forward over reverse and reverse
     over reverse."""
-    operands = {0: "a", 1: "a, b"}.get(subscripts.count(","),
-                                       "a, b, b" if subscripts.startswith("ij") else "a, b, a")
+    operands = {0: "a", 1: "a, b", 3: "a, b, a, b"}.get(
+        subscripts.count(","), "a, b, b" if subscripts.startswith("ij") else "a, b, a")
     g = _function(f"np.einsum({subscripts!r}, {operands}) * np.sum(b)")
     rng = np.random.default_rng(5)
     a, b = rng.uniform(-1, 1, shape_a), rng.uniform(-1, 1, shape_b)
@@ -323,8 +324,8 @@ def test_slogdet_kept_whole_is_refused_clearly():
 
 @pytest.mark.parametrize("call, error, message", [
     ("np.einsum('ii->i', a)", DifferentiationError, "without a letter repeated in one operand"),
-    ("np.einsum('ij,jk,kl,lm->im', a, a, a, a)", NonDifferentiableError,
-     "do not take these 5 arguments"),
+    ("np.einsum('ij,jk,kl,lm,mn->in', a, a, a, a, a)", NonDifferentiableError,
+     "do not take these 6 arguments"),
 ])
 def test_einsum_refused_clearly(call, error, message):
     g = make_function(f"import numpy as np\n\ndef g(a):\n    return np.sum({call})\n")

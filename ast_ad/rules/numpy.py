@@ -24,8 +24,8 @@ from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_
                                    joined_part_adjoint, keeps_derivatives, materialize,
                                    mean_adjoint, mean_count, norm_adjoint, reading_order,
                                    reciprocal_or_zero, result_like, sorted_like,
-                                   spread_einsum, spread_root, sum_adjoint, unbroadcast, uniform_adjoint,
-                                   unsorted_like, with_item, within)
+                                   spread_einsum, spread_root, sum_adjoint, unbroadcast,
+                                   uniform_adjoint, unsorted_like, with_item, within)
 
 
 # ---------------------------------------------------------------- operators on arrays
@@ -567,6 +567,24 @@ def einsum(y, spec, x1, x2, x3):
         np.einsum(spec, x1, x2, d[x3])
 
 
+@adjoint(np.einsum)
+def einsum(y, spec, x1, x2, x3, x4):
+    d[x1] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 0, x1, x2, x3, x4), d[y], x2,
+                                    x3, x4), spec, 0, x1, x2, x3, x4)
+    d[x2] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 1, x1, x2, x3, x4), d[y], x1,
+                                    x3, x4), spec, 1, x1, x2, x3, x4)
+    d[x3] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 2, x1, x2, x3, x4), d[y], x1,
+                                    x2, x4), spec, 2, x1, x2, x3, x4)
+    d[x4] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 3, x1, x2, x3, x4), d[y], x1,
+                                    x2, x3), spec, 3, x1, x2, x3, x4)
+
+
+@tangent(np.einsum)
+def einsum(y, spec, x1, x2, x3, x4):
+    d[y] = np.einsum(spec, d[x1], x2, x3, x4) + np.einsum(spec, x1, d[x2], x3, x4) + \
+        np.einsum(spec, x1, x2, d[x3], x4) + np.einsum(spec, x1, x2, x3, d[x4])
+
+
 @adjoint(np.linalg.norm)
 def norm(y, x):
     d[x] = d[y] * x * reciprocal_or_zero(y)
@@ -867,23 +885,23 @@ def euclidean_(y, x, axis=None):
 
 
 @adjoint(spread_einsum)
-def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None):
-    d[r] = gather_einsum(d[h], r, spec, i, x1, x2, x3)
+def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None, x4=None):
+    d[r] = gather_einsum(d[h], r, spec, i, x1, x2, x3, x4)
 
 
 @tangent(spread_einsum)
-def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None):
-    d[h] = spread_einsum(d[r], spec, i, x1, x2, x3)
+def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None, x4=None):
+    d[h] = spread_einsum(d[r], spec, i, x1, x2, x3, x4)
 
 
 @adjoint(gather_einsum)
-def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None):
-    d[h] = spread_einsum(d[g], spec, i, x1, x2, x3)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None, x4=None):
+    d[h] = spread_einsum(d[g], spec, i, x1, x2, x3, x4)
 
 
 @tangent(gather_einsum)
-def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None):
-    d[g] = gather_einsum(d[h], r, spec, i, x1, x2, x3)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None, x4=None):
+    d[g] = gather_einsum(d[h], r, spec, i, x1, x2, x3, x4)
 
 
 @adjoint(spread_root)

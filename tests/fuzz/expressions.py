@@ -212,6 +212,7 @@ def array_reduction(w, depth):
                f"np.linalg.norm({a}, {w.pick(['np.inf', '-np.inf', '2'])})",
                f"np.einsum('i,i', {a}, {b})", f"np.sum(np.einsum('i,j->ij', {a}, {c}) ** 2)",
                f"np.einsum('i,i,i->', {a}, {b}, {c})",
+               f"np.einsum('i,i,i,i', {a}, {b}, {c}, {a})",
                f"np.linalg.slogdet(np.outer({a}, {c}) + 3.0 * np.eye({n}))[1]",
                f"np.sum({a}, where={c} > 0.0, initial={w.constant()})",
                f"np.max({a}, where={c} < 0.5, initial=-{w.constant()})",
