@@ -668,8 +668,7 @@ def _numpy_rule(name, *args):
     """A call of one of the array helpers of `ast_ad.runtime.arrays`."""
     from ast_ad.runtime import arrays
 
-    function = nodes.bound(name, getattr(arrays, name))
-    return gast.Call(func=function, args=list(args), keywords=[])
+    return _call_helper(getattr(arrays, name), *args)
 
 
 def _is_call_of(node, name):

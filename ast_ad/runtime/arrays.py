@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ast_ad.errors import DifferentiationError, format_message
-from ast_ad.runtime.containers import built, cast_tree, leaves, rebuilt, zeros_like_tree
+from ast_ad.runtime.containers import at, built, cast_tree, leaves, rebuilt, zeros_like_tree
 
 
 def unbroadcast(g, x):
@@ -599,9 +599,7 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
                 flat[i] = 0.0
             if outs is None:
                 outs = results[k]
-            leaf = value
-            for step in path:
-                leaf = leaf[step]
+            leaf = at(value, path)
             for place, example in _output_leaves(outs):
                 out_shape = np.shape(example)
                 derivative = np.stack([c[place] for c in columns], axis=-1).reshape(

@@ -139,10 +139,7 @@ def leaves(value, path=()):
 def built(tree, parts):
     """`tree`, made by `zeros_like_tree`, with the value of `parts` at each path."""
     for path, part in parts.items():
-        place = tree
-        for step in path[:-1]:
-            place = place[step]
-        place[path[-1]] = part
+        at(tree, path[:-1])[path[-1]] = part
     return tree
 
 
@@ -159,3 +156,10 @@ def rebuilt(template, of_leaf, path=()):
         return type(template)(rebuilt(item, of_leaf, path + (k,))
                               for k, item in enumerate(template))
     return of_leaf(path)
+
+
+def at(tree, path):
+    """The value at `path` (keys and indices) in `tree`."""
+    for step in path:
+        tree = tree[step]
+    return tree

@@ -3,7 +3,7 @@
 
 import math
 
-from ast_ad.runtime.containers import rebuilt
+from ast_ad.runtime.containers import at, rebuilt
 
 
 def log_of_base(x):
@@ -27,7 +27,7 @@ def list_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
     zeros = {name: _zeros_like(value) for name, (value, seed) in seeds.items()
              if seed is None}
     places = {name: list(_places(zero)) for name, zero in zeros.items()}
-    count = sum(getattr(_at(zeros[name], path), "size", 1)
+    count = sum(getattr(at(zeros[name], path), "size", 1)
                 for name, found in places.items() for path in found)
     if effect is not None and bool(given) + count > 1:
         raise DifferentiationError(format_message(
@@ -45,7 +45,7 @@ def list_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
     for name in zeros:
         parts = {}
         for path in places[name]:
-            holder, last = (zeros, name) if not path else (_at(zeros[name], path[:-1]),
+            holder, last = (zeros, name) if not path else (at(zeros[name], path[:-1]),
                                                            path[-1])
             item = holder[last]
             if isinstance(item, float):
@@ -95,12 +95,6 @@ def _places(tree, path=()):
             yield from _places(item, path + (k,))
     elif tree is not None:
         yield path
-
-
-def _at(tree, path):
-    for step in path:
-        tree = tree[step]
-    return tree
 
 
 def _array_of(parts, like):
