@@ -339,3 +339,59 @@ def test_extrema_norms_and_clips_compile_in_both_modes(body):
     assert close(differentiate(compiled)(x), differentiate(function)(x))
     assert close(differentiate(compiled, mode="forward")(x, v),
                  differentiate(function, mode="forward")(x, x_dot=v))
+
+
+# Loops over an array whose reversed iterations depend on none before them, but for the
+# entries they add into, run in the primal's order; the others still count down.
+IN_ORDER = {
+    "neighbours": ("s = 0.0\n    for i in range(x.shape[0] - 1):\n"
+                   "        s = s + (x[i + 1] - x[i] ** 2) ** 2 + x[i] * 0.5", True),
+    "three_reads": ("s = 0.0\n    for i in range(1, x.shape[0] - 1):\n"
+                    "        s = s + x[i - 1] * x[i] * math.sin(x[i + 1])", True),
+    "a_loop_value_used_after": ("s = 0.0\n    t = 0.0\n    for i in range(x.shape[0]):\n"
+                                "        t = x[i] * 2.0\n        s = s + t * t\n"
+                                "    return s + t", False),  # t's adjoint: the last only
+    "a_product": ("s = 1.0\n    for i in range(x.shape[0]):\n        s = s * x[i]", False),
+    "a_carried_mix": ("s = 0.0\n    for i in range(x.shape[0]):\n"
+                      "        s = 0.5 * s + math.tanh(x[i])", False),
+}
+
+
+def _in_order_function(name):
+    body, _ = IN_ORDER[name]
+    ending = "" if "return" in body else "\n    return s"
+    return make_function(f"def {name}(x):\n    {body}{ending}\n",
+                         namespace={"math": math})
+
+
+@pytest.mark.parametrize("name", IN_ORDER)
+def test_a_reversed_loop_of_independent_iterations_runs_in_order(name):
+    function = _in_order_function(name)
+    compiled = differentiate(numba.njit(function))
+    text = source(compiled)
+    adjoint_loop = [line for line in text.splitlines() if line.strip().startswith("for ")][-1]
+    assert ("-1, -1)" not in adjoint_loop) == IN_ORDER[name][1], adjoint_loop
+    x = np.linspace(0.2, 1.3, 9)
+    assert close(compiled(x), differentiate(function)(x))
+
+
+def test_the_additions_of_an_in_order_loop_follow_the_primals_reads():
+    text = source(differentiate(ROSENBROCK))
+    assert "for k_1 in range(len(v4)):" in text and "i = v4.start + k_1 * v4.step" in text
+    assert text.index("x_bar[v5] += v6_bar") < text.index("x_bar[i] += v7_bar")
+
+
+@given(st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=12))
+@examples(quick=10, long=100)
+def test_in_order_loops_equal_python_and_finite_differences(values):
+    x = np.array(values)
+    for name in ("neighbours", "three_reads"):
+        function = _in_order_function(name)
+        got = differentiate(numba.njit(function))(x)
+        assert close(got, differentiate(function)(x))
+        step = 1e-6
+        for i in range(len(x)):
+            e = np.zeros_like(x)
+            e[i] = step
+            difference = (function(x + e) - function(x - e)) / (2 * step)
+            assert math.isclose(got[i], difference, rel_tol=1e-5, abs_tol=1e-5)

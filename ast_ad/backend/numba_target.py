@@ -32,6 +32,7 @@ import builtins
 
 import gast
 
+from ast_ad.ad import effects
 from ast_ad.errors import DifferentiationError
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
@@ -69,6 +70,7 @@ def to_numba_subset(function, aux_slot=None):
     _reductions_plain(function)
     _products_as_operators(function)
     _common_factors_out(function)
+    _iterations_in_order(function)
     return function
 
 
@@ -291,6 +293,7 @@ def _reversed_loops_indexed(function, names):
     """`for x in reversed(s):` becomes `for k in range(len(s) - 1, -1, -1): x = s[k]`;
     over a zip of reversed sequences, one index reads each; over `reversed(range(n))`,
     the range counts down itself."""
+    ranges = _ranges(function)
     for node in list(nodes.walk(function)):
         if not isinstance(node, gast.For):
             continue
@@ -298,16 +301,131 @@ def _reversed_loops_indexed(function, names):
         if items is None:
             continue
         if len(items) == 1 and _is_call_of(items[0], "range") and len(items[0].args) <= 2:
+            anno.set(node, "in_order", items[0])
             node.iter = _counting_down(items[0])
             continue
         index = names.claim("k")
         targets = node.target.elts if len(items) > 1 else [node.target]
-        node.body[:0] = [gast.Assign(targets=[target], value=gast.Subscript(
-            value=item, slice=nodes.load(index), ctx=gast.Load()), type_comment=None)
-            for target, item in zip(targets, items)]
-        last = _minus(call_of("len", anno.copy_tree(_first_named(items))), 1)
+        node.body[:0] = [gast.Assign(targets=[target], value=_item(item, index, ranges),
+                                     type_comment=None)
+                         for target, item in zip(targets, items)]
+        count = call_of("len", anno.copy_tree(_first_named(items)))
+        anno.set(node, "in_order", call_of("range", count))
         node.target = nodes.store(index)
-        node.iter = call_of("range", last, nodes.constant(-1), nodes.constant(-1))
+        node.iter = call_of("range", _minus(count, 1), nodes.constant(-1), nodes.constant(-1))
+
+
+def _ranges(function):
+    """The names that hold a range wherever they are assigned."""
+    values = {}
+    for node in nodes.walk(function):
+        if isinstance(node, (gast.Assign, gast.AugAssign, gast.For)):
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            for target in targets:
+                for name in nodes.names_in(target):
+                    values.setdefault(name, []).append(
+                        _is_call_of(node.value, "range") and isinstance(target, gast.Name)
+                        if isinstance(node, gast.Assign) else False)
+    return {name for name, ranged in values.items() if all(ranged)}
+
+
+def _item(sequence, index, ranges):
+    """`sequence[index]`, for an index in range; a range's written as arithmetic, which
+    Numba's `r[k]` checks at each step of a loop."""
+    if isinstance(sequence, gast.Name) and sequence.id in ranges:
+        step = gast.BinOp(left=nodes.load(index), op=gast.Mult(),
+                          right=gast.Attribute(value=nodes.load(sequence.id), attr="step",
+                                               ctx=gast.Load()))
+        return gast.BinOp(left=gast.Attribute(value=nodes.load(sequence.id), attr="start",
+                                              ctx=gast.Load()), op=gast.Add(), right=step)
+    return gast.Subscript(value=sequence, slice=nodes.load(index), ctx=gast.Load())
+
+
+def _iterations_in_order(function):
+    """A reversed loop of the function's body whose iterations read nothing an earlier one
+    wrote, but for the entries they add into, runs in the primal's order, and its
+    additions too: the entry one iteration adds into is then the one the next reads
+    first, which the compiler keeps in a register (Rosenbrock's gradient, 1.7x quicker).
+
+    An adjoint carried from one iteration to the next counts as unchanged when the body
+    gives it back through copies and `unbroadcast`s of itself: in compiled code these
+    give their argument unless its type changes, and Numba compiles no name whose type
+    changes from one iteration to the next. The sums into an entry then add in another
+    order, which can change their last bit."""
+    bindings = anno.get(function, "bindings")
+    for position, loop in enumerate(function.body):
+        in_order = anno.get(loop, "in_order") if isinstance(loop, gast.For) else None
+        if in_order is None:
+            continue
+        later = {n for stmt in function.body[position + 1:] for n in nodes.read_names(stmt)}
+        changed = _changed_by_iterations(loop, bindings)
+        if changed is None or changed & later:
+            continue
+        loop.iter = in_order
+        additions = []  # the last statements, each an addition after its comments
+        while loop.body and isinstance(loop.body[-1], gast.AugAssign):
+            start = len(loop.body) - 1
+            while start and nodes.is_comment(loop.body[start - 1]):
+                start -= 1
+            additions.append(loop.body[start:])
+            del loop.body[start:]
+        loop.body += [stmt for addition in additions for stmt in addition]
+
+
+def _changed_by_iterations(loop, bindings):
+    """The names `loop`'s body leaves changed, or None if an iteration reads what an
+    earlier one wrote: a name it assigns, read before it does (but a stack's entry, or an
+    adjoint given back unchanged), or an array it adds into, read otherwise."""
+    assigned = _assigned_in(loop.body) | {loop.target.id}
+    added_into = {s.target.value.id for s in loop.body if isinstance(s, gast.AugAssign)
+                  and isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name)}
+    defined, carried_in = {loop.target.id}, set()
+    holds = {}  # a name -> the carried name whose value from the iteration before it holds
+    for stmt in loop.body:
+        if nodes.is_comment(stmt):
+            continue
+        if isinstance(stmt, gast.AugAssign):
+            if not (isinstance(stmt.op, gast.Add) and isinstance(stmt.target, gast.Subscript)
+                    and isinstance(stmt.target.value, gast.Name)) or \
+                    added_into & set(nodes.read_names(stmt.target.slice)):
+                return None
+        elif not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+            return None
+        value = stmt.value
+        if effects.has_effects(value) or nodes.calls_a_method(value):
+            return None
+        reads = set(nodes.read_names(value))
+        if isinstance(stmt, gast.Assign):
+            name = stmt.targets[0].id
+            copied = _copied(value, name, bindings)
+            holds.pop(name, None)
+            if copied == name:  # a stack's entry, its value from before read for its shape
+                reads.discard(name)
+            elif copied in holds:
+                holds[name] = holds[copied]
+            elif copied in assigned and copied not in defined:
+                reads.discard(copied)
+                carried_in.add(copied)
+                holds[name] = copied
+            defined.add(name)
+        if reads & (assigned - defined) or reads & added_into:
+            return None
+    unchanged = {name for name in carried_in if holds.get(name) == name}
+    return None if carried_in - unchanged else assigned - unchanged
+
+
+def _copied(value, name, bindings):
+    """The name `value` copies (`n`, or `unbroadcast(n, like)`), or `name` itself where
+    `name = kept_shape(stack, k, name)` reads a stack's entry; None otherwise."""
+    if isinstance(value, gast.Name):
+        return value.id
+    called = _called(value, bindings) if isinstance(value, gast.Call) else None
+    if called is arrays.unbroadcast and isinstance(value.args[0], gast.Name):
+        return value.args[0].id
+    if called is arrays.kept_shape and isinstance(value.args[2], gast.Name) and \
+            value.args[2].id == name:
+        return name
+    return None
 
 
 def _reversed_values(function):
@@ -538,7 +656,7 @@ def _is_integer(expression, integers, ranges=()):
             _is_integer(expression.right, integers, ranges)
     if isinstance(expression, gast.UnaryOp) and isinstance(expression.op, gast.USub):
         return _is_integer(expression.operand, integers, ranges)
-    if isinstance(expression, gast.Subscript):  # an item of a range
+    if isinstance(expression, (gast.Subscript, gast.Attribute)):  # a range's item, start, step
         return isinstance(expression.value, gast.Name) and expression.value.id in ranges
     return _is_call_of(expression, "len")
 

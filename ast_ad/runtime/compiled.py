@@ -83,12 +83,13 @@ def _range_item(sequence, k):
         return None
     if isinstance(k, types.Integer):
         def item(sequence, k):
-            n = len(sequence)
             if k < 0:
-                k += n
-            if not 0 <= k < n:
+                k += len(sequence)
+            value = sequence.start + k * sequence.step
+            # In range without its length, a division a loop reading r[k] would pay each time
+            if k < 0 or (value >= sequence.stop if sequence.step > 0 else value <= sequence.stop):
                 raise IndexError("range object index out of range")
-            return sequence.start + k * sequence.step
+            return value
         return item
     if isinstance(k, types.SliceType):
         def sliced(sequence, k):
@@ -123,6 +124,23 @@ def _require_scalar(out, filename, lineno):
     what = "an array" if _is_array(out) else f"a value of type {out}"
     raise TypingError(format_message(f"the function returns {what}; {ARRAY_OUTPUT_ADVICE}",
                                      _literal(filename), _literal(lineno)))
+
+
+@overload(checks.require_not_a_view)
+def _require_not_a_view(value, filename, lineno):
+    """A number passes; compiled code cannot tell an array view from its own array."""
+    if _is_number(value):
+        return lambda value, filename, lineno: None
+    raise TypingError("compiled code cannot tell whether an array written into in place is "
+                      "a view of another: take a copy (`.copy()`)")
+
+
+@overload(checks.require_not_an_array)
+def _require_not_an_array(value, filename, lineno):
+    if _is_number(value):
+        return lambda value, filename, lineno: None
+    raise TypingError("compiled code cannot tell whether an array changed by `+=` is viewed "
+                      "by another name: write `x = x + v`")
 
 
 @overload(checks.assertion, prefer_literal=True)
