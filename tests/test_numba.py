@@ -4,6 +4,7 @@ Each compilation costs Numba a fraction of a second, so the tests share the deri
 they compile, and the corpus is sampled (`python -m tests.numba_corpus` runs it all).
 """
 
+import functools
 import math
 import re
 
@@ -357,6 +358,7 @@ IN_ORDER = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _in_order_function(name):
     body, _ = IN_ORDER[name]
     ending = "" if "return" in body else "\n    return s"
@@ -364,10 +366,15 @@ def _in_order_function(name):
                          namespace={"math": math})
 
 
+@functools.lru_cache(maxsize=None)
+def _compiled_gradient(name):
+    return differentiate(numba.njit(_in_order_function(name)))
+
+
 @pytest.mark.parametrize("name", IN_ORDER)
 def test_a_reversed_loop_of_independent_iterations_runs_in_order(name):
     function = _in_order_function(name)
-    compiled = differentiate(numba.njit(function))
+    compiled = _compiled_gradient(name)
     text = source(compiled)
     adjoint_loop = [line for line in text.splitlines() if line.strip().startswith("for ")][-1]
     assert ("-1, -1)" not in adjoint_loop) == IN_ORDER[name][1], adjoint_loop
@@ -387,7 +394,7 @@ def test_in_order_loops_equal_python_and_finite_differences(values):
     x = np.array(values)
     for name in ("neighbours", "three_reads"):
         function = _in_order_function(name)
-        got = differentiate(numba.njit(function))(x)
+        got = _compiled_gradient(name)(x)
         assert close(got, differentiate(function)(x))
         step = 1e-6
         for i in range(len(x)):
