@@ -222,7 +222,7 @@ class _Reverse:
             before.append(nodes.assign(counter, nodes.constant(0)))
             body.append(gast.AugAssign(target=nodes.store(counter), op=gast.Add(),
                                        value=nodes.constant(1)))
-        new = anno.copy_tree(loop)
+        new = anno.copy_tree(loop, without=("body",))  # a copy of its header: the body is new
         new.body = body
         return [anno.copy_location(s, loop) for s in before + [new]]
 

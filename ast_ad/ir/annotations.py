@@ -20,8 +20,9 @@ def set(node, key, value):  # noqa: A001 - mirrors get()
     return node
 
 
-def copy_tree(node):
-    """A deep copy of the nodes that shares annotation values (modules cannot be copied).
+def copy_tree(node, without=()):
+    """A deep copy of the nodes that shares annotation values (modules cannot be copied);
+    the fields named in `without` are left empty (a loop's body its copy replaces).
 
     Each node is made empty and given its fields (None for a missing one), its position
     and a copy of its annotations, as its class's constructor would: the passes copy
@@ -37,7 +38,9 @@ def copy_tree(node):
     old, state = node.__dict__, new.__dict__
     for field in fields:
         value = old[field] if field in old else getattr(node, field, None)
-        if isinstance(value, list):
+        if field in without:
+            state[field] = None
+        elif isinstance(value, list):
             state[field] = [copy_tree(item) for item in value]
         elif isinstance(value, gast.AST):
             state[field] = copy_tree(value)
@@ -69,13 +72,20 @@ _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def copy_location(new, old):
-    """Line and column of `old` on `new` and every node under it that lacks them."""
+    """Line and column of `old` on `new` and every node under it that lacks them.
+
+    A node under `new` that has a line has them under it too (it was parsed, or given
+    them by this): a loop made around a nest of loops is not walked again to its depth.
+    """
     position = [(a, getattr(old, a)) for a in _POSITION if getattr(old, a, None) is not None]
     if not position:
         return new
     todo = [new]
     while todo:  # every node gast.walk meets, in another order
-        state = todo.pop().__dict__
+        node = todo.pop()
+        state = node.__dict__
+        if node is not new and state.get("lineno") is not None:
+            continue
         for attribute, value in position:
             if state.get(attribute) is None:
                 state[attribute] = value

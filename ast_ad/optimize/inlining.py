@@ -3,6 +3,7 @@ loop's header; and an adjoint taken back through a product, read once by arithme
 """
 
 import collections
+import copy
 
 import gast
 
@@ -69,11 +70,15 @@ class _Inlining(BlockRewrite):
 
     def inline_in_header(self, i, use, name, value):
         """Inline `block[i]` into the header of the loop at `use`, which reads it only
-        there. The loop is a copy: the blocks in it are the next round's to visit (the
-        walk of this one has the original's)."""
+        there. The loop is a copy with the statements it holds, in lists of its own: the
+        blocks the walk of this round has are the original's (a copy of the whole loop
+        would copy a nest of them once for each loop in it)."""
         if not (_arithmetic(self.block[i]) or is_product_adjoint(value)):
             return False
-        host = nodes.Substitute({name: value}).visit(anno.copy_tree(self.block[use]))
+        loop = self.block[use]
+        host = copy.copy(loop)
+        host.iter = nodes.Substitute({name: value}).visit(anno.copy_tree(loop.iter))
+        host.body, host.orelse = list(loop.body), list(loop.orelse)
         line = gast.For(target=host.target, iter=host.iter, body=[gast.Pass()], orelse=[],
                         type_comment=None)  # `for i in range(n):`
         return self.substitute(i, use, name, value, host, shown=line)
