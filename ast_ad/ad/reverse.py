@@ -90,6 +90,7 @@ class _Reverse:
             if self.arrays else set()
         self.zero_at_definition = set()
         self.counters = {}  # while loop -> the name counting its trips
+        self.definitions = {}  # what `_defined` found of each compound statement
         self.loop_depth = 0  # of the statement being reversed
 
     def function(self, seed_inside=False):
@@ -364,7 +365,7 @@ class _Reverse:
         self.fresh = set()
         if not then_sweep and not else_sweep:
             return []
-        inside = _defined(stmt)  # adjoints of these are used up inside the branch
+        inside = _defined(stmt, self.definitions)  # their adjoints are used up inside it
         zeros = self.zeros((then_has ^ else_has) - has_adjoint - inside, stmt)
         has_adjoint |= (then_has | else_has) - inside
         new = gast.If(test=anno.copy_tree(stmt.test), body=then_sweep or [gast.Pass()],
@@ -373,7 +374,7 @@ class _Reverse:
 
     def adjoint_loop(self, loop, has_adjoint):
         self.fresh = set()  # an iteration's adjoints live on into the next
-        inside = _defined(loop)
+        inside = _defined(loop, self.definitions)
         carried = anno.get(loop, "carries")
         outside = {n for n in nodes.read_names(loop) if n not in inside or n in carried}
         needed = {n for n in outside if n in self.active}
@@ -700,16 +701,28 @@ def _defined_in_blocks(body):
     there would wipe out the adjoint that the code after the loop gave them."""
     every = gast.Module(body=body, type_ignores=[])
     top = {nodes.assigned_name(s) for s in body}
+    memo = {}
     in_loops = {name for loop in nodes.walk(every) if isinstance(loop, _LOOPS)
-                for name in _defined(loop)}
+                for name in _defined(loop, memo)}
     return {s.targets[0].id for s in nodes.walk(every)
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)} - top - in_loops
 
 
-def _defined(stmt):
-    """The names `stmt` defines, not counting the carried names its loops copy back into."""
-    return {s.targets[0].id for s in nodes.walk(stmt)
-            if isinstance(s, gast.Assign) and not anno.get(s, "carried")}
+def _defined(stmt, memo):
+    """The names `stmt` defines, not counting the carried names its loops copy back into;
+    those of each statement in it kept in `memo` (a branch holding the rest of the
+    function, as returns make them, is not walked again for each branch in it)."""
+    if isinstance(stmt, gast.Assign):
+        return set() if anno.get(stmt, "carried") else {stmt.targets[0].id}
+    known = memo.get(id(stmt))
+    if known is not None and known[0] is stmt:
+        return known[1]
+    names = set()
+    for block in (getattr(stmt, "body", None), getattr(stmt, "orelse", None)):
+        for inner in block if isinstance(block, list) else ():
+            names |= _defined(inner, memo)
+    memo[id(stmt)] = (stmt, names)
+    return names
 
 
 def _builtin(name):
