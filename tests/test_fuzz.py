@@ -126,8 +126,7 @@ REPRODUCTIONS = [
             return h(x, x, 0)
         """, {"x": -0.213, "y": -0.588},
         "both modes: the counter of a loop that may return, in an inlined helper, took the "
-        "name of the helper's parameter `k`, which the helper then read; d/dx is 0, not 1",
-        outcome="refused"),  # reverse over reverse through the display's list: not yet
+        "name of the helper's parameter `k`, which the helper then read; d/dx is 0, not 1"),
     Reproduction("spread-of-equal-entries-overwritten", """
         def f(x, y):
             x = np.array([x, x]).std()

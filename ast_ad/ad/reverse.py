@@ -356,6 +356,25 @@ class _Reverse:
             block.append(anno.copy_location(gast.Expr(value=popped), stmt))
         return block if made_again else block + [undo]
 
+    def adjoint_pop(self, stmt, application, has_adjoint):
+        """`L_bar.append(v_bar)`, the adjoint of `v = L.pop()`, and `L.append(v)`: the list
+        as it was, for the loops reversed before."""
+        source, result = application.args[0].id, application.result
+        # A loop's reverse recomputes its iterations: a pop there would run twice.
+        if self.loop_depth or result in self.active and source not in self.sequences:
+            raise self.origin.error(stmt, "ast_ad cannot yet reverse the pop of a list in a "
+                                          "loop, such as the stacks of a loop nested in "
+                                          "another")
+        block = [anno.copy_location(gast.Expr(value=nodes.method_call(
+            source, "append", nodes.load(result))), stmt)]
+        if source not in self.sequences:
+            return block
+        self.require_list_adjoint(source, has_adjoint, stmt)
+        value = self.node(result) if result in has_adjoint else self.zero_like(result)
+        has_adjoint.discard(result)
+        return [printer.quote(stmt), anno.copy_location(gast.Expr(value=nodes.method_call(
+            self.names(source), "append", value)), stmt)] + block
+
     def adjoint_if(self, stmt, has_adjoint):
         self.fresh = set()  # each branch starts afresh, and what follows knows neither
         then_has, else_has = set(has_adjoint), set(has_adjoint)
@@ -482,14 +501,8 @@ class _Reverse:
     def adjoint_assign(self, stmt, has_adjoint):
         application = Application(stmt)
         result = application.result
-        # A loop's reverse recomputes its iterations: a pop there would run twice.
-        if application.primal == "pop" and (result in self.active or self.loop_depth):
-            raise self.origin.error(stmt, "ast_ad cannot yet reverse the pop of a list in a "
-                                          "loop or of differentiated values, such as the "
-                                          "stacks of a loop nested in another")
-        if application.primal == "pop":  # the list as it was, for the loops reversed before
-            restore = nodes.method_call(application.args[0].id, "append", nodes.load(result))
-            return [anno.copy_location(gast.Expr(value=restore), stmt)]
+        if application.primal == "pop":
+            return self.adjoint_pop(stmt, application, has_adjoint)
         if result not in has_adjoint or result not in self.active or \
                 application.primal == "list" or not application.differentiable():
             return []  # a name active elsewhere, given a value here that carries no derivative

@@ -19,6 +19,7 @@ from ast_ad.frontend.parse import parameters
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer, helper_name
+from ast_ad.runtime import containers
 
 
 class Application:
@@ -86,7 +87,8 @@ class Application:
         inputs = template.bind_inputs(self.args, self.keywords)
         for parameter, atom in inputs.items():
             if isinstance(atom, gast.Name) and atom.id in lists and atom.id in active and \
-                    parameter in template.derivatives and not isinstance(self.primal, type):
+                    parameter in template.derivatives and not isinstance(self.primal, type) \
+                    and not _adds_to_an_item(self.primal):
                 raise origin.unsupported(self.stmt, f"`{atom.id}` is a list of differentiated "
                                                     "values, which this function takes as "
                                                     "one array; make it one first, with "
@@ -130,6 +132,15 @@ class Application:
 
 
 _STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "sum")
+
+
+def _adds_to_an_item(primal):
+    """Whether `primal` is a helper a generated adjoint adds into a list's item by
+    (`v1_bar[k] += v_bar`), whose rules take the list as it is (named, not imported:
+    `add_into` lives with the array helpers, which code on numbers never imports)."""
+    return primal is containers.add_to_item or \
+        getattr(primal, "__module__", None) == "ast_ad.runtime.arrays" and \
+        getattr(primal, "__name__", None) == "add_into"
 
 
 def is_application(stmt):

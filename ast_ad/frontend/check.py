@@ -24,8 +24,9 @@ _OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.
 _UNARY = (gast.USub, gast.UAdd, gast.Not)
 
 _HINTS = {
-    gast.Dict: "a dict display is not supported yet; pass the values as arguments of "
-               "their own",
+    gast.Dict: "a dict display is supported when it is named and read by constant keys "
+               "(`d[\"w\"]`, `d.get(\"w\")`), `.values()`, `.items()`, `.keys()`, `len` or "
+               "`in`; read it so, or pass the values as arguments of their own",
     gast.Set: "a set display is not supported; use a tuple or a list",
     gast.Starred: "`*` unpacking is not supported; name the items",
     gast.Delete: "`del` is not supported; simply stop using the name",

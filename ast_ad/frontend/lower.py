@@ -293,6 +293,8 @@ class _Lowerer(Expressions):
 
             self.emit(gast.Expr(value=self.rhs(lowered_call(raising,
                                                             [self.atom(stmt.exc)]))))
+        elif isinstance(stmt, gast.Expr) and _pops(stmt.value):  # its value, for the reverse
+            self.atom(stmt.value)
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             self.emit(gast.Expr(value=self.rhs(stmt.value)))
         elif isinstance(stmt, gast.If):
@@ -769,3 +771,10 @@ def _assign_to(block, version, merged, line):
                 stmt.targets[0].id = merged
                 return
     block.append(anno.copy_location(nodes.assign(merged, nodes.load(version)), line))
+
+
+def _pops(value):
+    """`xs.pop()`, of a list the function holds, its value dropped: a generated adjoint's
+    way to give a list back its earlier state."""
+    return nodes.is_method_call(value) and value.func.attr == "pop" and not value.args and \
+        isinstance(value.func.value, gast.Name)

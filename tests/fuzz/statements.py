@@ -420,6 +420,27 @@ def list_of_numbers(w):
                    f"{target} = {target} + {ys}[0] * {ys}[-1]"]))
 
 
+@production("statement", weight=1, when=lambda w: w.scalars())
+def dict_display(w):
+    """`d = {"a": e1, 0: e2}`, written into by key, read by keys, `.get`, `.values()`,
+    `.items()`, `.keys()`, `len` and `in`."""
+    d, keys = w.fresh("d"), w.rng.sample(['"a"', '"b"', "0", '"w b"'], w.rng.randint(1, 3))
+    w.line(f"{d} = {{" + ", ".join(f"{k}: {w.expression('bounded')}" for k in keys) + "}")
+    if w.chance(0.5):
+        w.line(f"{d}[{w.pick(keys)}] {w.pick(['=', '+=', '*='])} {w.expression('bounded')}")
+    target = w.pick(w.scalars())
+    key, v = w.pick(keys), w.fresh("v")
+    read = w.pick([f"{d}[{key}] * {d}[{w.pick(keys)}]", f"{d}.get({key})",
+                   f"sum({d}.values())", f"len({d}) * {d}[{key}]",
+                   f"({key} in {d}) * {d}[{key}]"])
+    w.line(f"{target} = {target} + 0.5 * {read}")
+    if w.chance(0.3):
+        k = w.fresh("k")
+        w.line(f"for {k}, {v} in {d}.items():")
+        w.line(f"    {target} = {target} + 0.25 * {v} * len({k} if isinstance({k}, str) "
+               f"else 'k')")
+
+
 # -- calls with effects -----------------------------------------------------------------
 
 @production("statement", weight=0.8, when=lambda w: w.features.printing)

@@ -1,0 +1,172 @@
+"""A dict the function makes by a display and reads by constant keys, as one name a key.
+
+    d = {"a": x * y, "b": x + y}          d_a = x * y
+    d["b"] = d["b"] * 2.0          ->     d_b = x + y
+    s = sum(v * x for v in d.values())    d_b = d_b * 2.0
+                                          ... for v in [d_a, d_b]: ...
+
+A key's value is then a name like any other, which the rest of the pipeline
+differentiates: `d[k]` reads `d_k`, `d[k] = v` and `d[k] += v` assign it, `d.get(k)`
+reads it, `d.values()` is the list of the names in the display's order, `d.keys()` and
+iterating `d` the list of the keys, `d.items()` the two zipped, `len(d)` and `k in d`
+constants. A dict read otherwise (whole, by a key that is not a constant or not in
+the display) is left as it is, for the check to refuse with what to write instead.
+"""
+
+import gast
+
+from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.naming import Namer
+
+_KEYS = (str, int)
+
+
+def dicts_as_names(tree):
+    """`tree`, a FunctionDef, with each dict it may take apart so, in place; a dict of
+    dicts is taken apart at each depth."""
+    while True:
+        made = _displays(tree)
+        if not made:
+            return tree
+        parents = _parents(tree)
+        namer = None
+        for name, (display, keys) in made.items():
+            if not _read_by_keys_only(tree, name, display, keys, parents):
+                continue
+            namer = namer or Namer(nodes.names_in(tree))
+            names = {key: namer.claim(_name_of(name, key)) for key in keys}
+            _take_apart(tree, name, display, names, parents)
+            break  # the tree changed: find what is left again
+        else:
+            return tree
+
+
+def _displays(tree):
+    """name -> (its statement, its keys in order) for each name assigned once, by a dict
+    display of distinct constant keys."""
+    assigned, made = {}, {}
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            assigned[node.id] = assigned.get(node.id, 0) + 1
+        if isinstance(node, (gast.Assign, gast.AnnAssign)) and isinstance(node.value, gast.Dict):
+            target = node.targets[0] if isinstance(node, gast.Assign) else node.target
+            if isinstance(node, gast.Assign) and len(node.targets) != 1 or \
+                    not isinstance(target, gast.Name):
+                continue
+            keys = [k.value if isinstance(k, gast.Constant) else None for k in node.value.keys]
+            if all(type(k) in _KEYS for k in keys) and len(set(keys)) == len(keys):
+                made[target.id] = (node, keys)
+    return {name: found for name, found in made.items() if assigned[name] == 1 and
+            name not in {a.id for a in _parameters(tree)}}
+
+
+def _parameters(tree):
+    arguments = tree.args
+    return arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+
+
+def _parents(tree):
+    parents = {}
+    for parent in nodes.walk(tree):
+        for field in nodes.child_fields(type(parent)):
+            value = getattr(parent, field, None)
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, gast.AST):
+                    parents[id(child)] = parent
+    return parents
+
+
+def _read_by_keys_only(tree, name, display, keys, parents):
+    """Whether every use of `name` but its display is one `_replacement` rewrites."""
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and node.id == name and node is not \
+                (display.targets[0] if isinstance(display, gast.Assign) else display.target):
+            if _replacement(node, parents, keys, {}) is None:
+                return False
+    return True
+
+
+def _replacement(node, parents, keys, names):
+    """(the node a use of the dict stands in, what takes its place), or None if the use
+    is not one of those this module rewrites; `names` maps keys to their names (empty
+    when only asking)."""
+    parent = parents.get(id(node))
+    grand = parents.get(id(parent))
+
+    def name_of(key, ctx):
+        return gast.Name(id=names.get(key, "_"), ctx=ctx, annotation=None, type_comment=None)
+
+    if isinstance(parent, gast.Subscript) and parent.value is node:
+        key = parent.slice.value if isinstance(parent.slice, gast.Constant) else None
+        if type(key) in _KEYS and key in keys:
+            return parent, name_of(key, parent.ctx)
+        return None
+    if isinstance(parent, gast.Attribute) and parent.value is node and \
+            isinstance(grand, gast.Call) and grand.func is parent and not grand.keywords:
+        method, args = parent.attr, grand.args
+        if method == "get" and 1 <= len(args) <= 2 and isinstance(args[0], gast.Constant) \
+                and type(args[0].value) in _KEYS and args[0].value in keys:
+            return grand, name_of(args[0].value, gast.Load())
+        if args:
+            return None
+        if method == "values":
+            return grand, _list([name_of(key, gast.Load()) for key in keys])
+        if method == "keys":
+            return grand, _list([nodes.constant(key) for key in keys])
+        if method == "items":
+            return grand, gast.Call(func=nodes.bound("zip", zip), args=[
+                _list([nodes.constant(key) for key in keys]),
+                _list([name_of(key, gast.Load()) for key in keys])], keywords=[])
+        return None
+    if isinstance(parent, gast.For) and parent.iter is node:
+        return node, _list([nodes.constant(key) for key in keys])
+    if isinstance(parent, gast.Call) and parent.args == [node] and not parent.keywords and \
+            isinstance(parent.func, gast.Name) and parent.func.id == "len":
+        return parent, nodes.constant(len(keys))
+    if isinstance(parent, gast.Compare) and parent.comparators == [node] and \
+            isinstance(parent.ops[0], (gast.In, gast.NotIn)) and \
+            isinstance(parent.left, gast.Constant):
+        found = parent.left.value in keys
+        return parent, nodes.constant(found if isinstance(parent.ops[0], gast.In) else not found)
+    return None
+
+
+def _list(items):
+    return gast.List(elts=items, ctx=gast.Load())
+
+
+def _take_apart(tree, name, display, names, parents):
+    """The display becomes one assignment a key; each use, its replacement."""
+    uses = [node for node in nodes.walk(tree) if isinstance(node, gast.Name) and
+            node.id == name and isinstance(node.ctx, gast.Load)]
+    replaced = {}
+    for node in uses:
+        old, new = _replacement(node, parents, list(names), names)
+        replaced[id(old)] = anno.copy_location(new, old)
+    _substitute(tree, replaced)
+    statements = [anno.copy_location(gast.Assign(targets=[nodes.store(names[key])],
+                                                 value=value, type_comment=None), display)
+                  for key, value in zip(names, display.value.values)]
+    for node in nodes.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and any(stmt is display for stmt in block):
+                k = next(k for k, stmt in enumerate(block) if stmt is display)
+                block[k:k + 1] = statements
+                return
+
+
+def _substitute(tree, replaced):
+    for node in nodes.walk(tree):
+        for field in nodes.child_fields(type(node)):
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                value[:] = [replaced.get(id(item), item) for item in value]
+            elif id(value) in replaced:
+                setattr(node, field, replaced[id(value)])
+
+
+def _name_of(name, key):
+    text = "".join(c if c.isalnum() or c == "_" else "_" for c in str(key))
+    return f"{name}_{text}"
