@@ -191,6 +191,14 @@ REPRODUCTIONS += [
         """, {"x": -1.159, "y": -0.329, "n": 2},
         "forward over reverse: the tangent of an adjoint list that a loop starts as None "
         "was made as a list of zeros of None's length, a TypeError from generated code"),
+    Reproduction("a-pop-of-an-integer-reversed-in-array-code", """
+        def f(x, y, n):
+            s = sum((math.log(2.0 + math.sin(y)), y, n,))
+            return s * x + np.sin(y)
+        """, {"x": -1.369, "y": -0.875, "n": 1},
+        "reverse over reverse: the zero given back to a display's adjoint list for its "
+        "popped int was an int array, which `+=` of a float could not write into",
+        second_wrt="y"),
 ]
 
 REPRODUCTIONS.append(Reproduction("an-adjoint-list-popped-where-it-carries-no-tangent", """

@@ -22,7 +22,8 @@ from ast_ad.ir.scope import ITSELF
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
                               item_containers, names_taken, refuse_keys_of_arrays,
-                              returned_name, scalar_names, sequences, zero_like)
+                              returned_name, scalar_names, sequences, truncated,
+                              zero_like)
 from ast_ad.rules.templates import expand
 
 
@@ -102,6 +103,12 @@ class _Forward:
                 if is_application(stmt):
                     for p in self.wrt:
                         result.extend(self.tangent_statements(Application(stmt), p))
+                elif truncated(stmt) in self.lists:  # the tangents' list, cut back too
+                    for p in self.wrt:
+                        if truncated(stmt) in self.active[p]:
+                            cut = anno.copy_tree(stmt)
+                            cut.value.args[0] = nodes.load(self.tangents[p](truncated(stmt)))
+                            result.append(cut)
         return result
 
     def target_tangents(self, loop):

@@ -35,7 +35,7 @@ from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, appli
                               bind_statics, derivative_function, describe, is_application,
                               item_containers, names_taken, refuse_keys_of_arrays,
                               returned_name, scalar_names, sequences, shape_classes,
-                              shaped_alike, zero_like)
+                              shaped_alike, truncated, zero_like)
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
 from ast_ad.rules.templates import expand
 from ast_ad.runtime import containers
@@ -329,6 +329,9 @@ class _Reverse:
                 sweep.extend(self.adjoint_loop(stmt, has_adjoint))
             elif is_application(stmt):
                 sweep.extend(self.adjoint_append(stmt, has_adjoint))
+            elif truncated(stmt) is not None:
+                raise self.origin.error(stmt, "ast_ad cannot yet reverse the cut of a list "
+                                              "back to an earlier length")
         return sweep
 
     def adjoint_append(self, stmt, has_adjoint):
@@ -370,7 +373,8 @@ class _Reverse:
         if source not in self.sequences:
             return block
         self.require_list_adjoint(source, has_adjoint, stmt)
-        value = self.node(result) if result in has_adjoint else self.zero_like(result)
+        # (a zero as the list's adjoint holds them: a number, which `+=` replaces)
+        value = self.node(result) if result in has_adjoint else nodes.constant(0.0)
         has_adjoint.discard(result)
         return [printer.quote(stmt), anno.copy_location(gast.Expr(value=nodes.method_call(
             self.names(source), "append", value)), stmt)] + block

@@ -134,6 +134,14 @@ class Application:
 _STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "sum")
 
 
+def truncated(stmt):
+    """The list a generated adjoint's `truncate(xs, n)` cuts back, if `stmt` is one."""
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
+            anno.get(stmt.value.func, "bind") is containers.truncate:
+        return getattr(stmt.value.args[0], "id", None)
+    return None
+
+
 def _adds_to_an_item(primal):
     """Whether `primal` is a helper a generated adjoint adds into a list's item by
     (`v1_bar[k] += v_bar`), whose rules take the list as it is (named, not imported:

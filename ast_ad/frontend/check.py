@@ -168,7 +168,7 @@ def _check_node(node, origin):
                               gast.boolop)):
             _check_operator(child, node, origin)
             continue
-        if isinstance(child, _STATEMENTS):
+        if isinstance(child, _STATEMENTS) or is_truncation(child) and is_generated(origin):
             _check_statement(child, origin)
         elif not isinstance(child, _EXPRESSIONS):
             hint = _HINTS.get(type(child), _UNKNOWN)
@@ -245,6 +245,16 @@ def _check_statement(stmt, origin):
     if isinstance(stmt, gast.Expr) and not isinstance(stmt.value, (gast.Call, gast.Constant)):
         raise origin.unsupported(stmt, "an expression whose value is thrown away does "
                                        "nothing; assign it or remove it")
+
+
+def is_truncation(stmt):
+    """`del xs[n:]`, by which a generated adjoint cuts a list back before a loop's
+    iteration runs again."""
+    return isinstance(stmt, gast.Delete) and len(stmt.targets) == 1 and \
+        isinstance(stmt.targets[0], gast.Subscript) and \
+        isinstance(stmt.targets[0].value, gast.Name) and \
+        isinstance(stmt.targets[0].slice, gast.Slice) and \
+        stmt.targets[0].slice.upper is None and stmt.targets[0].slice.step is None
 
 
 def is_generated(origin):

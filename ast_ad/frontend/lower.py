@@ -49,10 +49,12 @@ import gast
 from ast_ad.ir import annotations as anno
 from ast_ad.frontend.jumps import (Flags, contains, move_code_after_jumps, replace_jumps,
                           without_early_returns)
-from ast_ad.frontend.check import is_enumerate_or_zip, is_generated, runs_until_it_returns
+from ast_ad.frontend.check import (is_enumerate_or_zip, is_generated, is_truncation,
+                                   runs_until_it_returns)
 from ast_ad.frontend.local_functions import defined, free_names, own_nodes, taken_out
 from ast_ad.frontend.writes import Views, item_written
 from ast_ad.runtime.checks import require_not_a_view, require_not_an_array
+from ast_ad.runtime.containers import truncate
 from ast_ad.frontend.expressions import (Expressions, lowered_call, parameters,
                                          static_reference)
 from ast_ad.ir import nodes
@@ -293,6 +295,10 @@ class _Lowerer(Expressions):
 
             self.emit(gast.Expr(value=self.rhs(lowered_call(raising,
                                                             [self.atom(stmt.exc)]))))
+        elif is_truncation(stmt):  # a generated adjoint's `del xs[n:]`
+            part = stmt.targets[0]
+            self.emit(gast.Expr(value=self.rhs(lowered_call(
+                truncate, [self.atom(part.value), self.atom(part.slice.lower)]))))
         elif isinstance(stmt, gast.Expr) and _pops(stmt.value):  # its value, for the reverse
             self.atom(stmt.value)
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):

@@ -163,3 +163,9 @@ def at(tree, path):
     for step in path:
         tree = tree[step]
     return tree
+
+
+def truncate(xs, length):
+    """`del xs[length:]`: a generated adjoint's cut of a list back to the length it had
+    when a loop's iteration began, before the iteration runs again and appends anew."""
+    del xs[length:]
