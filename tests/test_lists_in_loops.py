@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import UnsupportedSyntaxError, differentiate
-from tests.conftest import agrees_in_both_modes, examples, make_function
+from tests.conftest import agrees_in_both_modes, examples, hessian_agrees, make_function
 
 BODIES = {
     "kept-to-the-iteration": """
@@ -101,3 +101,43 @@ def test_the_analytic_value_of_a_list_kept_to_the_iteration():
                      + y * math.cos(x * y) for i in range(3))
     assert differentiate(FUNCTIONS["kept-to-the-iteration"])(x, y) == \
         pytest.approx(expected_x, rel=1e-13)
+
+
+SECOND_ORDER = {
+    **BODIES,
+    "a-display-looped-over": """
+        def f(x, y):
+            s = 0.0
+            for v in [x * y, x + y, math.sin(x)]:
+                s = s + v * v * x
+            return s + sum([x * y, y]) * y
+        """,
+    "appended-in-a-loop": """
+        def f(x, y):
+            xs = []
+            for k in range(3):
+                xs.append(x * k + y)
+            s = 0.0
+            for v in xs:
+                s = s + v * math.sin(v) * x
+            return s
+        """,
+}
+SECOND_FUNCTIONS = {name: make_function("import math\n" + textwrap.dedent(body), "f")
+                    for name, body in SECOND_ORDER.items()}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_order_forward_over_reverse_against_differences(name):
+    hessian_agrees(SECOND_FUNCTIONS[name], 0.37, -0.61)
+
+
+def test_reverse_over_reverse_through_a_list_read_outside_loops():
+    f = make_function("""
+        def f(x, y):
+            xs = [x * y, x + y]
+            return xs[0] * xs[1] * x + sum(xs)
+        """)
+    again = differentiate(differentiate(f, wrt=0), wrt=(0, 1))(0.37, -0.61)
+    assert again == pytest.approx([row[0] for row in hessian_agrees(f, 0.37, -0.61)],
+                                  rel=1e-12)
