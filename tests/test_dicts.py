@@ -132,3 +132,28 @@ def test_a_dict_read_otherwise_is_refused_with_what_to_write(body):
 def test_python_runs_the_functions_as_written():
     for name, f in FUNCTIONS.items():
         assert math.isfinite(f(0.61, 0.83)), name
+
+
+TABLES = make_function("""
+    def f(x, y):
+        weights = {"a": 0.5, "b": -2.0, "pair": (1.0, -2.5)}
+        table = ((1.0, 2.0), (3.0, -4.0))
+        s = sum(weights[k] * x for k in ("a", "b")) + weights["pair"][1] * y
+        for k, w in weights.items():
+            if k != "pair":
+                s = s + w * x * y
+        for a, b in table:
+            s = s + a * x * x + b * y
+        return s + len(weights) * weights.get("a") * table[1][0]
+    """)
+
+
+@examples(10, 100)
+@given(x=st.floats(-1.8, 1.8), y=st.floats(-1.8, 1.8))
+def test_tables_of_constants_as_the_module_would_hold_them(x, y):
+    """A dict of constants read by keys held in variables, and nested constant tuples."""
+    agrees_in_both_modes(TABLES, x, y)
+    expected = (-1.5 - 1.5 * y + 8.0 * x, -2.5 - 1.5 * x - 2.0)
+    assert differentiate(TABLES, wrt=(0, 1))(x, y) == pytest.approx(expected, rel=1e-12)
+    assert np.allclose(hessian(TABLES, wrt=(0, 1))(x, y), [[8.0, -1.5], [-1.5, 0.0]],
+                       rtol=1e-12, atol=1e-12)

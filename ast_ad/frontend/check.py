@@ -274,8 +274,11 @@ def is_enumerate_or_zip(stmt):
 
 
 def _is_constant(node):
+    """A constant, negated or not, or a tuple of them, nested or not: `((1.0, 2.0), ...)`."""
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
         node = node.operand
+    if isinstance(node, gast.Tuple) and not isinstance(node.ctx, gast.Store):
+        return all(_is_constant(e) for e in node.elts)
     return isinstance(node, gast.Constant)
 
 

@@ -10,7 +10,8 @@ differentiates: `d[k]` reads `d_k`, `d[k] = v` and `d[k] += v` assign it, `d.get
 reads it, `d.values()` is the list of the names in the display's order, `d.keys()` and
 iterating `d` the list of the keys, `d.items()` the two zipped, `len(d)` and `k in d`
 constants. A dict read otherwise (whole, by a key that is not a constant or not in
-the display) is left as it is, for the check to refuse with what to write instead.
+the display) is left as it is, for the check to refuse with what to write instead;
+but a dict of constants only read is a constant, a table like one the module holds.
 """
 
 import gast
@@ -32,6 +33,12 @@ def dicts_as_names(tree):
         parents = _parents(tree)
         namer = None
         for name, (display, keys) in made.items():
+            if _constant(display.value) and _only_read(tree, name, display, parents):
+                table = _constant_value(display.value)
+                display.value = anno.copy_location(nodes.constant(table), display.value)
+                _substitute(tree, _replacements(tree, name, parents, keys,
+                                                lambda key, ctx: nodes.constant(table[key])))
+                continue  # a table, as a dict the module holds is
             if not _read_by_keys_only(tree, name, display, keys, parents):
                 continue
             namer = namer or Namer(nodes.names_in(tree))
@@ -82,20 +89,63 @@ def _read_by_keys_only(tree, name, display, keys, parents):
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and node.id == name and node is not \
                 (display.targets[0] if isinstance(display, gast.Assign) else display.target):
-            if _replacement(node, parents, keys, {}) is None:
+            if _replacement(node, parents, keys) is None:
                 return False
     return True
 
 
-def _replacement(node, parents, keys, names):
+def _constant(node):
+    """A constant, a tuple of them or a dict display of them, nested or not."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _constant(node.operand)
+    if isinstance(node, gast.Tuple):
+        return all(_constant(e) for e in node.elts)
+    if isinstance(node, gast.Dict):
+        return all(k is not None and _constant(k) for k in node.keys) and \
+            all(_constant(v) for v in node.values)
+    return isinstance(node, gast.Constant) and not isinstance(node.value, (list, dict))
+
+
+def _constant_value(node):
+    if isinstance(node, gast.UnaryOp):
+        value = _constant_value(node.operand)
+        return -value if isinstance(node.op, gast.USub) else value
+    if isinstance(node, gast.Tuple):
+        return tuple(_constant_value(e) for e in node.elts)
+    if isinstance(node, gast.Dict):
+        return {_constant_value(k): _constant_value(v) for k, v in zip(node.keys, node.values)}
+    return node.value
+
+
+def _only_read(tree, name, display, parents):
+    """Whether `name` is only read: by any key, `.get`, `.values()`, `.items()`, `.keys()`,
+    iterated, measured or asked `in`; never written, nor given to a function."""
+    target = display.targets[0] if isinstance(display, gast.Assign) else display.target
+    for node in nodes.walk(tree):
+        if not (isinstance(node, gast.Name) and node.id == name) or node is target:
+            continue
+        parent = parents.get(id(node))
+        grand = parents.get(id(parent))
+        if isinstance(parent, gast.Subscript) and parent.value is node and \
+                isinstance(parent.ctx, gast.Load):
+            continue
+        if isinstance(parent, gast.Attribute) and parent.value is node and \
+                parent.attr in ("get", "keys", "values", "items") and \
+                isinstance(grand, gast.Call) and grand.func is parent:
+            continue
+        if _replacement(node, parents, []) is None and not (
+                isinstance(parent, gast.Compare) and node in parent.comparators):
+            return False
+    return True
+
+
+def _replacement(node, parents, keys, value_of=None):
     """(the node a use of the dict stands in, what takes its place), or None if the use
-    is not one of those this module rewrites; `names` maps keys to their names (empty
-    when only asking)."""
+    is not one of those this module rewrites; `value_of(key, ctx)` is the node for a
+    key's value (a name; a constant, for a table); left out when only asking."""
     parent = parents.get(id(node))
     grand = parents.get(id(parent))
-
-    def name_of(key, ctx):
-        return gast.Name(id=names.get(key, "_"), ctx=ctx, annotation=None, type_comment=None)
+    name_of = value_of or (lambda key, ctx: nodes.constant(None))
 
     if isinstance(parent, gast.Subscript) and parent.value is node:
         key = parent.slice.value if isinstance(parent.slice, gast.Constant) else None
@@ -138,13 +188,9 @@ def _list(items):
 
 def _take_apart(tree, name, display, names, parents):
     """The display becomes one assignment a key; each use, its replacement."""
-    uses = [node for node in nodes.walk(tree) if isinstance(node, gast.Name) and
-            node.id == name and isinstance(node.ctx, gast.Load)]
-    replaced = {}
-    for node in uses:
-        old, new = _replacement(node, parents, list(names), names)
-        replaced[id(old)] = anno.copy_location(new, old)
-    _substitute(tree, replaced)
+    _substitute(tree, _replacements(
+        tree, name, parents, list(names),
+        lambda key, ctx: gast.Name(id=names[key], ctx=ctx, annotation=None, type_comment=None)))
     statements = [anno.copy_location(gast.Assign(targets=[nodes.store(names[key])],
                                                  value=value, type_comment=None), display)
                   for key, value in zip(names, display.value.values)]
@@ -155,6 +201,17 @@ def _take_apart(tree, name, display, names, parents):
                 k = next(k for k, stmt in enumerate(block) if stmt is display)
                 block[k:k + 1] = statements
                 return
+
+
+def _replacements(tree, name, parents, keys, value_of):
+    """id of each node a use of the dict `name` stands in -> what takes its place."""
+    replaced = {}
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and node.id == name and isinstance(node.ctx, gast.Load):
+            found = _replacement(node, parents, keys, value_of)
+            if found is not None:
+                replaced[id(found[0])] = anno.copy_location(found[1], found[0])
+    return replaced
 
 
 def _substitute(tree, replaced):

@@ -662,9 +662,11 @@ def _constant_value(node):
 
 
 def _is_constant(node):
-    """A number or a negated number: `3`, `-1`."""
+    """A number or a negated number, `3`, `-1`, or a tuple of constants, nested or not."""
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
         return _is_number(node.operand)
+    if isinstance(node, gast.Tuple):
+        return all(_is_constant(e) for e in node.elts)
     return isinstance(node, gast.Constant)
 
 

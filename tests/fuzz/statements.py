@@ -441,6 +441,24 @@ def dict_display(w):
                f"else 'k')")
 
 
+@production("statement", weight=0.6, when=lambda w: w.scalars())
+def constant_table(w):
+    """A table of constants made in the function: a dict read by a key held in a loop's
+    variable, or nested tuples unpacked by a loop."""
+    target, k = w.pick(w.scalars()), w.fresh("k")
+    if w.chance(0.5):
+        table = w.fresh("weights")
+        w.line(f"{table} = {{'a': {w.constant()}, 'b': {w.constant()}, 'c': (1.0, -0.5)}}")
+        w.line(f"for {k} in ('a', 'b'):")
+        w.line(f"    {target} = {target} + {table}[{k}] * {w.expression('bounded')} "
+               f"* {table}['c'][1]")
+    else:
+        table, a, b = w.fresh("table"), w.fresh("a"), w.fresh("b")
+        w.line(f"{table} = (({w.constant()}, 0.5), (-1.0, {w.constant()}))")
+        w.line(f"for {a}, {b} in {table}:")
+        w.line(f"    {target} = {target} + {a} * {w.expression('bounded')} + {b} * 0.25")
+
+
 # -- calls with effects -----------------------------------------------------------------
 
 @production("statement", weight=0.8, when=lambda w: w.features.printing)
