@@ -13,7 +13,7 @@ from ast_ad import (DifferentiationError, UnsupportedSyntaxError, differentiate,
                     source)
 from ast_ad.testing import central_difference
 from tests import corpus
-from tests.conftest import LONG, examples
+from tests.conftest import LONG, examples, make_function
 from tests.corpus import CORPUS, SECOND_ORDER
 
 autograd = pytest.importorskip("autograd")
@@ -207,8 +207,6 @@ def test_forward_mode_along_a_list_direction():
 
 
 def test_recursion_is_a_clear_error():
-    from tests.conftest import make_function
-
     g = make_function("""
         def power(x, n):
             if n == 0:
@@ -227,3 +225,53 @@ def test_arguments_not_differentiated_get_no_adjoint_code():
     assert "b_bar" not in text
     text = source(differentiate(corpus.branch_string_flag, wrt=0))
     assert "mode_bar" not in text and "b_bar" not in text
+
+
+LIST_ON_EVERY_PATH = make_function("""
+    def f(x, y):
+        if x > 0.0:
+            xs = [x, y]
+            s = xs[0] * 2.0
+        elif y > 0.0:
+            xs = [y, x, x * y]
+            s = sum(xs)
+        else:
+            xs = []
+            xs.append(math.sin(x))
+            s = y
+        for v in xs:
+            s = s + v * x
+        return xs[0] * xs[-1] * x + s
+    """, namespace={"math": math})
+
+
+@given(st.floats(-1.5, 1.5).filter(lambda v: abs(v) > 1e-3),
+       st.floats(-1.5, 1.5).filter(lambda v: abs(v) > 1e-3))
+@examples(10, 100)
+def test_a_list_made_on_every_path_through_branches_in_reverse_mode(x, y):
+    gradient = differentiate(LIST_ON_EVERY_PATH, wrt=(0, 1))(x, y)
+    for k in (0, 1):
+        along = central_difference(LIST_ON_EVERY_PATH, [x, y], [float(k == 0), float(k == 1)])
+        assert _close(gradient[k], along, 1e-6, 1e-8)
+    assert differentiate(LIST_ON_EVERY_PATH, wrt=(0, 1), mode="forward")(x, y) == \
+        pytest.approx(gradient, rel=1e-12, abs=1e-12)
+    matrix = hessian(LIST_ON_EVERY_PATH, wrt=(0, 1))(x, y)
+    for k in (0, 1):
+        for i in (0, 1):
+            along = central_difference(
+                lambda s, t: differentiate(LIST_ON_EVERY_PATH, wrt=(0, 1))(s, t)[i], [x, y],
+                [float(k == 0), float(k == 1)])
+            assert _close(matrix[i][k], along, 1e-5, 1e-6)
+
+
+def test_a_list_made_on_some_paths_only_is_refused_in_reverse_mode():
+    f = make_function("""
+        def f(x, y):
+            s = x
+            if x > 0.0:
+                xs = [x, y]
+                s = sum(xs)
+            return s * y
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match="inside a branch"):
+        differentiate(f)

@@ -199,6 +199,20 @@ REPRODUCTIONS += [
         "reverse over reverse: the zero given back to a display's adjoint list for its "
         "popped int was an int array, which `+=` of a float could not write into",
         second_wrt="y"),
+    Reproduction("a-list-each-branch-makes-in-a-loop-reversed-twice", """
+        def f(x, y, w):
+            for p1, q2 in PAIRS:
+                if x:
+                    xs3 = [p1, p1]
+                else:
+                    xs3 = [p1, q2]
+                xs3.append(x)
+                break
+            return y
+        """, {"x": -1.418, "y": 0.433, "w": np.array([-0.422, 0.888, -0.76])},
+        "reverse over reverse: the list each branch of an iteration makes, merged into one "
+        "name, was taken for a list made before the loop, whose length each reversed "
+        "iteration reads first: an UnboundLocalError from generated code"),
 ]
 
 REPRODUCTIONS.append(Reproduction("an-adjoint-list-popped-where-it-carries-no-tangent", """

@@ -248,6 +248,16 @@ class _Reverse:
         recomputing an iteration appends again, so each is first cut back to its length
         then. (A list the iteration makes, it makes again.)"""
         made = {s.targets[0].id for s in _lists_made(loop)}
+        sources = {}  # name -> what each of its assignments in the loop copies, or None
+        for stmt in nodes.walk(loop):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                sources.setdefault(stmt.targets[0].id, []).append(
+                    stmt.value.id if isinstance(stmt.value, gast.Name) else None)
+        grown = True
+        while grown:  # the version each branch's list is merged into (`xs_3 = xs_1`) too
+            grown = {target for target, copied in sources.items()
+                     if target not in made and all(c in made for c in copied)}
+            made |= grown
         return sorted({s.value.func.value.id for s in nodes.walk(loop) if is_application(s)
                        and isinstance(s, gast.Expr) and s.value.func.attr == "append"} - made)
 
@@ -291,8 +301,11 @@ class _Reverse:
 
     def refuse_lists_made_in_branches(self, body):
         """A list's adjoint is made when the adjoint sweep starts, of the list's length
-        then: a list of differentiated values made in a branch may not exist there."""
-        top = {nodes.assigned_name(s) for s in body}
+        then: a list of differentiated values made in a branch may not exist there,
+        unless every path through the branches makes it (`if c: xs = [a, b] else: xs =
+        [b, a]`)."""
+        top = {nodes.assigned_name(s) for s in body} | \
+            {name for b in body if isinstance(b, gast.If) for name in _made_on_every_path(b)}
         for stmt in (s for b in body if isinstance(b, gast.If) for s in nodes.walk(b)):
             if is_application(stmt) and Application(stmt).primal == "list" and \
                     stmt.targets[0].id in self.sequences and stmt.targets[0].id not in top:
@@ -709,6 +722,18 @@ def _length(name):
 
 def _call(name, *args):
     return gast.Call(func=_builtin(name), args=list(args), keywords=[])
+
+
+def _made_on_every_path(branch):
+    """The names each path through `branch`, an `if`, assigns outside loops."""
+    def made(block):
+        names = {nodes.assigned_name(s) for s in block} - {None}
+        for stmt in block:
+            if isinstance(stmt, gast.If):
+                names |= _made_on_every_path(stmt)
+        return names
+
+    return made(branch.body) & made(branch.orelse)
 
 
 def _defined_in_blocks(body):

@@ -299,6 +299,17 @@ def new_list(w):
         w.appended(xs)
 
 
+@production("statement", weight=0.5, when=lambda w: w.scalars())
+def list_on_every_path(w):
+    """A list each branch of an `if` makes, of one length: it exists after the `if`."""
+    xs, length = w.fresh("xs"), w.rng.randint(1, 3)
+    w.line(f"if {w.condition()}:")
+    w.line(f"    {xs} = [{', '.join(w.expression() for _ in range(length))}]")
+    w.line("else:")
+    w.line(f"    {xs} = [{', '.join(w.expression() for _ in range(length))}]")
+    w.define(xs, "list", length)
+
+
 @production("statement", weight=2, when=lambda w: w.appendable_lists())
 def append(w):
     xs = w.pick(w.appendable_lists())
