@@ -87,6 +87,16 @@ def adjoint_with_seed(function, wrt):
     return cached[key]
 
 
+def reads_containers(function, wrt):
+    """Whether `function` reads one of the parameters `wrt` names as a container, by keys
+    or fields: its gradient, a container too, is made by the sweeps with the seed inside
+    where it is to be differentiated again."""
+    tree = parse_function(function)
+    names, _ = _wrt_names(tree, wrt)
+    _, containers = flatten_containers(tree)
+    return any(name in containers for name in names)
+
+
 def derive_again(function, wrt, mode, optimized, has_aux):
     """The derivative that `pickling` recorded, from the cache where it was derived."""
     if mode == "seeded":
@@ -120,8 +130,8 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
     names, single = _wrt_names(tree, wrt)
     user_arguments, user_parameters = anno.copy_tree(tree.args), parameters(tree)
     reverse_only = mode == "forward" or seed_inside
-    tree, containers = flatten_containers(tree, by_key_too=not reverse_only)
-    leaves = leaves_of(tree, names, containers, reverse_only)
+    tree, containers = (tree, {}) if reverse_only else flatten_containers(tree)
+    leaves = leaves_of(names, containers)
     single_leaf = single and names[0] not in containers
     tree = check(tree)
     _debug("parsed", tree)

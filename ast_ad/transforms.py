@@ -14,7 +14,7 @@ import numbers
 import operator
 from collections.abc import Callable, Sequence
 
-from ast_ad.api import adjoint_with_seed, differentiate
+from ast_ad.api import adjoint_with_seed, differentiate, reads_containers
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.parse import is_dispatcher, name_of, underlying
 
@@ -233,9 +233,11 @@ def _container_jacobian(function, wrt, mode, value, args, kwargs):
 
 def hessian_rows(function, items, wrt):
     """The generated functions of the Hessian's rows: each the forward-mode derivative,
-    with respect to `wrt`, of the reverse-mode partial of one of `items`."""
-    return [differentiate(differentiate(function, wrt=item), wrt=wrt, mode="forward")
-            for item in items]
+    with respect to `wrt`, of the reverse-mode partial of one of `items` (with the seed
+    inside for a container read by keys or fields, whose gradient is one too)."""
+    partial = adjoint_with_seed if not is_dispatcher(function) and \
+        reads_containers(function, wrt) else lambda f, item: differentiate(f, wrt=item)
+    return [differentiate(partial(function, item), wrt=wrt, mode="forward") for item in items]
 
 
 def _argument(function, wrt, args, kwargs):

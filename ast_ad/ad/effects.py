@@ -33,7 +33,7 @@ RECOMPUTE, STORE, RUN_ONCE = "recompute", "store", "run once"
 _PURE_BUILTINS = frozenset(getattr(builtins, name) for name in (
     "abs", "all", "any", "bool", "complex", "divmod", "enumerate", "float", "int",
     "isinstance", "len", "list", "max", "min", "pow", "range", "reversed", "round", "slice",
-    "sorted", "sum", "tuple", "zip", "str", "repr", "format"))
+    "sorted", "sum", "tuple", "zip", "str", "repr", "format", "getattr"))
 _PURE_MODULES = ("math", "cmath", "operator", "numpy", "ast_ad")
 _IMPURE_MODULES = ("numpy.random",)
 

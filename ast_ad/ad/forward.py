@@ -134,13 +134,16 @@ class _Forward:
             return tangent(atom.id) if isinstance(atom, gast.Name) and atom.id in active else None
 
         stmt = application.stmt
-        if application.primal in ("getitem", "sum"):
+        if application.primal in ("getitem", "getattr", "sum"):
             sequence = application.args[0]
             if not (isinstance(sequence, gast.Name) and sequence.id in active):
                 value = self.zero(application.result)
             elif application.primal == "getitem":
                 value = gast.Subscript(value=nodes.load(tangent(sequence.id)), ctx=gast.Load(),
                                        slice=anno.copy_tree(application.args[1]))
+            elif application.primal == "getattr":  # the tangent's field: a namedtuple's
+                value = gast.Attribute(value=nodes.load(tangent(sequence.id)), ctx=gast.Load(),
+                                       attr=application.args[1].value)
             else:
                 value = gast.Call(func=nodes.bound("sum", builtins.sum),
                                   args=[nodes.load(tangent(sequence.id))], keywords=[])

@@ -547,6 +547,17 @@ class _Reverse:
             self.require_list_adjoint(source, has_adjoint, stmt)
         if application.primal == "copy":
             self.contribute(block, has_adjoint, application.args[0], result_bar, stmt)
+        elif application.primal == "getattr" and application.args[0].id in self.items:
+            container, field = application.args  # a namedtuple's: added to at its position
+            position = _call_helper(containers.field_position, nodes.load(container.id), field)
+            total = nodes.load(self.names(container.id)) if container.id in has_adjoint else \
+                self.zero_like(container.id)
+            self.contribute(block, has_adjoint, container, _call_helper(
+                containers.add_to_item, total, position, result_bar), stmt, replace=True)
+        elif application.primal == "getattr":
+            raise self.origin.unsupported(stmt, "reverse mode reads the fields of a container "
+                                                "parameter (`p.w`), not of a value the "
+                                                "function computes; read the values whole")
         elif application.primal == "getitem" and not isinstance(application.args[0], gast.Name):
             pass  # an item of a tuple of constants
         elif application.primal == "getitem" and application.args[0].id not in self.sequences:

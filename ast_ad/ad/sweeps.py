@@ -56,6 +56,8 @@ class Application:
             if self.primal in (builtins.sum, math.fsum) and len(self.args) == 1 and \
                     not self.keywords:  # (fsum rounds once, to the same derivative)
                 self.primal = "sum"
+            elif self.primal is getattr and len(self.args) == 2:  # `p.w`, a field
+                self.primal = "getattr"
 
     def atoms(self):
         """The atoms it reads, those in a display argument (`np.stack([a, b])`) included."""
@@ -131,7 +133,7 @@ class Application:
                 f"        {example}  # the derivative of {name} at x\n")
 
 
-_STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "sum")
+_STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "getattr", "sum")
 
 
 def truncated(stmt):
@@ -169,7 +171,7 @@ def sequences(found, arrays=False):
             names.add(application.result)
         elif isinstance(application.args[0] if application.args else None, gast.Name) and (
                 application.primal == "pop" or  # only a list pops
-                application.primal in ("getitem", "sum") and not arrays):
+                application.primal in ("getitem", "getattr", "sum") and not arrays):
             names.add(application.args[0].id)
         elif (application.primal == "copy" or _adds_into(application.primal)) and \
                 isinstance(application.args[0], gast.Name):
@@ -194,7 +196,8 @@ def item_containers(tree, found, active):
 
     loads, allowed = {}, {}
     # A derivative differentiated again reads such a name by the helpers made for it too.
-    shape_only = {containers.zeros_like_tree: 0, arrays.cast_like: 1, checks.require_arrays: 0}
+    shape_only = {containers.zeros_like_tree: 0, arrays.cast_like: 1, checks.require_arrays: 0,
+                  containers.field_position: 0}
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
@@ -209,7 +212,8 @@ def item_containers(tree, found, active):
             continue  # a start a loop's first iteration replaces (`layer = None`)
         assigned[application.result] = assigned.get(application.result, 0) + 1
         first = application.args[0] if application.args else None
-        if isinstance(first, gast.Name) and application.primal in ("getitem", "copy", len):
+        if isinstance(first, gast.Name) and application.primal in ("getitem", "getattr", "copy",
+                                                                    len):
             allowed[first.id] = allowed.get(first.id, 0) + 1
             if application.primal != len:
                 taken.setdefault(first.id, []).append(application)
@@ -243,18 +247,20 @@ def refuse_keys_of_arrays(found, items, active, origin, arrays):
     on numbers, a list): a container is read so only where it is read item by item."""
     for application in found:
         container = application.args[0] if application.args else None
-        if application.primal == "getitem" and isinstance(container, gast.Name) and \
-                container.id in active and container.id not in items and \
-                isinstance(application.args[1], gast.Constant) and \
-                isinstance(application.args[1].value, str):
-            key = f"`{container.id}` is read by a key (`[{application.args[1].value!r}]`)"
+        keyed = application.primal == "getitem" and \
+            isinstance(application.args[1], gast.Constant) and \
+            isinstance(application.args[1].value, str)
+        if (keyed or application.primal == "getattr") and isinstance(container, gast.Name) \
+                and container.id in active and container.id not in items:
+            key = f"`{container.id}` is read by a key (`[{application.args[1].value!r}]`)" \
+                if keyed else f"`{container.id}` is read by a field (`.{application.args[1].value}`)"
             raise origin.unsupported(application.stmt, (
                 f"{key}, as a dict, and whole or by a slice too; a container of parameters "
-                "is read by keys and indices alone") if arrays else (
+                "is read by keys, fields and indices alone") if arrays else (
                 f"{key}, as a container of parameters, which in code on numbers (no NumPy) "
-                "ast_ad differentiates in reverse mode (differentiate, value_and_grad) only "
-                "yet; for forward mode, jvp, vjp, jacobian and hessian pass each value as a "
-                "parameter of its own"))
+                "ast_ad differentiates in reverse and forward mode, jvp and jacobian, but "
+                "not yet by vjp or hessian; for those, pass each value as a parameter of "
+                "its own"))
 
 
 def applications(body):

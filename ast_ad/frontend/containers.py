@@ -15,7 +15,6 @@ import dataclasses
 
 import gast
 
-from ast_ad.errors import DifferentiationError
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
@@ -29,11 +28,11 @@ class Container:
     leaves: dict  # leaf name -> path
 
 
-def flatten_containers(tree, by_key_too=True):
+def flatten_containers(tree):
     """`tree` with each container parameter replaced by its leaves, in place, and the
-    `Container`s found, by parameter name. Unless `by_key_too`, one read by keys and
-    indices alone (`p["w"]`, `w, b = p`) is left as it is: in array code, the sweeps read
-    it item by item, as they read a list of arrays."""
+    `Container`s found, by parameter name: for reverse mode. Forward mode reads a
+    container item by item and field by field, along its tangent's items and fields, and
+    the sweeps of reverse mode with the seed inside read it as they read a list."""
     origin = anno.get(tree, "origin")
     arguments = tree.args
     every = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
@@ -54,8 +53,7 @@ def flatten_containers(tree, by_key_too=True):
         if name in assigned:
             continue
         paths = _paths(tree, name, parents)
-        if paths is None or not by_key_too and all(kind == "[]" for path in paths
-                                                   for kind, _ in path):
+        if paths is None:
             continue
         _refuse_prefixes(tree, paths, name, origin)
         leaves = {}
@@ -211,16 +209,8 @@ def _leaf_of(node, by_path):
     return by_path.get((node.id, tuple(reversed(steps))))
 
 
-def leaves_of(tree, names, containers, reverse_only):
-    """The names to differentiate: `names`, each container among them as its leaves.
-    `reverse_only`: a container cannot be differentiated in the mode asked for yet."""
-    differentiated = [name for name in names if name in containers]
-    if differentiated and reverse_only:
-        raise DifferentiationError(
-            f"{tree.name} reads {', '.join(differentiated)} as containers of parameters, which "
-            "ast_ad differentiates in reverse mode (differentiate, value_and_grad) only yet; "
-            "pass each value as a parameter of its own for forward mode, jvp, vjp, "
-            "jacobian and hessian")
+def leaves_of(names, containers):
+    """The names to differentiate: `names`, each container among them as its leaves."""
     return [leaf for name in names for leaf in
             (containers[name].leaves if name in containers else [name])]
 
@@ -249,7 +239,7 @@ def restore_containers(function, containers, user_arguments, wrt, single):
     bindings = anno.get(function, "bindings")
     helper = Namer(nodes.names_in(function) | set(bindings)).claim("gradient_like")
     bindings[helper] = gradient_like
-    leaves = leaves_of(function, wrt, containers, reverse_only=False)
+    leaves = leaves_of(wrt, containers)
     returned = function.body[-1]  # a tuple, unless one name that is no container was asked
     parts = [returned.value] if single and wrt[0] not in containers else \
         list(returned.value.elts)

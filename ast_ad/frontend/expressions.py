@@ -557,10 +557,10 @@ class Expressions:
                 call = gast.Call(func=self.numpy(expr, _ARRAY_ATTRIBUTES[expr.attr]),
                                  args=[base], keywords=[])
                 return anno.set(call, "callee", getattr(_numpy(), _ARRAY_ATTRIBUTES[expr.attr]))
-            if static is None:
-                raise self.origin.unsupported(expr, "attributes of local values are not "
-                                                    "supported, except an array's "
-                                                    f"{', '.join(_ARRAY_ATTRIBUTES)}")
+            if static is None:  # a field of a value, a namedtuple's (`p.w`)
+                call = gast.Call(func=nodes.bound("getattr", getattr),
+                                 args=[base, nodes.constant(expr.attr)], keywords=[])
+                return anno.set(call, "callee", getattr)
             value = getattr(static.value, expr.attr, MISSING)
             if value is MISSING:
                 raise self.origin.error(expr, f"`{expr.attr}` is not an attribute of "

@@ -8,7 +8,7 @@ and `max` send the whole adjoint to the argument Python returns (the first on a 
 import math
 
 from ast_ad.rules import adjoint, d, nondifferentiable, tangent
-from ast_ad.runtime import checks
+from ast_ad.runtime import checks, containers
 from ast_ad.runtime.markers import stop_gradient
 
 # ---------------------------------------------------------------- trigonometric
@@ -320,3 +320,4 @@ nondifferentiable(checks.require_number, checks.require_array, checks.require_sc
                   checks.zero_gradient)
 nondifferentiable(stop_gradient)  # read as a constant, by definition
 nondifferentiable(format, str, repr, ascii)  # text, as an f-string makes it
+nondifferentiable(containers.field_position)  # where a namedtuple's field is

@@ -10,7 +10,8 @@ import math
 import numpy as np
 
 from ast_ad.errors import DifferentiationError, format_message
-from ast_ad.runtime.containers import at, built, cast_tree, leaves, rebuilt, zeros_like_tree
+from ast_ad.runtime.containers import (at, built, cast_tree, leaves, rebuilt, typed_like,
+                                       zeros_like_tree)
 
 
 def unbroadcast(g, x):
@@ -43,15 +44,11 @@ def broadcast_like(t, z):
 
 
 def broadcast_tree(t, x):
-    """A tangent `t` of `x`, a list, tuple or dict of arrays, in `x`'s containers: a
-    number stands for itself at every element (the default seed 1.0)."""
-    if isinstance(x, dict):
-        return {key: broadcast_tree(t if _is_leaf(t) else t[key], item)
-                for key, item in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [broadcast_tree(t if _is_leaf(t) else u, item)
-                for u, item in zip(x if _is_leaf(t) else t, x)]
-    return broadcast_like(t, x)
+    """A tangent `t` of `x`, a list, tuple or dict of arrays, in `x`'s containers (a
+    namedtuple's, whose fields the function may read by name): a number stands for
+    itself at every element (the default seed 1.0)."""
+    return rebuilt(x, lambda path: broadcast_like(t if _is_leaf(t) else at(t, path),
+                                                  at(x, path)))
 
 
 def _is_leaf(t):
@@ -575,17 +572,20 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
     auxes = []  # with has_aux, each sweep's
 
     def sweep(chosen):
-        out = tangent(*args, **keywords, **{**given, **zeros, **chosen})
+        directions = {name: typed_like(zero, seeds[name][0])
+                      for name, zero in {**zeros, **chosen}.items()}
+        out = tangent(*args, **keywords, **given, **directions)
         if has_aux:
             out, aux = out
             auxes.append(aux)
         return out
 
     order = list(seeds)
+    several = len(order) > 1  # a tangent each, in a tuple (one may be a namedtuple itself)
     first = sweep({}) if given or not count else None
     results = [None] * len(order)
     if first is not None:
-        results = list(first) if isinstance(first, tuple) else [first]
+        results = list(first) if several else [first]
     for name, zero in zeros.items():
         value, k, parts, outs = seeds[name][0], order.index(name), {}, None
         for path, direction in directions[name]:
@@ -594,7 +594,7 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
                 flat[i] = 1.0
                 out = sweep({name: zero})
                 first = out if first is None else first
-                outs = out[k] if isinstance(out, tuple) else out
+                outs = out[k] if several else out
                 columns.append(dict(_output_leaves(outs)))
                 flat[i] = 0.0
             if outs is None:
@@ -617,5 +617,5 @@ def whole_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds)
             return cast_tree(built(zeros_like_tree(value), parts[place]), value, cast_like)
 
         results[k] = rebuilt(outs, of_input)
-    result = tuple(results) if isinstance(first, tuple) else results[0]
+    result = tuple(results) if several else results[0]
     return (result, auxes[0]) if has_aux else result

@@ -96,6 +96,12 @@ def add_to_item(total, index, value, like=None):
     return result
 
 
+def field_position(value, name):
+    """The position of the field `name` of `value`, a namedtuple, in its adjoint, the list
+    `zeros_like_tree` made of it."""
+    return type(value)._fields.index(name)
+
+
 def add_trees(a, b):
     """`a + b` of two adjoints of one value, leaf by leaf: a list's `+` would join them."""
     if isinstance(a, dict):
@@ -156,6 +162,15 @@ def rebuilt(template, of_leaf, path=()):
         return type(template)(rebuilt(item, of_leaf, path + (k,))
                               for k, item in enumerate(template))
     return of_leaf(path)
+
+
+def typed_like(tree, template):
+    """`tree`, a direction made in lists and dicts by `zeros_like_tree`, in the containers
+    of `template` (a tuple, a namedtuple, whose fields the function may read by name);
+    its arrays are the same, which a sweep sets in place."""
+    if not isinstance(template, (list, tuple, dict)):
+        return tree
+    return rebuilt(template, lambda path: at(tree, path))
 
 
 def at(tree, path):

@@ -3,7 +3,7 @@
 
 import math
 
-from ast_ad.runtime.containers import at, rebuilt
+from ast_ad.runtime.containers import at, rebuilt, typed_like
 
 
 def log_of_base(x):
@@ -35,12 +35,16 @@ def list_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
             "gradient takes one sweep along each item, and each would run this call again, "
             "which has effects; give the seed, or use reverse mode", *effect))
     order, gradients, out = list(seeds), {}, None
+    several = len(order) > 1  # a tangent each, in a tuple (one may be a namedtuple itself)
+
+    def directions():
+        return {name: typed_like(zero, seeds[name][0]) for name, zero in zeros.items()}
 
     def sweep(name):
         nonlocal out
-        out = tangent(*args, **keywords, **given, **zeros)
+        out = tangent(*args, **keywords, **given, **directions())
         part = out[0] if has_aux else out
-        return part[order.index(name)] if isinstance(part, tuple) else part
+        return part[order.index(name)] if several else part
 
     for name in zeros:
         parts = {}
@@ -61,12 +65,12 @@ def list_gradient(tangent, args, keywords, has_aux=False, effect=None, **seeds):
             parts[path] = _array_of(along, item)
         gradients[name] = rebuilt(seeds[name][0], parts.get)  # None: no derivative
     if out is None:  # no list had an item
-        out = tangent(*args, **keywords, **given, **zeros)
+        out = tangent(*args, **keywords, **given, **directions())
     value, aux = out if has_aux else (out, None)
-    result = list(value) if isinstance(value, tuple) else [value]
+    result = list(value) if several else [value]
     for name, gradient in gradients.items():
         result[order.index(name)] = gradient
-    result = tuple(result) if isinstance(value, tuple) else result[0]
+    result = tuple(result) if several else result[0]
     return (result, aux) if has_aux else result
 
 
