@@ -220,8 +220,7 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
     if f_params is not None:
         for mode in ("reverse", "forward"):
             make(f"{mode}, {PARAMS}", lambda mode=mode: _from_a_container(
-                differentiate(f_params, mode=mode), program.differentiated,
-                as_list='params["' not in inspect.getsource(f_params)))
+                differentiate(f_params, mode=mode), program.differentiated, f_params))
     gradient = made.get("reverse wrt x")
     if gradient is not None:
         make("forward over reverse",
@@ -233,18 +232,23 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
 PARAMS = "parameters in a container"
 
 
-def _from_a_container(derivative, names, as_list):
-    """`derivative`, of a function of its parameters in a dict (or a list, which it
-    unpacks), taking them one by one and giving their gradients as a tuple, as the other
-    checks' derivatives do."""
+def _from_a_container(derivative, names, f_params):
+    """`derivative`, of a function of its parameters in a dict, a list it unpacks or a
+    namedtuple, taking them one by one and giving their gradients as a tuple, as the
+    other checks' derivatives do."""
+    text = inspect.getsource(f_params)
+    fields = f_params.__globals__.get("FParams") if "params." in text else None
+    keyed = 'params["' in text
+
     def unpacked(*args):
         values = list(args[:len(names)])
-        container = values if as_list else dict(zip(names, values))
+        container = dict(zip(names, values)) if keyed else \
+            fields(*values) if fields else values
         gradient = derivative(container, *args[len(names):])
         if type(gradient) is not type(container) or len(gradient) != len(names) or \
-                not as_list and list(gradient) != names:
+                keyed and list(gradient) != names:
             raise TypeError(f"the gradient of {container!r} is {gradient!r}")
-        return tuple(gradient) if as_list else tuple(gradient.values())
+        return tuple(gradient.values()) if keyed else tuple(gradient)
     return unpacked
 
 

@@ -22,7 +22,8 @@ from tests.fuzz import expressions, statements  # noqa: F401  (they register the
 from tests.fuzz.writer import Features, Helper, Writer
 
 PAIRS = ((0.5, 1.0), (1.5, -0.5), (-0.25, 2.0))  # data the module holds
-HEADER = ("import functools\nimport math\nimport random\n\nimport numpy as np\n\n"
+HEADER = ("import collections\nimport functools\nimport math\nimport random\n\n"
+          "import numpy as np\n\n"
           f"from ast_ad import stop_gradient\n\nPAIRS = {PAIRS!r}\n")
 RANDOM_SEED = 20240601
 EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05}
@@ -134,20 +135,23 @@ def generate(seed, index):
     differentiated = ["x", "y"] + (["w"] if features.array_parameter else [])
     chance = random.Random(f"params {seed} {index}")
     if chance.random() < PARAMS_VARIANT and sources[-1].startswith("def f("):
-        sources.append(_with_parameters_in_a_container(sources[-1], differentiated,
-                                                  unpacked=chance.random() < 0.5))
+        sources.append(_with_parameters_in_a_container(
+            sources[-1], differentiated, chance.choice(["dict", "list", "fields"])))
     return Program(seed, index, "\n\n".join(sources), differentiated, list(features.extras),
                    second_wrt=rng.choice(differentiated), array_length=features.array_length)
 
 
-def _with_parameters_in_a_container(source, differentiated, unpacked=False):
-    """`f` again, as `f_params(params, ...)`, which reads x, y (and w) from a dict, or,
-    `unpacked`, from a list (`x, y = params`)."""
+def _with_parameters_in_a_container(source, differentiated, kind):
+    """`f` again, as `f_params(params, ...)`, which reads x, y (and w) from a dict, a list
+    it unpacks (`x, y = params`) or the fields of a namedtuple (`params.x`)."""
     header, _, body = source.partition("\n")
     rest = header[len("def f("):-len("):")].split(", ")[len(differentiated):]
-    reads = "params" if unpacked else \
-        ", ".join(f'params["{name}"]' for name in differentiated)
-    return (f"def f_params({', '.join(['params'] + rest)}):\n"
+    reads = {"list": "params",
+             "dict": ", ".join(f'params["{name}"]' for name in differentiated),
+             "fields": ", ".join(f"params.{name}" for name in differentiated)}[kind]
+    made = f'FParams = collections.namedtuple("FParams", "{" ".join(differentiated)}")' \
+        "\n\n\n" if kind == "fields" else ""
+    return (f"{made}def f_params({', '.join(['params'] + rest)}):\n"
             f"    {', '.join(differentiated)} = {reads}\n{body}")
 
 

@@ -6,6 +6,7 @@ A point where the two references disagree lies on a kink or a branch switch, whe
 derivative is defined; it is rejected, and the checker tries another.
 """
 
+import collections
 import contextlib
 import functools
 import inspect
@@ -70,6 +71,7 @@ def autograd_twin(program):
         return None
     namespace = {"__name__": f"{program.module_name}_autograd", "math": AUTOGRAD_MATH,
                  "np": anp, "random": random, "functools": functools,
+                 "collections": collections,
                  "stop_gradient": getval, "PAIRS": PAIRS}
     exec(compile(program.body, f"<{program.module_name} under autograd>", "exec"), namespace)
     return namespace["f"]
