@@ -258,9 +258,9 @@ def refuse_keys_of_arrays(found, items, active, origin, arrays):
                 f"{key}, as a dict, and whole or by a slice too; a container of parameters "
                 "is read by keys, fields and indices alone") if arrays else (
                 f"{key}, as a container of parameters, which in code on numbers (no NumPy) "
-                "ast_ad differentiates in reverse and forward mode, jvp and jacobian, but "
-                "not yet by vjp or hessian; for those, pass each value as a parameter of "
-                "its own"))
+                "ast_ad differentiates in reverse and forward mode, by jvp, vjp and "
+                "jacobian, but not yet by hessian; for it, pass each value as a parameter "
+                "of its own"))
 
 
 def applications(body):
