@@ -277,15 +277,16 @@ EINSUMS = [  # subscripts, and the shapes of a and b
     ("ij,jk,kl->il", (2, 3), (3, 3)), ("i,ij,i->j", (3,), (3, 4)),  # three: a, b, then
     ("bi,bij,bj", (2, 3), (2, 3, 3)),                                # b or a again
     ("ij,jk,kl,lm->im", (3, 3), (3, 3)), ("i,ij,j,jk", (3,), (3, 3)),  # four
+    ("ij,jk,kl,lm,mn->in", (3, 3), (3, 3)), ("i,ij,j,jk,k", (3,), (3, 3)),  # five
 ]
 
 
 @pytest.mark.parametrize("subscripts, shape_a, shape_b", EINSUMS)
 def test_einsum(subscripts, shape_a, shape_b):
     """Explicit and implicit outputs, `...`, letters summed in one operand alone, one to
-    four operands; in both modes, and to second order forward over reverse and reverse
+    five operands; in both modes, and to second order forward over reverse and reverse
     over reverse."""
-    operands = {0: "a", 1: "a, b", 3: "a, b, a, b"}.get(
+    operands = {0: "a", 1: "a, b", 3: "a, b, a, b", 4: "a, b, a, b, a"}.get(
         subscripts.count(","), "a, b, b" if subscripts.startswith("ij") else "a, b, a")
     g = _function(f"np.einsum({subscripts!r}, {operands}) * np.sum(b)")
     rng = np.random.default_rng(5)
@@ -324,8 +325,8 @@ def test_slogdet_kept_whole_is_refused_clearly():
 
 @pytest.mark.parametrize("call, error, message", [
     ("np.einsum('ii->i', a)", DifferentiationError, "without a letter repeated in one operand"),
-    ("np.einsum('ij,jk,kl,lm,mn->in', a, a, a, a, a)", NonDifferentiableError,
-     "do not take these 6 arguments"),
+    ("np.einsum('ij,jk,kl,lm,mn,no->io', a, a, a, a, a, a)", NonDifferentiableError,
+     "do not take these 7 arguments"),
 ])
 def test_einsum_refused_clearly(call, error, message):
     g = make_function(f"import numpy as np\n\ndef g(a):\n    return np.sum({call})\n")

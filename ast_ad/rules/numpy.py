@@ -585,6 +585,29 @@ def einsum(y, spec, x1, x2, x3, x4):
         np.einsum(spec, x1, x2, d[x3], x4) + np.einsum(spec, x1, x2, x3, d[x4])
 
 
+@adjoint(np.einsum)
+def einsum(y, spec, x1, x2, x3, x4, x5):
+    d[x1] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 0, x1, x2, x3, x4, x5),
+                                    d[y], x2, x3, x4, x5), spec, 0, x1, x2, x3, x4, x5)
+    d[x2] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 1, x1, x2, x3, x4, x5),
+                                    d[y], x1, x3, x4, x5), spec, 1, x1, x2, x3, x4, x5)
+    d[x3] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 2, x1, x2, x3, x4, x5),
+                                    d[y], x1, x2, x4, x5), spec, 2, x1, x2, x3, x4, x5)
+    d[x4] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 3, x1, x2, x3, x4, x5),
+                                    d[y], x1, x2, x3, x5), spec, 3, x1, x2, x3, x4, x5)
+    d[x5] = spread_einsum(np.einsum(einsum_adjoint_spec(spec, 4, x1, x2, x3, x4, x5),
+                                    d[y], x1, x2, x3, x4), spec, 4, x1, x2, x3, x4, x5)
+
+
+@tangent(np.einsum)
+def einsum(y, spec, x1, x2, x3, x4, x5):
+    d[y] = (np.einsum(spec, d[x1], x2, x3, x4, x5) +
+            np.einsum(spec, x1, d[x2], x3, x4, x5) +
+            np.einsum(spec, x1, x2, d[x3], x4, x5) +
+            np.einsum(spec, x1, x2, x3, d[x4], x5) +
+            np.einsum(spec, x1, x2, x3, x4, d[x5]))
+
+
 @adjoint(np.linalg.norm)
 def norm(y, x):
     d[x] = d[y] * x * reciprocal_or_zero(y)
@@ -885,23 +908,23 @@ def euclidean_(y, x, axis=None):
 
 
 @adjoint(spread_einsum)
-def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None, x4=None):
-    d[r] = gather_einsum(d[h], r, spec, i, x1, x2, x3, x4)
+def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
+    d[r] = gather_einsum(d[h], r, spec, i, x1, x2, x3, x4, x5)
 
 
 @tangent(spread_einsum)
-def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None, x4=None):
-    d[h] = spread_einsum(d[r], spec, i, x1, x2, x3, x4)
+def spread_einsum_(h, r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
+    d[h] = spread_einsum(d[r], spec, i, x1, x2, x3, x4, x5)
 
 
 @adjoint(gather_einsum)
-def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None, x4=None):
-    d[h] = spread_einsum(d[g], spec, i, x1, x2, x3, x4)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
+    d[h] = spread_einsum(d[g], spec, i, x1, x2, x3, x4, x5)
 
 
 @tangent(gather_einsum)
-def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None, x4=None):
-    d[g] = gather_einsum(d[h], r, spec, i, x1, x2, x3, x4)
+def gather_einsum_(g, h, r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
+    d[g] = gather_einsum(d[h], r, spec, i, x1, x2, x3, x4, x5)
 
 
 @adjoint(spread_root)

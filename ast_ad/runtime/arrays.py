@@ -441,36 +441,36 @@ def euclidean(x, axis=None):
     return x
 
 
-def einsum_adjoint_spec(spec, i, x1, x2=None, x3=None, x4=None):
+def einsum_adjoint_spec(spec, i, x1, x2=None, x3=None, x4=None, x5=None):
     """The subscripts of the `np.einsum` that takes the adjoint of `np.einsum(spec, x1)`
-    (or of two, three or four operands) back to operand `i`: the result's and the other
+    (or of two to five operands) back to operand `i`: the result's and the other
     operands' in, operand `i`'s that appear there out (any other is summed in operand `i`
     alone: `spread_einsum` broadcasts it)."""
-    inputs, output = _einsum_letters(spec, _operands(x1, x2, x3, x4))
+    inputs, output = _einsum_letters(spec, _operands(x1, x2, x3, x4, x5))
     others = [inputs[j] for j in range(len(inputs)) if j != i]
     return f"{','.join([output] + others)}->{_einsum_kept(inputs, output, i)}"
 
 
-def spread_einsum(r, spec, i, x1, x2=None, x3=None, x4=None):
+def spread_einsum(r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
     """`r`, operand `i`'s adjoint at the letters `einsum_adjoint_spec` keeps, broadcast
     over those operand `i` sums alone, and summed back where NumPy broadcast it."""
-    x, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4)
+    x, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4, x5)
     if missing:
         r = np.broadcast_to(np.expand_dims(r, missing), shape)
     return unbroadcast(r, x)
 
 
-def gather_einsum(h, r, spec, i, x1, x2=None, x3=None, x4=None):
+def gather_einsum(h, r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
     """`h`, the adjoint of `spread_einsum(r, spec, i, x1, ...)`, at `r`'s shape."""
-    _, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4)
+    _, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4, x5)
     h = np.broadcast_to(h, shape)
     return np.sum(h, axis=missing) if missing else h
 
 
-def _einsum_spread(r, spec, i, x1, x2, x3, x4):
+def _einsum_spread(r, spec, i, x1, x2, x3, x4, x5):
     """Operand `i`; the axes of its letters that `r` lacks; and the shape `r` spreads to:
     its own sizes, and operand `i`'s along the axes it lacks."""
-    operands = _operands(x1, x2, x3, x4)
+    operands = _operands(x1, x2, x3, x4, x5)
     inputs, output = _einsum_letters(spec, operands)
     target, kept = inputs[i], _einsum_kept(inputs, output, i)
     x = operands[i]
