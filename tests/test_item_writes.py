@@ -163,8 +163,8 @@ def test_the_value_is_python_s_and_the_trace_writes_a_new_version():
      UnsupportedSyntaxError, "this loop goes over `y`, which its body writes into"),
     ("y = np.zeros((2, 2))\n    y[0][1] = x[0]\n    return np.sum(y)", 3,
      UnsupportedSyntaxError, "`a[i, j] = v`"),
-    ("ys = [x[0], x[1]]\n    ys[0] = x[2]\n    return sum(ys)", 3, UnsupportedSyntaxError,
-     "made as `[0.0] * n`"),
+    ("ys = [x[0], x[1]]\n    k = 1\n    ys[k] = x[2]\n    return sum(ys)", 4,
+     UnsupportedSyntaxError, "made as `[0.0] * n`"),
     ("ys = [x[0]] * 3\n    return sum(ys)", 2, UnsupportedSyntaxError,
      "of numbers, repeated (`[0.0] * n`)"),
 ])

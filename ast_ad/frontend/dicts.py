@@ -25,7 +25,9 @@ _KEYS = (str, int)
 
 def dicts_as_names(tree):
     """`tree`, a FunctionDef, with each dict it may take apart so, in place; a dict of
-    dicts is taken apart at each depth."""
+    dicts is taken apart at each depth; and each list display written into by constant
+    indices (`xs[0] = v`), likewise."""
+    _lists_as_names(tree)
     while True:
         made = _displays(tree)
         if not made:
@@ -191,16 +193,9 @@ def _take_apart(tree, name, display, names, parents):
     _substitute(tree, _replacements(
         tree, name, parents, list(names),
         lambda key, ctx: gast.Name(id=names[key], ctx=ctx, annotation=None, type_comment=None)))
-    statements = [anno.copy_location(gast.Assign(targets=[nodes.store(names[key])],
-                                                 value=value, type_comment=None), display)
-                  for key, value in zip(names, display.value.values)]
-    for node in nodes.walk(tree):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list) and any(stmt is display for stmt in block):
-                k = next(k for k, stmt in enumerate(block) if stmt is display)
-                block[k:k + 1] = statements
-                return
+    _replace_statement(tree, display, [
+        anno.copy_location(nodes.assign(names[key], value), display)
+        for key, value in zip(names, display.value.values)])
 
 
 def _replacements(tree, name, parents, keys, value_of):
@@ -227,3 +222,91 @@ def _substitute(tree, replaced):
 def _name_of(name, key):
     text = "".join(c if c.isalnum() or c == "_" else "_" for c in str(key))
     return f"{name}_{text}"
+
+
+# A list's item written by a constant index (`xs = [a, b]`, then `xs[0] = v`), which the
+# trace's lists do not take, is a name of its own too, and the list, where it is read
+# whole, the list of those names then.
+_READ_WHOLE_BY = ("sum", "len", "max", "min", "enumerate", "reversed", "zip", "list", "tuple")
+_NUMPY_MAKERS = ("array", "asarray", "stack", "hstack", "vstack", "concatenate")
+
+
+def _lists_as_names(tree):
+    parents = None
+    for name, (display, length) in _lists(tree).items():
+        parents = parents or _parents(tree)
+        uses = _list_uses(tree, name, display, length, parents)
+        if uses is None or not any(kind == "write" for kind, _, _ in uses):
+            continue
+        names = [Namer(nodes.names_in(tree)).claim(f"{name}_{k}") for k in range(length)]
+        replaced = {}
+        for kind, node, k in uses:
+            if kind == "whole":
+                new = _list([nodes.load(n) for n in names])
+            else:
+                new = gast.Name(id=names[k], ctx=node.ctx, annotation=None, type_comment=None)
+            replaced[id(node)] = anno.copy_location(new, node)
+        _substitute(tree, replaced)
+        _replace_statement(tree, display, [
+            anno.copy_location(nodes.assign(n, value), display)
+            for n, value in zip(names, display.value.elts)])
+        parents = None  # the tree changed
+
+
+def _lists(tree):
+    """name -> (its statement, its length) for each name assigned once, by a list display
+    of values (not starred)."""
+    assigned, made = {}, {}
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            assigned[node.id] = assigned.get(node.id, 0) + 1
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.List) \
+                and node.value.elts and \
+                not any(isinstance(e, gast.Starred) for e in node.value.elts):
+            made[node.targets[0].id] = (node, len(node.value.elts))
+    parameters = {a.id for a in _parameters(tree)}
+    return {name: found for name, found in made.items()
+            if assigned[name] == 1 and name not in parameters}
+
+
+def _list_uses(tree, name, display, length, parents):
+    """(kind, the node that stands for the use, the index) for each use of the list
+    `name`: `read` and `write` by a constant index, `whole` where a builtin or NumPy
+    reads it whole; None if any use is another."""
+    uses = []
+    for node in nodes.walk(tree):
+        if not (isinstance(node, gast.Name) and node.id == name) or node is display.targets[0]:
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, gast.Subscript) and parent.value is node:
+            index = _constant_value(parent.slice) if _constant(parent.slice) else None
+            if type(index) is not int or not -length <= index < length:
+                return None
+            kind = "read" if isinstance(parent.ctx, gast.Load) else "write"
+            uses.append((kind, parent, index % length))
+        elif isinstance(parent, gast.For) and parent.iter is node or \
+                isinstance(parent, gast.Call) and node in parent.args and _reads_whole(parent):
+            uses.append(("whole", node, None))
+        else:
+            return None
+    return uses
+
+
+def _reads_whole(call):
+    """Whether `call` reads a list it is given without changing or keeping it."""
+    func = call.func
+    if isinstance(func, gast.Name):
+        return func.id in _READ_WHOLE_BY
+    return isinstance(func, gast.Attribute) and func.attr in _NUMPY_MAKERS and \
+        isinstance(func.value, gast.Name) and func.value.id in ("np", "numpy")
+
+
+def _replace_statement(tree, old, statements):
+    for node in nodes.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and any(stmt is old for stmt in block):
+                k = next(k for k, stmt in enumerate(block) if stmt is old)
+                block[k:k + 1] = statements
+                return

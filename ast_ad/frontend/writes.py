@@ -170,8 +170,9 @@ class Views:
                     "it may read its arrays, not write into them; return the value instead")
         if version in self.lists:
             return ("writing into a list of values (`ys[i] = v`) is supported in a list of "
-                    "numbers made as `[0.0] * n`; or use a NumPy array (`np.zeros(n)`), or "
-                    "build the list by appending")
+                    "numbers made as `[0.0] * n`, and by constant indices into a list display "
+                    "read only by them and whole (`ys = [a, b]`, `ys[0] = v`, `sum(ys)`); or "
+                    "use a NumPy array (`np.zeros(n)`), or build the list by appending")
         if version not in self.fresh:
             return (f"`{name}` may share memory with another value (a view, another name "
                     "of an array, a value a call returned): Python's write would change "

@@ -470,6 +470,19 @@ def constant_table(w):
         w.line(f"    {target} = {target} + {a} * {w.expression('bounded')} + {b} * 0.25")
 
 
+@production("statement", weight=0.6, when=lambda w: w.scalars())
+def list_written_by_constant_indices(w):
+    """`zs = [a, b]`, written by constant indices, read by them and whole."""
+    zs, length = w.fresh("zs"), w.rng.randint(2, 3)
+    w.line(f"{zs} = [{', '.join(w.expression('bounded') for _ in range(length))}]")
+    for _ in range(w.rng.randint(1, 2)):
+        index = w.rng.randrange(-length, length)
+        w.line(f"{zs}[{index}] {w.pick(['=', '+=', '*='])} {w.expression('bounded')}")
+    target = w.pick(w.scalars())
+    w.line(w.pick([f"{target} = {target} + 0.5 * sum({zs})",
+                   f"{target} = {target} + {zs}[0] * {zs}[-1] * len({zs})"]))
+
+
 # -- calls with effects -----------------------------------------------------------------
 
 @production("statement", weight=0.8, when=lambda w: w.features.printing)
