@@ -6,7 +6,7 @@ import types
 import warnings
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ast_ad import (DifferentiationError, UnsupportedSyntaxError, differentiate, hessian,
@@ -275,3 +275,49 @@ def test_a_list_made_on_some_paths_only_is_refused_in_reverse_mode():
         """)
     with pytest.raises(UnsupportedSyntaxError, match="inside a branch"):
         differentiate(f)
+
+
+BREAK_BACKWARDS = make_function("""
+    def f(x, y):
+        s = 0.0
+        for v in reversed([x, y, x * y]):
+            if v > 1.0:
+                break
+            s = s + v * x
+        xs = []
+        for k in range(3):
+            xs.append(x * k + y)
+        for v in reversed(xs):
+            s = s + v * v
+            if s > 2.5:
+                break
+        for k in reversed(range(4)):
+            s = s * 0.5 + k * y
+            if s > 3.0:
+                break
+        return s
+    """)
+
+
+@given(st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))
+@examples(10, 100)
+def test_break_in_a_loop_over_reversed(x, y):
+    """`reversed(xs)` left by `break`: counted down by index, in both modes and to second
+    order."""
+    gradient = differentiate(BREAK_BACKWARDS, wrt=(0, 1))(x, y)
+    for k in (0, 1):
+        along = central_difference(BREAK_BACKWARDS, [x, y], [float(k == 0), float(k == 1)])
+        if abs(along - gradient[k]) > 1e-4 * (1 + abs(along)):  # a branch switches nearby
+            step = 1e-4
+            near = [BREAK_BACKWARDS(x + s * (k == 0), y + s * (k == 1)) for s in (-step, step)]
+            assume(abs(near[1] - near[0]) < 1.0)
+        assert _close(gradient[k], along, 1e-5, 1e-6)
+    assert differentiate(BREAK_BACKWARDS, wrt=(0, 1), mode="forward")(x, y) == \
+        pytest.approx(gradient, rel=1e-12, abs=1e-12)
+
+
+def test_break_in_a_loop_over_reversed_to_second_order():
+    from tests.conftest import hessian_agrees
+
+    for point in ((0.7, 0.5), (1.3, 0.9), (0.2, 1.6)):
+        hessian_agrees(BREAK_BACKWARDS, *point)

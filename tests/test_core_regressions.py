@@ -327,7 +327,8 @@ def test_an_array_carried_by_a_loop_that_may_not_run():
         np.testing.assert_allclose(gradient[1], expected)
 
 
-def test_break_in_a_loop_over_an_iterator_is_refused():
+def test_break_in_a_loop_over_an_iterator():
+    """Over `reversed(...)` it counts down by index; over another iterator, refused."""
     f = make_function("""
         def f(x, y):
             t = 0.0
@@ -337,8 +338,18 @@ def test_break_in_a_loop_over_an_iterator_is_refused():
                 t = t + v * x
             return t
         """)
+    assert differentiate(f, wrt=(0, 1))(1.5, 2.0) == pytest.approx((2 * 1.5, 0.0))  # t = x * x
+    g = make_function("""
+        def f(x, y):
+            t = 0.0
+            for v in map(abs, [x * 0.5, y, x]):
+                if t > 2.0:
+                    break
+                t = t + v * x
+            return t
+        """)
     with pytest.raises(UnsupportedSyntaxError, match="loop over an index"):
-        differentiate(f)
+        differentiate(g)
 
 
 def test_forward_mode_through_a_pop_whose_value_is_dropped():

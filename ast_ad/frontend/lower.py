@@ -614,25 +614,33 @@ class _Lowerer(Expressions):
                                                     "`zip` is not supported yet; loop over "
                                                     "an index")
             index = user_name("k")
-            if isinstance(stmt.iter, gast.Name) and stmt.iter.id in self.locals and \
-                    stmt.iter.id not in _assigned_names(body):
-                items = stmt.iter  # a list of the function's own: no second name for it
+            iterated = stmt.iter
+            backwards = self.is_builtin_call(iterated, reversed) and len(iterated.args) == 1
+            if backwards:  # `reversed(xs)`: xs from its end
+                iterated = iterated.args[0]
+            if isinstance(iterated, gast.Name) and iterated.id in self.locals and \
+                    iterated.id not in _assigned_names(body):
+                items = iterated  # a list of the function's own: no second name for it
             else:
                 items = user_name("items")
-                if self.calls_builtin(stmt.iter) and not self.is_range(stmt.iter):
+                if self.calls_builtin(iterated) and not self.is_range(iterated):
                     raise self.origin.unsupported(stmt, "`break` in a loop over an iterator "
-                                                        "such as `reversed(...)` is not "
+                                                        "such as `zip(...)` is not "
                                                         "supported yet; loop over an index")
-                self.statement(assign(items, stmt.iter))
-            self.statement(assign(index, gast.Constant(value=0, kind=None)))
+                self.statement(assign(items, iterated))
             length = gast.Call(func=gast.Name(id="len", ctx=gast.Load(), annotation=None,
                                               type_comment=None), args=[items], keywords=[])
+            start = gast.BinOp(left=length, op=gast.Sub(), right=gast.Constant(
+                value=1, kind=None)) if backwards else gast.Constant(value=0, kind=None)
+            self.statement(assign(index, start))
             test = gast.BoolOp(op=gast.And(), values=[not_broke, gast.Compare(
-                left=index, ops=[gast.Lt()], comparators=[length])])
+                left=index, ops=[gast.GtE()], comparators=[gast.Constant(value=0, kind=None)])
+                if backwards else gast.Compare(left=index, ops=[gast.Lt()], comparators=[length])])
             item = gast.Subscript(value=items, slice=index, ctx=gast.Load())
             step = gast.AugAssign(target=gast.Name(id=index.id, ctx=gast.Store(),
                                                    annotation=None, type_comment=None),
-                                  op=gast.Add(), value=gast.Constant(value=1, kind=None))
+                                  op=gast.Sub() if backwards else gast.Add(),
+                                  value=gast.Constant(value=1, kind=None))
             body = [assign(stmt.target, item), anno.copy_location(step, stmt)] + body
         body = self.without_jumps(body, flag.id, lambda: assign(
             flag, gast.Constant(value=True, kind=None)))
