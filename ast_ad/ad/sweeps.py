@@ -252,8 +252,9 @@ def refuse_keys_of_arrays(found, items, active, origin, arrays):
             isinstance(application.args[1].value, str)
         if (keyed or application.primal == "getattr") and isinstance(container, gast.Name) \
                 and container.id in active and container.id not in items:
-            key = f"`{container.id}` is read by a key (`[{application.args[1].value!r}]`)" \
-                if keyed else f"`{container.id}` is read by a field (`.{application.args[1].value}`)"
+            step = f"a key (`[{application.args[1].value!r}]`)" if keyed else \
+                f"a field (`.{application.args[1].value}`)"
+            key = f"`{container.id}` is read by {step}"
             raise origin.unsupported(application.stmt, (
                 f"{key}, as a dict, and whole or by a slice too; a container of parameters "
                 "is read by keys, fields and indices alone") if arrays else (

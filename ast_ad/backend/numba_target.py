@@ -377,8 +377,8 @@ def _changed_by_iterations(loop, bindings):
     earlier one wrote: a name it assigns, read before it does (but a stack's entry, or an
     adjoint given back unchanged), or an array it adds into, read otherwise."""
     assigned = _assigned_in(loop.body) | {loop.target.id}
-    added_into = {s.target.value.id for s in loop.body if isinstance(s, gast.AugAssign)
-                  and isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name)}
+    added_into = {s.target.value.id for s in loop.body if isinstance(s, gast.AugAssign) and
+                  isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name)}
     defined, carried_in = {loop.target.id}, set()
     holds = {}  # a name -> the carried name whose value from the iteration before it holds
     for stmt in loop.body:

@@ -12,6 +12,11 @@ iterating `d` the list of the keys, `d.items()` the two zipped, `len(d)` and `k 
 constants. A dict read otherwise (whole, by a key that is not a constant or not in
 the display) is left as it is, for the check to refuse with what to write instead;
 but a dict of constants only read is a constant, a table like one the module holds.
+
+A list display written into by constant indices (`xs = [a, b]`, then `xs[0] = v`),
+which the trace's lists do not take, is taken apart so too, where it is read only by
+constant indices and whole (`sum(xs)`, `for v in xs`, `np.array(xs)`): there it is the
+list of its names then.
 """
 
 import gast
@@ -27,6 +32,8 @@ def dicts_as_names(tree):
     """`tree`, a FunctionDef, with each dict it may take apart so, in place; a dict of
     dicts is taken apart at each depth; and each list display written into by constant
     indices (`xs[0] = v`), likewise."""
+    if not any(type(n) in (gast.Dict, gast.List) for n in nodes.subnodes(tree)):
+        return tree  # (most functions)
     _lists_as_names(tree)
     while True:
         made = _displays(tree)
@@ -224,9 +231,6 @@ def _name_of(name, key):
     return f"{name}_{text}"
 
 
-# A list's item written by a constant index (`xs = [a, b]`, then `xs[0] = v`), which the
-# trace's lists do not take, is a name of its own too, and the list, where it is read
-# whole, the list of those names then.
 _READ_WHOLE_BY = ("sum", "len", "max", "min", "enumerate", "reversed", "zip", "list", "tuple")
 _NUMPY_MAKERS = ("array", "asarray", "stack", "hstack", "vstack", "concatenate")
 

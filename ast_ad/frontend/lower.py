@@ -633,9 +633,10 @@ class _Lowerer(Expressions):
             start = gast.BinOp(left=length, op=gast.Sub(), right=gast.Constant(
                 value=1, kind=None)) if backwards else gast.Constant(value=0, kind=None)
             self.statement(assign(index, start))
-            test = gast.BoolOp(op=gast.And(), values=[not_broke, gast.Compare(
-                left=index, ops=[gast.GtE()], comparators=[gast.Constant(value=0, kind=None)])
-                if backwards else gast.Compare(left=index, ops=[gast.Lt()], comparators=[length])])
+            more = gast.Compare(left=index, ops=[gast.GtE()],
+                                comparators=[gast.Constant(value=0, kind=None)]) if backwards \
+                else gast.Compare(left=index, ops=[gast.Lt()], comparators=[length])
+            test = gast.BoolOp(op=gast.And(), values=[not_broke, more])
             item = gast.Subscript(value=items, slice=index, ctx=gast.Load())
             step = gast.AugAssign(target=gast.Name(id=index.id, ctx=gast.Store(),
                                                    annotation=None, type_comment=None),

@@ -126,21 +126,22 @@ def _require_scalar(out, filename, lineno):
                                      _literal(filename), _literal(lineno)))
 
 
-@overload(checks.require_not_a_view)
-def _require_not_a_view(value, filename, lineno):
-    """A number passes; compiled code cannot tell an array view from its own array."""
-    if _is_number(value):
-        return lambda value, filename, lineno: None
-    raise TypingError("compiled code cannot tell whether an array written into in place is "
-                      "a view of another: take a copy (`.copy()`)")
+def _numbers_only(reason):
+    """The compiled form of a check of what `+=` or a write changes in place: a number
+    passes; compiled code cannot tell an array view from its own array."""
+    def typed(value, filename, lineno):
+        if _is_number(value):
+            return lambda value, filename, lineno: None
+        raise TypingError(reason)
+    return typed
 
 
-@overload(checks.require_not_an_array)
-def _require_not_an_array(value, filename, lineno):
-    if _is_number(value):
-        return lambda value, filename, lineno: None
-    raise TypingError("compiled code cannot tell whether an array changed by `+=` is viewed "
-                      "by another name: write `x = x + v`")
+overload(checks.require_not_a_view)(_numbers_only(
+    "compiled code cannot tell whether an array written into in place is a view of "
+    "another: take a copy (`.copy()`)"))
+overload(checks.require_not_an_array)(_numbers_only(
+    "compiled code cannot tell whether an array changed by `+=` is viewed by another "
+    "name: write `x = x + v`"))
 
 
 @overload(checks.assertion, prefer_literal=True)
