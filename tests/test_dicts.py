@@ -202,3 +202,19 @@ def test_a_list_written_by_an_index_held_in_a_variable_is_refused():
         """)
     with pytest.raises(UnsupportedSyntaxError, match="by constant indices"):
         differentiate(f)
+
+
+def test_a_table_made_in_a_loop_differentiated_twice():
+    """The derivative makes the table again where it runs the iteration again."""
+    f = make_function("""
+        def f(x, y):
+            s = x
+            for k in range(3):
+                weights = {"a": 0.5, "b": -1.5, "c": (1.0, -0.5)}
+                key = "a" if k % 2 else "b"
+                s = s * 0.5 + weights[key] * math.sin(s * y) * weights["c"][1]
+            return s
+        """, namespace={"math": math})
+    again = differentiate(differentiate(f, wrt=0), wrt=(0, 1))(0.61, 0.83)
+    assert again == pytest.approx([row[0] for row in hessian_agrees(f, 0.61, 0.83)],
+                                  rel=1e-10)

@@ -35,6 +35,7 @@ def dicts_as_names(tree):
     if not any(type(n) in (gast.Dict, gast.List) for n in nodes.subnodes(tree)):
         return tree  # (most functions)
     _lists_as_names(tree)
+    _tables_as_constants(tree)
     while True:
         made = _displays(tree)
         if not made:
@@ -42,12 +43,6 @@ def dicts_as_names(tree):
         parents = _parents(tree)
         namer = None
         for name, (display, keys) in made.items():
-            if _constant(display.value) and _only_read(tree, name, display, parents):
-                table = _constant_value(display.value)
-                display.value = anno.copy_location(nodes.constant(table), display.value)
-                _substitute(tree, _replacements(tree, name, parents, keys,
-                                                lambda key, ctx: nodes.constant(table[key])))
-                continue  # a table, as a dict the module holds is
             if not _read_by_keys_only(tree, name, display, keys, parents):
                 continue
             namer = namer or Namer(nodes.names_in(tree))
@@ -56,6 +51,34 @@ def dicts_as_names(tree):
             break  # the tree changed: find what is left again
         else:
             return tree
+
+
+def _tables_as_constants(tree):
+    """Each name assigned only the one dict display of constants, and only read: a table
+    of constants, as the module's would be (a derivative assigns it again where it runs
+    an iteration again)."""
+    assignments, stored = {}, {}
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            stored[node.id] = stored.get(node.id, 0) + 1
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Dict):
+            assignments.setdefault(node.targets[0].id, []).append(node)
+    parents = None
+    for name, displays in assignments.items():
+        if len(displays) != stored[name] or not all(_constant(d.value) for d in displays):
+            continue
+        table = _constant_value(displays[0].value)
+        if any(_constant_value(d.value) != table for d in displays) or \
+                not all(type(key) in _KEYS for key in table):
+            continue
+        parents = parents or _parents(tree)
+        if not _only_read(tree, name, displays, parents):
+            continue
+        for display in displays:
+            display.value = anno.copy_location(nodes.constant(table), display.value)
+        _substitute(tree, _replacements(tree, name, parents, list(table),
+                                        lambda key, ctx: nodes.constant(table[key])))
 
 
 def _displays(tree):
@@ -126,12 +149,13 @@ def _constant_value(node):
     return node.value
 
 
-def _only_read(tree, name, display, parents):
+def _only_read(tree, name, displays, parents):
     """Whether `name` is only read: by any key, `.get`, `.values()`, `.items()`, `.keys()`,
     iterated, measured or asked `in`; never written, nor given to a function."""
-    target = display.targets[0] if isinstance(display, gast.Assign) else display.target
+    targets = [display.targets[0] for display in displays]
     for node in nodes.walk(tree):
-        if not (isinstance(node, gast.Name) and node.id == name) or node is target:
+        if not (isinstance(node, gast.Name) and node.id == name) or \
+                any(node is target for target in targets):
             continue
         parent = parents.get(id(node))
         grand = parents.get(id(parent))
