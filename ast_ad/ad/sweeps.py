@@ -148,9 +148,7 @@ def _adds_to_an_item(primal):
     """Whether `primal` is a helper a generated adjoint adds into a list's item by
     (`v1_bar[k] += v_bar`), whose rules take the list as it is (named, not imported:
     `add_into` lives with the array helpers, which code on numbers never imports)."""
-    return primal is containers.add_to_item or \
-        getattr(primal, "__module__", None) == "ast_ad.runtime.arrays" and \
-        getattr(primal, "__name__", None) == "add_into"
+    return primal is containers.add_to_item or _adds_into(primal)
 
 
 def is_application(stmt):

@@ -46,7 +46,7 @@ def flatten_containers(tree):
         return tree, {}
     assigned = {n.id for n in everything if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Store)}
-    parents = {id(child): parent for child, parent in _with_parents(tree)}
+    parents = nodes.parents(tree)
     namer = Namer(nodes.names_in(tree))
     found = {}
     for name in candidates:
@@ -123,15 +123,6 @@ _ARRAY_ATTRIBUTES = {"T", "mT", "shape", "ndim", "size", "dtype", "real", "imag"
 def _shows_container(step):
     kind, key = step
     return isinstance(key, str) and not (kind == "." and key in _ARRAY_ATTRIBUTES)
-
-
-def _with_parents(tree):
-    for parent in nodes.walk(tree):
-        for field in nodes.child_fields(type(parent)):
-            value = getattr(parent, field, None)
-            for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, gast.AST):
-                    yield child, parent
 
 
 def _unpacks(assign, name):

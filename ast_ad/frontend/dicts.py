@@ -40,7 +40,7 @@ def dicts_as_names(tree):
         made = _displays(tree)
         if not made:
             return tree
-        parents = _parents(tree)
+        parents = nodes.parents(tree)
         namer = None
         for name, (display, keys) in made.items():
             if not _read_by_keys_only(tree, name, display, keys, parents):
@@ -72,7 +72,7 @@ def _tables_as_constants(tree):
         if any(_constant_value(d.value) != table for d in displays) or \
                 not all(type(key) in _KEYS for key in table):
             continue
-        parents = parents or _parents(tree)
+        parents = parents or nodes.parents(tree)
         if not _only_read(tree, name, displays, parents):
             continue
         for display in displays:
@@ -103,17 +103,6 @@ def _displays(tree):
 def _parameters(tree):
     arguments = tree.args
     return arguments.posonlyargs + arguments.args + arguments.kwonlyargs
-
-
-def _parents(tree):
-    parents = {}
-    for parent in nodes.walk(tree):
-        for field in nodes.child_fields(type(parent)):
-            value = getattr(parent, field, None)
-            for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, gast.AST):
-                    parents[id(child)] = parent
-    return parents
 
 
 def _read_by_keys_only(tree, name, display, keys, parents):
@@ -262,7 +251,7 @@ _NUMPY_MAKERS = ("array", "asarray", "stack", "hstack", "vstack", "concatenate")
 def _lists_as_names(tree):
     parents = None
     for name, (display, length) in _lists(tree).items():
-        parents = parents or _parents(tree)
+        parents = parents or nodes.parents(tree)
         uses = _list_uses(tree, name, display, length, parents)
         if uses is None or not any(kind == "write" for kind, _, _ in uses):
             continue

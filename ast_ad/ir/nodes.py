@@ -153,6 +153,18 @@ def child_fields(kind):
     return _fields(kind) if fields is None else fields
 
 
+def parents(tree):
+    """The id of each node under `tree` -> the node that holds it."""
+    found = {}
+    for parent in walk(tree):
+        for field in child_fields(type(parent)):
+            value = getattr(parent, field, None)
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, gast.AST):
+                    found[id(child)] = parent
+    return found
+
+
 def subnodes(node):
     """`node` and every node under it, in no particular order."""
     found, stack = [], [node]
