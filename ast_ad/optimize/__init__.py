@@ -37,7 +37,7 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import facts, grammar, naming, nodes
 from ast_ad.optimize.blocks import all_statements, each_block, name_counts
 from ast_ad.optimize.comments import drop_empty_comments, requote
-from ast_ad.optimize.copies import Turns, coalesce_copies, propagate_copies, propagate_local_copy
+from ast_ad.optimize.copies import coalesce_copies, propagate_copies, propagate_local_copy
 from ast_ad.optimize.folding import fold
 from ast_ad.optimize.fusion import fuse_accumulations
 from ast_ad.optimize.inlining import defined_before_read, inline_temporary, is_product_adjoint
@@ -54,8 +54,6 @@ def optimize(function):
         {s.targets[0].id for s in everything if isinstance(s, gast.Assign)
          and is_product_adjoint(s.value) and s.targets[0].id not in user_names}
     inlined = {}  # temporary -> the expression put in its place
-    for place, stmt in enumerate(all_statements(function)):
-        anno.set(stmt, "order", place)
     _clean(function, temporaries, inlined)
     if any(isinstance(s, gast.For) and anno.get(s, "reversal") for s in all_statements(function)) \
             and builtins_reachable(function, ("reversed", "zip")) and \
@@ -71,16 +69,15 @@ def optimize(function):
 def _clean(function, temporaries, inlined):
     """Every pass below, again and again until none changes anything.
 
-    Each round also notes which statements the round before left as they were, for
-    `propagate_copies`.
+    Each round also notes which statements the round before left as they were: folding
+    them again would change nothing.
     """
-    previous, before, now, turns, pending = None, {}, {}, Turns(), False
+    previous, before, now = None, {}, {}
     current = facts.snapshot(function, now)
-    while not facts.same(previous, current) or pending:
-        idle = facts.same(previous, current)
+    while not facts.same(previous, current):
         previous, settled = current, _settled(before, now)
         fold(function.body, settled)
-        pending = propagate_copies(function, temporaries, settled, turns, idle)
+        propagate_copies(function, temporaries)
         each_block(function, fuse_accumulations)
         counts = name_counts(function)  # each rewrite keeps them true for the next
         each_block(function, lambda block: coalesce_copies(block, counts))

@@ -51,11 +51,8 @@ class BlockRewrite:
         return self.kept(changed)
 
 
-def in_place_of(new, old, place=None):
-    """`new`, with `old`'s line, standing where `place` (or `old`) stood in walk order."""
-    place = place or old
-    if anno.get(place, "order") is not None:
-        anno.set(new, "order", anno.get(place, "order"))
+def in_place_of(new, old):
+    """`new`, with `old`'s line."""
     return anno.copy_location(new, old)
 
 

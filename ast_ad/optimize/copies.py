@@ -3,15 +3,13 @@ change, or where every use of `a` in a block comes before `b` changes; and `t = 
 as `x = e` where `t` is read nowhere else.
 """
 
-import bisect
-
 import gast
 
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import facts, nodes
 from ast_ad.optimize.blocks import (COMPOUND, BlockRewrite, all_statements, assignments_in,
                                     in_place_of, name_counts, readings)
-from ast_ad.optimize.folding import is_number
+from ast_ad.optimize.folding import folded, is_number
 
 
 def _definitions(node):
@@ -38,87 +36,36 @@ def _definitions(node):
     return count, in_loop
 
 
-def propagate_copies(function, temporaries, settled, turns, idle):
+def propagate_copies(function, temporaries):
     """Replace `a` by `b` after `a = b`, where `a` is assigned once and `b` cannot change.
 
-    Copies went one a round, the first in walk order, and that is how their turns come.
-    Others go with the one whose turn it is where the last round left the copy and the
-    statements around it, and those that read or assign its names, as they were (the
-    other passes are done with them, as they would be when the copy's turn came), unless
-    a later pass could still take the copy another way. One substitution serves them
-    all, where one a round would make n copies cost n rounds. `turns` holds the places
-    of the copies that went ahead of their turn; after an `idle` round (one that changed
-    nothing) those before the first copy left are past.
-
-    Returns whether copies that may go are left (the rounds go on for them).
+    The copies go together, in one substitution, but for those that a later pass of the
+    round could take another way (see `_alone_in_taking` and `_joining`): they wait, and
+    the first copy in walk order goes whatever it is, so that each round takes one.
     """
     statements = all_statements(function)
     places = {id(stmt): (block, k) for _, _, block in nodes.statement_blocks(function)
               for k, stmt in enumerate(block)}
     readers = _readers(function)
     counts = name_counts(function)
-    order = _order(statements)
     assigns = [stmt for stmt in statements if isinstance(stmt, gast.Assign)]
     definitions = _definitions(function)
-    values, gone = _copies_that_go(assigns, definitions, set(), True)
-    if not gone:
-        return False
-    free = turns.due(order[next(iter(gone))], idle)  # whether the first copy's turn is now
-    eligible, held = len(gone), set()  # held: ids of copies left for a later round
+    held = set()  # ids of copies left for a later round
     while True:
-        if held:  # (with none held, `free` changes nothing)
-            values, gone = _copies_that_go(assigns, definitions, held, free)
+        values, gone = _copies_that_go(assigns, definitions, held)
+        if not gone:
+            return
+        first = next(iter(gone))
         after = _counts_after(counts, values, gone)
-        changing = _changing(values, readers)
-        checked = list(gone.items())[1:] if free else list(gone.items())
-        risky = {key for key, copy in checked if not (
-            _alone_in_taking(copy, values, places, gone, (counts, after), temporaries)
-            and _quiet_around(copy, values, places, gone, readers, (settled, changing)))}
-        risky |= _joining(gone, values, places, (counts, after)) - \
-            ({next(iter(gone), None)} if free else set())
+        risky = {key for key, copy in list(gone.items())[1:] if not _alone_in_taking(
+            copy, values, places, gone, (counts, after), temporaries)}
+        risky |= _joining(gone, values, places, (counts, after)) - {first}
         if not risky:
             break
         held |= risky
-    turns.went_ahead(order[key] for key in list(gone)[1 if free else 0:])
-    if values:
-        _substitute(function, {name: _resolved(value, values) for name, value in values.items()},
-                    readers, places, gone)
-        _remove(function, gone)
-    return len(gone) < eligible
-
-
-class Turns:
-    """The places in walk order of the copies taken ahead of their turn: in the rounds
-    that follow, each in turn takes the round's turn from a copy after it."""
-
-    def __init__(self):
-        self.ahead = []
-
-    def due(self, place, idle):
-        """Whether the turn is for the copy at `place`: else it goes to the first copy
-        that went ahead of it."""
-        if idle:
-            self.ahead = [p for p in self.ahead if p >= place]
-            return True
-        if self.ahead and self.ahead[0] < place:
-            del self.ahead[0]
-            return False
-        return True
-
-    def went_ahead(self, places):
-        for place in places:
-            bisect.insort(self.ahead, place)
-
-
-def _order(statements):
-    """Each statement's place in walk order, by id: its own `order`, which the
-    statement that takes its place keeps (set once, as statements only move within their
-    block), or that of the statement before it."""
-    order, last = {}, -1
-    for stmt in statements:
-        last = anno.get(stmt, "order", last)
-        order[id(stmt)] = last
-    return order
+    _substitute(function, {name: _resolved(value, values) for name, value in values.items()},
+                readers, places, gone)
+    _remove(function, gone)
 
 
 def _substitute(function, values, readers, places, gone):
@@ -137,7 +84,7 @@ def _substitute(function, values, readers, places, gone):
         elif isinstance(stmt, gast.For):
             stmt.iter = substitute.visit(stmt.iter)
         elif key not in gone:
-            block[k] = facts.substituted(stmt, values)
+            block[k] = folded(facts.substituted(stmt, values))
 
 
 def _readers(function):
@@ -157,33 +104,10 @@ def _readers(function):
     return readers
 
 
-def _changing(values, readers):
-    """For each statement that reads names whose copies go, those names."""
-    changing = {}
-    for name in values:
-        for key in readers.get(name, ()):
-            changing.setdefault(key, set()).add(name)
-    return changing
-
-
-def _quiet_around(copy, values, places, gone, readers, changes):
-    """Whether the statements around the copy, those next to it and those that read or
-    assign either of its names, are as the last round left them, and the other copies
-    that go leave them so. `changes`: the ids of the statements the last round left, and what
-    `_changing` gives."""
-    settled, changing = changes
-    name = copy.targets[0].id
-    around = [id(copy)] + [id(s) for s in (_neighbour(copy, places, gone, -1),
-                                           _neighbour(copy, places, gone, 1)) if s is not None]
-    around += [key for source in {name} | _sources(copy, values)
-               for key in readers.get(source, set()) | readers.get((source,), set())]
-    return all(key in settled and not changing.get(key, set()) - {name} for key in around)
-
-
-def _copies_that_go(assigns, definitions, held, free):
+def _copies_that_go(assigns, definitions, held):
     """`({name: value}, {id: copy})` for the copies that go, in the order of repeated
     walks of the tree (`assigns`: its assignments in walk order, `definitions`: what
-    `_definitions` found): each not `held`, and the first whatever it is if `free`."""
+    `_definitions` found): each not `held`, and the first whatever it is."""
     count, in_loop = dict(definitions[0]), set(definitions[1])
     values, gone = {}, {}
     while True:
@@ -191,7 +115,7 @@ def _copies_that_go(assigns, definitions, held, free):
         for node in assigns:
             if id(node) in gone or \
                     count.get(node.targets[0].id) != 1 or \
-                    ((gone or not free) and id(node) in held):
+                    (gone and id(node) in held):
                 continue
             value, name = _resolved(node.value, values), node.targets[0].id
             if not _propagates(value, count, in_loop):
@@ -365,7 +289,7 @@ def coalesce_copies(block, counts):
         if isinstance(first, gast.Assign) and isinstance(stmt, gast.Assign) and \
                 isinstance(stmt.value, gast.Name) and stmt.value.id == first.targets[0].id \
                 and counts.get(first.targets[0].id) == 2:
-            kept[-1] = in_place_of(nodes.assign(stmt.targets[0].id, first.value), stmt, first)
+            kept[-1] = in_place_of(nodes.assign(stmt.targets[0].id, first.value), stmt)
             counts[first.targets[0].id] = 0
         else:
             kept.append(stmt)

@@ -55,16 +55,16 @@ def fold(block, settled):
     for k, stmt in enumerate(block):
         if not isinstance(stmt, COMPOUND):
             if id(stmt) not in settled:
-                block[k] = _folded(stmt)
+                block[k] = folded(stmt)
             continue
         for field, value in gast.iter_fields(stmt):
             if field in ("body", "orelse"):
                 fold(value, settled)
             elif id(stmt) not in settled and isinstance(value, gast.AST):
-                setattr(stmt, field, _folded(value))
+                setattr(stmt, field, folded(value))
 
 
-def _folded(node):
+def folded(node):
     """`node` with numbers folded and the identities above applied: `node` itself if
     nothing changes, else a new node sharing the parts that do not."""
     return fold_node(node)[1]
@@ -80,11 +80,11 @@ def fold_node(node):
     for field in nodes.child_fields(kind):
         value = getattr(node, field, None)
         if isinstance(value, list):
-            new = [_folded(item) if isinstance(item, gast.AST) else item for item in value]
+            new = [folded(item) if isinstance(item, gast.AST) else item for item in value]
             if any(a is not b for a, b in zip(new, value)):
                 new_fields[field] = new
         elif isinstance(value, gast.AST):
-            new = _folded(value)
+            new = folded(value)
             if new is not value:
                 new_fields[field] = new
     if new_fields:

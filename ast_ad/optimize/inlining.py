@@ -13,7 +13,7 @@ from ast_ad.ir import facts, nodes
 from ast_ad.ir.printer import to_source
 from ast_ad.optimize.blocks import (COMPOUND, BlockRewrite, Places, assignments_in, is_ours,
                                     read_counts)
-from ast_ad.optimize.folding import is_negation
+from ast_ad.optimize.folding import folded, is_negation
 from ast_ad.optimize.fusion import LONGEST_FUSED
 from ast_ad.optimize.signs import absorb_sign
 
@@ -63,7 +63,7 @@ class _Inlining(BlockRewrite):
         if is_negation(value):  # `t = -g`: its sign goes to a sum or a number where it can
             host = absorb_sign(anno.copy_tree(self.block[use]), name, value.operand)
         if host is None and (_arithmetic(self.block[i]) or is_product_adjoint(value)):
-            host = facts.substituted(self.block[use], {name: value})
+            host = folded(facts.substituted(self.block[use], {name: value}))
         if host is None:  # `t = -unbroadcast(...)` that nothing above takes the sign of
             return False
         return self.substitute(i, use, name, value, host, shown=host)
