@@ -53,7 +53,7 @@ from ast_ad.frontend.parse import name_of, parse_function
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Namer
-from ast_ad.ir.printer import to_source
+from ast_ad.ir.printer import comment_text, to_source
 
 _TITLES = {"primal": "primal trace", "adjoint": "adjoint trace, in reverse order"}
 
@@ -205,7 +205,7 @@ class _Sweep:
         for stmt in statements:
             result.append(stmt)
             if nodes.is_comment(stmt):
-                text = anno.get(stmt, "comment")
+                text = comment_text(stmt)
                 in_sweep = in_sweep or (top and text == "")  # reverse mode: the blank line
                 note = text or note
             elif nodes.assigned_name(stmt) is not None:

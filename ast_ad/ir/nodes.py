@@ -56,7 +56,8 @@ def is_method_call(node):
 
 
 def comment(text):
-    """A statement that prints as `# text` (a blank line for ""), and compiles to nothing."""
+    """A statement that prints as `# text` (a blank line for ""; `text` may be an object
+    whose `str` is the text), and compiles to nothing."""
     marker = gast.Expr(value=constant(None))
     return anno.set(marker, "comment", text)
 

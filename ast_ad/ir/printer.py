@@ -46,7 +46,28 @@ def to_source(node, printer=None):
 
 def quote(stmt):
     """A comment quoting trace statement `stmt`, which it remembers as `quotes`."""
-    return anno.set(nodes.comment(to_source(stmt).strip()), "quotes", anno.copy_tree(stmt))
+    quoted = anno.copy_tree(stmt)
+    return anno.set(nodes.comment(Quote(quoted)), "quotes", quoted)
+
+
+class Quote:
+    """The text of a comment that quotes a statement, printed when first asked: the
+    optimizer drops most such comments, or changes what they quote."""
+
+    __slots__ = ("stmt", "text")
+
+    def __init__(self, stmt):
+        self.stmt, self.text = stmt, None
+
+    def __str__(self):
+        if self.text is None:
+            self.text = to_source(self.stmt).strip()
+        return self.text
+
+
+def comment_text(stmt):
+    """The text of the comment `stmt` (see `nodes.comment`)."""
+    return str(anno.get(stmt, "comment"))
 
 
 def _source(node, printer):
@@ -130,7 +151,7 @@ def _comments_as_markers(node, texts):
             marked = block + [gast.Pass()] if all(map(nodes.is_comment, block)) else list(block)
             for i, stmt in enumerate(marked):
                 if nodes.is_comment(stmt):
-                    texts.append(anno.get(stmt, "comment"))
+                    texts.append(comment_text(stmt))
                     marked[i] = gast.Expr(value=nodes.load(_MARKER.format(len(texts) - 1)))
             setattr(owner, field, marked)
             swapped.append((owner, field, block))

@@ -6,7 +6,7 @@ import gast
 
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
-from ast_ad.ir.printer import to_source
+from ast_ad.ir.printer import Quote
 from ast_ad.optimize.blocks import COMPOUND, all_statements, each_block
 
 
@@ -27,7 +27,7 @@ def requote(function, inlined):
             continue
         while gone.keys() & set(nodes.read_names(quoted)):  # an inlined value may read one
             quoted = nodes.Substitute(gone).visit(quoted)
-        anno.set(node, "comment", to_source(quoted).strip())
+        anno.set(node, "comment", Quote(quoted))
 
 
 def drop_empty_comments(block):
