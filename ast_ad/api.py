@@ -153,7 +153,8 @@ def _transformed(function, wrt, mode, optimized, seed_inside, has_aux):
         derivative = whole_gradients(derivative, names, arrays, first_effect(trace, slot), slot)
     if slot is not None:
         derivative = returning_aux(derivative, slot)
-    derivative = guard_arguments(derivative, leaves, anno.get(trace, "arrays", False))
+    derivative = guard_arguments(derivative, leaves, anno.get(trace, "arrays", False),
+                                 reverse=mode != "forward", iterated=anno.get(trace, "iterated"))
     _debug("optimize", derivative, grammar.verify_derivative)
     step = Step(function, wrt, "seeded" if seed_inside else mode,
                 tuple(anno.get(trace, "inlined")), has_aux)

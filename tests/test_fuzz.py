@@ -293,6 +293,17 @@ REPRODUCTIONS.append(Reproduction("an-adjoint-list-popped-in-array-code", """
     "list of `sum((x,))`, which the gradient pops, was given an array's tangent",
     second_wrt="y", outcome="refused"))  # reverse over reverse through the list: not yet
 
+REPRODUCTIONS.append(Reproduction("a-loop-that-may-break-over-a-dicts-items", """
+    def f(x, y, cfg):
+        for key3, c2 in cfg.items():
+            x = x * c2 + math.sin(y)
+            if x > 10.0:
+                break
+        return x + y
+    """, {"x": 0.3, "y": -0.5},
+    "the loop that may break read `cfg.items()` by positions, which a view has not: the "
+    "derivative raised TypeError"))
+
 # Sample programs that fail today -> the reproduction each reduces to (none, today).
 KNOWN = {}
 
@@ -326,7 +337,7 @@ def test_known_programs_have_reproductions():
 
 def test_every_production_is_used():
     GRAMMAR.used.clear()
-    for index in range(300):
+    for index in range(500):
         generate(SAMPLE_SEED, index)
     assert set(GRAMMAR.names()) <= set(GRAMMAR.used)
 

@@ -33,9 +33,9 @@ from ast_ad.ir import nodes, printer
 from ast_ad.ir.naming import Derived, Namer, is_temporary
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
-                              item_containers, names_taken, refuse_keys_of_arrays,
-                              returned_name, scalar_names, sequences, shape_classes,
-                              shaped_alike, truncated, zero_like)
+                              item_containers, names_taken, refuse_dict_methods,
+                              refuse_keys_of_arrays, returned_name, scalar_names, sequences,
+                              shape_classes, shaped_alike, truncated, zero_like)
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
 from ast_ad.rules.templates import expand
 from ast_ad.runtime import containers
@@ -65,7 +65,9 @@ class _Reverse:
         self.arrays = anno.get(tree, "arrays", False)
         self.sequences = sequences(found, self.arrays) & self.active  # adjoints are lists
         self.items = item_containers(tree, found, self.active) if self.arrays else set()
-        refuse_keys_of_arrays(found, self.items, self.active, self.origin, self.arrays)
+        refuse_dict_methods(found, self.active, self.origin)
+        refuse_keys_of_arrays(found, self.items, self.active, self.origin, self.arrays,
+                              seeded=seed_inside)
         self.made_in_loops, self.handed_over = lists_made_in_loops(tree.body)
         self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in found if a.primal == "list"}

@@ -123,6 +123,8 @@ class Application:
             only = f"; they take {', '.join(sorted(fixed))} only" if fixed else ""
             return (f"ast_ad's rules for `{name}` do not take these {len(self.args)} "
                     f"arguments and keywords {sorted(self.keywords)}{only}")
+        if self.primal in _DICT_METHODS:
+            return _dict_method_message(name)
         reason = anno.get(self.stmt.value, "not_inlined")
         reason = f"\nIt could not be inlined either: {reason}" if reason else ""
         return (f"ast_ad has no derivative rule for `{name}`, which receives a "
@@ -134,6 +136,7 @@ class Application:
 
 
 _STRUCTURAL = ("copy", "push", "pop", "list", "getitem", "getattr", "sum")
+_DICT_METHODS = (("method", "items"), ("method", "values"), ("method", "keys"))
 
 
 def truncated(stmt):
@@ -240,26 +243,61 @@ def _whole_again(application):
     return application.primal == "copy" or isinstance(application.args[1], gast.Slice)
 
 
-def refuse_keys_of_arrays(found, items, active, origin, arrays):
+def refuse_keys_of_arrays(found, items, active, origin, arrays, seeded=False):
     """Refuse `p["w"]` of a differentiated value the sweeps take for an array (or, in code
-    on numbers, a list): a container is read so only where it is read item by item."""
+    on numbers, a list): a container is read so only where it is read item by item. A
+    `seeded` sweep (of `hessian`) does not take apart a container of numbers yet."""
     for application in found:
         container = application.args[0] if application.args else None
-        keyed = application.primal == "getitem" and \
-            isinstance(application.args[1], gast.Constant) and \
-            isinstance(application.args[1].value, str)
+        keyed = application.primal == "getitem" and _constant_key(application.args[1])
         if (keyed or application.primal == "getattr") and isinstance(container, gast.Name) \
                 and container.id in active and container.id not in items:
             step = f"a key (`[{application.args[1].value!r}]`)" if keyed else \
                 f"a field (`.{application.args[1].value}`)"
             key = f"`{container.id}` is read by {step}"
+            if arrays:
+                reason = "as a dict, and whole or by a slice too"
+            elif _read_by_variable_keys(found, container.id):
+                reason = "and by a key held in a variable too (`p[k]`, in a loop over keys)"
+            elif not seeded:
+                reason = "and whole too (looped over, or passed to a function)"
+            else:
+                raise origin.unsupported(application.stmt, (
+                    f"{key}, as a container of parameters, which in code on numbers (no "
+                    "NumPy) ast_ad differentiates in reverse and forward mode, by jvp, vjp "
+                    "and jacobian, but not yet by hessian; for it, pass each value as a "
+                    "parameter of its own"))
             raise origin.unsupported(application.stmt, (
-                f"{key}, as a dict, and whole or by a slice too; a container of parameters "
-                "is read by keys, fields and indices alone") if arrays else (
-                f"{key}, as a container of parameters, which in code on numbers (no NumPy) "
-                "ast_ad differentiates in reverse and forward mode, by jvp, vjp and "
-                "jacobian, but not yet by hessian; for it, pass each value as a parameter "
-                "of its own"))
+                f"{key}, {reason}; a container of parameters is read by constant keys, "
+                "fields and indices alone (write `p[\"a\"] + p[\"b\"]` for a loop over "
+                "its keys)"))
+
+
+def refuse_dict_methods(found, active, origin):
+    """Refuse `p.items()` of a differentiated dict first: the sweeps would stop at what the
+    function does with its result, with a message that would not say why."""
+    for application in found:
+        if application.primal in _DICT_METHODS and isinstance(application.args[0], gast.Name) \
+                and application.args[0].id in active:
+            name = f"{application.args[0].id}.{application.primal[1]}"
+            raise origin.error(application.stmt, _dict_method_message(name),
+                               NonDifferentiableError)
+
+
+def _dict_method_message(name):
+    return (f"`{name}()` of a differentiated dict reads it by keys known only when the "
+            "function runs; ast_ad reads a dict of parameters by constant keys alone "
+            "(`p[\"w\"]`): write them out, or pass the values as a list")
+
+
+def _constant_key(index):
+    return isinstance(index, gast.Constant) and isinstance(index.value, str)
+
+
+def _read_by_variable_keys(found, name):
+    return any(a.primal == "getitem" and isinstance(a.args[0], gast.Name) and
+               a.args[0].id == name and not isinstance(a.args[1], gast.Constant)
+               for a in found)
 
 
 def applications(body):
@@ -529,19 +567,25 @@ def describe(tree, wrt, kind):
     return f"{kind} of {tree.name}{where} with respect to {', '.join(wrt)}. Generated by ast_ad."
 
 
-def guard_arguments(function, wrt, arrays):
+def guard_arguments(function, wrt, arrays, reverse, iterated=()):
     """`function`, a derivative, checking first that each differentiated argument is what
-    the transform planned for: a number, or an array in array code (a list parameter is
-    a list). In array code every one is checked (a call costs little beside NumPy's
+    the transform planned for: a number, or an array in array code; and that no argument
+    is a dict where the derivative reads one by positions: a list parameter in reverse
+    mode (its gradient is a list), and those `iterated` (loops over them read them by
+    positions, where a dict would give its keys). In array code every one is checked (a call costs little beside NumPy's
     work); in code on numbers, only those the derivative never reads, for which a wrong
     argument would otherwise give a number where the function has none."""
-    from ast_ad.runtime.checks import require_array, require_arrays, require_number
+    from ast_ad.runtime.checks import (require_array, require_arrays, require_number,
+                                       require_sequence)
 
     lists = anno.get(function, "lists") or ()
     items = anno.get(function, "items") or ()
     read = set(nodes.read_names(function))
-    guarded = [p for p in wrt if p not in lists and (arrays or p not in read)]
-    if not guarded:
+    positional = set(lists) if reverse else set(lists) & set(iterated)
+    guarded = [p for p in wrt if p in positional or
+               (p not in lists and (arrays or p not in read))]
+    others = set(iterated) - set(wrt)
+    if not guarded and not others:
         return function
     # The output does not depend on an `independent` argument, which may then be an array
     # in code on numbers too.
@@ -549,13 +593,17 @@ def guard_arguments(function, wrt, arrays):
     bindings = anno.get(function, "bindings")
     names = Namer(nodes.names_in(function) | set(bindings))
     checks = []
-    for p in guarded:
-        helper = require_arrays if p in items else \
-            require_array if arrays or p in independent else require_number
+    for p in guarded + sorted(others):
+        if p in others:
+            helper, flags = require_sequence, [nodes.constant(False)]
+        else:
+            helper = require_sequence if p in positional else require_arrays if p in items \
+                else require_array if arrays or p in independent else require_number
+            flags = []
         check = helper_name(bindings, names, helper)
         checks.append(anno.copy_location(gast.Expr(value=gast.Call(
             func=nodes.load(check), args=[nodes.load(p), nodes.constant(p),
-                                          nodes.constant(function.name)],
+                                          nodes.constant(function.name)] + flags,
             keywords=[])), function.body[0]))
     at = 1  # after the docstring, and the reads of the leaves of container parameters
     while at < len(function.body) and anno.get(function.body[at], "leaf"):

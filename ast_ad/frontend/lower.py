@@ -82,6 +82,7 @@ def lower(tree):
         lowerer.found["arrays"] = True  # only an array is both: the code is array code
     anno.set(tree, "arrays", lowerer.found["arrays"])
     anno.set(tree, "inlined", lowerer.found["inlined"])
+    anno.set(tree, "iterated", lowerer.found["iterated"])
     if lowerer.found["arrays"]:
         for node, message in lowerer.found["views"].problems[:1]:
             if not is_generated(lowerer.origin):  # (whose stacks hold values, not views)
@@ -208,7 +209,8 @@ class _Lowerer(Expressions):
                                "maybe_unbound": set(), "one_branch": {},
                                "declared": set(), "conditions": [],
                                "parameters": set(parameters(tree)),
-                               "changed_parameters": set(), "views": Views()}
+                               "changed_parameters": set(), "views": Views(),
+                               "iterated": set()}
         self.params = parameters(tree)
         self.locals = set(self.params) | _stored_names(tree.body)
         self.current = {name: name for name in self.params}
@@ -485,7 +487,8 @@ class _Lowerer(Expressions):
                 return self.indexed_loop(stmt, [sequence], [stmt.target.id], backwards=[True])
         iterable = self.sequence(stmt.iter, stmt.body)
         computed = anno.get(iterable, "static") is None and not self.is_range(stmt.iter)
-        if computed and self.calls_builtin(stmt.iter):  # an iterator runs once: keep its items
+        if computed and (self.calls_builtin(stmt.iter) or nodes.is_method_call(stmt.iter)):
+            # An iterator runs once, and a view (`d.items()`) has no positions: keep the items
             iterable = self.atom(lowered_call(list, [iterable]))
         if computed and isinstance(iterable, gast.Name):
             return self.indexed_loop(stmt, [iterable], [stmt.target.id])
@@ -498,7 +501,8 @@ class _Lowerer(Expressions):
         """`for a, b in DATA:` as `for item in DATA: a = item[0]; b = item[1]`, over a
         sequence the module holds, whose items are constants; over any other sequence, as
         `for item in xs: a, b = item`."""
-        data = anno.get(self.reference(stmt.iter), "static")
+        named = isinstance(stmt.iter, (gast.Name, gast.Attribute))  # (a call would run twice)
+        data = anno.get(self.reference(stmt.iter), "static") if named else None
         if data is None:  # `for w, b in layers:` as `for item in layers: w, b = item`
             item = self.fresh_local("item")
             unpack = gast.Assign(targets=[stmt.target], value=nodes.load(item),
@@ -563,11 +567,18 @@ class _Lowerer(Expressions):
         function = anno.get(self.reference(node.func), "static").value
         return getattr(function, "__module__", None) == "builtins"
 
+    def parameters_in(self, sequences):
+        """The parameters among `sequences`, which a loop reads by positions (a dict given
+        for one would give its keys)."""
+        return {s.id for s in sequences
+                if isinstance(s, gast.Name) and s.id in self.found["parameters"]}
+
     def indexed_loop(self, stmt, sequences, elements, index=None, backwards=None):
         """`for index in range(len(...)):` reading each of `elements` from its sequence,
         from its end for those `backwards` marks (`for x in reversed(xs)`, and `zip`s of
         such): the loop still runs over a range, which the adjoint reverses."""
         backwards = backwards or [False] * len(sequences)
+        self.found["iterated"].update(self.parameters_in(sequences))
         lengths = [self.atom(lowered_call(len, [s])) for s in sequences]
         count = lengths[0] if len(lengths) == 1 else self.atom(lowered_call(min, lengths))
         lasts = [self.temporary(gast.BinOp(left=length, op=gast.Sub(), right=nodes.constant(1)))
@@ -627,6 +638,10 @@ class _Lowerer(Expressions):
                     raise self.origin.unsupported(stmt, "`break` in a loop over an iterator "
                                                         "such as `zip(...)` is not "
                                                         "supported yet; loop over an index")
+                self.found["iterated"].update(self.parameters_in([iterated]))
+                if nodes.is_method_call(iterated):  # a view (`d.items()`) has no positions
+                    iterated = gast.Call(func=nodes.bound("list", list), args=[iterated],
+                                         keywords=[])
                 self.statement(assign(items, iterated))
             length = gast.Call(func=gast.Name(id="len", ctx=gast.Load(), annotation=None,
                                               type_comment=None), args=[items], keywords=[])

@@ -5,6 +5,7 @@ generated code would otherwise fail inside NumPy, or give a number for a value t
 function cannot take. Each costs one call, made only where needed.
 """
 
+import collections.abc
 import numbers
 
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE, DifferentiationError, format_message
@@ -45,7 +46,7 @@ def require_number(value, name, function):
     """Raise unless `value`, given for the differentiated parameter `name` of `function`,
     is a number: what the transform of code on numbers planned for."""
     if type(value) not in _NUMBERS and not _is_number(value):
-        _refuse(value, name, function, "a number")
+        _refuse(value, name, function, "a number (real-valued)")
 
 
 def require_array(value, name, function):
@@ -55,7 +56,7 @@ def require_array(value, name, function):
     if kind not in _NUMBERS and (kind.__module__ != "numpy" and not _is_number(value) or
                                  getattr(value, "dtype", None) is not None and
                                  value.dtype.kind == "c"):
-        _refuse(value, name, function, "a NumPy array or a number")
+        _refuse(value, name, function, "a NumPy array or a number (real-valued)")
 
 
 def require_arrays(value, name, function):
@@ -68,6 +69,22 @@ def require_arrays(value, name, function):
         return
     for item in value:
         require_arrays(item, name, function)
+
+
+def require_sequence(value, name, function, differentiated=True):
+    """Raise unless `value`, given for parameter `name` of `function`, can be read by
+    positions, as the derivative reads it (a loop over it, an index held in a variable):
+    a dict would give its keys, or lack them, and a set has no positions."""
+    kind = type(value)
+    if kind in _SEQUENCES or hasattr(kind, "__getitem__") and \
+            not isinstance(value, collections.abc.Mapping):
+        return
+    if differentiated:
+        _refuse(value, name, function, "a list or tuple, read by positions")
+    raise DifferentiationError(
+        f"{function} was given {_kind(value)} for `{name}`, which it reads by positions, as "
+        "a list (a loop over it, an index held in a variable); pass a list or tuple, or "
+        f"loop over `{name}.items()`, `{name}.keys()` or `{name}.values()`")
 
 
 def zero_gradient(value, name, function):
@@ -88,6 +105,7 @@ def zero_gradient_unless_seeded(value, name, function, seed, tangent):
 
 
 _NUMBERS = frozenset((float, int))
+_SEQUENCES = frozenset((list, tuple))
 
 
 def _is_number(value):
@@ -98,10 +116,9 @@ def _is_number(value):
 def _refuse(value, name, function, planned):
     raise DifferentiationError(
         f"{function} was given {_kind(value)} for `{name}`, which it differentiates; it "
-        f"was made for {planned} (real-valued). A container of parameters (a dict, tuple "
-        "or list of arrays) is differentiated where the function reads it by constant keys, "
-        "indices or fields (`params[\"w\"]`), in reverse mode; otherwise pass each array "
-        "as a parameter of its own")
+        f"was made for {planned}. A container of parameters (a dict, tuple or list of "
+        "arrays) is differentiated where the function reads it by constant keys, indices or "
+        "fields (`params[\"w\"]`); otherwise pass each value as a parameter of its own")
 
 
 def _kind(value):

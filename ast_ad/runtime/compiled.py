@@ -115,6 +115,14 @@ def _require_array(value, name, function):
                       "it differentiates; it was made for a NumPy array of floats or a number")
 
 
+@overload(checks.require_sequence, prefer_literal=True)
+def _require_sequence(value, name, function, differentiated=True):
+    if not isinstance(value, types.DictType):
+        return lambda value, name, function, differentiated=True: None
+    raise TypingError(f"{_literal(function)} was given a dict for `{_literal(name)}`, which it "
+                      "reads by positions, as a list")
+
+
 @overload(checks.require_scalar, prefer_literal=True)
 def _require_scalar(out, filename, lineno):
     if isinstance(out, types.Optional):  # a number on the paths that return one

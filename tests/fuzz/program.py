@@ -26,7 +26,8 @@ HEADER = ("import collections\nimport functools\nimport math\nimport random\n\n"
           "import numpy as np\n\n"
           f"from ast_ad import stop_gradient\n\nPAIRS = {PAIRS!r}\n")
 RANDOM_SEED = 20240601
-EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05}
+EXTRAS = {"n": 0.3, "rng": 0.12, "gen": 0.06, "log": 0.1, "logger": 0.05, "cfg": 0.08}
+CONFIG = {"a": 0.5, "b": -1.25, "c": 2.0}  # the dict `cfg` the function reads, not differentiated
 PARAMS_VARIANT = 0.2  # programs that also write f as taking its parameters in a dict or list
 PAIRS_RETURNED = 0.25  # helpers that return a pair, unpacked where they are called
 DIFFERENTIATED = ("x", "y", "w")
@@ -99,7 +100,7 @@ class Program:
         random.seed(RANDOM_SEED)
         made = {"rng": lambda: random.Random(RANDOM_SEED),
                 "gen": lambda: np.random.default_rng(RANDOM_SEED),
-                "log": list, "logger": CapturedLogger}
+                "log": list, "logger": CapturedLogger, "cfg": lambda: dict(CONFIG)}
         return [made[name]() if name in made else _copy(point[name])
                 for name in self.parameters]
 

@@ -205,6 +205,18 @@ def for_array(w):
             w.body(define=[(v, "scalar")])
 
 
+@production("statement", weight=0.8, when=lambda w: _nests(w) and w.has("cfg"))
+def for_config(w):
+    """A loop over the items or the values of `cfg`, a dict that is not differentiated."""
+    v = w.fresh("c")
+    if w.chance(0.5):
+        w.line(f"for {w.fresh('key')}, {v} in cfg.items():")
+    else:
+        w.line(f"for {v} in cfg.values():")
+    with w.loop("for"):
+        w.body(define=[(v, "scalar")])
+
+
 @production("statement", weight=2, when=_nests)
 def while_loop(w):
     k = w.fresh("k")

@@ -1,0 +1,129 @@
+"""Dicts given as arguments and read by keys known only when the function runs: looped over
+where they are not differentiated, and refused with ast_ad's error, naming the
+parameter, where the derivative could not follow them."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ast_ad import DifferentiationError, NonDifferentiableError, differentiate, hessian
+from ast_ad.testing import central_difference
+from tests.conftest import examples, make_function
+
+CONFIGURED = make_function("""
+    def f(x, cfg):
+        for key, c in cfg.items():
+            x = x * c + math.sin(x)
+        for c in cfg.values():
+            x = x + c * x * x
+        for key in cfg.keys():
+            if cfg[key] > 1.0:
+                break
+            x = math.tanh(x)
+        return x
+    """, namespace={"math": math})
+
+
+@examples(15, 100)
+@given(x=st.floats(-1.5, 1.5), a=st.floats(-1, 1), b=st.floats(-1, 2))
+def test_a_dict_that_is_not_differentiated_is_looped_over_in_both_modes(x, a, b):
+    cfg = {"a": a, "b": b}
+    expected = central_difference(lambda t: CONFIGURED(t, cfg), [x], [1.0])
+    for mode in ("reverse", "forward"):
+        assert differentiate(CONFIGURED, mode=mode)(x, cfg) == pytest.approx(
+            expected, rel=1e-6, abs=1e-7)
+    second = central_difference(lambda t: differentiate(CONFIGURED)(t, cfg), [x], [1.0])
+    assert hessian(CONFIGURED)(x, cfg) == pytest.approx(second, rel=1e-5, abs=1e-6)
+
+
+def test_a_method_that_gives_the_loop_its_items_runs_once():
+    """Once a call, as in the function: it was called again to see whether it was a
+    constant of the module, which ran its effects twice."""
+    class Source:
+        calls = 0
+
+        def pairs(self):
+            Source.calls += 1
+            return [(0.5, 1.0), (1.5, -0.5)]
+
+    f = make_function("""
+        def f(x, source):
+            for a, b in source.pairs():
+                x = x * a + b * math.sin(x)
+            return x
+        """, namespace={"math": math})
+    for mode in ("reverse", "forward"):
+        derivative = differentiate(f, mode=mode)
+        Source.calls = 0
+        got = derivative(0.3, Source())
+        assert Source.calls == 1
+        assert got == pytest.approx(central_difference(lambda t: f(t, Source()), [0.3], [1.0]),
+                                    rel=1e-6)
+
+
+LOOPED_BY_KEYS = make_function("""
+    def f(x, cfg):
+        for key in cfg:
+            x = x * cfg[key]
+        return x
+    """)
+
+BY_POSITIONS = make_function("""
+    def f(xs):
+        total = 0.0
+        for v in xs:
+            total = total + v * v
+        return total
+    """)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_dict_read_by_positions_is_refused_when_called(mode):
+    """The derivative reads by positions what the function reads by keys: a dict would
+    give a KeyError, or with integer keys the wrong values, in generated code."""
+    with pytest.raises(DifferentiationError, match="given a dict for `cfg`.*loop over `cfg.items"):
+        differentiate(LOOPED_BY_KEYS, mode=mode)(0.5, {"a": 2.0})
+    assert differentiate(BY_POSITIONS, mode=mode)([1.0, 2.0]) == pytest.approx([2.0, 4.0])
+    with pytest.raises(DifferentiationError, match="given a dict for `xs`, which it differ"):
+        differentiate(BY_POSITIONS, mode=mode)({0: 1.0, 1: 2.0})
+    with pytest.raises(DifferentiationError, match="given a set for `cfg`"):
+        differentiate(LOOPED_BY_KEYS, mode=mode)(0.5, {2.0})
+
+
+def test_a_dict_read_by_constant_integer_keys_keeps_its_type_in_forward_mode_only():
+    f = make_function("""
+        def f(xs):
+            return xs[0] * xs[1]
+        """)
+    assert differentiate(f, mode="forward")({0: 1.5, 1: 2.0}) == {0: 2.0, 1: 1.5}
+    with pytest.raises(DifferentiationError, match="made for a list or tuple"):
+        differentiate(f)({0: 1.5, 1: 2.0})  # the gradient would be a list
+    assert differentiate(f)([1.5, 2.0]) == [2.0, 1.5]
+
+
+@pytest.mark.parametrize("method", ["items", "values", "keys"])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_the_views_of_a_differentiated_dict_are_refused(method, mode):
+    f = make_function(f"""
+        def f(p):
+            s = 0.0
+            for item in p.{method}():
+                s = s + 1.0
+            return s * p["a"]
+        """)
+    with pytest.raises(NonDifferentiableError, match=rf"`p.{method}\(\)` of a differentiated "
+                                                      "dict .* constant keys"):
+        differentiate(f, mode=mode)
+
+
+def test_a_dict_read_by_a_constant_key_and_by_a_key_held_in_a_variable():
+    f = make_function("""
+        def f(p, x):
+            return p["a"] * x + sum(p[k] for k in ("b", "c"))
+        """)
+    with pytest.raises(DifferentiationError, match="by a key held in a variable too"):
+        differentiate(f)
+    point = {"a": 0.5, "b": 0.1, "c": 2.0}
+    assert differentiate(f, mode="forward")(point, 3.0) == {"a": 3.0, "b": 1.0, "c": 1.0}
