@@ -123,14 +123,64 @@ def test_what_is_refused_and_forward_mode():
     params = {"a": 0.5, "b": {"c": 1.5, "d": 2.0}, "label": "text"}
     assert differentiate(NESTED, mode="forward")(params, 0.7) == \
         differentiate(NESTED)(params, 0.7)  # forward mode: one sweep along each number
-    with pytest.raises(DifferentiationError, match="not yet by hessian"):  # numbers
-        hessian(NESTED)(params, 0.7)
     deep = make_function("""
         def f(p, x):
             return p["a"]["w"] * x + p["a"] * x
         """)
     with pytest.raises(DifferentiationError, match="read both"):
         differentiate(deep)
+
+
+@examples(10, 100)
+@given(a=st.floats(-1.5, 1.5), c=st.floats(-1.5, 1.5), d=st.floats(-1.5, 1.5),
+       x=st.floats(-1.5, 1.5))
+def test_hessian_of_containers_in_code_on_numbers_against_differences(a, c, d, x):
+    """Nested as `jax.hessian` nests them, in the argument's types: a dict of dicts, and a
+    namedtuple of namedtuples; zeros so nested where the gradient does not depend on it."""
+    params = {"a": a, "b": {"c": c, "d": d}, "label": "text"}
+    matrix = hessian(NESTED)(params, x)
+    paths = [("a",), ("b", "c"), ("b", "d")]
+
+    def at(tree, path):
+        for step in path:
+            tree = tree[step]
+        return tree
+
+    def moved(path, t):
+        changed = {"a": a, "b": {"c": c, "d": d}, "label": "text"}
+        at(changed, path[:-1])[path[-1]] += t
+        return changed
+
+    for first in paths:
+        row = at(matrix, first)
+        assert row["label"] is None and type(row) is dict
+        for second in paths:
+            expected = central_difference(
+                lambda t: at(differentiate(NESTED)(moved(second, t), x), first), [0.0], [1.0])
+            assert at(row, second) == pytest.approx(expected, rel=1e-5, abs=1e-6)
+    p = Params(a, c)
+    fields = hessian(NUMBERS)(p, x)
+    assert type(fields) is Params and all(type(row) is Params for row in fields)
+    for i in range(2):
+        for j in range(2):
+            expected = central_difference(
+                lambda t: differentiate(NUMBERS)(p._replace(**{p._fields[j]: p[j] + t}), x)[i],
+                [0.0], [1.0])
+            assert fields[i][j] == pytest.approx(expected, rel=1e-5, abs=1e-6)
+    linear = make_function("""
+        def f(p, x):
+            return p["a"] * x
+        """)
+    assert hessian(linear)({"a": a, "b": c}, x) == {"a": {"a": 0.0, "b": 0.0},
+                                                     "b": {"a": 0.0, "b": 0.0}}
+    for ignored in ("y * 0.0", "0.5"):  # a gradient of zeros; an output that ignores both
+        unpacked = make_function(f"""
+            def f(params):
+                x, y = params
+                x = math.sin(1.33)
+                return x + {ignored}
+            """, namespace={"math": math})
+        assert hessian(unpacked)([a, c]) == [[0.0, 0.0], [0.0, 0.0]]
 
 
 def test_found_in_review():

@@ -92,11 +92,11 @@ HELPERS = {"unbroadcast", "sum_adjoint", "getitem_adjoint", "matmul_adjoint_left
            "cumsum_adjoint", "diff_adjoint", "sorted_like", "unsorted_like", "astype",
            "norm_adjoint", "euclidean", "spread_einsum", "gather_einsum", "reciprocal_or_zero",
            "with_item", "item_tangent", "slogdet_log", "add_to_item",
-           "add_trees", "spread_root"}
+           "add_trees", "spread_root", "typed_like"}
 # The helpers are checked through the rules that use them (concatenate_part and
 # joined_part: test_packs; uniform_adjoint and materialize: test_shapes; astype:
 # test_keywords_array_methods_and_casts; with_item and item_tangent: test_item_writes;
-# slogdet_log: test_slogdet).
+# slogdet_log: test_slogdet; typed_like: test_containers, the Hessians in code on numbers).
 
 
 def _numpy_rules(table):

@@ -21,7 +21,7 @@ from ast_ad.ir.naming import Derived, Namer
 from ast_ad.ir.scope import ITSELF
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
-                              item_containers, names_taken, refuse_keys_of_arrays,
+                              item_containers, names_taken, reads_by_keys, refuse_keys_of_arrays,
                               returned_name, scalar_names, sequences, truncated,
                               zero_like)
 from ast_ad.rules.templates import expand
@@ -43,18 +43,21 @@ class _Forward:
         self.seeds = [seed_names(p) for p in self.wrt]
         # A list's tangent is a list the caller gives: one sweep gives one direction.
         found = applications(tree.body)
-        self.lists = lists = sequences(found, anno.get(tree, "arrays", False))
-        self.required = [seed_names(p) for p in self.wrt if p in lists]
+        arrays = anno.get(tree, "arrays", False)  # scalars matter, and NumPy exists, only then
+        self.lists = lists = sequences(found, arrays)
         several = len(self.wrt) > 1
         self.tangents = {p: _tangent_names(self.namer, seed_names, p, several) for p in self.wrt}
         self.active = {p: active_names(found, [p]) for p in self.wrt}
-        self.items = item_containers(tree, found, set().union(*self.active.values())) \
-            if anno.get(tree, "arrays", False) else set()
+        active = set().union(*self.active.values())
+        self.items = item_containers(tree, found, active) \
+            if arrays or reads_by_keys(found, active) else set()
+        # In code on numbers a container's tangent is one too, which the caller gives.
+        self.required = [seed_names(p) for p in self.wrt
+                         if p in lists or p in self.items and not arrays]
         self.trees = self.items | _trees_made(found)
         refuse_keys_of_arrays(found, self.items | lists, set().union(*self.active.values()),
                               self.origin, anno.get(tree, "arrays", False))
         self.assigned_once = nodes.assigned_once(tree)
-        arrays = anno.get(tree, "arrays", False)  # scalars matter, and NumPy exists, only then
         self.scalars = scalar_names(found) if arrays else set()
         self.nothing_broadcast = NothingBroadcast(self.scalars) if arrays else None
 
@@ -280,8 +283,10 @@ def whole_gradients(function, wrt, arrays, effect=None, aux=None):
     for k, (p, seed) in enumerate(zip(wrt, seeds)):
         if p in independent and seed not in read:  # (a loop may carry tangents it drops)
             arguments.kw_defaults[count + k] = nodes.constant(None)
-            zeros = gast.Call(func=nodes.load(helper), args=[
-                nodes.load(p), nodes.constant(p), nodes.constant(function.name)], keywords=[])
+            like = [] if isinstance(parts[k], gast.Constant) else [anno.copy_tree(parts[k])]
+            zeros = gast.Call(func=nodes.load(helper), args=[  # `like`: zeros shaped as out
+                nodes.load(p), nodes.constant(p), nodes.constant(function.name)] + like,
+                keywords=[])
             parts[k] = gast.IfExp(test=_is_none(seed), body=zeros, orelse=parts[k])
     if len(wrt) == 1:
         returned.value = parts[0]
@@ -316,12 +321,20 @@ def _sweeps(function, wrt, seeds, effect, aux, names, bindings, sweeping):
 
 def _trees_made(found):
     """The names a derivative differentiated again holds an adjoint's containers in:
-    made by `zeros_like_tree`, `add_to_item` and `add_trees`, and their copies."""
-    from ast_ad.runtime import containers
+    made by `zeros_like_tree`, `add_to_item`, `add_trees`, `typed_like`, `zero_gradient`
+    (a container's, where the output does not depend on it) and `[0.0] * n`, and their
+    copies and what `add_into` adds to them."""
+    from ast_ad.runtime import checks, containers
 
-    makers = (containers.zeros_like_tree, containers.add_to_item, containers.add_trees)
-    trees = {a.result for a in found if any(a.primal is maker for maker in makers)}
-    copies = [a for a in found if a.primal == "copy" and isinstance(a.args[0], gast.Name)]
+    makers = (containers.zeros_like_tree, containers.add_to_item, containers.add_trees,
+              containers.typed_like, checks.zero_gradient)
+    trees = {a.result for a in found if any(a.primal is maker for maker in makers) or (
+        a.primal is gast.Mult and isinstance(a.args[0], gast.Constant) and
+        isinstance(a.args[0].value, list))}  # a list's adjoint, `[0.0] * len(xs)`
+    adds = [a for a in found if getattr(a.primal, "__name__", None) == "add_into" and
+            getattr(a.primal, "__module__", None) == "ast_ad.runtime.arrays"]
+    copies = [a for a in found if a.primal == "copy" and isinstance(a.args[0], gast.Name)] + \
+        adds  # (added into in place: the first argument's containers)
     grown = True
     while grown:
         grown = {a.result for a in copies if a.args[0].id in trees} - trees

@@ -33,7 +33,7 @@ from ast_ad.ir import nodes, printer
 from ast_ad.ir.naming import Derived, Namer, is_temporary
 from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
                               bind_statics, derivative_function, describe, is_application,
-                              item_containers, names_taken, refuse_dict_methods,
+                              item_containers, names_taken, reads_by_keys, refuse_dict_methods,
                               refuse_keys_of_arrays, returned_name, scalar_names, sequences,
                               shape_classes, shaped_alike, truncated, zero_like)
 from ast_ad.errors import ARRAY_OUTPUT_ADVICE
@@ -63,11 +63,12 @@ class _Reverse:
         found = applications(tree.body)
         self.active = active_names(found, self.wrt, self.out)
         self.arrays = anno.get(tree, "arrays", False)
-        self.sequences = sequences(found, self.arrays) & self.active  # adjoints are lists
-        self.items = item_containers(tree, found, self.active) if self.arrays else set()
+        self.items = item_containers(tree, found, self.active) if self.arrays or (
+            seed_inside and reads_by_keys(found, self.active)) else set()
+        # adjoints are lists:
+        self.sequences = sequences(found, self.arrays) & self.active - self.items
         refuse_dict_methods(found, self.active, self.origin)
-        refuse_keys_of_arrays(found, self.items, self.active, self.origin, self.arrays,
-                              seeded=seed_inside)
+        refuse_keys_of_arrays(found, self.items, self.active, self.origin, self.arrays)
         self.made_in_loops, self.handed_over = lists_made_in_loops(tree.body)
         self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in found if a.primal == "list"}
@@ -151,7 +152,11 @@ class _Reverse:
         return call
 
     def gradient(self, parameter):
-        """The adjoint of `parameter` as returned: of its floating type, in array code."""
+        """The adjoint of `parameter` as returned: of its floating type, in array code, and
+        a container's in its types (`zeros_like_tree` makes lists of tuples)."""
+        if parameter in self.items and not self.arrays:
+            return _call_helper(containers.typed_like, self.node(parameter),
+                                nodes.load(parameter))
         if not self.arrays or parameter in self.sequences:
             return self.node(parameter)
         return _numpy_rule("cast_like", self.node(parameter), nodes.load(parameter))

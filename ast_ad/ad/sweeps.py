@@ -187,6 +187,23 @@ def _adds_into(primal):
         getattr(primal, "__module__", None) == "ast_ad.runtime.arrays"
 
 
+def reads_by_keys(found, active):
+    """Whether a differentiated name is read by a key (`p["w"]`) or a field (`p.w`), or is
+    the template of a container's adjoint (in a derivative differentiated again): in code
+    on numbers, the signs of a container that the sweeps take apart item by item (the
+    seeded sweeps of `hessian`; the others see leaves)."""
+    from ast_ad.runtime import containers
+
+    def container(a):
+        if a.primal == "getitem" and _constant_key(a.args[1]) or a.primal == "getattr" or \
+                a.primal is containers.zeros_like_tree:
+            return a.args[0]
+        return a.args[1] if a.primal is containers.typed_like else None
+
+    return any(isinstance(container(a), gast.Name) and container(a).id in active
+               for a in found)
+
+
 def item_containers(tree, found, active):
     """In array code, the differentiated names read only item by item (`layers[i]`,
     `layer[0]`, `layer["w"]`), measured (`len`), or copied or sliced to such a name:
@@ -198,7 +215,7 @@ def item_containers(tree, found, active):
     loads, allowed = {}, {}
     # A derivative differentiated again reads such a name by the helpers made for it too.
     shape_only = {containers.zeros_like_tree: 0, arrays.cast_like: 1, checks.require_arrays: 0,
-                  containers.field_position: 0}
+                  containers.field_position: 0, containers.typed_like: 1}
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
@@ -243,10 +260,9 @@ def _whole_again(application):
     return application.primal == "copy" or isinstance(application.args[1], gast.Slice)
 
 
-def refuse_keys_of_arrays(found, items, active, origin, arrays, seeded=False):
+def refuse_keys_of_arrays(found, items, active, origin, arrays):
     """Refuse `p["w"]` of a differentiated value the sweeps take for an array (or, in code
-    on numbers, a list): a container is read so only where it is read item by item. A
-    `seeded` sweep (of `hessian`) does not take apart a container of numbers yet."""
+    on numbers, a list): a container is read so only where it is read item by item."""
     for application in found:
         container = application.args[0] if application.args else None
         keyed = application.primal == "getitem" and _constant_key(application.args[1])
@@ -254,23 +270,13 @@ def refuse_keys_of_arrays(found, items, active, origin, arrays, seeded=False):
                 and container.id in active and container.id not in items:
             step = f"a key (`[{application.args[1].value!r}]`)" if keyed else \
                 f"a field (`.{application.args[1].value}`)"
-            key = f"`{container.id}` is read by {step}"
-            if arrays:
-                reason = "as a dict, and whole or by a slice too"
-            elif _read_by_variable_keys(found, container.id):
-                reason = "and by a key held in a variable too (`p[k]`, in a loop over keys)"
-            elif not seeded:
-                reason = "and whole too (looped over, or passed to a function)"
-            else:
-                raise origin.unsupported(application.stmt, (
-                    f"{key}, as a container of parameters, which in code on numbers (no "
-                    "NumPy) ast_ad differentiates in reverse and forward mode, by jvp, vjp "
-                    "and jacobian, but not yet by hessian; for it, pass each value as a "
-                    "parameter of its own"))
+            reason = "and by a key held in a variable too (`p[k]`, in a loop over keys)" \
+                if _read_by_variable_keys(found, container.id) else \
+                "and whole or by a slice too (looped over, or passed to a function)"
             raise origin.unsupported(application.stmt, (
-                f"{key}, {reason}; a container of parameters is read by constant keys, "
-                "fields and indices alone (write `p[\"a\"] + p[\"b\"]` for a loop over "
-                "its keys)"))
+                f"`{container.id}` is read by {step}, {reason}; a container of parameters is "
+                "read by constant keys, fields and indices alone (write `p[\"a\"] + "
+                "p[\"b\"]` for a loop over its keys)"))
 
 
 def refuse_dict_methods(found, active, origin):
@@ -581,7 +587,7 @@ def guard_arguments(function, wrt, arrays, reverse, iterated=()):
     lists = anno.get(function, "lists") or ()
     items = anno.get(function, "items") or ()
     read = set(nodes.read_names(function))
-    positional = set(lists) if reverse else set(lists) & set(iterated)
+    positional = (set(lists) if reverse else set(lists) & set(iterated)) - set(items)
     guarded = [p for p in wrt if p in positional or
                (p not in lists and (arrays or p not in read))]
     others = set(iterated) - set(wrt)

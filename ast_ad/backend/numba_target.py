@@ -184,7 +184,7 @@ def _zero_gradients_typed(function, names):
                     _called(zeros, bindings) is checks.zero_gradient:
                 return gast.Call(
                     func=_bound(function, names, checks.zero_gradient_unless_seeded),
-                    args=[*zeros.args, test.left, node.orelse], keywords=[])
+                    args=[*zeros.args[:3], test.left, node.orelse], keywords=[])
             return node
 
     Chosen().visit(function)

@@ -317,7 +317,7 @@ nondifferentiable(math.floor, math.ceil, math.trunc, round, int, bool, len, math
 # The checks generated code makes: their values do not depend on their arguments' values.
 nondifferentiable(checks.require_number, checks.require_array, checks.require_scalar,
                   checks.require_not_a_view, checks.require_not_an_array,
-                  checks.zero_gradient)
+                  checks.require_sequence, checks.zero_gradient)
 nondifferentiable(stop_gradient)  # read as a constant, by definition
 nondifferentiable(format, str, repr, ascii)  # text, as an f-string makes it
 nondifferentiable(containers.field_position)  # where a namedtuple's field is

@@ -15,7 +15,7 @@ import gast
 import numpy as np
 
 from ast_ad.rules import adjoint, d, linear, nondifferentiable, tangent
-from ast_ad.runtime.containers import add_to_item, add_trees, zeros_like_tree
+from ast_ad.runtime.containers import add_to_item, add_trees, typed_like, zeros_like_tree
 from ast_ad.runtime.arrays import (add_into, astype, at_high, at_low, broadcast_like,
                                    cast_like, concatenate_part, concatenate_part_adjoint,
                                    cumsum_adjoint, diff_adjoint, einsum_adjoint_spec,
@@ -966,6 +966,11 @@ def add_trees_(r, a, b):
 @tangent(add_trees)
 def add_trees_(r, a, b):
     d[r] = add_trees(d[a], d[b])
+
+
+@tangent(typed_like)
+def typed_like_(y, t, template):
+    d[y] = typed_like(d[t], template)
 
 
 @adjoint(np.expand_dims)

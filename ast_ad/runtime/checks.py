@@ -87,9 +87,20 @@ def require_sequence(value, name, function, differentiated=True):
         f"loop over `{name}.items()`, `{name}.keys()` or `{name}.values()`")
 
 
-def zero_gradient(value, name, function):
+def zero_gradient(value, name, function, like=0.0):
     """The gradient of the argument `value` of parameter `name`, on which the output does not
-    depend: 0.0 for a number, zeros for an array, as `jax.grad` gives."""
+    depend: 0.0 for a number, zeros for an array, and a container of them in its own
+    type, as `jax.grad` gives; for each leaf of `like` (a zero tangent of an output that
+    is a container: a gradient, differentiated again), nested as `jax.jacobian` nests."""
+    if isinstance(like, (list, tuple, dict)):
+        from ast_ad.runtime.containers import rebuilt
+
+        return rebuilt(like, lambda path: zero_gradient(value, name, function))
+    if isinstance(value, (list, tuple, dict)):
+        from ast_ad.runtime.containers import typed_like, zeros_like_tree
+
+        require_arrays(value, name, function)
+        return typed_like(zeros_like_tree(value), value)
     require_array(value, name, function)
     if hasattr(value, "shape") and value.shape != ():
         import numpy

@@ -167,9 +167,12 @@ def rebuilt(template, of_leaf, path=()):
 def typed_like(tree, template):
     """`tree`, a direction made in lists and dicts by `zeros_like_tree`, in the containers
     of `template` (a tuple, a namedtuple, whose fields the function may read by name);
-    its arrays are the same, which a sweep sets in place."""
+    its arrays are the same, which a sweep sets in place. A number for `tree` is a zero
+    tangent: zeros in `template`'s containers."""
     if not isinstance(template, (list, tuple, dict)):
         return tree
+    if not isinstance(tree, (list, tuple, dict)):  # a zero tangent, as a number
+        tree = zeros_like_tree(template)
     return rebuilt(template, lambda path: at(tree, path))
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ast_ad import differentiate, DifferentiationError
+from ast_ad import DifferentiationError, differentiate, hessian
 from tests.fuzz.reference import BadPoint, autograd_twin, call, reference_at
 
 SEVERITY = {"skipped": -1, "right": 0, "refused": 1, "wrong": 2, "crashed": 3}
@@ -221,6 +221,9 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
         for mode in ("reverse", "forward"):
             make(f"{mode}, {PARAMS}", lambda mode=mode: _from_a_container(
                 differentiate(f_params, mode=mode), program.differentiated, f_params))
+        if program.second_wrt in program.differentiated and "w" not in program.differentiated:
+            make(f"hessian, {PARAMS}, as forward over reverse", lambda: _hessian_entry(
+                hessian(f_params), program.differentiated, f_params, program.second_wrt))
     gradient = made.get("reverse wrt x")
     if gradient is not None:
         make("forward over reverse",
@@ -232,18 +235,43 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
 PARAMS = "parameters in a container"
 
 
+def _packing(f_params, names):
+    """How `f_params` takes its parameters: a function of their values giving the
+    container, and whether it is a dict."""
+    text = inspect.getsource(f_params)
+    fields = f_params.__globals__.get("FParams") if "params." in text else None
+    keyed = 'params["' in text
+    return (lambda values: dict(zip(names, values)) if keyed else
+            fields(*values) if fields else list(values)), keyed
+
+
+def _hessian_entry(matrix_of, names, f_params, second):
+    """The entry (x, `second`) of the Hessian `matrix_of` gives of `f_params`, taking the
+    parameters one by one as the other checks' derivatives do; the Hessian's containers
+    must be the argument's, nested."""
+    pack, keyed = _packing(f_params, names)
+
+    def entry(*args):
+        container = pack(list(args[:len(names)]))
+        matrix = matrix_of(container, *args[len(names):])
+        if type(matrix) is not type(container) or any(
+                type(row) is not type(container) for row in
+                (matrix.values() if keyed else matrix)):
+            raise TypeError(f"the Hessian at {container!r} is {matrix!r}")
+        at = (lambda tree, name: tree[name]) if keyed else \
+            (lambda tree, name: tree[names.index(name)])
+        return at(at(matrix, "x"), second)
+    return entry
+
+
 def _from_a_container(derivative, names, f_params):
     """`derivative`, of a function of its parameters in a dict, a list it unpacks or a
     namedtuple, taking them one by one and giving their gradients as a tuple, as the
     other checks' derivatives do."""
-    text = inspect.getsource(f_params)
-    fields = f_params.__globals__.get("FParams") if "params." in text else None
-    keyed = 'params["' in text
+    pack, keyed = _packing(f_params, names)
 
     def unpacked(*args):
-        values = list(args[:len(names)])
-        container = dict(zip(names, values)) if keyed else \
-            fields(*values) if fields else values
+        container = pack(list(args[:len(names)]))
         gradient = derivative(container, *args[len(names):])
         if type(gradient) is not type(container) or len(gradient) != len(names) or \
                 keyed and list(gradient) != names:
