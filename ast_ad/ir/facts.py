@@ -1,7 +1,7 @@
 """What the optimizer asks of each simple statement, found once for the statement.
 
 Every pass of the optimizer asks every statement, on every round, which names it reads
-and has, whether it changes a value in place, and its content. The answers are kept
+and has, whether it changes a value in place, and what it folds to. The answers are kept
 on the statement. They cannot go stale: the optimizer never changes a simple statement
 (one without a block) in place. A pass that rewrites one puts a new node in its place
 (`changed` and `substituted` make them, sharing the parts that stay), and the new node's
@@ -14,7 +14,6 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 
 _KEY = "_ast_ad_facts"  # not an annotation: `copy_tree` leaves it behind
-_MISSING = object()
 SIMPLE = nodes.SIMPLE_STATEMENTS
 
 
@@ -22,9 +21,9 @@ class _Facts:
     """The names a simple statement reads (a name once a read) and has (once a node),
     whether its value calls a method of a local value and whether it changes a value in
     place (as `nodes.calls_a_method` and `nodes.changes_a_value` say), found in one walk;
-    its content and the `answers` to other questions when first asked."""
+    and the `answers` to other questions when first asked."""
 
-    __slots__ = ("reads", "names", "method_in_value", "changes", "content", "answers")
+    __slots__ = ("reads", "names", "method_in_value", "changes", "answers")
 
     def __init__(self, stmt):
         self.reads, self.names, method = [], [], False
@@ -50,7 +49,7 @@ class _Facts:
         self.changes = not nodes.is_comment(stmt) and (
             isinstance(stmt, (gast.Expr, gast.Delete)) or self.method_in_value or
             (isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name)))
-        self.content, self.answers = None, {}
+        self.answers = {}
 
 
 def of(stmt):
@@ -135,84 +134,6 @@ def substituted(node, values):
     return changed(node, **new_fields) if new_fields else node
 
 
-# ---------------------------------------------------------------- snapshots
-
-
-def snapshot(node, statements):
-    """The content of `node` as nested tuples in which each simple statement stands as
-    itself (it does not change): `same` compares two snapshots as `gast.dump` would the
-    trees, and a statement only by identity when it is there in both. `statements` maps
-    the id of each statement to the statement and what stands for it (for a compound
-    statement, its header)."""
-    if type(node) in SIMPLE:
-        statements[id(node)] = (node, node)
-        return node
-    parts, header = _parts(node, lambda item: snapshot(item, statements))
-    if isinstance(node, gast.stmt):
-        compound = isinstance(node, (gast.If, gast.For, gast.While)) and header is not None
-        statements[id(node)] = (node, header if compound else parts)
-    return parts
-
-
-def same(a, b):
-    """Whether two snapshots are of trees `gast.dump` prints alike."""
-    if a is b:
-        return True
-    if type(a) is tuple and type(b) is tuple:
-        return len(a) == len(b) and all(map(same, a, b))
-    if type(a) in SIMPLE and type(b) in SIMPLE:
-        return _content(a) == _content(b)
-    return a == b
-
-
-def _content(stmt):
-    """A simple statement as nested tuples, equal exactly when `gast.dump` is; made once."""
-    facts = of(stmt)
-    if facts.content is None:
-        facts.content = _contents(stmt)
-    return facts.content
-
-
-def _contents(node):
-    return _parts(node, _contents)[0]
-
-
-def _parts(node, each):
-    """`node` as a tuple of its class and the fields `gast.dump` shows, each node in them
-    as `each` gives it; and the part of it before its first block (None if none)."""
-    kind = type(node)
-    fields = _DUMPED.get(kind)
-    if fields is None:
-        fields = _dumped_fields(kind)
-    parts, header = [kind], None
-    for field, none_by_default in fields:
-        value = getattr(node, field, _MISSING)
-        if value is _MISSING or (value is None and none_by_default):
-            continue
-        if type(value) is list:
-            if not value:
-                continue
-            if field in ("body", "orelse") and header is None:
-                header = tuple(parts)
-            found = tuple([each(item) if isinstance(item, gast.AST) else repr(item)
-                           for item in value])
-        else:
-            found = each(value) if isinstance(value, gast.AST) else repr(value)
-        parts.append(field)
-        parts.append(found)
-    return tuple(parts), header
-
-
-_DUMPED = {}
-
-
-def _dumped_fields(kind):
-    """The fields `gast.dump` shows of nodes of class `kind`, and whether it leaves each
-    out when it is None."""
-    _DUMPED[kind] = tuple((f, getattr(kind, f, 42) is None) for f in kind._fields)
-    return _DUMPED[kind]
-
-
 def verify(tree):
     """Check that the facts kept on each simple statement of `tree` are its facts."""
     for _, _, block in nodes.statement_blocks(tree):
@@ -221,7 +142,6 @@ def verify(tree):
             if known is None:
                 continue
             found = _Facts(stmt)
-            found.content = known.content and _contents(stmt)
             found.answers = {question: question(stmt) for question in known.answers}
             assert all(getattr(known, s) == getattr(found, s) for s in _Facts.__slots__), \
                 f"a statement was changed in place after its facts were found: {gast.dump(stmt)}"

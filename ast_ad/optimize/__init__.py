@@ -27,8 +27,8 @@ Values are unchanged: nothing is folded that could differ in the last bit, and `
 is kept (x may be inf or nan).
 
 A rewrite never changes a simple statement in place: it puts a new one in its place, so
-that what `facts` keeps on each statement (the names it reads, its content) holds, and
-the fixed point compares statements that stay by identity.
+that what `facts` keeps on each statement (the names it reads, what it folds to) holds;
+and each tells whether it changed anything, which is how the rewrites know they are done.
 """
 
 import gast
@@ -67,32 +67,32 @@ def optimize(function):
 
 
 def _clean(function, temporaries, inlined):
-    """Every pass below, again and again until none changes anything.
-
-    Each round also notes which statements the round before left as they were: folding
-    them again would change nothing.
-    """
-    previous, before, now = None, {}, {}
-    current = facts.snapshot(function, now)
-    while not facts.same(previous, current):
-        previous, settled = current, _settled(before, now)
-        fold(function.body, settled)
-        propagate_copies(function, temporaries)
-        each_block(function, fuse_accumulations)
+    """Every pass below in turn, again and again, until each has run once since the last
+    that changed anything: each pass runs to its own fixed point, so that one changing
+    nothing would change nothing when run again before another changes something."""
+    def local_copies():
         counts = name_counts(function)  # each rewrite keeps them true for the next
-        each_block(function, lambda block: coalesce_copies(block, counts))
-        each_block(function, lambda block: propagate_local_copy(block, counts))
+        return each_block(function, lambda block: coalesce_copies(block, counts)) | \
+            each_block(function, lambda block: propagate_local_copy(block, counts))
+
+    def dead_code():
         pops = {"dead": set(), "live": set()}
-        function.body, _ = without_dead_code(function.body, set(), pops, {})
-        drop_stacks(function, pops["dead"] - pops["live"])
+        body, _ = without_dead_code(function.body, set(), pops, {})
+        changed = len(body) != len(function.body) or \
+            any(a is not b for a, b in zip(body, function.body))
+        function.body = body
+        return drop_stacks(function, pops["dead"] - pops["live"]) or changed
+
+    def inlining():
         local = defined_before_read(function, temporaries)  # after the dead code is gone
         memo = {}
-        each_block(function, lambda block: inline_temporary(block, local, inlined, memo))
-        before, now = now, {}
-        current = facts.snapshot(function, now)
+        return each_block(function, lambda block: inline_temporary(block, local, inlined, memo))
 
-
-def _settled(before, now):
-    """The ids of the statements that were, as they are `now`, in the tree `before`."""
-    return {key for key, (stmt, found) in now.items()
-            if key in before and before[key][0] is stmt and facts.same(before[key][1], found)}
+    passes = [lambda: fold(function.body), lambda: propagate_copies(function, temporaries),
+              lambda: each_block(function, fuse_accumulations), local_copies, dead_code,
+              inlining]
+    idle, turn = 0, 0
+    while idle < len(passes):
+        changed = passes[turn % len(passes)]()
+        idle = 0 if changed else idle + 1
+        turn += 1

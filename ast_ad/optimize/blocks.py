@@ -16,12 +16,16 @@ COMPOUND = (gast.If, gast.For, gast.While)
 
 
 def each_block(function, rewrite):
+    """`rewrite` each block until it gives the block back as it was; whether any changed."""
+    changed = False
     for node, field, block in nodes.statement_blocks(function):
         new = rewrite(block)
         while new is not block:  # each rewrite sees the tree as the last one left it
+            changed = True
             setattr(node, field, new)
             block, new = new, rewrite(new)
         setattr(node, field, new or ([gast.Pass()] if field == "body" else []))
+    return changed
 
 
 def all_statements(function):

@@ -42,6 +42,7 @@ def propagate_copies(function, temporaries):
     The copies go together, in one substitution, but for those that a later pass of the
     round could take another way (see `_alone_in_taking` and `_joining`): they wait, and
     the first copy in walk order goes whatever it is, so that each round takes one.
+    Returns whether any went.
     """
     statements = all_statements(function)
     places = {id(stmt): (block, k) for _, _, block in nodes.statement_blocks(function)
@@ -54,7 +55,7 @@ def propagate_copies(function, temporaries):
     while True:
         values, gone = _copies_that_go(assigns, definitions, held)
         if not gone:
-            return
+            return False
         first = next(iter(gone))
         after = _counts_after(counts, values, gone)
         risky = {key for key, copy in list(gone.items())[1:] if not _alone_in_taking(
@@ -66,6 +67,7 @@ def propagate_copies(function, temporaries):
     _substitute(function, {name: _resolved(value, values) for name, value in values.items()},
                 readers, places, gone)
     _remove(function, gone)
+    return True
 
 
 def _substitute(function, values, readers, places, gone):

@@ -49,19 +49,25 @@ def _with_negated_number(node):
     return inner and gast.BinOp(left=inner, op=node.op, right=node.right)
 
 
-def fold(block, settled):
-    """Fold the statements of `block` and of the blocks in it, but those the last round
-    left as they were: folding them again would change nothing."""
+def fold(block):
+    """Fold the statements of `block` and of the blocks in it; whether any changed. A
+    simple statement is folded once: what it folds to is kept with its facts."""
+    changed = False
     for k, stmt in enumerate(block):
         if not isinstance(stmt, COMPOUND):
-            if id(stmt) not in settled:
-                block[k] = folded(stmt)
+            new = facts.answer(stmt, folded)
+            if new is not stmt:
+                block[k], changed = new, True
             continue
         for field, value in gast.iter_fields(stmt):
             if field in ("body", "orelse"):
-                fold(value, settled)
-            elif id(stmt) not in settled and isinstance(value, gast.AST):
-                setattr(stmt, field, folded(value))
+                changed |= fold(value)
+            elif isinstance(value, gast.AST):
+                new = folded(value)
+                if new is not value:
+                    setattr(stmt, field, new)
+                    changed = True
+    return changed
 
 
 def folded(node):

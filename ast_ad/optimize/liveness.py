@@ -104,7 +104,7 @@ def _warm_start(entries, loop, live):
 
 
 def drop_stacks(function, stacks):
-    """Remove every push, pop and creation of `stacks`."""
+    """Remove every push, pop and creation of `stacks`; whether any went."""
 
     def uses_stack(stmt):
         value = getattr(stmt, "value", None)
@@ -114,6 +114,6 @@ def drop_stacks(function, stacks):
             return getattr(value.func.value, "id", None) in stacks
         return nodes.assigned_name(stmt) in stacks
 
-    if stacks:
-        each_block(function, lambda block: [s for s in block if not uses_stack(s)]
-                   if any(map(uses_stack, block)) else block)
+    return bool(stacks) and each_block(
+        function, lambda block: [s for s in block if not uses_stack(s)]
+        if any(map(uses_stack, block)) else block)
