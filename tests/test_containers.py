@@ -183,6 +183,18 @@ def test_hessian_of_containers_in_code_on_numbers_against_differences(a, c, d, x
         assert hessian(unpacked)([a, c]) == [[0.0, 0.0], [0.0, 0.0]]
 
 
+def test_hessian_of_a_list_parameter_the_output_ignores_in_array_code():
+    """Its Hessian, by the sweeps with the seed inside, is zeros in its containers: the
+    sweeps once gave `np.zeros_like(params)`, and then refused the list they were given."""
+    f = make_function("""
+        def f(params, w):
+            x, y = params
+            x = 2.0
+            return np.sum(w * w) * x
+        """, namespace={"np": np})
+    assert hessian(f)([0.3, -0.4], np.array([1.0, 2.0])) == [[0.0, 0.0], [0.0, 0.0]]
+
+
 def test_found_in_review():
     """Each gave a wrong gradient without an error, or crashed."""
     import types

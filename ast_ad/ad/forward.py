@@ -55,8 +55,7 @@ class _Forward:
         self.required = [seed_names(p) for p in self.wrt
                          if p in lists or p in self.items and not arrays]
         self.trees = self.items | _trees_made(found)
-        refuse_keys_of_arrays(found, self.items | lists, set().union(*self.active.values()),
-                              self.origin, anno.get(tree, "arrays", False))
+        refuse_keys_of_arrays(found, self.items | lists, active, self.origin)
         self.assigned_once = nodes.assigned_once(tree)
         self.scalars = scalar_names(found) if arrays else set()
         self.nothing_broadcast = NothingBroadcast(self.scalars) if arrays else None
@@ -67,7 +66,7 @@ class _Forward:
         body = self.shaped_seeds() + zeros + self.block(self.tree.body[:-1])
         out = returned_name(self.tree.body)
         returns = [nodes.load(self.tangents[p](out)) if out in self.active[p]
-                   else self.zero(out) for p in self.wrt]
+                   else self.returned_zero(out) for p in self.wrt]
         name = self.namer.claim(f"jvp_{self.tree.name}")
         function = derivative_function(self.tree, name, self.seeds, body, returns,
                                        describe(self.tree, self.wrt, "Tangent"),
@@ -188,6 +187,17 @@ class _Forward:
             block.append(anno.copy_location(
                 nodes.assign(tangent(application.result), self.zero(application.result)), stmt))
         return block
+
+    def returned_zero(self, out):
+        """The tangent of an output the parameter does not reach: a container's (a gradient
+        differentiated again) in its own types, which `zeros_like_tree` makes lists."""
+        zero = self.zero(out)
+        if out not in self.trees:
+            return zero
+        from ast_ad.runtime.containers import typed_like
+
+        return gast.Call(func=nodes.bound("typed_like", typed_like),
+                         args=[zero, nodes.load(out)], keywords=[])
 
     def zero(self, name):
         if name in self.lists:

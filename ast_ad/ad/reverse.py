@@ -54,6 +54,7 @@ def reverse(tree, wrt, seed_inside=False):
 class _Reverse:
     def __init__(self, tree, wrt, seed_inside=False):
         self.single = isinstance(wrt, str)
+        self.seeded = seed_inside
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
         self.namer = Namer(names_taken(tree))
@@ -68,7 +69,7 @@ class _Reverse:
         # adjoints are lists:
         self.sequences = sequences(found, self.arrays) & self.active - self.items
         refuse_dict_methods(found, self.active, self.origin)
-        refuse_keys_of_arrays(found, self.items, self.active, self.origin, self.arrays)
+        refuse_keys_of_arrays(found, self.items, self.active, self.origin)
         self.made_in_loops, self.handed_over = lists_made_in_loops(tree.body)
         self.user_names = anno.get(tree, "user_names") or set()
         self.own_lists = {a.result for a in found if a.primal == "list"}
@@ -119,6 +120,8 @@ class _Reverse:
                                        self.single)
         anno.set(function, "lists", {p for p in self.wrt if p in self.sequences})
         anno.set(function, "items", {p for p in self.wrt if p in self.items})
+        if self.seeded:  # (`hessian`: an argument the output ignores may be a container)
+            anno.set(function, "independent", {p for p in self.wrt if p not in has_adjoint})
         if self.arrays:
             from ast_ad.ad.shapes import leave_out_shape_only_values  # NumPy is there, then
 
@@ -143,8 +146,9 @@ class _Reverse:
 
     def zero_gradient(self, parameter):
         """The gradient of a parameter the output does not depend on: zeros of its shape,
-        which in code on numbers only the argument knows (an array, unread by the code)."""
-        if self.arrays or parameter in self.sequences:
+        which in code on numbers only the argument knows (an array, unread by the code), and
+        with the seed inside (`hessian`) a container may be given too."""
+        if self.arrays and not self.seeded or parameter in self.sequences:
             return self.zero_like(parameter)
         call = gast.Call(func=nodes.bound("zero_gradient", zero_gradient),
                          args=[nodes.load(parameter), nodes.constant(parameter),

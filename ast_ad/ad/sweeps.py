@@ -215,7 +215,8 @@ def item_containers(tree, found, active):
     loads, allowed = {}, {}
     # A derivative differentiated again reads such a name by the helpers made for it too.
     shape_only = {containers.zeros_like_tree: 0, arrays.cast_like: 1, checks.require_arrays: 0,
-                  containers.field_position: 0, containers.typed_like: 1}
+                  containers.field_position: 0, containers.typed_like: 1,
+                  checks.zero_gradient: 0}
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
@@ -260,7 +261,7 @@ def _whole_again(application):
     return application.primal == "copy" or isinstance(application.args[1], gast.Slice)
 
 
-def refuse_keys_of_arrays(found, items, active, origin, arrays):
+def refuse_keys_of_arrays(found, items, active, origin):
     """Refuse `p["w"]` of a differentiated value the sweeps take for an array (or, in code
     on numbers, a list): a container is read so only where it is read item by item."""
     for application in found:
@@ -578,9 +579,10 @@ def guard_arguments(function, wrt, arrays, reverse, iterated=()):
     the transform planned for: a number, or an array in array code; and that no argument
     is a dict where the derivative reads one by positions: a list parameter in reverse
     mode (its gradient is a list), and those `iterated` (loops over them read them by
-    positions, where a dict would give its keys). In array code every one is checked (a call costs little beside NumPy's
-    work); in code on numbers, only those the derivative never reads, for which a wrong
-    argument would otherwise give a number where the function has none."""
+    positions, where a dict would give its keys). In array code every one is checked (a
+    call costs little beside NumPy's work); in code on numbers, only those the derivative
+    never reads, for which a wrong argument would otherwise give a number where the
+    function has none."""
     from ast_ad.runtime.checks import (require_array, require_arrays, require_number,
                                        require_sequence)
 
@@ -604,7 +606,8 @@ def guard_arguments(function, wrt, arrays, reverse, iterated=()):
             helper, flags = require_sequence, [nodes.constant(False)]
         else:
             helper = require_sequence if p in positional else require_arrays if p in items \
-                else require_array if arrays or p in independent else require_number
+                or arrays and p in independent else require_array if arrays or \
+                p in independent else require_number
             flags = []
         check = helper_name(bindings, names, helper)
         checks.append(anno.copy_location(gast.Expr(value=gast.Call(

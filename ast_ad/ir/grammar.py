@@ -35,7 +35,8 @@ Annotations (`ast_ad.ir.annotations`), and the pass that sets each:
                          where free names resolve), user_names (parse), code (parse: the
                          code object whose source it is), parameters_of (parse: the
                          function whose signature it has), arrays (lower: the code uses
-                         NumPy), bindings (the sweeps: objects the generated code reaches
+                         NumPy), iterated (lower: the parameters loops read by positions),
+                         bindings (the sweeps: objects the generated code reaches
                          by name), lists (the sweeps: differentiated list parameters),
                          items (the sweeps: differentiated parameters read item by item,
                          which may be lists, tuples or dicts of arrays)
@@ -46,7 +47,8 @@ Annotations (`ast_ad.ir.annotations`), and the pass that sets each:
                          why a user function was not inlined), lowered (lower: a call
                          already in three-address form)
     on statements        carried (lower: the copy that ends an iteration), declaration
-                         (lower), comment and quotes (the sweeps: printed as comments),
+                         (lower), comment and quotes (the sweeps: printed as comments; a
+                         `Quote` prints the statement when first asked),
                          stack (reverse: a push or pop of a loop's stack), reversal
                          (reverse: a loop of the adjoint sweep), cached (lower: the name
                          of the `functools.cache`d helper it was inlined from)

@@ -223,7 +223,8 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
                 differentiate(f_params, mode=mode), program.differentiated, f_params))
         if program.second_wrt in program.differentiated and "w" not in program.differentiated:
             make(f"hessian, {PARAMS}, as forward over reverse", lambda: _hessian_entry(
-                hessian(f_params), program.differentiated, f_params, program.second_wrt))
+                hessian(f_params), program.differentiated, f_params, program.second_wrt),
+                generated=True)
     gradient = made.get("reverse wrt x")
     if gradient is not None:
         make("forward over reverse",
@@ -248,13 +249,14 @@ def _packing(f_params, names):
 def _hessian_entry(matrix_of, names, f_params, second):
     """The entry (x, `second`) of the Hessian `matrix_of` gives of `f_params`, taking the
     parameters one by one as the other checks' derivatives do; the Hessian's containers
-    must be the argument's, nested."""
+    must be the argument's, nested (a list's rows may be arrays, in code that uses
+    NumPy)."""
     pack, keyed = _packing(f_params, names)
 
     def entry(*args):
         container = pack(list(args[:len(names)]))
         matrix = matrix_of(container, *args[len(names):])
-        if type(matrix) is not type(container) or any(
+        if type(matrix) is not type(container) or not isinstance(container, list) and any(
                 type(row) is not type(container) for row in
                 (matrix.values() if keyed else matrix)):
             raise TypeError(f"the Hessian at {container!r} is {matrix!r}")
