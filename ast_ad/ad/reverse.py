@@ -54,7 +54,6 @@ def reverse(tree, wrt, seed_inside=False):
 class _Reverse:
     def __init__(self, tree, wrt, seed_inside=False):
         self.single = isinstance(wrt, str)
-        self.seeded = seed_inside
         self.tree, self.wrt = tree, [wrt] if self.single else list(wrt)
         self.origin = anno.get(tree, "origin")
         self.namer = Namer(names_taken(tree))
@@ -64,8 +63,8 @@ class _Reverse:
         found = applications(tree.body)
         self.active = active_names(found, self.wrt, self.out)
         self.arrays = anno.get(tree, "arrays", False)
-        self.items = item_containers(tree, found, self.active) if self.arrays or (
-            seed_inside and reads_by_keys(found, self.active)) else set()
+        self.items = item_containers(tree, found, self.active) \
+            if self.arrays or reads_by_keys(found, self.active) else set()
         # adjoints are lists:
         self.sequences = sequences(found, self.arrays) & self.active - self.items
         refuse_dict_methods(found, self.active, self.origin)
@@ -77,11 +76,11 @@ class _Reverse:
         for loop in (node for stmt in tree.body for node in nodes.walk(stmt)
                      if isinstance(node, _LOOPS)):
             self.refuse_values_left_by_earlier_iterations(loop)
-        # A list's adjoint cannot be scaled by `out_bar * x_bar`: seed the sweep itself. So
-        # in array code, where the seed's first use fills an array anyway, and scaling the
-        # gradients at the end would cost a pass over each.
-        self.seed_inside = seed_inside or self.arrays or any(p in self.sequences
-                                                             for p in self.wrt)
+        # A list's (or a container's) adjoint cannot be scaled by `out_bar * x_bar`: seed
+        # the sweep itself. So in array code, where the seed's first use fills an array
+        # anyway, and scaling the gradients at the end would cost a pass over each.
+        self.seed_inside = seed_inside or self.arrays or any(
+            p in self.sequences or p in self.items for p in self.wrt)
         self.scalars = scalar_names(found) if self.arrays else set()
         self.nothing_broadcast = NothingBroadcast(self.scalars) if self.arrays else None
         self.classes = shape_classes(tree.body, found, parameters(tree)) if self.arrays else {}
@@ -120,8 +119,8 @@ class _Reverse:
                                        self.single)
         anno.set(function, "lists", {p for p in self.wrt if p in self.sequences})
         anno.set(function, "items", {p for p in self.wrt if p in self.items})
-        if self.seeded:  # (`hessian`: an argument the output ignores may be a container)
-            anno.set(function, "independent", {p for p in self.wrt if p not in has_adjoint})
+        # An argument the output ignores may be any array, or a container of them.
+        anno.set(function, "independent", {p for p in self.wrt if p not in has_adjoint})
         if self.arrays:
             from ast_ad.ad.shapes import leave_out_shape_only_values  # NumPy is there, then
 
@@ -146,9 +145,9 @@ class _Reverse:
 
     def zero_gradient(self, parameter):
         """The gradient of a parameter the output does not depend on: zeros of its shape,
-        which in code on numbers only the argument knows (an array, unread by the code), and
-        with the seed inside (`hessian`) a container may be given too."""
-        if self.arrays and not self.seeded or parameter in self.sequences:
+        which only the argument knows (an array, or a container of them, unread by the
+        code)."""
+        if parameter in self.sequences:
             return self.zero_like(parameter)
         call = gast.Call(func=nodes.bound("zero_gradient", zero_gradient),
                          args=[nodes.load(parameter), nodes.constant(parameter),
