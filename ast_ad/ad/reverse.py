@@ -65,8 +65,7 @@ class _Reverse:
         self.arrays = anno.get(tree, "arrays", False)
         self.items = item_containers(tree, found, self.active) \
             if self.arrays or reads_by_keys(found, self.active) else set()
-        # adjoints are lists:
-        self.sequences = sequences(found, self.arrays) & self.active - self.items
+        self.sequences = sequences(found, self.arrays) & self.active - self.items  # lists
         refuse_dict_methods(found, self.active, self.origin)
         refuse_keys_of_arrays(found, self.items, self.active, self.origin)
         self.made_in_loops, self.handed_over = lists_made_in_loops(tree.body)

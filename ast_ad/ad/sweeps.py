@@ -190,8 +190,9 @@ def _adds_into(primal):
 def reads_by_keys(found, active):
     """Whether a differentiated name is read by a key (`p["w"]`) or a field (`p.w`), or is
     the template of a container's adjoint (in a derivative differentiated again): in code
-    on numbers, the signs of a container that the sweeps take apart item by item (the
-    seeded sweeps of `hessian`; the others see leaves)."""
+    on numbers, the signs of a container that the sweeps take apart item by item, where
+    the front end left it whole (passed to a helper, read by a key held in a variable,
+    or for the seeded sweeps of `hessian`)."""
     from ast_ad.runtime import containers
 
     def container(a):
