@@ -19,11 +19,11 @@ from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
 from ast_ad.ir.naming import Derived, Namer
 from ast_ad.ir.scope import ITSELF
-from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, applications,
-                              bind_statics, derivative_function, describe, is_application,
-                              item_containers, names_taken, reads_by_keys, refuse_keys_of_arrays,
-                              returned_name, scalar_names, sequences, truncated,
-                              zero_like)
+from ast_ad.ad.sweeps import (Application, NothingBroadcast, active_names, adds_into,
+                              applications, bind_statics, derivative_function, describe,
+                              is_application, item_containers, names_taken, reads_by_keys,
+                              refuse_keys_of_arrays, returned_name, scalar_names, sequences,
+                              truncated, zero_like)
 from ast_ad.rules.templates import expand
 
 
@@ -341,8 +341,7 @@ def _trees_made(found):
     trees = {a.result for a in found if any(a.primal is maker for maker in makers) or (
         a.primal is gast.Mult and isinstance(a.args[0], gast.Constant) and
         isinstance(a.args[0].value, list))}  # a list's adjoint, `[0.0] * len(xs)`
-    adds = [a for a in found if getattr(a.primal, "__name__", None) == "add_into" and
-            getattr(a.primal, "__module__", None) == "ast_ad.runtime.arrays"]
+    adds = [a for a in found if adds_into(a.primal)]
     copies = [a for a in found if a.primal == "copy" and isinstance(a.args[0], gast.Name)] + \
         adds  # (added into in place: the first argument's containers)
     grown = True

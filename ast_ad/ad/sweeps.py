@@ -151,7 +151,7 @@ def _adds_to_an_item(primal):
     """Whether `primal` is a helper a generated adjoint adds into a list's item by
     (`v1_bar[k] += v_bar`), whose rules take the list as it is (named, not imported:
     `add_into` lives with the array helpers, which code on numbers never imports)."""
-    return primal is containers.add_to_item or _adds_into(primal)
+    return primal is containers.add_to_item or adds_into(primal)
 
 
 def is_application(stmt):
@@ -174,14 +174,14 @@ def sequences(found, arrays=False):
                 application.primal == "pop" or  # only a list pops
                 application.primal in ("getitem", "getattr", "sum") and not arrays):
             names.add(application.args[0].id)
-        elif (application.primal == "copy" or _adds_into(application.primal)) and \
+        elif (application.primal == "copy" or adds_into(application.primal)) and \
                 isinstance(application.args[0], gast.Name):
             copies.setdefault(application.result, set()).add(application.args[0].id)
             copies.setdefault(application.args[0].id, set()).add(application.result)
     return _reached(names, copies, lambda name: [name])  # a copy of a list is that list
 
 
-def _adds_into(primal):
+def adds_into(primal):
     """Whether `primal` is `add_into`, told without importing NumPy."""
     return getattr(primal, "__name__", None) == "add_into" and \
         getattr(primal, "__module__", None) == "ast_ad.runtime.arrays"
@@ -193,8 +193,6 @@ def reads_by_keys(found, active):
     on numbers, the signs of a container that the sweeps take apart item by item, where
     the front end left it whole (passed to a helper, read by a key held in a variable,
     or for the seeded sweeps of `hessian`)."""
-    from ast_ad.runtime import containers
-
     def container(a):
         if a.primal == "getitem" and _constant_key(a.args[1]) or a.primal == "getattr" or \
                 a.primal is containers.zeros_like_tree:
@@ -601,15 +599,19 @@ def guard_arguments(function, wrt, arrays, reverse, iterated=()):
     independent = anno.get(function, "independent") or ()
     bindings = anno.get(function, "bindings")
     names = Namer(nodes.names_in(function) | set(bindings))
+    def check_of(p):
+        """The check of parameter `p`, and the arguments it takes after the usual three."""
+        if p in others:
+            return require_sequence, [nodes.constant(False)]  # (not differentiated)
+        if p in positional:
+            return require_sequence, []
+        if p in items or arrays and p in independent:
+            return require_arrays, []
+        return (require_array if arrays or p in independent else require_number), []
+
     checks = []
     for p in guarded + sorted(others):
-        if p in others:
-            helper, flags = require_sequence, [nodes.constant(False)]
-        else:
-            helper = require_sequence if p in positional else require_arrays if p in items \
-                or arrays and p in independent else require_array if arrays or \
-                p in independent else require_number
-            flags = []
+        helper, flags = check_of(p)
         check = helper_name(bindings, names, helper)
         checks.append(anno.copy_location(gast.Expr(value=gast.Call(
             func=nodes.load(check), args=[nodes.load(p), nodes.constant(p),
