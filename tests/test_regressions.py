@@ -397,3 +397,15 @@ def test_enumerate_of_reversed_counts_from_the_end(n):
                 s = s + k * j * x * x
             return s
         """, (1.3, n))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_repeated_list_of_constant_tuples(mode):
+    """`[(1.0, 2.0)] * 2`: the lowering took the tuples for constants and then read them as
+    numbers (an AttributeError of ours); the constants now have one reader."""
+    f = make_function("""
+        def f(x):
+            ys = [(1.0, -2.0)] * 2
+            return x * ys[1][1] + x * x * ys[0][0]
+        """)
+    assert differentiate(f, mode=mode)(0.5) == pytest.approx(-2.0 + 2 * 0.5)

@@ -136,7 +136,7 @@ def _check_node(node, origin):
             allowed_tuples.add(id(child.target))  # for a, b in ...
         if isinstance(child, gast.Return) and isinstance(child.value, gast.Tuple):
             allowed_tuples.add(id(child.value))
-        if isinstance(child, gast.Tuple) and all(_is_constant(e) for e in child.elts) \
+        if isinstance(child, gast.Tuple) and all(nodes.is_constant(e) for e in child.elts) \
                 and not isinstance(child.ctx, gast.Store):
             allowed_tuples.add(id(child))  # a shape or axes
         if isinstance(child, gast.Subscript) and isinstance(child.slice, gast.Tuple):
@@ -148,7 +148,7 @@ def _check_node(node, origin):
         if isinstance(child, gast.BinOp) and isinstance(child.op, gast.Mult):
             allowed_tuples.update(id(side) for side in (child.left, child.right)
                                   if isinstance(side, gast.List)  # [0.0] * n
-                                  and all(_is_constant(e) for e in side.elts))
+                                  and all(nodes.is_constant(e) for e in side.elts))
         if isinstance(child, gast.Call):  # np.stack([a, b]), np.zeros((n, 3))
             allowed_tuples.update(id(a) for a in child.args + [k.value for k in child.keywords]
                                   if isinstance(a, (gast.List, gast.Tuple)))
@@ -271,15 +271,6 @@ def is_enumerate_or_zip(stmt):
                 (iterable.func.id == "enumerate" and len(iterable.args) == 1
                  and len(target.elts) == 2)
                 or (iterable.func.id == "zip" and len(iterable.args) == len(target.elts) >= 2)))
-
-
-def _is_constant(node):
-    """A constant, negated or not, or a tuple of them, nested or not: `((1.0, 2.0), ...)`."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        node = node.operand
-    if isinstance(node, gast.Tuple) and not isinstance(node.ctx, gast.Store):
-        return all(_is_constant(e) for e in node.elts)
-    return isinstance(node, gast.Constant)
 
 
 def _is_unpacking(stmt):

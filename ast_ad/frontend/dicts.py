@@ -68,8 +68,8 @@ def _tables_as_constants(tree):
     for name, displays in assignments.items():
         if len(displays) != stored[name] or not all(_constant(d.value) for d in displays):
             continue
-        table = _constant_value(displays[0].value)
-        if any(_constant_value(d.value) != table for d in displays) or \
+        table = nodes.constant_value(displays[0].value)
+        if any(nodes.constant_value(d.value) != table for d in displays) or \
                 not all(type(key) in _KEYS for key in table):
             continue
         parents = parents or nodes.parents(tree)
@@ -117,25 +117,12 @@ def _read_by_keys_only(tree, name, display, keys, parents):
 
 def _constant(node):
     """A constant, a tuple of them or a dict display of them, nested or not."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-        return _constant(node.operand)
     if isinstance(node, gast.Tuple):
         return all(_constant(e) for e in node.elts)
     if isinstance(node, gast.Dict):
         return all(k is not None and _constant(k) for k in node.keys) and \
             all(_constant(v) for v in node.values)
-    return isinstance(node, gast.Constant) and not isinstance(node.value, (list, dict))
-
-
-def _constant_value(node):
-    if isinstance(node, gast.UnaryOp):
-        value = _constant_value(node.operand)
-        return -value if isinstance(node.op, gast.USub) else value
-    if isinstance(node, gast.Tuple):
-        return tuple(_constant_value(e) for e in node.elts)
-    if isinstance(node, gast.Dict):
-        return {_constant_value(k): _constant_value(v) for k, v in zip(node.keys, node.values)}
-    return node.value
+    return nodes.is_constant(node)
 
 
 def _only_read(tree, name, displays, parents):
@@ -297,7 +284,7 @@ def _list_uses(tree, name, display, length, parents):
             continue
         parent = parents.get(id(node))
         if isinstance(parent, gast.Subscript) and parent.value is node:
-            index = _constant_value(parent.slice) if _constant(parent.slice) else None
+            index = nodes.constant_value(parent.slice) if _constant(parent.slice) else None
             if type(index) is not int or not -length <= index < length:
                 return None
             kind = "read" if isinstance(parent.ctx, gast.Load) else "write"

@@ -54,9 +54,9 @@ class Expressions:
         if isinstance(expr, gast.BinOp):
             if isinstance(expr.op, gast.MatMult):  # only arrays have `@`
                 self.found["arrays"] = True
-            left, right = (nodes.constant([_constant_value(e) for e in side.elts])
+            left, right = (nodes.constant([nodes.constant_value(e) for e in side.elts])
                            if isinstance(side, gast.List) and isinstance(expr.op, gast.Mult)
-                           and all(_is_constant(e) for e in side.elts) else self.atom(side)
+                           and all(nodes.is_constant(e) for e in side.elts) else self.atom(side)
                            for side in (expr.left, expr.right))  # `[0.0] * n`, kept so
             return gast.BinOp(left=left, op=expr.op, right=right)
         if isinstance(expr, gast.UnaryOp):
@@ -81,7 +81,7 @@ class Expressions:
             return self.built_list(expr.elts)
         if isinstance(expr, gast.List):
             return gast.List(elts=[], ctx=gast.Load())
-        if isinstance(expr, gast.Tuple) and all(_is_constant(e) for e in expr.elts):
+        if isinstance(expr, gast.Tuple) and all(nodes.is_constant(e) for e in expr.elts):
             return nodes.constant(tuple(self.rhs(e).value for e in expr.elts))  # a shape
         if isinstance(expr, gast.Tuple):  # a sequence of values, as a list would be
             return self.built_list(expr.elts)
@@ -652,22 +652,6 @@ def _inlinable(function):
         return False  # a library's internals: it needs a rule, not its code inlined
     return function not in rules.ADJOINTS and function not in rules.TANGENTS and \
         not rules.is_nondifferentiable(function)
-
-
-def _constant_value(node):
-    """The number `node` writes, `-1.0` and `+1.0` included."""
-    if isinstance(node, gast.UnaryOp):
-        return -node.operand.value if isinstance(node.op, gast.USub) else node.operand.value
-    return node.value
-
-
-def _is_constant(node):
-    """A number or a negated number, `3`, `-1`, or a tuple of constants, nested or not."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-        return _is_number(node.operand)
-    if isinstance(node, gast.Tuple):
-        return all(_is_constant(e) for e in node.elts)
-    return isinstance(node, gast.Constant)
 
 
 def _is_number(node):

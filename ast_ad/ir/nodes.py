@@ -19,6 +19,29 @@ def constant(value):
     return gast.Constant(value=value, kind=None)
 
 
+def is_constant(node):
+    """A constant as the source writes one: a number, signed or not (`-1.0`), a string, or
+    a tuple of constants, nested or not (`((1.0, 2.0), (3.0, 4.0))`)."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return isinstance(node.operand, gast.Constant) and \
+            type(node.operand.value) in (int, float)
+    if isinstance(node, gast.Tuple):
+        return not isinstance(node.ctx, gast.Store) and all(map(is_constant, node.elts))
+    return isinstance(node, gast.Constant) and not isinstance(node.value, (list, dict))
+
+
+def constant_value(node):
+    """The value of a constant `is_constant` finds, or of a dict display of them."""
+    if isinstance(node, gast.UnaryOp):
+        value = constant_value(node.operand)
+        return -value if isinstance(node.op, gast.USub) else value
+    if isinstance(node, gast.Tuple):
+        return tuple(constant_value(e) for e in node.elts)
+    if isinstance(node, gast.Dict):
+        return {constant_value(k): constant_value(v) for k, v in zip(node.keys, node.values)}
+    return node.value
+
+
 def assign(target, value):
     return gast.Assign(targets=[store(target)], value=value, type_comment=None)
 
