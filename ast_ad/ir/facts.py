@@ -93,8 +93,15 @@ def answer(stmt, question):
     """`question(stmt)`, where `question` is a function of a simple statement alone."""
     answers = of(stmt).answers
     if question not in answers:
-        answers[question] = question(stmt)
-    return answers[question]
+        found = question(stmt)
+        # The statement itself is kept as a mark: a reference would make a cycle, which
+        # only the collector frees, once for every statement.
+        answers[question] = _ITSELF if found is stmt else found
+    found = answers[question]
+    return stmt if found is _ITSELF else found
+
+
+_ITSELF = object()
 
 
 # ---------------------------------------------------------------- new nodes
@@ -142,6 +149,8 @@ def verify(tree):
             if known is None:
                 continue
             found = _Facts(stmt)
-            found.answers = {question: question(stmt) for question in known.answers}
+            found.answers = {question: _ITSELF if answer is stmt else answer
+                             for question in known.answers
+                             for answer in [question(stmt)]}
             assert all(getattr(known, s) == getattr(found, s) for s in _Facts.__slots__), \
                 f"a statement was changed in place after its facts were found: {gast.dump(stmt)}"
