@@ -195,7 +195,7 @@ def reads_by_keys(found, active):
     or for the seeded sweeps of `hessian`)."""
     def container(a):
         if a.primal == "getitem" and _constant_key(a.args[1]) or a.primal == "getattr" or \
-                a.primal is containers.zeros_like_tree:
+                a.primal in (containers.zeros_like_tree, containers.keys_of):
             return a.args[0]
         return a.args[1] if a.primal is containers.typed_like else None
 
@@ -214,7 +214,7 @@ def item_containers(tree, found, active):
     loads, allowed = {}, {}
     # A derivative differentiated again reads such a name by the helpers made for it too.
     shape_only = {containers.zeros_like_tree: 0, arrays.cast_like: 1, checks.require_arrays: 0,
-                  containers.field_position: 0, containers.typed_like: 1,
+                  containers.field_position: 0, containers.keys_of: 0, containers.typed_like: 1,
                   checks.zero_gradient: 0}
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -291,9 +291,9 @@ def refuse_dict_methods(found, active, origin):
 
 
 def _dict_method_message(name):
-    return (f"`{name}()` of a differentiated dict reads it by keys known only when the "
-            "function runs; ast_ad reads a dict of parameters by constant keys alone "
-            "(`p[\"w\"]`): write them out, or pass the values as a list")
+    return (f"`{name}()` of a differentiated dict is supported as the sequence of a `for` "
+            "loop or a comprehension, each pair unpacked: `for k, v in p.items()`, "
+            "`sum(v * v for v in p.values())`")
 
 
 def _constant_key(index):

@@ -540,14 +540,15 @@ class Expressions:
                     raise self.origin.unsupported(expr, f"`{expr.id}` is used before it is "
                                                         "assigned")
                 return nodes.load(self.version(expr.id))
-            value = self.scope.lookup(expr.id)
+            bound = anno.get(expr, "bind")  # a helper of ours the front end wrote
+            value = self.scope.lookup(expr.id) if bound is None else bound
             if value is MISSING:
                 raise self.origin.error(expr, f"name `{expr.id}` is not defined when "
                                               "differentiate is called; define it first")
             if _is_numpy(value):
                 self.found["arrays"] = True
             node = anno.set(nodes.load(expr.id), "static", Static(value))
-            if self.inlined:  # the caller's scope may not reach it under this name
+            if self.inlined or bound is not None:  # the scope may not reach it by this name
                 anno.set(node, "bind", value)
             return node
         if isinstance(expr, gast.Attribute):

@@ -321,3 +321,4 @@ nondifferentiable(checks.require_number, checks.require_array, checks.require_sc
 nondifferentiable(stop_gradient)  # read as a constant, by definition
 nondifferentiable(format, str, repr, ascii)  # text, as an f-string makes it
 nondifferentiable(containers.field_position)  # where a namedtuple's field is
+nondifferentiable(containers.keys_of)  # a dict's keys, not its values

@@ -102,6 +102,11 @@ def field_position(value, name):
     return type(value)._fields.index(name)
 
 
+def keys_of(mapping):
+    """The keys of a dict, as a list: what a loop over one of its views runs over."""
+    return list(mapping.keys())
+
+
 def add_trees(a, b):
     """`a + b` of two adjoints of one value, leaf by leaf: a list's `+` would join them."""
     if isinstance(a, dict):

@@ -241,7 +241,7 @@ def _packing(f_params, names):
     container, and whether it is a dict."""
     text = inspect.getsource(f_params)
     fields = f_params.__globals__.get("FParams") if "params." in text else None
-    keyed = 'params["' in text or "read_params(params)" in text
+    keyed = 'params["' in text or "read_params(params)" in text or "params.items()" in text
     return (lambda values: dict(zip(names, values)) if keyed else
             fields(*values) if fields else list(values)), keyed
 

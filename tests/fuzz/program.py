@@ -138,20 +138,25 @@ def generate(seed, index):
     if chance.random() < PARAMS_VARIANT and sources[-1].startswith("def f("):
         sources.append(_with_parameters_in_a_container(
             sources[-1], differentiated,
-            chance.choice(["dict", "list", "fields", "dict through a helper"])))
+            chance.choice(["dict", "list", "fields", "dict through a helper",
+                           "dict looped over"])))
     return Program(seed, index, "\n\n".join(sources), differentiated, list(features.extras),
                    second_wrt=rng.choice(differentiated), array_length=features.array_length)
 
 
 def _with_parameters_in_a_container(source, differentiated, kind):
-    """`f` again, as `f_params(params, ...)`, which reads x, y (and w) from a dict, itself
-    or by a helper it passes the dict to, a list it unpacks (`x, y = params`) or the
-    fields of a namedtuple (`params.x`)."""
+    """`f` again, as `f_params(params, ...)`, which reads x, y (and w) from a dict, itself,
+    by a helper it passes the dict to or by loops over its views, a list it unpacks
+    (`x, y = params`) or the fields of a namedtuple (`params.x`)."""
     header, _, body = source.partition("\n")
     rest = header[len("def f("):-len("):")].split(", ")[len(differentiated):]
     keys = ", ".join(f'params["{name}"]' for name in differentiated)
+    looped = ", ".join(f'sum(v for k, v in params.items() if k == "{name}")' if i % 2 == 0
+                       else f'sum(params[k] for k in params.keys() if k == "{name}")'
+                       for i, name in enumerate(differentiated))
     reads = {"list": "params", "dict": keys, "dict through a helper": "read_params(params)",
-             "fields": ", ".join(f"params.{name}" for name in differentiated)}[kind]
+             "fields": ", ".join(f"params.{name}" for name in differentiated),
+             "dict looped over": looped}[kind]
     made = f'FParams = collections.namedtuple("FParams", "{" ".join(differentiated)}")' \
         "\n\n\n" if kind == "fields" else \
         f"def read_params(params):\n    return {keys}\n\n\n" if kind.endswith("helper") else ""
