@@ -20,18 +20,23 @@ def set(node, key, value):  # noqa: A001 - mirrors get()
     return node
 
 
-def copy_tree(node, without=()):
+def copy_tree(node, without=(), replace=None):
     """A deep copy of the nodes that shares annotation values (modules cannot be copied);
-    the fields named in `without` are left empty (a loop's body its copy replaces).
+    the fields named in `without` are left empty (a loop's body its copy replaces), and a
+    node for which `replace` gives a node is that node instead (a template's names).
 
     Each node is made empty and given its fields (None for a missing one), its position
     and a copy of its annotations, as its class's constructor would: the passes copy
     whole loop nests, and the constructor's keywords cost more than the copy itself.
     """
     if isinstance(node, list):
-        return [copy_tree(item) for item in node]
+        return [copy_tree(item, (), replace) for item in node]
     if not isinstance(node, gast.AST):
         return node
+    if replace is not None:
+        new = replace(node)
+        if new is not None:
+            return new
     kind = type(node)
     fields, defaults = _SHAPES.get(kind) or _shape(kind)
     new = kind.__new__(kind)
@@ -41,9 +46,9 @@ def copy_tree(node, without=()):
         if field in without:
             state[field] = None
         elif isinstance(value, list):
-            state[field] = [copy_tree(item) for item in value]
+            state[field] = [copy_tree(item, (), replace) for item in value]
         elif isinstance(value, gast.AST):
-            state[field] = copy_tree(value)
+            state[field] = copy_tree(value, (), replace)
         else:
             state[field] = value
     for attribute, default in defaults:

@@ -45,9 +45,9 @@ def to_source(node, printer=None):
 
 
 def quote(stmt):
-    """A comment quoting trace statement `stmt`, which it remembers as `quotes`."""
-    quoted = anno.copy_tree(stmt)
-    return anno.set(nodes.comment(Quote(quoted)), "quotes", quoted)
+    """A comment quoting trace statement `stmt`, which it remembers as `quotes`: the
+    statement itself, which nothing changes once the sweeps have read it."""
+    return anno.set(nodes.comment(Quote(stmt)), "quotes", stmt)
 
 
 class Quote:

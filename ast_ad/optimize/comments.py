@@ -5,7 +5,7 @@ a statement whose temporary was inlined write it out.
 import gast
 
 from ast_ad.ir import annotations as anno
-from ast_ad.ir import nodes
+from ast_ad.ir import facts, nodes
 from ast_ad.ir.printer import Quote
 from ast_ad.optimize.blocks import COMPOUND, all_statements, each_block
 
@@ -21,12 +21,12 @@ def requote(function, inlined):
 
     each_block(function, lambda block: [s for s in block if not obsolete(s)]
                if any(map(obsolete, block)) else block)
-    for node in all_statements(function):  # in the order of gast.walk: quotes may be shared
+    for node in all_statements(function):
         quoted = anno.get(node, "quotes")
         if quoted is None or not gone.keys() & set(nodes.read_names(quoted)):
             continue
         while gone.keys() & set(nodes.read_names(quoted)):  # an inlined value may read one
-            quoted = nodes.Substitute(gone).visit(quoted)
+            quoted = facts.substituted(quoted, gone)
         anno.set(node, "comment", Quote(quoted))
 
 

@@ -125,7 +125,7 @@ def expand(template, result, inputs, derivative, namer):
     expansion = _Expansion(template, result, inputs, derivative, renamed)
     expanded = []
     for stmt in template.body:
-        value = _simplify(expansion.visit(anno.copy_tree(stmt.value)))
+        value = _simplify(anno.copy_tree(stmt.value, replace=expansion.replacement))
         target = stmt.targets[0]
         if isinstance(target, gast.Subscript):
             if _is_zero(value):
@@ -136,22 +136,26 @@ def expand(template, result, inputs, derivative, namer):
     return expanded
 
 
-class _Expansion(gast.NodeTransformer):
+class _Expansion:
     """Puts a trace statement's names and derivatives in a copy of a template expression."""
 
     def __init__(self, template, result, inputs, derivative, renamed):
         self.template, self.result, self.inputs = template, result, inputs
         self.derivative, self.renamed = derivative, renamed
 
-    def visit_Subscript(self, node):
-        if isinstance(node.value, gast.Name) and node.value.id == "d":
+    def replacement(self, node):
+        """What takes the place of `node` in the copy: None for a node copied as it is."""
+        kind = type(node)
+        if kind is gast.Name:
+            return self.name(node)
+        if kind is gast.Subscript and type(node.value) is gast.Name and node.value.id == "d":
             found = self.derivative(node.slice.id)
             if found is None:
                 return _zero()
             return nodes.load(found) if isinstance(found, str) else anno.copy_tree(found)
-        return self.generic_visit(node)
+        return None
 
-    def visit_Name(self, node):
+    def name(self, node):
         if node.id == self.template.result:
             return nodes.load(self.result)
         if node.id in self.inputs:
