@@ -357,11 +357,9 @@ def seed_names(derivative, function):
         own = inspect.signature(underlying(function)).parameters
         return list(inspect.signature(derivative.py_func).parameters)[len(own):]
 
-    def keyword_only(f):
-        return [p.name for p in inspect.signature(f).parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY]
-
-    return keyword_only(derivative)[len(keyword_only(function)):]
+    own = inspect.signature(function).parameters  # a partial's held keywords among them
+    return [p.name for p in inspect.signature(derivative).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in own]
 
 
 def _shaped(result, wrt, what):

@@ -138,6 +138,8 @@ def test_a_0d_argument_gets_a_0d_gradient_and_an_empty_mean_none():
 
 # Rules autograd has none of: checked against the same function written otherwise.
 APART = {np.copy: ("np.copy(a * b)", "a * b", ANY),
+         np.asarray: ("np.asarray(a * b) * np.asarray(b, dtype=float) * a", "a * b * b * a",
+                      ANY),
          np.cbrt: ("np.cbrt(a * b)", "(a * b) ** (1.0 / 3.0)", POSITIVE)}
 
 

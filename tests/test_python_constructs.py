@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ast_ad import DifferentiationError, UnsupportedSyntaxError, differentiate, hessian
+from ast_ad import (DifferentiationError, UnsupportedSyntaxError, differentiate, hessian, jvp,
+                    vjp)
 from ast_ad.testing import central_difference
 from tests.conftest import agrees_in_both_modes, examples, hessian_agrees, make_function
 
@@ -318,8 +319,11 @@ def test_a_partial(mode):
         differentiate(functools.partial(PARTIAL, 1.0, 2.0, 3.0, 4.0, 5.0))
     with pytest.raises(DifferentiationError, match="no free parameter for"):
         differentiate(functools.partial(PARTIAL, 1.0, scale=2.0))
-    with pytest.raises(DifferentiationError, match="positional parameters follow it"):
-        differentiate(functools.partial(PARTIAL, 1.0, x=2.0))  # y after it: by keyword only
+    by_keyword = functools.partial(PARTIAL, x=2.0)  # y after it: by keyword only, as Python
+    assert differentiate(by_keyword, mode=mode)(0.7, y=3.0) == pytest.approx(
+        central_difference(lambda scale: by_keyword(scale, y=3.0), [0.7], [1.0]), rel=1e-7)
+    with pytest.raises(TypeError):
+        differentiate(by_keyword, mode=mode)(0.7, 3.0)
     reassigning = make_function("""
         def g(a, x):
             a = a * x
@@ -345,6 +349,55 @@ def test_a_partial_of_array_code_against_autograd():
     expected = grad(lambda w: anp.sum(anp.tanh(x @ w) ** 2) * 2.0)(w)
     held = functools.partial(f, x=x, scale=2.0)
     np.testing.assert_allclose(differentiate(held)(w), expected, rtol=1e-12)
+
+
+NLL = """
+    def nll(mu, log_sigma, data, lam=0.1):
+        spread = np.sum((data - mu) ** 2) / (2 * np.exp(log_sigma) ** 2)
+        return len(data) * log_sigma + spread + lam * mu ** 2
+    """
+
+
+@examples(10, 50)
+@given(mu=st.floats(-1, 1), log_sigma=st.floats(-0.5, 0.5), t=st.floats(-1, 1),
+       u=st.floats(-1, 1))
+def test_jvp_vjp_and_hessian_of_a_partial_holding_data_by_keyword_against_autograd(
+        mu, log_sigma, t, u):
+    """`partial(nll, data=d)`, as JAX users hold data: the parameter after the one held
+    by keyword is taken by keyword alone, as Python's partial takes it, and the
+    derivative's seeds are told from the partial's held keywords (they were taken for
+    seeds, and jvp summed whole gradients instead of the directional derivative)."""
+    import functools
+
+    import numpy as np
+    from autograd import grad
+    from autograd import numpy as anp
+
+    data = np.array([0.1, 0.5, -0.3])
+    held = functools.partial(make_function(NLL, namespace={"np": np}), data=data)
+    twin = functools.partial(make_function(NLL, namespace={"np": anp}), data=data)
+    gradients = [grad(twin, k)(mu, log_sigma) for k in (0, 1)]
+    value, along = jvp(held, (mu, log_sigma), (t, u))
+    assert value == pytest.approx(twin(mu, log_sigma), rel=1e-12)
+    assert along == pytest.approx(gradients[0] * t + gradients[1] * u, rel=1e-9, abs=1e-12)
+    _, pull_back = vjp(held, mu, log_sigma)
+    assert pull_back(2.0) == pytest.approx([2.0 * g for g in gradients], rel=1e-9, abs=1e-12)
+    assert differentiate(held)(mu, log_sigma, lam=0.3) == pytest.approx(
+        grad(twin)(mu, log_sigma, lam=0.3), rel=1e-9, abs=1e-12)
+    weighted = make_function("""
+        def weighted(x, weight, offset):
+            return weight * np.sum(np.sin(x - offset) ** 2)
+        """, namespace={"np": np})
+    x = np.array([mu, log_sigma, t])
+    twin_weighted = make_function("""
+        def weighted(x, weight, offset):
+            return weight * np.sum(np.sin(x - offset) ** 2)
+        """, namespace={"np": anp})
+    from autograd import hessian as autograd_hessian
+    np.testing.assert_allclose(
+        hessian(functools.partial(weighted, weight=2.0, offset=0.5))(x),
+        autograd_hessian(functools.partial(twin_weighted, weight=2.0, offset=0.5))(x),
+        rtol=1e-9, atol=1e-12)
 
 
 RAISING = make_function("""

@@ -149,11 +149,6 @@ def _parse_partial(function):
         if name in held or name not in parameters(tree):
             raise DifferentiationError(f"{function!r} holds an argument for `{name}`, which "
                                        f"{tree.name} has no free parameter for")
-        if name in names and names.index(name) < len(names) - 1 and \
-                names[names.index(name) + 1] not in function.keywords:
-            raise DifferentiationError(  # Python takes the ones after it by keyword only
-                f"{function!r} holds `{name}` by keyword, and positional parameters follow "
-                "it; hold it by position, or hold the ones after it too")
         held[name] = value
     assigned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Store)} & set(held)
@@ -163,6 +158,7 @@ def _parse_partial(function):
                                    "first")
     defaults = dict(zip(names[len(names) - len(arguments.defaults):],
                         zip(arguments.defaults, scope.defaults or ())))
+    _keyword_only_after_held(arguments, scope, function.keywords, defaults)
     for field in ("posonlyargs", "args", "kwonlyargs"):
         kept = [a for a in getattr(arguments, field) if a.id not in held]
         if field == "kwonlyargs":
@@ -176,6 +172,28 @@ def _parse_partial(function):
     for name, value in held.items():
         scope.cells[name] = types.CellType(value)
     return tree
+
+
+def _keyword_only_after_held(arguments, scope, keywords, defaults):
+    """The positional parameters after the first one a partial holds by keyword become
+    keyword-only, as Python's partial takes them (`partial(loss, X=X, y=y)` then takes
+    `lam` by keyword alone), with their defaults."""
+    positional = arguments.posonlyargs + arguments.args
+    first = next((k for k, a in enumerate(positional) if a.id in keywords), None)
+    if first is None:
+        return
+    moved = [a for a in positional[first + 1:] if a.id not in keywords]
+    if not moved:
+        return
+    arguments.posonlyargs = [a for a in arguments.posonlyargs if a not in moved]
+    arguments.args = [a for a in arguments.args if a not in moved]
+    arguments.kwonlyargs = moved + arguments.kwonlyargs
+    arguments.kw_defaults = [defaults.get(a.id, (None,))[0] for a in moved] + \
+        arguments.kw_defaults
+    scope.kwdefaults = {**{a.id: defaults[a.id][1] for a in moved if a.id in defaults},
+                        **(scope.kwdefaults or {})}
+    for a in moved:
+        defaults.pop(a.id, None)
 
 
 def parameters(tree):

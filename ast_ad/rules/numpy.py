@@ -705,6 +705,26 @@ def copy(y, x):
     d[y] = d[x]
 
 
+@adjoint(np.asarray)
+def asarray(y, x):  # an array given as it is
+    d[x] = d[y]
+
+
+@tangent(np.asarray)
+def asarray(y, x):
+    d[y] = d[x]
+
+
+@adjoint(np.asarray)
+def asarray_(y, x, dtype):
+    d[x] = d[y] * keeps_derivatives(dtype)
+
+
+@tangent(np.asarray)
+def asarray_(y, x, dtype):
+    d[y] = astype(d[x] * keeps_derivatives(dtype), dtype)
+
+
 @adjoint(np.ravel)
 def ravel(y, x):
     d[x] = np.reshape(d[y], np.shape(x))
@@ -1060,7 +1080,7 @@ def joined_part_adjoint_(r, h, g, pieces, i, how):
 
 # ---------------------------------------------------------------- linear and non-differentiable
 
-linear(np.copy, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
+linear(np.copy, np.asarray, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
        mean_adjoint, uniform_adjoint, materialize, cast_like,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,

@@ -6,6 +6,7 @@ Each check ends right, wrong, refused or crashed (or skipped, where no point had
 reference); the program's outcome is the worst of its checks.
 """
 
+import functools
 import inspect
 import re
 import signal
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ast_ad import DifferentiationError, differentiate, hessian
+from ast_ad import DifferentiationError, differentiate, hessian, jvp
 from tests.fuzz.reference import BadPoint, autograd_twin, call, reference_at
 
 SEVERITY = {"skipped": -1, "right": 0, "refused": 1, "wrong": 2, "crashed": 3}
@@ -225,6 +226,8 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
             make(f"hessian, {PARAMS}, as forward over reverse", lambda: _hessian_entry(
                 hessian(f_params), program.differentiated, f_params, program.second_wrt),
                 generated=True)
+    if _holds_without_effects(program):
+        make(HELD, lambda: _jvp_of_a_partial(f, program))
     gradient = made.get("reverse wrt x")
     if gradient is not None:
         make("forward over reverse",
@@ -234,6 +237,29 @@ def _transform(program, f, checks, seconds, only=None, f_params=None):
 
 
 PARAMS = "parameters in a container"
+HELD = "jvp, the other arguments held by keyword in a partial"
+
+
+def _holds_without_effects(program):
+    """Whether `f` has arguments other than the differentiated ones, numbers and a dict
+    that a partial may hold, and no effects: jvp calls the function for its value and
+    then the tangent function, which would run an effect twice."""
+    others = [p for p in program.parameters if p not in program.differentiated]
+    return others and "w" not in program.differentiated and set(others) <= {"n", "cfg"} and \
+        not re.search(r"random\.|print\(", program.source)
+
+
+def _jvp_of_a_partial(f, program):
+    """The gradient, as jvp along each unit direction gives it of `f` with its other
+    arguments held by a new `functools.partial` (by keyword, as JAX users hold data), at
+    each call: one entry per differentiated parameter."""
+    count = len(program.differentiated)
+
+    def derivative(*args):
+        held = functools.partial(f, **dict(zip(program.parameters[count:], args[count:])))
+        units = [tuple(float(i == j) for j in range(count)) for i in range(count)]
+        return tuple(jvp(held, tuple(args[:count]), unit)[1] for unit in units)
+    return derivative
 
 
 def _packing(f_params, names):
@@ -331,7 +357,7 @@ def _evaluate(program, name, derivative, reference, seconds):
 def _expected(program, name, reference, derivative):
     """The seeds to pass (a direction for an array) and the derivative they should give."""
     k = program.second_wrt
-    if name == "reverse" or name.endswith(PARAMS):
+    if name in ("reverse", HELD) or name.endswith(PARAMS):
         return {}, tuple(reference.gradient[n] for n in program.differentiated)
     required = "w" in program.differentiated and "w_dot" not in derivative.__kwdefaults__
     if name == "forward" and not required:  # the whole gradient, as reverse mode gives it
