@@ -18,7 +18,7 @@ UNSUPPORTED = [
      "index"),
     ("for i in range(3):\n        return x\n        x = 2.0", "return", "never runs"),
     ("for i in range(3):\n        x = x * x\n    else:\n        x = 0.0", "else", "after"),
-    ("for i, (j, k) in enumerate(XS):\n        x = x * j", "unpacking", "plain name"),
+    ("for XS[0] in XS:\n        x = x * 2.0", "loop targets", "plain name"),
     ("y = lambda t: t\n    y = x", "lambda", "def"),
     ("global G\n    G = x", "global", "return"),
     ("del x\n    x = 1.0", "del", "stop using"),

@@ -351,6 +351,34 @@ def test_a_partial_of_array_code_against_autograd():
     np.testing.assert_allclose(differentiate(held)(w), expected, rtol=1e-12)
 
 
+NESTED_TARGETS = make_function("""
+    PAIRS = ((0.5, 1.0), (1.5, -0.5))
+    NESTED = ((0.5, (1.0, 2.0)), (1.5, (-0.5, 0.25)))
+
+    def f(x, y):
+        xs = [x, y, x * y]
+        ys = [y, 2.0, x]
+        s = 0.0
+        for i, (u, v) in enumerate(zip(xs, reversed(ys))):
+            s = s + math.sin(u) * v * (i + 1)
+        for k, (p, q) in enumerate(PAIRS):
+            s = s + p * q * x * k
+        for j, (a, (b, c)) in enumerate(NESTED):
+            s = s + a * b * c * math.cos(x * j) + j * y
+        return s
+    """, namespace={"math": math})
+
+
+@examples(10, 100)
+@given(x=st.floats(-1.5, 1.5), y=st.floats(-1.5, 1.5))
+def test_loop_targets_that_unpack_inside(x, y):
+    """`for i, (u, v) in enumerate(zip(xs, ys))`, the way pairs are numbered, loops over
+    zip's index; a target unpacked otherwise or deeper takes its items apart in the body
+    first."""
+    agrees_in_both_modes(NESTED_TARGETS, x, y)
+    hessian_agrees(NESTED_TARGETS, x, y)
+
+
 NLL = """
     def nll(mu, log_sigma, data, lam=0.1):
         spread = np.sum((data - mu) ** 2) / (2 * np.exp(log_sigma) ** 2)

@@ -133,7 +133,8 @@ def _check_node(node, origin):
         if isinstance(child, gast.Assign) and _is_unpacking(child):
             allowed_tuples.update({id(child.targets[0]), id(child.value)})
         if isinstance(child, gast.For) and isinstance(child.target, gast.Tuple):
-            allowed_tuples.add(id(child.target))  # for a, b in ...
+            allowed_tuples.update(id(t) for t in nodes.walk(child.target)
+                                  if isinstance(t, gast.Tuple))  # for i, (a, b) in ...
         if isinstance(child, gast.Return) and isinstance(child.value, gast.Tuple):
             allowed_tuples.add(id(child.value))
         if isinstance(child, gast.Tuple) and all(nodes.is_constant(e) for e in child.elts) \
@@ -212,12 +213,11 @@ def _check_statement(stmt, origin):
     if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
         raise origin.unsupported(stmt, "a loop's `else` clause is not supported; test after "
                                        "the loop instead")
-    if isinstance(stmt, gast.For) and not isinstance(stmt.target, gast.Name) and not (
-            isinstance(stmt.target, gast.Tuple)
-            and all(isinstance(t, gast.Name) for t in stmt.target.elts)):
+    if isinstance(stmt, gast.For) and not _names_unpacked(stmt.target):
         raise origin.unsupported(stmt, "loop over one plain name (`for x in xs`), or unpack "
-                                       "into plain names (`for a, b in zip(xs, ys)`); "
-                                       "other unpacking loop targets are not supported yet")
+                                       "into plain names (`for i, (a, b) in "
+                                       "enumerate(zip(xs, ys))`); other loop targets (an "
+                                       "item, an attribute, `*rest`) are not supported yet")
     if isinstance(stmt, gast.Assign) and len(stmt.targets) > 1 and \
             not all(isinstance(t, gast.Name) for t in stmt.targets):
         raise origin.unsupported(stmt, "a chained assignment is supported to plain names "
@@ -263,14 +263,33 @@ def is_generated(origin):
     return origin is not None and origin.filename.startswith("<ast_ad ")
 
 
+def _names_unpacked(target):
+    """A name, or a tuple of such targets (`i, (a, b)`)."""
+    return isinstance(target, gast.Name) or isinstance(target, gast.Tuple) and \
+        all(_names_unpacked(t) for t in target.elts)
+
+
 def is_enumerate_or_zip(stmt):
+    """`for i, x in enumerate(xs)`, `for a, b in zip(xs, ys)`, and the two together,
+    `for i, (a, b) in enumerate(zip(xs, ys))`: loops over an index."""
     target, iterable = stmt.target, stmt.iter
-    return (isinstance(target, gast.Tuple) and all(isinstance(t, gast.Name) for t in target.elts)
-            and isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name)
-            and not iterable.keywords and (
-                (iterable.func.id == "enumerate" and len(iterable.args) == 1
-                 and len(target.elts) == 2)
-                or (iterable.func.id == "zip" and len(iterable.args) == len(target.elts) >= 2)))
+    if not (isinstance(target, gast.Tuple) and _is_call_of(iterable, ("enumerate", "zip"))):
+        return False
+    if iterable.func.id == "zip":
+        return all(isinstance(t, gast.Name) for t in target.elts) and \
+            len(iterable.args) == len(target.elts) >= 2
+    if len(iterable.args) != 1 or len(target.elts) != 2 or \
+            not isinstance(target.elts[0], gast.Name):
+        return False
+    item, inner = target.elts[1], iterable.args[0]
+    return isinstance(item, gast.Name) or isinstance(item, gast.Tuple) and \
+        _is_call_of(inner, ("zip",)) and all(isinstance(t, gast.Name) for t in item.elts) \
+        and len(inner.args) == len(item.elts) >= 2
+
+
+def _is_call_of(node, names):
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+        node.func.id in names and not node.keywords
 
 
 def _is_unpacking(stmt):

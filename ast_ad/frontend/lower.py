@@ -471,7 +471,9 @@ class _Lowerer(Expressions):
 
     def for_loop(self, stmt):
         if isinstance(stmt.target, gast.Tuple) and not is_enumerate_or_zip(stmt):
-            stmt = self.unpacked_in_the_body(stmt)
+            stmt = self.flat_target(stmt)
+            if not is_enumerate_or_zip(stmt):
+                stmt = self.unpacked_in_the_body(stmt)
         if contains(stmt.body, (gast.Break,)):
             return self.loop_with_break(stmt)
         stmt.body = self.without_jumps(stmt.body)
@@ -496,6 +498,40 @@ class _Lowerer(Expressions):
         loop = gast.For(target=nodes.store(target), iter=iterable, body=[], orelse=[],
                         type_comment=None)
         self.loop(loop, stmt.body, targets={stmt.target.id: target})
+
+    def flat_target(self, stmt):
+        """`for k, (a, b) in pairs:` as `for k, item in pairs: a, b = item`: each tuple
+        inside the target a name, unpacked first thing in the body (and so on inside)."""
+        elements, unpacks = [], []
+        for element in stmt.target.elts:
+            if isinstance(element, gast.Tuple):
+                item = self.fresh_local("item")
+                elements.append(nodes.store(item))
+                unpacks.append(anno.copy_location(gast.Assign(
+                    targets=[element], value=nodes.load(item), type_comment=None), stmt))
+            else:
+                elements.append(element)
+        if not unpacks:
+            return stmt
+        body = [self.flat_unpacking(u) for u in unpacks]
+        return anno.copy_location(gast.For(
+            target=gast.Tuple(elts=elements, ctx=gast.Store()), iter=stmt.iter,
+            body=[s for group in body for s in group] + stmt.body, orelse=[],
+            type_comment=None), stmt)
+
+    def flat_unpacking(self, assign):
+        """`a, (b, c) = item` as `a, item_1 = item; b, c = item_1`."""
+        elements, inner = [], []
+        for element in assign.targets[0].elts:
+            if isinstance(element, gast.Tuple):
+                item = self.fresh_local("item")
+                elements.append(nodes.store(item))
+                inner += self.flat_unpacking(anno.copy_location(gast.Assign(
+                    targets=[element], value=nodes.load(item), type_comment=None), assign))
+            else:
+                elements.append(element)
+        assign.targets = [gast.Tuple(elts=elements, ctx=gast.Store())]
+        return [assign] + inner
 
     def unpacked_in_the_body(self, stmt):
         """`for a, b in DATA:` as `for item in DATA: a = item[0]; b = item[1]`, over a
@@ -524,21 +560,28 @@ class _Lowerer(Expressions):
                                            type_comment=None), stmt)
 
     def enumerate_or_zip(self, stmt):
-        """`for i, x in enumerate(xs)` and `for a, b in zip(xs, ys)` loop over an index."""
-        kind = self.reference(stmt.iter.func)
-        expected = {"enumerate": enumerate, "zip": zip}[stmt.iter.func.id]
-        if anno.get(kind, "static").value is not expected:
-            raise self.origin.unsupported(stmt, f"`{stmt.iter.func.id}` here is not the "
-                                                "builtin; loop over one plain name")
+        """`for i, x in enumerate(xs)`, `for a, b in zip(xs, ys)` and, the two together,
+        `for i, (a, b) in enumerate(zip(xs, ys))` loop over an index."""
+        index, *elements = stmt.target.elts if stmt.iter.func.id == "enumerate" else \
+            [None] + stmt.target.elts
+        call = stmt.iter
+        self.require_builtin(stmt, call)
+        if isinstance(elements[0], gast.Tuple):  # zip's items, numbered
+            elements, call = elements[0].elts, call.args[0]
+            self.require_builtin(stmt, call)
         backwards = [self.is_builtin_call(arg, reversed) and len(arg.args) == 1
-                     for arg in stmt.iter.args]
+                     for arg in call.args]
         sequences = [self.sequence(arg.args[0] if back else arg, stmt.body)
-                     for arg, back in zip(stmt.iter.args, backwards)]
-        names = [t.id for t in stmt.target.elts]
-        if expected is enumerate:
-            return self.indexed_loop(stmt, sequences, names[1:], index=names[0],
-                                     backwards=backwards)
-        return self.indexed_loop(stmt, sequences, names, backwards=backwards)
+                     for arg, back in zip(call.args, backwards)]
+        return self.indexed_loop(stmt, sequences, [t.id for t in elements],
+                                 index=None if index is None else index.id, backwards=backwards)
+
+    def require_builtin(self, stmt, call):
+        """Refuse `enumerate` or `zip` that is not the builtin."""
+        expected = {"enumerate": enumerate, "zip": zip}[call.func.id]
+        if anno.get(self.reference(call.func), "static").value is not expected:
+            raise self.origin.unsupported(stmt, f"`{call.func.id}` here is not the "
+                                                "builtin; loop over one plain name")
 
     def sequence(self, expr, body):
         """`expr`, the sequence of a loop with `body`, as an atom. A name the body assigns

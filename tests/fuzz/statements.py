@@ -150,9 +150,14 @@ def for_zip(w):
     first = w.pick(w.lists())
     second = w.pick(w.lists() + [f"reversed({first})"])
     u, v = w.fresh("u"), w.fresh("v")
-    w.line(f"for {u}, {v} in zip({first}, {second}):")
+    numbered = []
+    if w.chance(0.3):  # `for i, (u, v) in enumerate(zip(xs, ys)):`
+        numbered = [(w.fresh("i"), "int")]
+        w.line(f"for {numbered[0][0]}, ({u}, {v}) in enumerate(zip({first}, {second})):")
+    else:
+        w.line(f"for {u}, {v} in zip({first}, {second}):")
     with w.loop("zip", iterating=[first, second.removeprefix("reversed(").rstrip(")")]):
-        w.body(define=[(u, "scalar"), (v, "scalar")])
+        w.body(define=numbered + [(u, "scalar"), (v, "scalar")])
 
 
 def _display(w):
@@ -240,9 +245,14 @@ def while_loop(w):
 def for_pairs(w):
     """A loop that unpacks the pairs of numbers the module holds."""
     a, b = w.fresh("p"), w.fresh("q")
-    w.line(f"for {a}, {b} in PAIRS:")
+    numbered = []
+    if w.chance(0.3):  # `for k, (p, q) in enumerate(PAIRS):`
+        numbered = [(w.fresh("i"), "int")]
+        w.line(f"for {numbered[0][0]}, ({a}, {b}) in enumerate(PAIRS):")
+    else:
+        w.line(f"for {a}, {b} in PAIRS:")
     with w.loop("for"):
-        w.body(define=[(a, "scalar"), (b, "scalar")])
+        w.body(define=numbered + [(a, "scalar"), (b, "scalar")])
 
 
 @production("statement", weight=0.6)
