@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from ast_ad.api import adjoint_with_seed, differentiate, reads_containers
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.parse import is_dispatcher, name_of, underlying
+from ast_ad.runtime.containers import typed_like
 
 __all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -128,7 +129,10 @@ def vjp(function: Callable, *primals) -> tuple:
     def vjp_function(out_bar):
         if not getattr(value, "shape", ()):
             _scalar(out_bar, "the out_bar given to vjp_fn")
-        return adjoint_function(*primals, **{seed: out_bar})
+        adjoints = adjoint_function(*primals, **{seed: out_bar})
+        # An array code on numbers reads item by item has a list for its adjoint.
+        return tuple(typed_like(a, p) if isinstance(a, list) and hasattr(p, "shape") else a
+                     for a, p in zip(adjoints, primals))
 
     return value, _named(vjp_function, "vjp", function)
 

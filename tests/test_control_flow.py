@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ast_ad import (DifferentiationError, UnsupportedSyntaxError, differentiate, hessian,
-                    source)
+                    source, vjp)
 from ast_ad.testing import central_difference
 from tests import corpus
 from tests.conftest import LONG, examples, make_function
@@ -175,6 +175,27 @@ def test_gradient_with_respect_to_a_list():
         assert _close(gradient[i], oracle[i], 1e-12, 1e-12)
     assert _close(b_bar, _partial(corpus.list_parameter, (xs, b), 1))
     assert xs == [0.5, 1.5, -2.0]  # the argument is given back as it was
+
+
+@examples(10, 50)
+@given(st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=4), st.floats(-1.5, 1.5))
+def test_the_gradient_of_a_sequence_read_in_code_on_numbers_has_its_type(xs, b):
+    """A parameter looped over in code that names no NumPy takes a list, a tuple or an
+    array: its gradient is of the same type (an array of its floating type), in both
+    modes and by vjp, as JAX gives; it was a list in reverse mode."""
+    np = pytest.importorskip("numpy")
+    expected = autograd.grad(corpus.list_parameter, 0)(list(xs), b)
+    for value in (list(xs), tuple(xs), np.array(xs), np.array(xs, dtype=np.float32)):
+        for mode in ("reverse", "forward"):
+            gradient = differentiate(corpus.list_parameter, mode=mode)(value, b)
+            assert type(gradient) is type(value)
+            if isinstance(value, np.ndarray):
+                assert gradient.dtype == value.dtype
+            tolerance = 1e-5 if getattr(value, "dtype", None) == np.float32 else 1e-12
+            assert all(_close(g, e, tolerance, tolerance) for g, e in zip(gradient, expected))
+        pulled, _ = vjp(corpus.list_parameter, value, b)[1](1.0)
+        assert type(pulled) is type(value)
+        assert all(_close(g, e, 1e-5, 1e-5) for g, e in zip(pulled, expected))
 
 
 @given(st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))

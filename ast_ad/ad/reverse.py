@@ -78,6 +78,7 @@ class _Reverse:
         # A list's (or a container's) adjoint cannot be scaled by `out_bar * x_bar`: seed
         # the sweep itself. So in array code, where the seed's first use fills an array
         # anyway, and scaling the gradients at the end would cost a pass over each.
+        self.seeded = seed_inside  # the sweeps of `vjp` and `hessian`, given the seed
         self.seed_inside = seed_inside or self.arrays or any(
             p in self.sequences or p in self.items for p in self.wrt)
         self.scalars = scalar_names(found) if self.arrays else set()
@@ -156,7 +157,8 @@ class _Reverse:
     def gradient(self, parameter):
         """The adjoint of `parameter` as returned: of its floating type, in array code, and
         a container's in its types (`zeros_like_tree` makes lists of tuples)."""
-        if parameter in self.items and not self.arrays:
+        if not self.arrays and (parameter in self.items or parameter in self.sequences
+                                and not self.seeded):  # (a tuple's, an array's)
             return _call_helper(containers.typed_like, self.node(parameter),
                                 nodes.load(parameter))
         if not self.arrays or parameter in self.sequences:

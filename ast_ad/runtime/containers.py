@@ -173,7 +173,12 @@ def typed_like(tree, template):
     """`tree`, a direction made in lists and dicts by `zeros_like_tree`, in the containers
     of `template` (a tuple, a namedtuple, whose fields the function may read by name);
     its arrays are the same, which a sweep sets in place. A number for `tree` is a zero
-    tangent: zeros in `template`'s containers."""
+    tangent: zeros in `template`'s containers. An array read item by item in code on
+    numbers gets an array of its floating type, as JAX gives."""
+    if type(template).__name__ == "ndarray" and isinstance(tree, list):
+        import numpy
+
+        return numpy.array(tree, dtype=numpy.result_type(template, 1.0))
     if not isinstance(template, (list, tuple, dict)):
         return tree
     if not isinstance(tree, (list, tuple, dict)):  # a zero tangent, as a number
