@@ -294,7 +294,9 @@ def _array_hessian(function, first, second, args, kwargs):
     the gradient with respect to `first` per element of `second`."""
     import numpy
 
-    derivative = differentiate(differentiate(function, wrt=first), wrt=second, mode="forward")
+    gradient = adjoint_with_seed(function, first) if reads_containers(function, first) else \
+        differentiate(function, wrt=first)  # (an array unpacked, `a, b = theta`)
+    derivative = differentiate(gradient, wrt=second, mode="forward")
     seed = seed_names(derivative, function)[-1]
     x, y = (numpy.asarray(_argument(function, item, args, kwargs), dtype=float)
             for item in (first, second))

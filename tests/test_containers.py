@@ -195,6 +195,33 @@ def test_hessian_of_a_list_parameter_the_output_ignores_in_array_code():
     assert hessian(f)([0.3, -0.4], np.array([1.0, 2.0])) == [[0.0, 0.0], [0.0, 0.0]]
 
 
+LOTKA_VOLTERRA = """
+    def f(theta, z0):
+        alpha, beta, gamma, delta = theta
+        z = z0
+        for i in range(3):
+            x, y = z[0], z[1]
+            z = z + 0.1 * np.array([alpha * x - beta * x * y, delta * x * y - gamma * y])
+        return np.sum(z ** 2)
+    """
+
+
+@examples(5, 30)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_hessian_of_an_array_unpacked_against_autograd(seed):
+    """`alpha, beta, gamma, delta = theta` of an array: its Hessian is forward over the
+    sweeps with the seed inside, which take it apart item by item (the gradient's
+    `gradient_like` of a dict display could not be differentiated again)."""
+    rng = np.random.default_rng(seed)
+    theta, z0 = rng.uniform(0.2, 1.0, 4), rng.uniform(0.5, 1.5, 2)
+    f = make_function(LOTKA_VOLTERRA, namespace={"np": np})
+    twin = make_function(LOTKA_VOLTERRA, namespace={"np": anp})
+    np.testing.assert_allclose(hessian(f)(theta, z0), autograd.hessian(twin)(theta, z0),
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(differentiate(f)(theta, z0), autograd.grad(twin)(theta, z0),
+                               rtol=1e-9, atol=1e-12)
+
+
 def test_found_in_review():
     """Each gave a wrong gradient without an error, or crashed."""
     import types
