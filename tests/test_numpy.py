@@ -325,8 +325,29 @@ def test_slogdet_kept_whole_is_refused_clearly():
         differentiate(f)
 
 
+DIAGONALS = [  # a letter repeated in one operand; the same written without einsum
+    ("np.einsum('ii', a @ b.T) * np.sum(b)", "np.trace(a @ b.T) * np.sum(b)", (3, 3), (3, 3)),
+    ("np.einsum('ii->i', a) * b[0]", "np.sum(a * np.eye(3), axis=1) * b[0]", (3, 3), (3, 3)),
+    ("np.einsum('ij,jj->i', a, b)", "a @ np.sum(b * np.eye(3), axis=0)", (2, 3), (3, 3)),
+    ("np.einsum('iij,j->ij', a, b)", "np.sum(a * np.eye(3)[:, :, None], axis=1) * b",
+     (3, 3, 2), (2,)),
+]
+
+
+@pytest.mark.parametrize("expression, written_out, shape_a, shape_b", DIAGONALS)
+def test_einsum_of_a_diagonal(expression, written_out, shape_a, shape_b):
+    """A letter repeated in one operand (`'ii'`, a trace; `'ii->i'`, a diagonal): its
+    adjoint goes on the operand's diagonal, zeros elsewhere; both modes and second order,
+    against autograd on the same function written without einsum (autograd takes no
+    such einsum)."""
+    g, reference = _function(expression), _function(written_out)
+    rng = np.random.default_rng(9)
+    a, b = rng.uniform(-1, 1, shape_a), rng.uniform(-1, 1, shape_b)
+    _compare(g, a, b, reference=reference)
+    _second_order(g, a, b, rng.uniform(-1, 1, shape_a), reference=reference)
+
+
 @pytest.mark.parametrize("call, error, message", [
-    ("np.einsum('ii->i', a)", DifferentiationError, "without a letter repeated in one operand"),
     ("np.einsum('ij,jk,kl,lm,mn,no->io', a, a, a, a, a, a)", NonDifferentiableError,
      "do not take these 7 arguments"),
 ])

@@ -453,30 +453,48 @@ def einsum_adjoint_spec(spec, i, x1, x2=None, x3=None, x4=None, x5=None):
 
 def spread_einsum(r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
     """`r`, operand `i`'s adjoint at the letters `einsum_adjoint_spec` keeps, broadcast
-    over those operand `i` sums alone, and summed back where NumPy broadcast it."""
-    x, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4, x5)
+    over those operand `i` sums alone, put on the diagonal where a letter repeats in it
+    (`'ii'`), and summed back where NumPy broadcast it."""
+    x, target, unique, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4, x5)
     if missing:
         r = np.broadcast_to(np.expand_dims(r, missing), shape)
+    if len(unique) < len(target):  # each repeated letter's entries: the diagonal's
+        full = np.zeros([shape[unique.index(c)] for c in target], np.result_type(r, 1.0))
+        full[_diagonal(target, unique, shape)] = r
+        r = full
     return unbroadcast(r, x)
 
 
 def gather_einsum(h, r, spec, i, x1, x2=None, x3=None, x4=None, x5=None):
     """`h`, the adjoint of `spread_einsum(r, spec, i, x1, ...)`, at `r`'s shape."""
-    _, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4, x5)
+    _, target, unique, missing, shape = _einsum_spread(r, spec, i, x1, x2, x3, x4, x5)
+    if len(unique) < len(target):
+        h = np.broadcast_to(h, [shape[unique.index(c)] for c in target])
+        h = h[_diagonal(target, unique, shape)]
     h = np.broadcast_to(h, shape)
     return np.sum(h, axis=missing) if missing else h
 
 
+def _diagonal(target, unique, shape):
+    """The index of the entries of an operand with subscripts `target` whose repeated
+    letters agree, arranged by the letters of `unique` (of sizes `shape`)."""
+    grids = np.indices(shape, sparse=True)
+    return tuple(grids[unique.index(c)] for c in target)
+
+
 def _einsum_spread(r, spec, i, x1, x2, x3, x4, x5):
-    """Operand `i`; the axes of its letters that `r` lacks; and the shape `r` spreads to:
-    its own sizes, and operand `i`'s along the axes it lacks."""
+    """Operand `i`; its subscripts, and their letters once each; the axes of those letters
+    that `r` lacks; and the shape `r` spreads to, a size a letter: its own sizes, and
+    operand `i`'s along the axes it lacks."""
     operands = _operands(x1, x2, x3, x4, x5)
     inputs, output = _einsum_letters(spec, operands)
     target, kept = inputs[i], _einsum_kept(inputs, output, i)
+    unique = "".join(dict.fromkeys(target))
     x = operands[i]
     sizes = dict(zip(kept, np.shape(r)))
-    shape = tuple(sizes.get(c, n) for c, n in zip(target, np.shape(x)))
-    return x, tuple(k for k, c in enumerate(target) if c not in kept), shape
+    sizes.update((c, n) for c, n in zip(target, np.shape(x)) if c not in sizes)
+    shape = tuple(sizes[c] for c in unique)
+    return x, target, unique, tuple(k for k, c in enumerate(unique) if c not in kept), shape
 
 
 def _operands(*given):
@@ -485,7 +503,7 @@ def _operands(*given):
 
 def _einsum_kept(inputs, output, i):
     elsewhere = set(output).union(*(inputs[j] for j in range(len(inputs)) if j != i))
-    return "".join(c for c in inputs[i] if c in elsewhere)
+    return "".join(c for c in dict.fromkeys(inputs[i]) if c in elsewhere)
 
 
 def _einsum_letters(spec, operands):
@@ -505,13 +523,7 @@ def _einsum_letters(spec, operands):
         counts = collections.Counter("".join(inputs))
         output = ellipsis + "".join(sorted(c for c in counts if counts[c] == 1
                                            and c not in ellipsis))
-    output = output.replace("...", ellipsis)
-    for subscripts in inputs:
-        if len(set(subscripts)) < len(subscripts):
-            raise DifferentiationError(
-                f"ast_ad differentiates np.einsum without a letter repeated in one operand "
-                f"(a diagonal, as in {spec!r}); take it with np.diagonal or np.trace first")
-    return inputs, output
+    return inputs, output.replace("...", ellipsis)
 
 
 def _output_leaves(out, path=()):

@@ -214,6 +214,8 @@ def array_reduction(w, depth):
                f"np.einsum('i,i,i->', {a}, {b}, {c})",
                f"np.einsum('i,i,i,i', {a}, {b}, {c}, {a})",
                f"np.einsum('i,j,i,j,i->', {a}, {b}, {c}, {a}, {b})",
+               f"np.einsum('ii', np.outer({a}, {c}))",
+               f"np.sum(np.einsum('ii->i', np.outer({a}, {b})) * {c})",
                f"np.linalg.slogdet(np.outer({a}, {c}) + 3.0 * np.eye({n}))[1]",
                f"np.sum({a}, where={c} > 0.0, initial={w.constant()})",
                f"np.max({a}, where={c} < 0.5, initial=-{w.constant()})",
