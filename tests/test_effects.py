@@ -164,6 +164,41 @@ def test_forward_modes_whole_gradient_is_refused_where_sweeps_would_repeat_effec
     assert along == pytest.approx(np.cos(0.1) * noise)
 
 
+CONFIGURED = """
+    def f(params, x, config):
+        loss = 0.0
+        for name, p in params.items():
+            if name.startswith("w") and config.get("reg", 0.0) > 0:
+                loss = loss + config["reg"] * np.sum(p ** 2)
+        return loss + np.sum(np.tanh(params["w"] * x + params["b"]))
+    """
+
+
+def test_a_strings_methods_and_a_lookup_by_a_string_key_are_pure():
+    """`name.startswith("w")` and `config.get("reg", 0.0)` compute a value and change
+    nothing: forward mode's whole gradient, one sweep per element, may run them again (it
+    was refused, as for any method of an object); `source.get()`, a method of an object
+    that may draw, still has effects."""
+    import autograd
+    from autograd import numpy as anp
+
+    params = {"w": np.array([0.3, -0.5]), "b": np.array([0.1, 0.2])}
+    x, config = np.array([1.0, 2.0]), {"reg": 0.1}
+    expected = autograd.grad(make_function(CONFIGURED, namespace={"np": anp}))(
+        params, x, config)
+    f = make_function(CONFIGURED, namespace={"np": np})
+    for mode in MODES:
+        gradient = differentiate(f, mode=mode)(params, x, config)
+        for key in params:
+            np.testing.assert_allclose(gradient[key], expected[key], rtol=1e-12)
+    drawing = make_function("""
+        def g(w, source):
+            return np.sum(np.sin(w)) * source.get()
+        """, namespace={"np": np})
+    with pytest.raises(DifferentiationError, match=r":3: jvp_g needs a direction"):
+        differentiate(drawing, mode="forward")(np.ones(2), {"a": 1.0})
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_display_handed_to_an_effect_is_the_value_python_makes(mode):
     """`log.append((x, y))` keeps a tuple of the values, which no sweep changes after."""

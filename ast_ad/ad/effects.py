@@ -35,6 +35,14 @@ _PURE_BUILTINS = frozenset(getattr(builtins, name) for name in (
     "isinstance", "len", "list", "max", "min", "pow", "range", "reversed", "round", "slice",
     "sorted", "sum", "tuple", "zip", "str", "repr", "format", "getattr"))
 _PURE_MODULES = ("math", "cmath", "operator", "numpy", "ast_ad")
+# Methods of `str`, which compute a value and change nothing: names no other object of
+# the code ast_ad differentiates is likely to have with effects.
+_STRING_METHODS = frozenset((
+    "startswith", "endswith", "lower", "upper", "casefold", "strip", "lstrip", "rstrip",
+    "split", "rsplit", "splitlines", "partition", "rpartition", "join", "replace", "format",
+    "find", "rfind", "isdigit", "isalpha", "isalnum", "isnumeric", "isspace", "islower",
+    "isupper", "title", "capitalize", "zfill", "center", "ljust", "rjust", "removeprefix",
+    "removesuffix"))
 _IMPURE_MODULES = ("numpy.random",)
 
 
@@ -73,8 +81,12 @@ def _is_pure_call(call):
         return is_pure_function(callee)
     if nodes.is_method_call(call):
         # A list's `append` and `pop` are the trace's own mutations, which the sweeps
-        # undo, unless the list is an argument; any other method is an object's.
-        return call.func.attr in ("append", "pop") and not anno.get(call, "effect")
+        # undo, unless the list is an argument; any other method is an object's, with
+        # effects, but for a string's and a lookup by a string key (`cfg.get("reg", 0.0)`).
+        return call.func.attr in ("append", "pop") and not anno.get(call, "effect") or \
+            call.func.attr in _STRING_METHODS or call.func.attr == "get" and \
+            bool(call.args) and isinstance(call.args[0], gast.Constant) and \
+            isinstance(call.args[0].value, str)
     return True  # written by a rule's template, which calls only pure functions
 
 

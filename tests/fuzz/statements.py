@@ -212,14 +212,23 @@ def for_array(w):
 
 @production("statement", weight=0.8, when=lambda w: _nests(w) and w.has("cfg"))
 def for_config(w):
-    """A loop over the items or the values of `cfg`, a dict that is not differentiated."""
+    """A loop over the items or the values of `cfg`, a dict that is not differentiated,
+    perhaps testing a key by a string's method, or a value looked up by `get`."""
     v = w.fresh("c")
+    key = None
     if w.chance(0.5):
-        w.line(f"for {w.fresh('key')}, {v} in cfg.items():")
+        key = w.fresh("key")
+        w.line(f"for {key}, {v} in cfg.items():")
     else:
         w.line(f"for {v} in cfg.values():")
     with w.loop("for"):
-        w.body(define=[(v, "scalar")])
+        if key is not None and w.chance(0.4):
+            with w.block():
+                w.line(f"if {key}.startswith(\"{w.pick('abc')}\") or "
+                       "cfg.get(\"d\", 1.0) < 0.0:")
+                w.body(define=[(v, "scalar")])
+        else:
+            w.body(define=[(v, "scalar")])
 
 
 @production("statement", weight=2, when=_nests)
