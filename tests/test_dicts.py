@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ast_ad import UnsupportedSyntaxError, differentiate, hessian, source
+from ast_ad.testing import central_difference
 from tests.conftest import agrees_in_both_modes, examples, hessian_agrees, make_function
 
 BODIES = {
@@ -218,3 +219,39 @@ def test_a_table_made_in_a_loop_differentiated_twice():
     again = differentiate(differentiate(f, wrt=0), wrt=(0, 1))(0.61, 0.83)
     assert again == pytest.approx([row[0] for row in hessian_agrees(f, 0.61, 0.83)],
                                   rel=1e-10)
+
+
+OPTIONS = make_function("""
+    def f(w, x, opts=None):
+        if opts is None:
+            opts = {"scale": 2.0, "power": 2}
+        scale = opts.get("scale", 1.0)
+        return scale * math.sin(w * x) ** opts["power"] + w * len(opts)
+    """, namespace={"math": math})
+
+
+@examples(10, 100)
+@given(w=st.floats(-1.5, 1.5), x=st.floats(-1.5, 1.5), scale=st.floats(0.5, 3.0))
+def test_a_dict_of_constants_made_when_an_argument_is_left_out(w, x, scale):
+    """`if opts is None: opts = {...}`, then read by keys and `.get`: the display is the
+    dict of constants it makes (a new one a call), whichever value the name holds; it
+    was refused as a dict the function could not take apart."""
+    for opts in (None, {"scale": scale, "power": 3}):
+        expected = central_difference(lambda t: OPTIONS(t, x, opts), [w], [1.0])
+        for mode in ("reverse", "forward"):
+            assert differentiate(OPTIONS, mode=mode)(w, x, opts) == pytest.approx(
+                expected, rel=1e-6, abs=1e-7)
+        second = central_difference(lambda t: differentiate(OPTIONS)(t, x, opts), [w], [1.0])
+        assert hessian(OPTIONS)(w, x, opts) == pytest.approx(second, rel=1e-5, abs=1e-6)
+
+
+def test_a_dict_of_constants_written_into_is_still_refused():
+    f = make_function("""
+        def f(w, opts=None):
+            if opts is None:
+                opts = {"scale": 2.0}
+            opts["seen"] = 1.0
+            return w * opts["scale"]
+        """)
+    with pytest.raises(UnsupportedSyntaxError, match="a dict display is supported"):
+        differentiate(f)

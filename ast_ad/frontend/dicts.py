@@ -65,8 +65,18 @@ def _tables_as_constants(tree):
                 isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Dict):
             assignments.setdefault(node.targets[0].id, []).append(node)
     parents = None
+    parameters = {a.id for a in _parameters(tree)}
     for name, displays in assignments.items():
-        if len(displays) != stored[name] or not all(_constant(d.value) for d in displays):
+        if not all(_constant(d.value) for d in displays):
+            continue
+        if len(displays) != stored[name] or name in parameters:
+            # Another value at times (`if opts is None: opts = {}`): each display made a
+            # constant, read as the dict it is (a new one a call, as Python makes it).
+            parents = parents or nodes.parents(tree)
+            if _only_read(tree, name, displays, parents):
+                for display in displays:
+                    display.value = anno.copy_location(
+                        nodes.constant(nodes.constant_value(display.value)), display.value)
             continue
         table = nodes.constant_value(displays[0].value)
         if any(nodes.constant_value(d.value) != table for d in displays) or \
@@ -127,11 +137,13 @@ def _constant(node):
 
 def _only_read(tree, name, displays, parents):
     """Whether `name` is only read: by any key, `.get`, `.values()`, `.items()`, `.keys()`,
-    iterated, measured or asked `in`; never written, nor given to a function."""
+    iterated, measured, asked `in` or whether it is None; never written into, nor given to
+    a function."""
     targets = [display.targets[0] for display in displays]
     for node in nodes.walk(tree):
         if not (isinstance(node, gast.Name) and node.id == name) or \
-                any(node is target for target in targets):
+                any(node is target for target in targets) or \
+                isinstance(node.ctx, (gast.Param, gast.Store)):  # (bound to another value)
             continue
         parent = parents.get(id(node))
         grand = parents.get(id(parent))
@@ -143,9 +155,16 @@ def _only_read(tree, name, displays, parents):
                 isinstance(grand, gast.Call) and grand.func is parent:
             continue
         if _replacement(node, parents, []) is None and not (
-                isinstance(parent, gast.Compare) and node in parent.comparators):
+                isinstance(parent, gast.Compare) and (node in parent.comparators or
+                                                      _tested_for_none(parent))):
             return False
     return True
+
+
+def _tested_for_none(compare):
+    """`d is None`, `d is not None`."""
+    return len(compare.ops) == 1 and isinstance(compare.ops[0], (gast.Is, gast.IsNot)) and \
+        isinstance(compare.comparators[0], gast.Constant) and compare.comparators[0].value is None
 
 
 def _replacement(node, parents, keys, value_of=None):

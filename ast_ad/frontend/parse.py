@@ -19,6 +19,7 @@ from ast_ad.frontend.local_functions import lambdas_as_defs
 from ast_ad.frontend.views import views_as_keys
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
+from ast_ad.ir.naming import Namer
 from ast_ad.ir.scope import Scope
 
 
@@ -150,12 +151,6 @@ def _parse_partial(function):
             raise DifferentiationError(f"{function!r} holds an argument for `{name}`, which "
                                        f"{tree.name} has no free parameter for")
         held[name] = value
-    assigned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Store)} & set(held)
-    if assigned:
-        raise DifferentiationError(f"{function!r} holds `{sorted(assigned)[0]}`, which "
-                                   f"{tree.name} assigns again; copy it to a name of its own "
-                                   "first")
     defaults = dict(zip(names[len(names) - len(arguments.defaults):],
                         zip(arguments.defaults, scope.defaults or ())))
     _keyword_only_after_held(arguments, scope, function.keywords, defaults)
@@ -169,9 +164,26 @@ def _parse_partial(function):
     arguments.defaults = [node for node, _ in remaining]
     scope.defaults = tuple(value for _, value in remaining) or None
     scope.kwdefaults = {k: v for k, v in (scope.kwdefaults or {}).items() if k not in held} or None
+    assigned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Store)}
+    namer = Namer(nodes.names_in(tree))
     for name, value in held.items():
-        scope.cells[name] = types.CellType(value)
+        if name not in assigned:
+            scope.cells[name] = types.CellType(value)
+            continue
+        # A held argument the function assigns again: a local, given the value first.
+        free = namer.claim(f"{name}_held")
+        scope.cells[free] = types.CellType(value)
+        start = 1 if _has_docstring(tree) else 0
+        tree.body.insert(start, anno.copy_location(nodes.assign(name, nodes.load(free)),
+                                                   tree.body[start]))
     return tree
+
+
+def _has_docstring(tree):
+    first = tree.body[0]
+    return isinstance(first, gast.Expr) and isinstance(first.value, gast.Constant) and \
+        isinstance(first.value.value, str) and len(tree.body) > 1
 
 
 def _keyword_only_after_held(arguments, scope, keywords, defaults):

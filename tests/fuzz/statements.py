@@ -231,6 +231,18 @@ def for_config(w):
             w.body(define=[(v, "scalar")])
 
 
+@production("statement", weight=0.4, when=lambda w: w.has("cfg") and not w.loops)
+def config_default(w):
+    """`if cfg is None: cfg = {...}`, a dict of constants for an argument left out, then a
+    value looked up in it."""
+    w.line("if cfg is None:")
+    with w.block():
+        w.line('cfg = {"a": 0.5, "d": 1.0}')
+    scale = w.fresh("scale")
+    w.line(f'{scale} = cfg.get("{w.pick("abd")}", {w.constant()})')
+    w.define(scale, "scalar")
+
+
 @production("statement", weight=2, when=_nests)
 def while_loop(w):
     k = w.fresh("k")
