@@ -367,6 +367,8 @@ NESTED_TARGETS = make_function("""
             s = s + p * q * x * k
         for j, (a, (b, c)) in enumerate(NESTED):
             s = s + a * b * c * math.cos(x * j) + j * y
+        for t, p in enumerate(xs[1:], start=1):  # counted from 1
+            s = s + (p - x) ** 2 / t
         return s
     """, namespace={"math": math})
 
@@ -376,7 +378,7 @@ NESTED_TARGETS = make_function("""
 def test_loop_targets_that_unpack_inside(x, y):
     """`for i, (u, v) in enumerate(zip(xs, ys))`, the way pairs are numbered, loops over
     zip's index; a target unpacked otherwise or deeper takes its items apart in the body
-    first."""
+    first; `enumerate(xs, start=1)` counts from its start."""
     agrees_in_both_modes(NESTED_TARGETS, x, y)
     hessian_agrees(NESTED_TARGETS, x, y)
 

@@ -273,13 +273,14 @@ def is_enumerate_or_zip(stmt):
     """`for i, x in enumerate(xs)`, `for a, b in zip(xs, ys)`, and the two together,
     `for i, (a, b) in enumerate(zip(xs, ys))`: loops over an index."""
     target, iterable = stmt.target, stmt.iter
-    if not (isinstance(target, gast.Tuple) and _is_call_of(iterable, ("enumerate", "zip"))):
+    if not (isinstance(target, gast.Tuple) and _is_call_of(iterable, ("enumerate", "zip"))
+            or _is_call_of(iterable, ("enumerate",), ("start",))):
         return False
     if iterable.func.id == "zip":
         return all(isinstance(t, gast.Name) for t in target.elts) and \
             len(iterable.args) == len(target.elts) >= 2
-    if len(iterable.args) != 1 or len(target.elts) != 2 or \
-            not isinstance(target.elts[0], gast.Name):
+    if len(iterable.args) + len(iterable.keywords) not in (1, 2) or len(target.elts) != 2 \
+            or not isinstance(target.elts[0], gast.Name):
         return False
     item, inner = target.elts[1], iterable.args[0]
     return isinstance(item, gast.Name) or isinstance(item, gast.Tuple) and \
@@ -287,9 +288,9 @@ def is_enumerate_or_zip(stmt):
         and len(inner.args) == len(item.elts) >= 2
 
 
-def _is_call_of(node, names):
+def _is_call_of(node, names, keywords=()):
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
-        node.func.id in names and not node.keywords
+        node.func.id in names and all(k.arg in keywords for k in node.keywords)
 
 
 def _is_unpacking(stmt):

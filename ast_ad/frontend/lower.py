@@ -566,6 +566,11 @@ class _Lowerer(Expressions):
             [None] + stmt.target.elts
         call = stmt.iter
         self.require_builtin(stmt, call)
+        start = (call.args[1:] + [k.value for k in call.keywords] + [None])[0] \
+            if index is not None else None
+        if start is not None:  # `enumerate(xs, start=1)`: the index counts from it
+            start, call = self.atom(start), gast.Call(func=call.func, args=call.args[:1],
+                                                       keywords=[])
         if isinstance(elements[0], gast.Tuple):  # zip's items, numbered
             elements, call = elements[0].elts, call.args[0]
             self.require_builtin(stmt, call)
@@ -574,7 +579,8 @@ class _Lowerer(Expressions):
         sequences = [self.sequence(arg.args[0] if back else arg, stmt.body)
                      for arg, back in zip(call.args, backwards)]
         return self.indexed_loop(stmt, sequences, [t.id for t in elements],
-                                 index=None if index is None else index.id, backwards=backwards)
+                                 index=None if index is None else index.id, backwards=backwards,
+                                 start=start)
 
     def require_builtin(self, stmt, call):
         """Refuse `enumerate` or `zip` that is not the builtin."""
@@ -616,10 +622,14 @@ class _Lowerer(Expressions):
         return {s.id for s in sequences
                 if isinstance(s, gast.Name) and s.id in self.found["parameters"]}
 
-    def indexed_loop(self, stmt, sequences, elements, index=None, backwards=None):
+    def indexed_loop(self, stmt, sequences, elements, index=None, backwards=None, start=None):
         """`for index in range(len(...)):` reading each of `elements` from its sequence,
         from its end for those `backwards` marks (`for x in reversed(xs)`, and `zip`s of
-        such): the loop still runs over a range, which the adjoint reverses."""
+        such): the loop still runs over a range, which the adjoint reverses. An index
+        that counts from `start` (an atom) is the range's plus it."""
+        if start is not None:
+            counted, elements = index, elements + [index]
+            index = None
         backwards = backwards or [False] * len(sequences)
         self.found["iterated"].update(self.parameters_in(sequences))
         lengths = [self.atom(lowered_call(len, [s])) for s in sequences]
@@ -637,6 +647,9 @@ class _Lowerer(Expressions):
                     gast.BinOp(left=last, op=gast.Sub(), right=nodes.load(name)))
                 self.bind(element, gast.Subscript(value=anno.copy_tree(sequence),
                                                   slice=position, ctx=gast.Load()))
+            if start is not None:
+                self.bind(counted, gast.BinOp(left=nodes.load(name), op=gast.Add(),
+                                              right=anno.copy_tree(start)))
 
         self.loop(loop, stmt.body, targets={} if index is None else {index: name},
                   prologue=read_elements, assigned=elements)

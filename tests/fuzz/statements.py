@@ -140,7 +140,8 @@ def for_list(w):
 @production("statement", weight=1.5, when=lambda w: _nests(w) and w.lists())
 def for_enumerate(w):
     xs, i, v = w.pick(w.lists()), w.fresh("i"), w.fresh("v")
-    w.line(f"for {i}, {v} in enumerate({xs}):")
+    start = w.pick(["", "", "", ", 1", ", start=2"])
+    w.line(f"for {i}, {v} in enumerate({xs}{start}):")
     with w.loop("enumerate", iterating=[xs]):
         w.body(define=[(i, "int"), (v, "scalar")])
 
