@@ -191,3 +191,52 @@ def test_refused_clearly_at_the_line(body, line, message):
     with pytest.raises(UnsupportedSyntaxError, match=message) as error:
         differentiate(f)
     assert f":{line}:" in str(error.value).splitlines()[0]
+
+
+ALIASES = """
+    SETTINGS = {"activation": "tanh"}
+
+    def f(w, x):
+        act = np.tanh if SETTINGS["activation"] == "tanh" else np.sin
+        square = np.square
+        for k in range(2):
+            x = act(x * w) + square(w) * k
+        return np.sum(x)
+    """
+
+
+@examples(5, 30)
+@given(seed=st.integers(0, 2**31 - 1), activation=st.sampled_from(["tanh", "sin"]))
+def test_a_local_bound_to_a_function_and_called(seed, activation):
+    """`square = np.square`, and `act = np.tanh if ... else np.sin`, chosen once: each call
+    calls the function itself (a local called was refused); both modes and the Hessian,
+    against autograd."""
+    import autograd
+    import numpy as np
+    from autograd import numpy as anp
+
+    from ast_ad import hessian
+
+    f = make_function(ALIASES, namespace={"np": np})
+    twin = make_function(ALIASES, namespace={"np": anp})
+    f.__globals__["SETTINGS"]["activation"] = activation
+    twin.__globals__["SETTINGS"]["activation"] = activation
+    rng = np.random.default_rng(seed)
+    w, x = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(differentiate(f, mode=mode)(w, x),
+                                   autograd.grad(twin)(w, x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hessian(f)(w, x), autograd.hessian(twin)(w, x),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_a_local_bound_to_two_functions_in_turn_is_refused():
+    f = make_function("""
+        def f(x):
+            act = math.sin
+            y = act(x)
+            act = math.cos
+            return act(y)
+        """, namespace={"math": math})
+    with pytest.raises(UnsupportedSyntaxError, match="calling a local variable"):
+        differentiate(f)

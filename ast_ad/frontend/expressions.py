@@ -193,8 +193,10 @@ class Expressions:
                                                 "function that returns one "
                                                 "(`return mean, spread`)")
         if function is None:
-            raise self.origin.unsupported(expr, "calling a local variable is not supported; "
-                                                "call a module-level function")
+            raise self.origin.unsupported(expr, "calling a local variable is supported where "
+                                                "it is bound once, to a function the module "
+                                                "reaches (`act = np.tanh`, or `act = np.tanh "
+                                                "if c else np.sin`); call the function itself")
         if _is_numpy(function.value) and expr.args and \
                 getattr(function.value, "__name__", None) in _REDUCTION_FILLS and \
                 any(k.arg in ("dtype", "where", "initial") for k in expr.keywords):

@@ -15,6 +15,8 @@ read it.
 import gast
 
 from ast_ad.ir import annotations as anno
+from ast_ad.ir import nodes
+from ast_ad.ir.scope import MISSING
 
 
 def lambdas_as_defs(tree):
@@ -36,6 +38,79 @@ def _as_def(stmt):
     return anno.copy_location(gast.FunctionDef(
         name=stmt.targets[0].id, args=value.args, body=[body], decorator_list=[],
         returns=None, type_comment=None, type_params=[]), stmt)
+
+
+def aliases_called(tree):
+    """`tree` with each local bound once to a function the module reaches (`act =
+    np.tanh`), or to one of two by a test (`act = np.tanh if c else np.sin`), and only
+    called, calling the function itself: `act(z)` is `np.tanh(z)`, or `np.tanh(z) if act
+    else np.sin(z)` with `act = c` the test, taken where Python took it."""
+    everything = list(own_nodes(tree))
+    stores, calls, loads = {}, {}, {}
+    for node in everything:
+        if isinstance(node, gast.Name):
+            kind = stores if not isinstance(node.ctx, gast.Load) else loads
+            kind[node.id] = kind.get(node.id, 0) + 1
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+            calls.setdefault(node.func.id, []).append(node)
+    scope, dropped = anno.get(tree, "scope"), set()
+    for stmt in everything:
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                isinstance(stmt.targets[0], gast.Name)):
+            continue
+        name, value = stmt.targets[0].id, stmt.value
+        choices = [value.body, value.orelse] if isinstance(value, gast.IfExp) else [value]
+        if stores.get(name) != 1 or loads.get(name, 0) != len(calls.get(name, ())) or \
+                not calls.get(name) or \
+                not all(_reaches_a_function(c, scope, stores) for c in choices):
+            continue
+        for call in calls[name]:
+            if len(choices) == 1:
+                call.func = anno.copy_tree(choices[0])
+                continue
+            made = [gast.Call(func=anno.copy_tree(c), args=anno.copy_tree(call.args),
+                              keywords=anno.copy_tree(call.keywords)) for c in choices]
+            _become(call, gast.IfExp(test=nodes.load(name), body=made[0], orelse=made[1]))
+        if len(choices) > 1:
+            stmt.value = value.test
+        else:
+            dropped.add(id(stmt))
+    if dropped:
+        for _, _, block in list(nodes.blocks(tree)):
+            block[:] = [s for s in block if id(s) not in dropped] or [gast.Pass()]
+    return tree
+
+
+def _become(node, other):
+    """`node`, changed in place into `other` (its parents hold it)."""
+    location = {a: getattr(node, a) for a in ("lineno", "col_offset", "end_lineno",
+                                              "end_col_offset") if hasattr(node, a)}
+    node.__class__ = type(other)
+    node.__dict__.clear()
+    node.__dict__.update(other.__dict__)
+    node.__dict__.update(location)
+
+
+def _reaches_a_function(node, scope, stores):
+    """Whether `node`, a name or an attribute of one, is a function the module reaches
+    (not a variable of the function's own)."""
+    root = node
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if not isinstance(root, gast.Name) or root.id in stores:
+        return False
+    value = scope.lookup(root.id)
+    for attribute in _attributes(node):
+        value = getattr(value, attribute, MISSING)
+    return value is not MISSING and callable(value) and not isinstance(value, type)
+
+
+def _attributes(node):
+    found = []
+    while isinstance(node, gast.Attribute):
+        found.insert(0, node.attr)
+        node = node.value
+    return found
 
 
 def is_local_def(stmt):

@@ -289,6 +289,19 @@ def unpacked_value(w):
     w.define(b, "scalar")
 
 
+@production("statement", weight=0.4)
+def function_alias(w):
+    """A local bound to a function of `math`, or to one of two by a test, then called."""
+    alias, target = w.fresh("fn"), w.fresh("t")
+    first, second = w.pick(["math.sin", "math.tanh", "math.atan"]), w.pick(["math.cos", "abs"])
+    if w.chance(0.5):
+        w.line(f"{alias} = {first} if {w.condition(1)} else {second}")
+    else:
+        w.line(f"{alias} = {first}")
+    w.line(f"{target} = {alias}({w.expression('bounded')}) * {w.expression('scalar', 1)}")
+    w.define(target, "scalar")
+
+
 @production("statement", weight=0.6, when=_nests)
 def while_true(w):
     """`while True:` left by `break` or `return` once a counter runs out, or earlier."""
