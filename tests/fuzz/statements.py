@@ -232,7 +232,7 @@ def for_config(w):
             w.body(define=[(v, "scalar")])
 
 
-@production("statement", weight=0.4, when=lambda w: w.has("cfg") and not w.loops)
+@production("statement", weight=1.5, when=lambda w: w.has("cfg") and not w.loops)
 def config_default(w):
     """`if cfg is None: cfg = {...}`, a dict of constants for an argument left out, then a
     value looked up in it."""
