@@ -87,6 +87,7 @@ def adjoint_with_seed(function, wrt):
     return cached[key]
 
 
+@functools.lru_cache(maxsize=256)
 def reads_containers(function, wrt):
     """Whether `function` reads one of the parameters `wrt` names as a container, by keys
     or fields: its gradient, a container too, is made by the sweeps with the seed inside

@@ -130,7 +130,7 @@ def vjp(function: Callable, *primals) -> tuple:
         if not getattr(value, "shape", ()):
             _scalar(out_bar, "the out_bar given to vjp_fn")
         adjoints = adjoint_function(*primals, **{seed: out_bar})
-        # An array code on numbers reads item by item has a list for its adjoint.
+        # An array that code on numbers reads item by item has a list for its adjoint.
         return tuple(typed_like(a, p) if isinstance(a, list) and hasattr(p, "shape") else a
                      for a, p in zip(adjoints, primals))
 

@@ -45,72 +45,66 @@ def aliases_called(tree):
     np.tanh`), or to one of two by a test (`act = np.tanh if c else np.sin`), and only
     called, calling the function itself: `act(z)` is `np.tanh(z)`, or `np.tanh(z) if act
     else np.sin(z)` with `act = c` the test, taken where Python took it."""
-    everything = list(own_nodes(tree))
-    stores, calls, loads = {}, {}, {}
+    everything = list(nodes.walk(tree))  # (the functions defined in it too: they may
+    stores, loads, calls = {}, {}, {}     # read the name, or bind one of their own)
     for node in everything:
         if isinstance(node, gast.Name):
-            kind = stores if not isinstance(node.ctx, gast.Load) else loads
-            kind[node.id] = kind.get(node.id, 0) + 1
+            counts = loads if isinstance(node.ctx, gast.Load) else stores
+            counts[node.id] = counts.get(node.id, 0) + 1
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
-            calls.setdefault(node.func.id, []).append(node)
-    scope, dropped = anno.get(tree, "scope"), set()
+            calls[node.func.id] = calls.get(node.func.id, 0) + 1
+    scope, aliases, dropped = anno.get(tree, "scope"), {}, set()
     for stmt in everything:
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
                 isinstance(stmt.targets[0], gast.Name)):
             continue
         name, value = stmt.targets[0].id, stmt.value
         choices = [value.body, value.orelse] if isinstance(value, gast.IfExp) else [value]
-        if stores.get(name) != 1 or loads.get(name, 0) != len(calls.get(name, ())) or \
-                not calls.get(name) or \
-                not all(_reaches_a_function(c, scope, stores) for c in choices):
-            continue
-        for call in calls[name]:
-            if len(choices) == 1:
-                call.func = anno.copy_tree(choices[0])
-                continue
-            made = [gast.Call(func=anno.copy_tree(c), args=anno.copy_tree(call.args),
-                              keywords=anno.copy_tree(call.keywords)) for c in choices]
-            _become(call, gast.IfExp(test=nodes.load(name), body=made[0], orelse=made[1]))
-        if len(choices) > 1:
-            stmt.value = value.test
-        else:
-            dropped.add(id(stmt))
-    if dropped:
-        for _, _, block in list(nodes.blocks(tree)):
-            block[:] = [s for s in block if id(s) not in dropped] or [gast.Pass()]
+        if stores.get(name) == 1 and loads.get(name, 0) == calls.get(name, 0) > 0 and \
+                all(_is_function(_static_value(c, scope, stores)) for c in choices):
+            aliases[name] = choices
+            if len(choices) > 1:
+                stmt.value = value.test
+            else:
+                dropped.add(id(stmt))
+    if not aliases:
+        return tree  # (most functions)
+    _CallsOfAliases(aliases).visit(tree)
+    for _, _, block in list(nodes.blocks(tree)):
+        block[:] = [s for s in block if id(s) not in dropped] or [gast.Pass()]
     return tree
 
 
-def _become(node, other):
-    """`node`, changed in place into `other` (its parents hold it)."""
-    location = {a: getattr(node, a) for a in ("lineno", "col_offset", "end_lineno",
-                                              "end_col_offset") if hasattr(node, a)}
-    node.__class__ = type(other)
-    node.__dict__.clear()
-    node.__dict__.update(other.__dict__)
-    node.__dict__.update(location)
+class _CallsOfAliases(gast.NodeTransformer):
+    def __init__(self, aliases):
+        self.aliases = aliases
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        choices = self.aliases.get(getattr(node.func, "id", None))
+        if choices is None:
+            return node
+        made = [anno.copy_location(gast.Call(func=anno.copy_tree(c), args=anno.copy_tree(
+            node.args), keywords=anno.copy_tree(node.keywords)), node) for c in choices]
+        if len(made) == 1:
+            return made[0]
+        return anno.copy_location(gast.IfExp(test=nodes.load(node.func.id), body=made[0],
+                                             orelse=made[1]), node)
 
 
-def _reaches_a_function(node, scope, stores):
-    """Whether `node`, a name or an attribute of one, is a function the module reaches
-    (not a variable of the function's own)."""
-    root = node
-    while isinstance(root, gast.Attribute):
-        root = root.value
-    if not isinstance(root, gast.Name) or root.id in stores:
-        return False
-    value = scope.lookup(root.id)
-    for attribute in _attributes(node):
-        value = getattr(value, attribute, MISSING)
+def _static_value(node, scope, stores):
+    """The object a name (not a variable of the function's own) or an attribute of one
+    refers to, or MISSING."""
+    if isinstance(node, gast.Attribute):
+        owner = _static_value(node.value, scope, stores)
+        return MISSING if owner is MISSING else getattr(owner, node.attr, MISSING)
+    if isinstance(node, gast.Name) and node.id not in stores:
+        return scope.lookup(node.id)
+    return MISSING
+
+
+def _is_function(value):
     return value is not MISSING and callable(value) and not isinstance(value, type)
-
-
-def _attributes(node):
-    found = []
-    while isinstance(node, gast.Attribute):
-        found.insert(0, node.attr)
-        node = node.value
-    return found
 
 
 def is_local_def(stmt):

@@ -502,36 +502,29 @@ class _Lowerer(Expressions):
     def flat_target(self, stmt):
         """`for k, (a, b) in pairs:` as `for k, item in pairs: a, b = item`: each tuple
         inside the target a name, unpacked first thing in the body (and so on inside)."""
-        elements, unpacks = [], []
-        for element in stmt.target.elts:
-            if isinstance(element, gast.Tuple):
-                item = self.fresh_local("item")
-                elements.append(nodes.store(item))
-                unpacks.append(anno.copy_location(gast.Assign(
-                    targets=[element], value=nodes.load(item), type_comment=None), stmt))
-            else:
-                elements.append(element)
+        elements, unpacks = self.flattened(stmt.target, stmt)
         if not unpacks:
             return stmt
-        body = [self.flat_unpacking(u) for u in unpacks]
         return anno.copy_location(gast.For(
             target=gast.Tuple(elts=elements, ctx=gast.Store()), iter=stmt.iter,
-            body=[s for group in body for s in group] + stmt.body, orelse=[],
-            type_comment=None), stmt)
+            body=unpacks + stmt.body, orelse=[], type_comment=None), stmt)
 
-    def flat_unpacking(self, assign):
-        """`a, (b, c) = item` as `a, item_1 = item; b, c = item_1`."""
-        elements, inner = [], []
-        for element in assign.targets[0].elts:
-            if isinstance(element, gast.Tuple):
-                item = self.fresh_local("item")
-                elements.append(nodes.store(item))
-                inner += self.flat_unpacking(anno.copy_location(gast.Assign(
-                    targets=[element], value=nodes.load(item), type_comment=None), assign))
-            else:
+    def flattened(self, target, stmt):
+        """The items of the tuple `target`, each tuple among them a new name; and the
+        unpackings of those names, deeper ones after."""
+        elements, unpacks = [], []
+        for element in target.elts:
+            if not isinstance(element, gast.Tuple):
                 elements.append(element)
-        assign.targets = [gast.Tuple(elts=elements, ctx=gast.Store())]
-        return [assign] + inner
+                continue
+            item = self.fresh_local("item")
+            elements.append(nodes.store(item))
+            inner, deeper = self.flattened(element, stmt)
+            unpacks.append(anno.copy_location(gast.Assign(
+                targets=[gast.Tuple(elts=inner, ctx=gast.Store())], value=nodes.load(item),
+                type_comment=None), stmt))
+            unpacks += deeper
+        return elements, unpacks
 
     def unpacked_in_the_body(self, stmt):
         """`for a, b in DATA:` as `for item in DATA: a = item[0]; b = item[1]`, over a
@@ -627,9 +620,7 @@ class _Lowerer(Expressions):
         from its end for those `backwards` marks (`for x in reversed(xs)`, and `zip`s of
         such): the loop still runs over a range, which the adjoint reverses. An index
         that counts from `start` (an atom) is the range's plus it."""
-        if start is not None:
-            counted, elements = index, elements + [index]
-            index = None
+        counted, index = (index, None) if start is not None else (None, index)
         backwards = backwards or [False] * len(sequences)
         self.found["iterated"].update(self.parameters_in(sequences))
         lengths = [self.atom(lowered_call(len, [s])) for s in sequences]
@@ -652,7 +643,7 @@ class _Lowerer(Expressions):
                                               right=anno.copy_tree(start)))
 
         self.loop(loop, stmt.body, targets={} if index is None else {index: name},
-                  prologue=read_elements, assigned=elements)
+                  prologue=read_elements, assigned=elements + [counted] * (start is not None))
 
     def loop_with_break(self, stmt):
         """A loop that may break becomes a `while` loop whose test also reads a flag:
