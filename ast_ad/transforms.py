@@ -8,16 +8,18 @@ and `vjp` an array seed; elsewhere, where an array would be needed, they raise
 `DifferentiationError` rather than return a wrong shape.
 """
 
+import copy
 import functools
 import inspect
 import numbers
 import operator
+import random
 from collections.abc import Callable, Sequence
 
 from ast_ad.api import adjoint_with_seed, differentiate, reads_containers
 from ast_ad.errors import DifferentiationError
 from ast_ad.frontend.parse import is_dispatcher, name_of, underlying
-from ast_ad.runtime.containers import typed_like
+from ast_ad.runtime.containers import at, rebuilt, typed_like, zeros_like_tree
 
 __all__ = ["value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -51,7 +53,7 @@ def value_and_grad(function: Callable, *, wrt=0, has_aux=False) -> Callable:
     def value_and_gradient(*args, **kwargs):
         if not has_aux:
             return _scalar_output(function, args, kwargs), gradient(*args, **kwargs)
-        value, aux = function(*args, **kwargs)
+        value, aux = _value(function, args, kwargs)
         derivative, _ = gradient(*args, **kwargs)
         return (_scalar(value, f"the output of {name_of(function)}"), aux), derivative
 
@@ -89,7 +91,7 @@ def jvp(function: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     seeds = seed_names(tangent_function, function)
     for k, (primal, tangent) in enumerate(zip(primals, tangents)):
         _require_alike(tangent, primal, f"the tangent of primal {k} given to jvp")
-    value = function(*primals)
+    value = _value(function, primals, {})
     # Each partial is linear in its own seed, so seeding with the tangents and adding
     # the partials gives the directional derivative.
     partials = tangent_function(*primals, **dict(zip(seeds, tangents)))
@@ -120,7 +122,7 @@ def vjp(function: Callable, *primals) -> tuple:
     wrt = _leading(function, len(primals), "vjp")
     if any(getattr(p, "shape", ()) for p in primals):  # arrays: the seed may be an array
         adjoint_function = adjoint_with_seed(function, wrt)
-        value = function(*primals)
+        value = _value(function, primals, {})
     else:
         adjoint_function = differentiate(function, wrt=wrt)
         value = _scalar_output(function, primals, {})
@@ -162,7 +164,7 @@ def jacobian(function: Callable, *, wrt=0, mode="reverse") -> Callable:
     derivative = differentiate(function, wrt=wrt, mode=mode)
 
     def jacobian_function(*args, **kwargs):
-        value = function(*args, **kwargs)
+        value = _value(function, args, kwargs)
         items = wrt if isinstance(wrt, tuple) else (wrt,)
         arguments = [_argument(function, item, args, kwargs) for item in items]
         if any(isinstance(a, (list, tuple, dict)) for a in arguments):
@@ -212,7 +214,9 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
         arguments = [_argument(function, item, args, kwargs) for item in items]
         if any(isinstance(a, (list, tuple, dict)) for a in arguments):
             # The forward sweeps' blocks, the outer containers the gradient's, as JAX's.
-            result = tuple(row(*args, **kwargs) for row in rows)
+            result = tuple(_in_containers(row(*args, **kwargs), first,
+                                          arguments[0] if single else tuple(arguments))
+                           for row, first in zip(rows, arguments))
             return result[0] if single else result
         if any(getattr(a, "shape", ()) for a in arguments):
             blocks = tuple(tuple(_array_hessian(function, first, second, args, kwargs)
@@ -222,6 +226,28 @@ def hessian(function: Callable, *, wrt=0) -> Callable:
         return result[0] if single else result
 
     return _named(hessian_function, "hessian", function)
+
+
+def _in_containers(rows, first, second):
+    """The rows of a Hessian, of the gradient with respect to `first` along `second`, in
+    the containers of `first` (outer) and `second` (inner), as JAX gives them: the sweeps
+    give the rows of a gradient that does not change as a zero number, and lists for a
+    tuple's items."""
+    if not isinstance(first, (list, tuple, dict)):
+        return rows
+
+    def row(path):
+        found = rows
+        for step in path:
+            if not isinstance(found, (list, tuple, dict)):
+                break  # a zero for the rows below
+            found = found[step]
+        if not isinstance(found, (list, tuple, dict)) and \
+                isinstance(at(first, path), numbers.Number) and found == 0:
+            found = zeros_like_tree(second)
+        return typed_like(found, second)
+
+    return rebuilt(first, row)
 
 
 def _container_jacobian(function, wrt, mode, value, args, kwargs):
@@ -300,8 +326,8 @@ def _array_hessian(function, first, second, args, kwargs):
     seed = seed_names(derivative, function)[-1]
     x, y = (numpy.asarray(_argument(function, item, args, kwargs), dtype=float)
             for item in (first, second))
-    columns = [numpy.asarray(derivative(*args, **kwargs, **{seed: unit}))
-               for unit in _units(y)]
+    columns = [numpy.broadcast_to(derivative(*args, **kwargs, **{seed: unit}), x.shape)
+               for unit in _units(y)]  # (a gradient that does not change is a zero)
     return numpy.stack(columns, axis=-1).reshape(x.shape + y.shape)
 
 
@@ -381,7 +407,25 @@ def _scalar_output(function, args, kwargs):
     The generated code cannot tell a scalar output from an array one (for `x + A`, with
     `A` an array, it returns the scalar 1.0), so the transforms look at the value.
     """
-    return _scalar(function(*args, **kwargs), f"the output of {name_of(function)}")
+    return _scalar(_value(function, args, kwargs), f"the output of {name_of(function)}")
+
+
+def _value(function, args, kwargs):
+    """`function`'s value at the arguments, each random generator among them copied: the
+    derivative then runs on the same draws, as when it is called alone (JAX's random
+    keys are values; a generator is a state that each run takes on)."""
+    if isinstance(function, functools.partial):  # (it may hold the generator)
+        function = functools.partial(function.func, *map(_fresh, function.args),
+                                     **{k: _fresh(v) for k, v in function.keywords.items()})
+    return function(*map(_fresh, args), **{k: _fresh(v) for k, v in kwargs.items()})
+
+
+def _fresh(value):
+    kind = type(value)
+    if kind is random.Random or kind.__module__.startswith("numpy.random") and \
+            kind.__name__ in ("Generator", "RandomState"):
+        return copy.deepcopy(value)
+    return value
 
 
 def _scalar(value, what):

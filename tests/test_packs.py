@@ -189,3 +189,40 @@ def g(x):
 """, "g")
     with pytest.raises(NonDifferentiableError, match=r"write `np\.copy\(x\)`"):
         differentiate(g)(np.ones(2))
+
+
+NESTED = """
+    def f(theta, k, v):
+        c, s = np.cos(theta), np.sin(theta)
+        R = np.array([[c, -s], [s, c]])
+        K = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], (-k[1], k[0], 0.0)])
+        table = np.array([[1.0, 2.0], [3.0, 4.0]])
+        row0 = [c * theta, -s]
+        row1 = [s, c]
+        Q = np.array([row0, row1])
+        return np.sum((R @ v[:2]) ** 2 @ table) + np.sum((K @ v) ** 2) + np.sum(Q @ v[1:] ** 2)
+    """
+
+
+@examples(5, 30)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_a_nested_display_given_to_np_array(seed):
+    """A rotation written as `np.array([[c, -s], [s, c]])`: the rows are made by
+    `np.array` first, the same array, so that the sweeps take the display apart a level
+    at a time (it was refused in both modes); a display of constants stays a table; rows
+    named first (`row0 = [c, -s]`) get their adjoints item by item (reverse mode added
+    an array to the list). Both modes and the Hessian, against autograd."""
+    from ast_ad import hessian
+
+    rng = np.random.default_rng(seed)
+    theta, k, v = rng.uniform(-1, 1), rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+    f = make_function(NESTED, namespace={"np": np})
+    twin = make_function(NESTED, namespace={"np": anp})
+    for wrt in (0, 1):
+        expected = autograd.grad(twin, wrt)(theta, k, v)
+        for mode in ("reverse", "forward"):
+            np.testing.assert_allclose(differentiate(f, wrt=wrt, mode=mode)(theta, k, v),
+                                       expected, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(hessian(f, wrt=wrt)(theta, k, v),
+                                   autograd.hessian(twin, wrt)(theta, k, v),
+                                   rtol=1e-9, atol=1e-12)

@@ -259,3 +259,57 @@ def test_hessian_is_symmetric_and_matches_differences_of_the_gradient(g, point):
             assert near(rows[i][j], central_difference(partial, point, unit), rtol=1e-5,
                         atol=1e-7)
         assert near(hessian(g, wrt=i)(*point), rows[i][i], rtol=1e-12, atol=1e-14)
+
+
+NOISY = make_function("""
+    def f(x, rng):
+        return x * x * rng.standard_normal()
+    """)
+
+
+def test_the_value_and_the_derivative_come_from_the_same_draws():
+    """A generator passed in is copied for the function's own run, so that value and
+    derivative see the same draws, as `differentiate` alone does; value_and_grad, jvp,
+    vjp, hessian and jacobian drew twice, the derivative of another draw."""
+    import functools
+
+    np = pytest.importorskip("numpy")
+
+    def fresh():
+        return np.random.default_rng(7)
+
+    z = fresh().standard_normal()
+    assert value_and_grad(NOISY)(1.5, fresh()) == pytest.approx((2.25 * z, 3.0 * z))
+    held = functools.partial(NOISY, rng=fresh())
+    assert jvp(held, (1.5,), (1.0,)) == pytest.approx((2.25 * z, 3.0 * z))
+    value, pull_back = vjp(functools.partial(NOISY, rng=fresh()), 1.5)
+    assert (value, pull_back(1.0)[0]) == pytest.approx((2.25 * z, 3.0 * z))
+    assert hessian(NOISY)(1.5, fresh()) == pytest.approx(2.0 * z)
+    assert jacobian(NOISY)(1.5, fresh()) == pytest.approx(3.0 * z)
+
+
+LINEAR = make_function("""
+    def f(c, x):
+        total = 0.0
+        for i in range(len(c)):
+            total += c[i] * x ** i
+        return total
+    """)
+UNPACKED = make_function("""
+    def f(params, x):
+        slope, intercept = params
+        return (slope * x + intercept) ** 2
+    """)
+
+
+def test_hessian_blocks_keep_the_arguments_containers():
+    """As JAX's: the rows of a list's Hessian are lists, a tuple's tuples, an array's
+    an array, zeros where the gradient does not change (the sweeps gave a flat zero,
+    and an array's crashed); an unpacked tuple's inner rows are tuples too."""
+    np = pytest.importorskip("numpy")
+    assert hessian(LINEAR)([1.0, -2.0, 0.5], 0.7) == [[0.0] * 3] * 3
+    assert hessian(LINEAR)((1.0, -2.0), 0.7) == ((0.0, 0.0), (0.0, 0.0))
+    np.testing.assert_array_equal(hessian(LINEAR)(np.array([1.0, -2.0]), 0.7),
+                                  np.zeros((2, 2)))
+    matrix = hessian(UNPACKED)((0.5, 0.1), 2.0)
+    assert matrix == ((8.0, 4.0), (4.0, 2.0)) and type(matrix[0]) is tuple

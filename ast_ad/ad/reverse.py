@@ -602,7 +602,11 @@ class _Reverse:
                 application, result_bar, nodes.load(k), self.origin), stmt))
         elif packs.is_pack(application):
             for piece, adjoint in packs.adjoints(application, result_bar, self.origin):
-                self.contribute(block, has_adjoint, piece, adjoint, stmt)
+                if isinstance(piece, gast.Name) and piece.id in self.sequences:  # a row
+                    block.append(self.add_to_each(piece.id, lambda k, part=adjoint: gast.Subscript(
+                        value=anno.copy_tree(part), slice=nodes.load(k), ctx=gast.Load()), stmt))
+                else:
+                    self.contribute(block, has_adjoint, piece, adjoint, stmt)
         else:
             self.adjoint_rule(application, block, has_adjoint, result_bar)
         if result in self.resets:  # an earlier iteration's value starts with no adjoint

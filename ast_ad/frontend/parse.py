@@ -16,6 +16,7 @@ from ast_ad.errors import DifferentiationError, Origin
 from ast_ad.frontend.comprehensions import without_comprehensions
 from ast_ad.frontend.dicts import dicts_as_names
 from ast_ad.frontend.local_functions import aliases_called, lambdas_as_defs
+from ast_ad.frontend.rows import rows_as_arrays
 from ast_ad.frontend.views import views_as_keys
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
@@ -130,7 +131,8 @@ def parse_function(function):
     signature = anno.get(tree, "parameters_of")  # a wrapper's are the wrapped function's
     scope.defaults, scope.kwdefaults = signature.__defaults__, signature.__kwdefaults__
     anno.set(tree, "scope", scope)
-    dicts_as_names(views_as_keys(without_comprehensions(aliases_called(lambdas_as_defs(tree)))))
+    tree = aliases_called(lambdas_as_defs(tree))
+    dicts_as_names(views_as_keys(without_comprehensions(rows_as_arrays(tree))))
     anno.set(tree, "user_names", nodes.names_in(tree))
     return tree
 

@@ -196,6 +196,14 @@ def module_random_draw(w, depth):
     return w.pick(["random.random()", "random.gauss(0, 1)"])
 
 
+@production("scalar", weight=0.5, when=lambda w: w.features.numpy)
+def matrix_display(w, depth):
+    """A 2-by-2 matrix written as a nested display of numbers, as a rotation is."""
+    a, b = _sub(w, depth, "scalar"), _leaf(w, "scalar")
+    return w.pick([f"np.sum(np.array([[{a}, -{b}], [{b}, {a}]]) @ np.array([{b}, 0.5]))",
+                   f"np.linalg.det(np.array([[1.0 + {a} * {a}, {b}], [{b}, 2.0]]))"])
+
+
 @production("scalar", weight=3, when=lambda w: w.features.numpy)
 def array_reduction(w, depth):
     a = _sub(w, depth, "array")
