@@ -140,7 +140,15 @@ def test_a_0d_argument_gets_a_0d_gradient_and_an_empty_mean_none():
 APART = {np.copy: ("np.copy(a * b)", "a * b", ANY),
          np.asarray: ("np.asarray(a * b) * np.asarray(b, dtype=float) * a", "a * b * b * a",
                       ANY),
-         np.cbrt: ("np.cbrt(a * b)", "(a * b) ** (1.0 / 3.0)", POSITIVE)}
+         np.cbrt: ("np.cbrt(a * b)", "(a * b) ** (1.0 / 3.0)", POSITIVE),
+         np.flip: ("np.flip(a * b) * a + np.flip(a, axis=-1) * np.flip(a * b, 0)",
+                   "(a * b)[::-1, ::-1] * a + a[:, ::-1] * (a * b)[::-1]", ANY),
+         np.roll: ("np.roll(a * b, 1) * a + np.roll(a, -1, axis=-1) * "
+                   "np.roll(a * b, (1, 2), (0, 1))",
+                   "np.reshape(np.concatenate([np.ravel(a * b)[-1:], np.ravel(a * b)[:-1]]), "
+                   "(2, 3)) * a + np.concatenate([a[:, 1:], a[:, :1]], axis=-1) * "
+                   "(lambda m: np.concatenate([m[:, -2:], m[:, :-2]], axis=1))("
+                   "np.concatenate([(a * b)[-1:], (a * b)[:-1]], axis=0))", ANY)}
 
 
 @pytest.mark.parametrize("primal", list(APART), ids=lambda p: p.__name__)

@@ -705,6 +705,26 @@ def copy(y, x):
     d[y] = d[x]
 
 
+@adjoint(np.flip)
+def flip(y, x, axis=None):
+    d[x] = np.flip(d[y], axis)
+
+
+@tangent(np.flip)
+def flip(y, x, axis=None):
+    d[y] = np.flip(d[x], axis)
+
+
+@adjoint(np.roll)
+def roll(y, x, shift, axis=None):
+    d[x] = np.roll(d[y], np.negative(shift), axis)
+
+
+@tangent(np.roll)
+def roll(y, x, shift, axis=None):
+    d[y] = np.roll(d[x], shift, axis)
+
+
 @adjoint(np.asarray)
 def asarray(y, x):  # an array given as it is
     d[x] = d[y]
@@ -1080,7 +1100,7 @@ def joined_part_adjoint_(r, h, g, pieces, i, how):
 
 # ---------------------------------------------------------------- linear and non-differentiable
 
-linear(np.copy, np.asarray, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
+linear(np.copy, np.asarray, np.flip, np.roll, np.transpose, np.reshape, np.sum, np.mean, np.broadcast_to, np.expand_dims,
        np.swapaxes, np.squeeze, np.ravel, unbroadcast, broadcast_like, sum_adjoint,
        mean_adjoint, uniform_adjoint, materialize, cast_like,
        getitem_adjoint, extremum_adjoint, concatenate_part, concatenate_part_adjoint,

@@ -278,7 +278,8 @@ def array_elementwise(w, depth):
     a, b = _sub(w, depth, "array"), _leaf(w, "array")
     return w.pick([f"np.sin({a})", f"np.cos({a})", f"np.tanh({a})", f"np.exp(np.sin({a}))",
                    f"np.arctan({a})", f"np.log1p({b} * {b})", f"{a} / (1.0 + {b} * {b})",
-                   f"np.sqrt(1.0 + {b} * {b})", f"np.asarray({a})"])
+                   f"np.sqrt(1.0 + {b} * {b})", f"np.asarray({a})", f"np.flip({a})",
+                   f"np.roll({a}, {w.pick(['1', '-1'])})"])
 
 
 @production("array", weight=3)
