@@ -565,9 +565,36 @@ def test_unpacking_what_a_helper_returns(mode):
     _agrees_with_differences(UNPACKED_CALL, mode)
 
 
+UNPACKED_ARRAY = """
+    def f(log_params, x):
+        scale, rate = np.exp(log_params)
+        first, second = np.tanh(x * scale)
+        return first * rate + second * scale
+    """
+
+
+def test_unpacking_an_array_a_call_returns():
+    """`scale, rate = np.exp(log_params)`: the items of the array the call returns, after
+    the check of its length Python makes (it was refused); both modes and the Hessian,
+    against autograd."""
+    import autograd
+    import numpy as np
+    from autograd import numpy as anp
+
+    f = make_function(UNPACKED_ARRAY, namespace={"np": np})
+    twin = make_function(UNPACKED_ARRAY, namespace={"np": anp})
+    log_params, x = np.array([0.2, -0.4]), np.array([0.5, -1.5])
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(differentiate(f, mode=mode)(log_params, x),
+                                   autograd.grad(twin)(log_params, x), rtol=1e-12)
+    np.testing.assert_allclose(hessian(f)(log_params, x),
+                               autograd.hessian(twin)(log_params, x), rtol=1e-10)
+    with pytest.raises(ValueError, match="unpack"):
+        differentiate(f)(np.zeros(3), x)  # as Python: too many values to unpack
+
+
 @pytest.mark.parametrize("call, message", [
     ("pair(x)", "returns something else than 2 values"),
-    ("math.modf(x)", "from a call of your own function"),
     ("looped(x)", "returns other than once, at its end"),
 ])
 def test_unpacking_a_call_refused(call, message):

@@ -153,6 +153,17 @@ class Expressions:
             return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
         return self.atom(index)
 
+    def items(self, value, count):
+        """`value[0]`, ... `value[count - 1]`, after the check of its length Python makes
+        where it unpacks `value` into `count` names."""
+        from ast_ad.runtime.checks import require_length
+
+        length = self.atom(lowered_call(len, [value]))
+        self.emit(gast.Expr(value=self.rhs(lowered_call(
+            require_length, [length, nodes.constant(count)]))))
+        return [gast.Subscript(value=anno.copy_tree(value), slice=nodes.constant(k),
+                               ctx=gast.Load()) for k in range(count)]
+
     def choice(self, test, if_true, if_false):
         """A temporary holding `if_true()` if `test` else `if_false()`, by an `if` statement."""
         name = self.namer.temporary()
@@ -188,10 +199,7 @@ class Expressions:
             args = [self.atom(arg) for arg in expr.args]  # once, for every part
             return [self.atom(lowered_call(part, args)) for part, _ in parts]
         if results is not None and (function is None or not _inlinable(function.value)):
-            raise self.origin.unsupported(expr, "unpacking is supported from a tuple display "
-                                                "(`a, b = b, a`) and from a call of your own "
-                                                "function that returns one "
-                                                "(`return mean, spread`)")
+            return self.items(self.temporary(self.call(expr)), len(results))  # `np.exp(p)`'s
         if function is None:
             raise self.origin.unsupported(expr, "calling a local variable is supported where "
                                                 "it is bound once, to a function the module "

@@ -342,14 +342,8 @@ class _Lowerer(Expressions):
     def unpack(self, targets, value):
         """`a, b = pair` as `a = pair[0]; b = pair[1]`, after the check of its length
         Python makes."""
-        from ast_ad.runtime.checks import require_length
-
-        length = self.atom(lowered_call(len, [value]))
-        self.emit(gast.Expr(value=self.rhs(lowered_call(
-            require_length, [length, nodes.constant(len(targets))]))))
-        for k, target in enumerate(targets):
-            self.bind(target.id, gast.Subscript(value=anno.copy_tree(value),
-                                                slice=nodes.constant(k), ctx=gast.Load()))
+        for target, item in zip(targets, self.items(value, len(targets))):
+            self.bind(target.id, item)
 
     def assertion(self, stmt):
         """`assert test, message` as a call for its effect alone, which runs once, in the

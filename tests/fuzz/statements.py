@@ -279,10 +279,14 @@ def for_pairs(w):
 
 @production("statement", weight=0.6)
 def unpacked_value(w):
-    """`a, b = PAIRS[k]`, an item unpacked, or `a, b = [e1, e2]`, a list display."""
+    """`a, b = PAIRS[k]`, an item unpacked, `a, b = [e1, e2]`, a list display, or, in code
+    that uses NumPy, `a, b = np.sin(np.array([e1, e2]))`, an array a call returns."""
     a, b = w.fresh("a"), w.fresh("b")
     if w.rng.random() < 0.5:
         w.line(f"{a}, {b} = PAIRS[{w.rng.randrange(-3, 3)}]")
+    elif w.features.numpy and w.chance(0.4):
+        w.line(f"{a}, {b} = np.{w.pick(['sin', 'tanh', 'exp'])}(np.array("
+               f"[{w.expression('bounded')}, {w.expression('bounded')}]))")
     else:
         w.line(f"{a}, {b} = [{w.expression('bounded')}, {w.expression('bounded')}]")
     w.define(a, "scalar")
