@@ -242,3 +242,24 @@ def test_a_cached_helper_with_an_effect_is_refused_and_a_pure_one_is_seen_throug
     x = 0.7
     expected = 2 * x * math.sin(x) + x * x * math.cos(x)
     assert math.isclose(differentiate(g, mode=mode)(x), expected, rel_tol=1e-12)
+
+
+def test_an_exception_made_for_a_raise_is_no_effect():
+    """`raise ValueError(f"...")` in a branch not taken, and an `assert`: forward mode's
+    whole gradient, a sweep an element, runs them again, as harmless as the function's
+    own run (the exception's constructor was taken for a call with effects, refused)."""
+    f = make_function("""
+        def f(x, kind="tanh"):
+            if kind == "tanh":
+                y = np.tanh(x)
+            else:
+                raise ValueError(f"unknown activation {kind!r}")
+            assert np.all(np.isfinite(y)), "not finite"
+            return np.sum(y ** 2)
+        """, namespace={"np": np})
+    x = np.array([0.1, -0.7])
+    expected = 2.0 * np.tanh(x) * (1.0 - np.tanh(x) ** 2)
+    for mode in MODES:
+        np.testing.assert_allclose(differentiate(f, mode=mode)(x), expected, rtol=1e-12)
+        with pytest.raises(ValueError, match="unknown activation 'sin'"):
+            differentiate(f, mode=mode)(x, "sin")

@@ -55,6 +55,8 @@ def is_pure_function(function):
             return True
     except TypeError:  # unhashable
         return False
+    if isinstance(function, type) and issubclass(function, BaseException):
+        return True  # an exception made for a `raise`, which the raise itself runs
     module = getattr(function, "__module__", None) or ""
     if _within(module, _IMPURE_MODULES) or not _within(module, _PURE_MODULES):
         return False
