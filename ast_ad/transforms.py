@@ -242,8 +242,8 @@ def _in_containers(rows, first, second):
             if not isinstance(found, (list, tuple, dict)):
                 break  # a zero for the rows below
             found = found[step]
-        if not isinstance(found, (list, tuple, dict)) and \
-                isinstance(at(first, path), numbers.Number) and found == 0:
+        if isinstance(found, numbers.Number) and isinstance(at(first, path), numbers.Number) \
+                and found == 0:
             found = zeros_like_tree(second)
         return typed_like(found, second)
 

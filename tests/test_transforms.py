@@ -313,3 +313,26 @@ def test_hessian_blocks_keep_the_arguments_containers():
                                   np.zeros((2, 2)))
     matrix = hessian(UNPACKED)((0.5, 0.1), 2.0)
     assert matrix == ((8.0, 4.0), (4.0, 2.0)) and type(matrix[0]) is tuple
+
+
+ARRAY_ROWS = make_function("""
+    def f(params):
+        x, y = params
+        k = 0
+        while k < 2:
+            k += 1
+            ys = [0.0] * 2
+            for j in range(2):
+                ys[j] += math.atan(0.5 * k / 3.0) * j
+            ys[-1] *= math.cos(math.cos(x))
+            y = y + ys[0] * ys[-1]
+        return x + 1.9
+    """, namespace={"math": math})
+
+
+def test_hessian_rows_that_are_arrays_in_code_on_arrays():
+    """Found by the fuzzer: in code that writes into a list of numbers (array code), a
+    list argument's Hessian rows are arrays; one was taken for a zero number (a crash:
+    the truth value of an array)."""
+    matrix = hessian(ARRAY_ROWS)([0.9, -1.0])
+    assert len(matrix) == 2 and all(float(matrix[i][j]) == 0.0 for i in (0, 1) for j in (0, 1))

@@ -227,9 +227,9 @@ def array_reduction(w, depth):
                f"np.linalg.slogdet(np.outer({a}, {c}) + 3.0 * np.eye({n}))[1]",
                f"np.sum({a}, where={c} > 0.0, initial={w.constant()})",
                f"np.max({a}, where={c} < 0.5, initial=-{w.constant()})",
-               f"np.mean({a}, where={c} > -0.5) if np.any({c} > -0.5) else 0.0",
+               f"(np.mean({a}, where={c} > -0.5) if np.any({c} > -0.5) else 0.0)",
                f"(1.5 + np.tanh({a})).prod(where={c} > 0.0, dtype=np.float64)",
-               f"np.var({a}, where={c} > -0.5) if np.any({c} > -0.5) else 0.0",
+               f"(np.var({a}, where={c} > -0.5) if np.any({c} > -0.5) else 0.0)",
                f"np.std({a}, ddof=1, where={c} < 0.5) if np.sum({c} < 0.5) > 1 else 0.0"]
     if w.ints():
         choices.append(f"{_atom(a)}[{w.pick(w.ints())} % {n}]")

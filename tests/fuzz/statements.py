@@ -383,15 +383,21 @@ def append(w):
 def _defines_functions(w):
     """A nested def or a named lambda stands at the top of a function's body (limits.md),
     two at most."""
-    return w.depth == 0 and w.scalars() and w.budget > 2 and \
+    return w.depth == 0 and _free_scalars(w) and w.budget > 2 and \
         sum(h.call.startswith("g") for h in w.helpers) < 2
+
+
+def _free_scalars(w):
+    """The scalars a nested def may read: not the parameters and the local of an
+    enclosing one, which its own would hide (Python would take `pc` for its own)."""
+    return [s for s in w.scalars() if s not in ("pa", "pb", "pc")]
 
 
 @production("statement", weight=0.8, when=_defines_functions)
 def local_function(w):
     """A nested def or a named lambda that reads one of the function's scalars, as it is
     when called. A def's body may loop and return early."""
-    name, free = w.fresh("g"), w.pick(w.scalars())
+    name, free = w.fresh("g"), w.pick(_free_scalars(w))
     callable_here = [h for h in w.helpers if h.returns == 1]
     if w.chance(0.4):
         with w.block():
