@@ -422,8 +422,9 @@ def _value(function, args, kwargs):
 
 def _fresh(value):
     kind = type(value)
-    if kind is random.Random or kind.__module__.startswith("numpy.random") and \
-            kind.__name__ in ("Generator", "RandomState"):
+    module = getattr(kind, "__module__", None)  # (a descriptor on some of Python 3.10's)
+    if kind is random.Random or isinstance(module, str) and \
+            module.startswith("numpy.random") and kind.__name__ in ("Generator", "RandomState"):
         return copy.deepcopy(value)
     return value
 

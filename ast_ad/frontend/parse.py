@@ -46,8 +46,9 @@ def is_cached(function):
 def is_dispatcher(function):
     """Whether `function` is a Numba dispatcher (of `numba.njit` or `numba.jit`), told
     without importing Numba."""
-    return type(function).__module__.startswith("numba.") and hasattr(function, "py_func") \
-        and hasattr(function, "targetoptions")
+    module = getattr(type(function), "__module__", None)  # (a descriptor, at times)
+    return isinstance(module, str) and module.startswith("numba.") and \
+        hasattr(function, "py_func") and hasattr(function, "targetoptions")
 
 
 def underlying(function):
