@@ -421,6 +421,7 @@ def _value(function, args, kwargs):
 
 
 def _fresh(value):
+    """A copy of a random generator, to draw from on its own; any other value itself."""
     kind = type(value)
     module = getattr(kind, "__module__", None)  # (a descriptor on some of Python 3.10's)
     if kind is random.Random or isinstance(module, str) and \
