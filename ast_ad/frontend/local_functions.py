@@ -61,7 +61,7 @@ def aliases_called(tree):
         name, value = stmt.targets[0].id, stmt.value
         choices = [value.body, value.orelse] if isinstance(value, gast.IfExp) else [value]
         if stores.get(name) == 1 and loads.get(name, 0) == calls.get(name, 0) > 0 and \
-                all(_is_function(_static_value(c, scope, stores)) for c in choices):
+                all(_is_function(static_value(c, scope, stores)) for c in choices):
             aliases[name] = choices
             if len(choices) > 1:
                 stmt.value = value.test
@@ -92,11 +92,11 @@ class _CallsOfAliases(gast.NodeTransformer):
                                              orelse=made[1]), node)
 
 
-def _static_value(node, scope, stores):
+def static_value(node, scope, stores):
     """The object a name (not a variable of the function's own) or an attribute of one
     refers to, or MISSING."""
     if isinstance(node, gast.Attribute):
-        owner = _static_value(node.value, scope, stores)
+        owner = static_value(node.value, scope, stores)
         return MISSING if owner is MISSING else getattr(owner, node.attr, MISSING)
     if isinstance(node, gast.Name) and node.id not in stores:
         return scope.lookup(node.id)

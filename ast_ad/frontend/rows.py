@@ -7,11 +7,13 @@ list. A display of pieces is what the sweeps take apart (`packs`), one level at 
 display of constants only is left as it is, a table.
 """
 
+import sys
+
 import gast
 
+from ast_ad.frontend.local_functions import static_value
 from ast_ad.ir import annotations as anno
 from ast_ad.ir import nodes
-from ast_ad.ir.scope import MISSING
 
 _DISPLAYS = (gast.List, gast.Tuple)
 
@@ -19,11 +21,19 @@ _DISPLAYS = (gast.List, gast.Tuple)
 def rows_as_arrays(tree):
     """`tree`, a FunctionDef, with the rows of each nested display given to `np.array`
     made by `np.array` themselves, in place."""
+    numpy = sys.modules.get("numpy")  # (imported already, if the code names it)
+    everything = nodes.subnodes(tree)
+    calls = [n for n in everything if isinstance(n, gast.Call) and n.args and
+             isinstance(n.args[0], _DISPLAYS) and
+             any(isinstance(item, _DISPLAYS) for item in n.args[0].elts)]
+    if numpy is None or not calls:
+        return tree  # (most functions)
     scope = anno.get(tree, "scope")
-    for node in nodes.subnodes(tree):
-        if isinstance(node, gast.Call) and node.args and \
-                isinstance(node.args[0], _DISPLAYS) and _is_numpy_array(node.func, scope):
-            node.args[0] = _rows(node.args[0], node.func)
+    assigned = {n.id for n in everything if isinstance(n, gast.Name)
+                and not isinstance(n.ctx, gast.Load)}
+    for call in calls:
+        if static_value(call.func, scope, assigned) is numpy.array:
+            call.args[0] = _rows(call.args[0], call.func)
     return tree
 
 
@@ -38,13 +48,3 @@ def _rows(display, array):
         items.append(item)
     display.elts = items
     return display
-
-
-def _is_numpy_array(func, scope):
-    """Whether `func`, as written, is NumPy's `array` (`np.array`), the module's name not
-    being a variable of the function's own."""
-    if not (isinstance(func, gast.Attribute) and func.attr == "array" and
-            isinstance(func.value, gast.Name)):
-        return False
-    module = scope.lookup(func.value.id)
-    return module is not MISSING and getattr(module, "__name__", None) == "numpy"
