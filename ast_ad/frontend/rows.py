@@ -4,7 +4,7 @@
 
 The same array, of the same type: NumPy stacks rows of one length as it reads a nested
 list. A display of pieces is what the sweeps take apart (`packs`), one level at a time; a
-display of constants only is left as it is, a table.
+tuple of constants is left as it is, a constant.
 """
 
 import sys
@@ -38,7 +38,7 @@ def rows_as_arrays(tree):
 
 
 def _rows(display, array):
-    """`display` with each item that is a display itself, not of constants alone, an
+    """`display` with each item that is a display itself, but a tuple of constants, an
     `np.array` of its own rows in turn."""
     items = []
     for item in display.elts:
