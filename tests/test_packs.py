@@ -209,9 +209,9 @@ NESTED = """
 def test_a_nested_display_given_to_np_array(seed):
     """A rotation written as `np.array([[c, -s], [s, c]])`: the rows are made by
     `np.array` first, the same array, so that the sweeps take the display apart a level
-    at a time (it was refused in both modes); a display of constants gives the same table; rows
-    named first (`row0 = [c, -s]`) get their adjoints item by item (reverse mode added
-    an array to the list). Both modes and the Hessian, against autograd."""
+    at a time (it was refused in both modes); a display of constants gives the same
+    table; rows named first (`row0 = [c, -s]`) get their adjoints item by item (reverse
+    mode added an array to the list). Both modes and the Hessian, against autograd."""
     from ast_ad import hessian
 
     rng = np.random.default_rng(seed)
